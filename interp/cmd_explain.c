@@ -1,0 +1,299 @@
+/* cmd_explain.c - `syno explain FILE:OP [--bind B] [--json]`: an operator's
+ * formula, shapes (symbolic and bound), reductions, parameters and FLOPs. */
+#include "interp/cli.h"
+#include "interp/explain.h"
+#include "lang/formula.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage[] =
+    "usage: syno explain FILE:OP [--bind B] [--json]\n"
+    "Prints the operator as a formula, the shapes of its input, weights and\n"
+    "output (symbolic, and under the binding), its reductions, its number of\n"
+    "parameters and the FLOPs of direct evaluation (each multiply and each\n"
+    "add counted).\n"
+    "  --bind B   N=8,C_in=64,... and/or names of bind blocks in the file\n"
+    "  --json     one JSON object on stdout\n";
+
+static void shape_text(const syno_op *op, const int *dims, int n, syno_buf *out)
+{
+    syno_buf_putc(out, '[');
+    for (int i = 0; i < n; i++) {
+        if (i) syno_buf_puts(out, ", ");
+        syno_size_print(op->vars, op->dims[dims[i]].size, out);
+    }
+    syno_buf_putc(out, ']');
+}
+
+static void shape_bound(const int64_t *sizes, const int *dims, int n, syno_buf *out)
+{
+    syno_buf_putc(out, '[');
+    for (int i = 0; i < n; i++) syno_buf_printf(out, "%s%lld", i ? ", " : "", (long long)sizes[dims[i]]);
+    syno_buf_putc(out, ']');
+}
+
+static void shape_json(syno_json *j, const syno_op *op, const int64_t *sizes, const int *dims, int n)
+{
+    syno_json_key(j, "shape");
+    syno_json_begin_array(j);
+    syno_buf b = SYNO_BUF_INIT;
+    for (int i = 0; i < n; i++) {
+        syno_buf_clear(&b);
+        syno_size_print(op->vars, op->dims[dims[i]].size, &b);
+        syno_json_string(j, syno_buf_str(&b));
+    }
+    syno_buf_fini(&b);
+    syno_json_end_array(j);
+    syno_json_key(j, "bound");
+    if (!sizes) {
+        syno_json_null(j);
+        return;
+    }
+    syno_json_begin_array(j);
+    for (int i = 0; i < n; i++) syno_json_int(j, sizes[dims[i]]);
+    syno_json_end_array(j);
+}
+
+static int *reduction_dims(const syno_op *op, int *n)
+{
+    int *r = syno_xmalloc((size_t)(op->nnodes + 1) * sizeof *r);
+    *n = 0;
+    for (int oi = 0; oi < op->norder; oi++) {
+        const syno_node *nd = &op->nodes[op->order[oi]];
+        if (nd->prim == SYNO_PRIM_SUM || nd->prim == SYNO_PRIM_MEAN) r[(*n)++] = nd->in[0];
+    }
+    return r;
+}
+
+/* Writes the explanation of OP (bound by B when SIZES is not NULL) as JSON. */
+void syno_explain_json(const syno_op *op, const syno_binding *b, const int64_t *sizes, syno_json *j)
+{
+    syno_buf t = SYNO_BUF_INIT;
+    syno_json_begin_object(j);
+    syno_json_key(j, "operator");
+    syno_json_string(j, op->name);
+    if (op->module) {
+        uint32_t line, col;
+        syno_source_linecol(op->module->src, op->range.start, &line, &col);
+        syno_json_key(j, "file");
+        syno_json_string(j, op->module->src->name);
+        syno_json_key(j, "line");
+        syno_json_int(j, line);
+    }
+    syno_op_formula(op, sizes ? b : NULL, &t);
+    syno_json_key(j, "formula");
+    syno_json_string(j, syno_buf_str(&t));
+    syno_json_key(j, "binding");
+    if (sizes) {
+        syno_json_begin_object(j);
+        for (int v = 0; v < op->vars->n; v++) {
+            bool used = false;
+            for (int d = 0; d < op->ndims && !used; d++) used = op->dims[d].size.e[v] != 0;
+            if (!used) continue;
+            syno_json_key(j, op->vars->v[v].name);
+            syno_json_int(j, b->val[v]);
+        }
+        syno_json_end_object(j);
+    } else {
+        syno_json_null(j);
+    }
+    syno_json_key(j, "input");
+    syno_json_begin_object(j);
+    syno_json_key(j, "name");
+    syno_json_string(j, op->tensors[0].name);
+    shape_json(j, op, sizes, op->tensors[0].axes, op->tensors[0].rank);
+    syno_json_end_object(j);
+    syno_json_key(j, "weights");
+    syno_json_begin_array(j);
+    for (int w = 1; w < op->ntensors; w++) {
+        syno_json_begin_object(j);
+        syno_json_key(j, "name");
+        syno_json_string(j, op->tensors[w].name);
+        shape_json(j, op, sizes, op->tensors[w].axes, op->tensors[w].rank);
+        syno_json_end_object(j);
+    }
+    syno_json_end_array(j);
+    syno_json_key(j, "output");
+    syno_json_begin_object(j);
+    shape_json(j, op, sizes, op->out, op->nout);
+    syno_json_end_object(j);
+    int nred;
+    int *red = reduction_dims(op, &nred);
+    syno_json_key(j, "reductions");
+    syno_json_begin_array(j);
+    for (int i = 0; i < nred; i++) {
+        syno_buf_clear(&t);
+        syno_size_print(op->vars, op->dims[red[i]].size, &t);
+        syno_json_string(j, syno_buf_str(&t));
+    }
+    syno_json_end_array(j);
+    free(red);
+    syno_poly params, flops;
+    syno_op_params(op, &params);
+    syno_op_flops(op, &flops);
+    int64_t pv = 0, fv = 0;
+    syno_json_key(j, "params");
+    if (sizes && syno_poly_eval(op->vars, &params, b, &pv, NULL) == SYNO_EVAL_OK) syno_json_int(j, pv);
+    else syno_json_null(j);
+    syno_buf_clear(&t);
+    syno_poly_print(op->vars, &params, &t);
+    syno_json_key(j, "params_symbolic");
+    syno_json_string(j, syno_buf_str(&t));
+    syno_json_key(j, "flops");
+    if (sizes && syno_poly_eval(op->vars, &flops, b, &fv, NULL) == SYNO_EVAL_OK) syno_json_int(j, fv);
+    else syno_json_null(j);
+    syno_buf_clear(&t);
+    syno_poly_print(op->vars, &flops, &t);
+    syno_json_key(j, "flops_symbolic");
+    syno_json_string(j, syno_buf_str(&t));
+    syno_json_end_object(j);
+    syno_buf_fini(&t);
+}
+
+static void row(syno_buf *out, const char *name, const char *sym, const char *bound, int w1, int w2)
+{
+    syno_buf_printf(out, "  %-*s %-*s %s\n", w1, name, w2, sym, bound ? bound : "");
+}
+
+/* Appends the human-readable explanation of OP (see syno_explain_json). */
+void syno_explain_text(const syno_op *op, const syno_binding *b, const int64_t *sizes, syno_buf *out)
+{
+    syno_buf t = SYNO_BUF_INIT, u = SYNO_BUF_INIT;
+    syno_buf_printf(out, "operator %s", op->name);
+    if (op->module) {
+        uint32_t line, col;
+        syno_source_linecol(op->module->src, op->range.start, &line, &col);
+        syno_buf_printf(out, "  (%s:%u)", op->module->src->name, line);
+    }
+    syno_buf_puts(out, "\n\n  ");
+    syno_op_formula(op, sizes ? b : NULL, out);
+    syno_buf_puts(out, "\n\n");
+    /* column widths */
+    int w1 = 6, w2 = 5;
+    for (int ti = 0; ti <= op->ntensors; ti++) {
+        const int *dims = ti < op->ntensors ? op->tensors[ti].axes : op->out;
+        int n = ti < op->ntensors ? op->tensors[ti].rank : op->nout;
+        syno_buf_clear(&t);
+        shape_text(op, dims, n, &t);
+        if ((int)t.len > w2) w2 = (int)t.len;
+        if (ti < op->ntensors && (int)strlen(op->tensors[ti].name) + 9 > w1) w1 = (int)strlen(op->tensors[ti].name) + 9;
+    }
+    syno_buf_clear(&u);
+    if (sizes) syno_cli_print_binding(op, b, &u);
+    row(out, "tensor", "shape", sizes ? syno_buf_str(&u) : NULL, w1, w2);
+    for (int ti = 0; ti <= op->ntensors; ti++) {
+        const int *dims = ti < op->ntensors ? op->tensors[ti].axes : op->out;
+        int n = ti < op->ntensors ? op->tensors[ti].rank : op->nout;
+        syno_buf_clear(&t);
+        shape_text(op, dims, n, &t);
+        syno_buf_clear(&u);
+        if (sizes) shape_bound(sizes, dims, n, &u);
+        char label[96];
+        if (ti == 0) snprintf(label, sizeof label, "%s (input)", op->tensors[0].name);
+        else if (ti < op->ntensors) snprintf(label, sizeof label, "%s (weight)", op->tensors[ti].name);
+        else snprintf(label, sizeof label, "out");
+        row(out, label, syno_buf_str(&t), sizes ? syno_buf_str(&u) : NULL, w1, w2);
+    }
+    int nred;
+    int *red = reduction_dims(op, &nred);
+    syno_buf_puts(out, "\n  reductions  ");
+    if (!nred) syno_buf_puts(out, "none");
+    for (int i = 0; i < nred; i++) {
+        if (i) syno_buf_puts(out, ", ");
+        syno_size_print(op->vars, op->dims[red[i]].size, out);
+        if (sizes) syno_buf_printf(out, " = %lld", (long long)sizes[red[i]]);
+    }
+    free(red);
+    syno_poly params, flops;
+    syno_op_params(op, &params);
+    syno_op_flops(op, &flops);
+    syno_buf_puts(out, "\n  params      ");
+    syno_poly_print(op->vars, &params, out);
+    int64_t v;
+    if (sizes && syno_poly_eval(op->vars, &params, b, &v, NULL) == SYNO_EVAL_OK) syno_buf_printf(out, " = %lld", (long long)v);
+    syno_buf_puts(out, "\n  FLOPs       ");
+    syno_poly_print(op->vars, &flops, out);
+    if (sizes && syno_poly_eval(op->vars, &flops, b, &v, NULL) == SYNO_EVAL_OK) {
+        syno_buf_printf(out, " = %lld (", (long long)v);
+        syno_cli_human((double)v, "FLOP", out);
+        syno_buf_putc(out, ')');
+    }
+    syno_buf_printf(out, "\n              direct evaluation: %d multipl%s and 1 add per term%s\n", op->ntensors - 1,
+                    op->ntensors == 2 ? "y" : "ies", syno_op_nreductions(op) ? "" : " (no reduction)");
+    syno_buf_fini(&t);
+    syno_buf_fini(&u);
+}
+
+/* Checks that B gives every variable of OP a value and that every size
+ * divides; reports problems into CTX.  Fills SIZES (op->ndims entries). */
+bool syno_explain_bind(syno_ctx *ctx, const syno_op *op, const syno_binding *b, int64_t *sizes)
+{
+    if (!syno_op_binds_all(op, b)) {
+        syno_buf miss = SYNO_BUF_INIT;
+        int n = 0;
+        for (int v = 0; v < op->vars->n; v++) {
+            bool used = false;
+            for (int d = 0; d < op->ndims && !used; d++) used = op->dims[d].size.e[v] != 0;
+            if (used && b->val[v] <= 0) syno_buf_printf(&miss, "%s%s", n++ ? ", " : "", op->vars->v[v].name);
+        }
+        syno_diag_error(&ctx->diags, syno_range_make(0, 0), "the binding gives no value to %s (used by %s); add %s to --bind",
+                        syno_buf_str(&miss), op->name, n == 1 ? "it" : "them");
+        syno_buf_fini(&miss);
+        return false;
+    }
+    if (!syno_op_check_binding(op, b, &ctx->diags, syno_range_make(0, 0))) return false;
+    return syno_op_eval_sizes(op, b, sizes);
+}
+
+/* Entry point of `syno explain`. */
+int syno_cmd_explain(int argc, char **argv)
+{
+    static const struct option opts[] = {{"bind", required_argument, NULL, 'b'},
+                                         {"json", no_argument, NULL, 'j'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    const char *bind = NULL;
+    bool json = false;
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "b:jh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'b': bind = optarg; break;
+        case 'j': json = true; break;
+        case 'h': fputs(usage, stdout); return SYNO_EXIT_OK;
+        default:
+            if (optopt == 'b') return syno_cli_usage_error("explain", "--bind needs a value");
+            return syno_cli_usage_error("explain", "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind != argc - 1) return syno_cli_usage_error("explain", optind == argc ? "no operator given" : "one operator at a time");
+    syno_ctx *ctx = syno_ctx_new();
+    syno_op *op = syno_cli_find_op(ctx, argv[optind]);
+    if (!op) return syno_cli_finish(ctx, SYNO_EXIT_USER);
+    syno_binding b;
+    int st = syno_cli_binding(op, bind, &b);
+    if (st != SYNO_EXIT_OK) return syno_cli_finish(ctx, st);
+    int64_t *sizes = NULL;
+    if (bind) {
+        sizes = syno_xmalloc((size_t)op->ndims * sizeof *sizes);
+        if (!syno_explain_bind(ctx, op, &b, sizes)) {
+            free(sizes);
+            return syno_cli_finish(ctx, SYNO_EXIT_USER);
+        }
+    }
+    syno_buf out = SYNO_BUF_INIT;
+    if (json) {
+        syno_json j;
+        syno_json_init(&j, &out);
+        syno_explain_json(op, &b, sizes, &j);
+    } else {
+        syno_explain_text(op, &b, sizes, &out);
+    }
+    fputs(syno_buf_str(&out), stdout);
+    syno_buf_fini(&out);
+    free(sizes);
+    return syno_cli_finish(ctx, SYNO_EXIT_OK);
+}

@@ -1,0 +1,125 @@
+/* json.c - streaming JSON writer.  Output is valid UTF-8 JSON as long as the
+ * strings given are UTF-8; control characters are escaped. */
+#include "interp/json.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Starts writing JSON into OUT. */
+void syno_json_init(syno_json *j, syno_buf *out)
+{
+    memset(j, 0, sizeof *j);
+    j->out = out;
+    j->first[0] = true;
+}
+
+static void newline(syno_json *j)
+{
+    syno_buf_putc(j->out, '\n');
+    syno_buf_indent(j->out, 2 * j->depth);
+}
+
+/* Separator and indentation before a value or a key. */
+static void before(syno_json *j)
+{
+    if (j->after_key) {
+        j->after_key = false;
+        return;
+    }
+    if (j->depth == 0) return;
+    if (!j->first[j->depth]) syno_buf_putc(j->out, ',');
+    j->first[j->depth] = false;
+    newline(j);
+}
+
+static void open(syno_json *j, char c)
+{
+    before(j);
+    syno_buf_putc(j->out, c);
+    SYNO_ASSERT(j->depth + 1 < SYNO_JSON_MAX_DEPTH);
+    j->first[++j->depth] = true;
+}
+
+static void close(syno_json *j, char c)
+{
+    bool empty = j->first[j->depth];
+    j->depth--;
+    if (!empty) newline(j);
+    syno_buf_putc(j->out, c);
+    if (j->depth == 0) syno_buf_putc(j->out, '\n');
+}
+
+void syno_json_begin_object(syno_json *j) { open(j, '{'); }
+void syno_json_end_object(syno_json *j) { close(j, '}'); }
+void syno_json_begin_array(syno_json *j) { open(j, '['); }
+void syno_json_end_array(syno_json *j) { close(j, ']'); }
+
+/* Appends S as a JSON string literal. */
+void syno_json_escape(syno_buf *out, const char *s)
+{
+    syno_buf_putc(out, '"');
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        switch (c) {
+        case '"': syno_buf_puts(out, "\\\""); break;
+        case '\\': syno_buf_puts(out, "\\\\"); break;
+        case '\n': syno_buf_puts(out, "\\n"); break;
+        case '\t': syno_buf_puts(out, "\\t"); break;
+        case '\r': syno_buf_puts(out, "\\r"); break;
+        default:
+            if (c < 0x20 || c == 0x7f) syno_buf_printf(out, "\\u%04x", c);
+            else syno_buf_putc(out, (char)c);
+        }
+    }
+    syno_buf_putc(out, '"');
+}
+
+/* Writes an object key; the next call writes its value. */
+void syno_json_key(syno_json *j, const char *key)
+{
+    before(j);
+    syno_json_escape(j->out, key);
+    syno_buf_puts(j->out, ": ");
+    j->after_key = true;
+}
+
+void syno_json_string(syno_json *j, const char *s)
+{
+    before(j);
+    if (s) syno_json_escape(j->out, s);
+    else syno_buf_puts(j->out, "null");
+}
+
+void syno_json_int(syno_json *j, int64_t v)
+{
+    before(j);
+    syno_buf_printf(j->out, "%lld", (long long)v);
+}
+
+/* Writes a number; NaN and infinities (not JSON) are written as null. */
+void syno_json_double(syno_json *j, double v)
+{
+    before(j);
+    if (!isfinite(v)) {
+        syno_buf_puts(j->out, "null");
+        return;
+    }
+    char tmp[40];
+    snprintf(tmp, sizeof tmp, "%.15g", v);
+    if (strtod(tmp, NULL) != v) snprintf(tmp, sizeof tmp, "%.17g", v);
+    syno_buf_puts(j->out, tmp);
+}
+
+void syno_json_bool(syno_json *j, bool v)
+{
+    before(j);
+    syno_buf_puts(j->out, v ? "true" : "false");
+}
+
+void syno_json_null(syno_json *j)
+{
+    before(j);
+    syno_buf_puts(j->out, "null");
+}

@@ -1,0 +1,8 @@
+# interp/local.mk - running programs and the command-line driver.
+libsyno_a_SOURCES += \
+  %reldir%/json.c %reldir%/json.h \
+  %reldir%/cli.c %reldir%/cli.h %reldir%/commands.def \
+  %reldir%/explain.h \
+  %reldir%/cmd_check.c %reldir%/cmd_fmt.c %reldir%/cmd_explain.c
+bin_PROGRAMS += syno
+syno_SOURCES = %reldir%/main.c

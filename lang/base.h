@@ -1,0 +1,56 @@
+/* base.h - basics shared by every module: checked allocation, internal
+ * assertions, source ranges.
+ *
+ * Conventions used across syno (stated once, here):
+ *  - public names are syno_<module>_<verb>; types are typedef'd structs;
+ *  - lifetime is in the verb: _new/_free own heap memory, _init/_fini work on
+ *    embedded structs, arena objects have no free;
+ *  - allocation failure is not recoverable: syno_xmalloc prints a message and
+ *    aborts, so callers never check for NULL;
+ *  - SYNO_ASSERT guards internal invariants; when one fails it reports an
+ *    "internal error" with the source location of the check and aborts.
+ *    User mistakes are never asserts: they are diagnostics (diag.h). */
+#ifndef SYNO_BASE_H
+#define SYNO_BASE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SYNO_ASSERT(cond) \
+    ((cond) ? (void)0 : syno_internal_error(__FILE__, __LINE__, #cond))
+#define SYNO_UNREACHABLE() syno_internal_error(__FILE__, __LINE__, "unreachable")
+#define SYNO_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Reports a broken internal invariant (a bug in syno, not a user error) and
+ * aborts.  FILE/LINE name the failed check; WHAT is its text. */
+_Noreturn void syno_internal_error(const char *file, int line, const char *what);
+
+/* malloc/calloc/realloc/strdup that never return NULL: on exhaustion they
+ * print "syno: out of memory" and abort. */
+void *syno_xmalloc(size_t n);
+void *syno_xcalloc(size_t n, size_t size);
+void *syno_xrealloc(void *p, size_t n);
+char *syno_xstrdup(const char *s);
+
+/* A half-open byte range [start, end) in the global offset space of a source
+ * manager (source.h).  Offset 0 means "no location". */
+typedef struct syno_range {
+    uint32_t start, end;
+} syno_range;
+
+static inline syno_range syno_range_make(uint32_t start, uint32_t end)
+{
+    syno_range r = {start, end};
+    return r;
+}
+
+static inline syno_range syno_range_join(syno_range a, syno_range b)
+{
+    if (!a.start) return b;
+    if (!b.start) return a;
+    syno_range r = {a.start < b.start ? a.start : b.start, a.end > b.end ? a.end : b.end};
+    return r;
+}
+
+#endif

@@ -1,0 +1,34 @@
+/* source.h - source texts and their line maps.
+ *
+ * Every source text (a file, a string, a REPL entry) is added to a source
+ * manager, which gives it a base offset in one global offset space.  Ranges
+ * (base.h) are offsets in that space, so a range alone identifies its file;
+ * line and column are computed only when a diagnostic is printed. */
+#ifndef SYNO_SOURCE_H
+#define SYNO_SOURCE_H
+
+#include "lang/base.h"
+
+typedef struct syno_source {
+    const char *name; /* file name as given, or "<stdin>", "<repl:3>" */
+    const char *text; /* NUL-terminated copy; may contain NUL bytes before len */
+    uint32_t len;
+    uint32_t base;    /* global offset of text[0] */
+    uint32_t *lines;  /* offsets (relative) of each line start */
+    uint32_t nlines;
+} syno_source;
+
+typedef struct syno_srcmgr syno_srcmgr;
+
+/* Largest source text accepted, in bytes. */
+#define SYNO_SOURCE_MAX (64u * 1024u * 1024u)
+
+syno_srcmgr *syno_srcmgr_new(void);
+void syno_srcmgr_free(syno_srcmgr *m);
+const syno_source *syno_srcmgr_add(syno_srcmgr *m, const char *name, const char *text, size_t len);
+const syno_source *syno_srcmgr_load(syno_srcmgr *m, const char *path, char *err, size_t errlen);
+const syno_source *syno_srcmgr_find(const syno_srcmgr *m, uint32_t offset);
+void syno_source_linecol(const syno_source *s, uint32_t offset, uint32_t *line, uint32_t *col);
+const char *syno_source_line(const syno_source *s, uint32_t line, uint32_t *len);
+
+#endif

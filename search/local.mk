@@ -1,0 +1,1 @@
+# search/local.mk - synthesis and search (issue 5).
