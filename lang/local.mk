@@ -14,7 +14,7 @@ libsyno_a_SOURCES += \
   %reldir%/prims.def %reldir%/graph.c %reldir%/graph.h \
   %reldir%/module.c %reldir%/module.h \
   %reldir%/sema.c %reldir%/sema.h %reldir%/spec.c %reldir%/spec.h \
-  %reldir%/suggest.c
+  %reldir%/suggest.c %reldir%/rng.c %reldir%/rng.h
 libsyno_a_SOURCES += \
   %reldir%/formula.c %reldir%/formula.h \
   %reldir%/fmt.c %reldir%/fmt.h
