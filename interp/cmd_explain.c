@@ -3,6 +3,7 @@
 #include "interp/cli.h"
 #include "interp/explain.h"
 #include "lang/formula.h"
+#include "lang/arena.h"
 
 #include <getopt.h>
 #include <stdlib.h>
@@ -37,7 +38,7 @@ static void shape_bound(const int64_t *sizes, const int *dims, int n, syno_buf *
 static void shape_json(syno_json *j, const syno_op *op, const int64_t *sizes, const int *dims, int n)
 {
     syno_json_key(j, "shape");
-    syno_json_begin_array(j);
+    syno_json_begin_array_inline(j);
     syno_buf b = SYNO_BUF_INIT;
     for (int i = 0; i < n; i++) {
         syno_buf_clear(&b);
@@ -51,7 +52,7 @@ static void shape_json(syno_json *j, const syno_op *op, const int64_t *sizes, co
         syno_json_null(j);
         return;
     }
-    syno_json_begin_array(j);
+    syno_json_begin_array_inline(j);
     for (int i = 0; i < n; i++) syno_json_int(j, sizes[dims[i]]);
     syno_json_end_array(j);
 }
@@ -121,14 +122,25 @@ void syno_explain_json(const syno_op *op, const syno_binding *b, const int64_t *
     syno_json_end_object(j);
     int nred;
     int *red = reduction_dims(op, &nred);
+    syno_arena *a = syno_arena_new();
+    const char **names = syno_op_index_names(op, a);
     syno_json_key(j, "reductions");
     syno_json_begin_array(j);
     for (int i = 0; i < nred; i++) {
+        syno_json_begin_object(j);
+        syno_json_key(j, "name");
+        syno_json_string(j, names[red[i]]);
         syno_buf_clear(&t);
         syno_size_print(op->vars, op->dims[red[i]].size, &t);
+        syno_json_key(j, "size");
         syno_json_string(j, syno_buf_str(&t));
+        syno_json_key(j, "bound");
+        if (sizes) syno_json_int(j, sizes[red[i]]);
+        else syno_json_null(j);
+        syno_json_end_object(j);
     }
     syno_json_end_array(j);
+    syno_arena_free(a);
     free(red);
     syno_poly params, flops;
     syno_op_params(op, &params);
@@ -154,7 +166,8 @@ void syno_explain_json(const syno_op *op, const syno_binding *b, const int64_t *
 
 static void row(syno_buf *out, const char *name, const char *sym, const char *bound, int w1, int w2)
 {
-    syno_buf_printf(out, "  %-*s %-*s %s\n", w1, name, w2, sym, bound ? bound : "");
+    if (bound) syno_buf_printf(out, "  %-*s %-*s %s\n", w1, name, w2, sym, bound);
+    else syno_buf_printf(out, "  %-*s %s\n", w1, name, sym);
 }
 
 /* Appends the human-readable explanation of OP (see syno_explain_json). */
@@ -198,14 +211,18 @@ void syno_explain_text(const syno_op *op, const syno_binding *b, const int64_t *
     }
     int nred;
     int *red = reduction_dims(op, &nred);
+    syno_arena *a = syno_arena_new();
+    const char **names = syno_op_index_names(op, a);
     syno_buf_puts(out, "\n  reductions  ");
     if (!nred) syno_buf_puts(out, "none");
     for (int i = 0; i < nred; i++) {
         if (i) syno_buf_puts(out, ", ");
+        syno_buf_printf(out, "%s: ", names[red[i]]);
         syno_size_print(op->vars, op->dims[red[i]].size, out);
         if (sizes) syno_buf_printf(out, " = %lld", (long long)sizes[red[i]]);
     }
     free(red);
+    syno_arena_free(a);
     syno_poly params, flops;
     syno_op_params(op, &params);
     syno_op_flops(op, &flops);

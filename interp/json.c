@@ -29,31 +29,38 @@ static void before(syno_json *j)
         return;
     }
     if (j->depth == 0) return;
-    if (!j->first[j->depth]) syno_buf_putc(j->out, ',');
+    if (!j->first[j->depth]) syno_buf_puts(j->out, j->inline_[j->depth] ? ", " : ",");
+    bool was_first = j->first[j->depth];
     j->first[j->depth] = false;
-    newline(j);
+    if (!j->inline_[j->depth]) newline(j);
+    (void)was_first;
 }
 
-static void open(syno_json *j, char c)
+static void open(syno_json *j, char c, bool one_line)
 {
     before(j);
+    SYNO_ASSERT(!j->inline_[j->depth] || j->depth == 0); /* nothing nests inside a one-line array */
     syno_buf_putc(j->out, c);
     SYNO_ASSERT(j->depth + 1 < SYNO_JSON_MAX_DEPTH);
     j->first[++j->depth] = true;
+    j->inline_[j->depth] = one_line;
 }
 
 static void close(syno_json *j, char c)
 {
-    bool empty = j->first[j->depth];
+    bool empty = j->first[j->depth], one_line = j->inline_[j->depth];
+    j->inline_[j->depth] = false;
     j->depth--;
-    if (!empty) newline(j);
+    if (!empty && !one_line) newline(j);
     syno_buf_putc(j->out, c);
     if (j->depth == 0) syno_buf_putc(j->out, '\n');
 }
 
-void syno_json_begin_object(syno_json *j) { open(j, '{'); }
+void syno_json_begin_object(syno_json *j) { open(j, '{', false); }
 void syno_json_end_object(syno_json *j) { close(j, '}'); }
-void syno_json_begin_array(syno_json *j) { open(j, '['); }
+void syno_json_begin_array(syno_json *j) { open(j, '[', false); }
+/* An array of scalars written on one line: ["N", "C_in"]. */
+void syno_json_begin_array_inline(syno_json *j) { open(j, '[', true); }
 void syno_json_end_array(syno_json *j) { close(j, ']'); }
 
 /* Appends S as a JSON string literal. */

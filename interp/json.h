@@ -10,6 +10,7 @@ typedef struct syno_json {
     syno_buf *out;
     int depth;
     bool first[SYNO_JSON_MAX_DEPTH];
+    bool inline_[SYNO_JSON_MAX_DEPTH]; /* elements on one line */
     bool after_key;
 } syno_json;
 
@@ -17,6 +18,7 @@ void syno_json_init(syno_json *j, syno_buf *out);
 void syno_json_begin_object(syno_json *j);
 void syno_json_end_object(syno_json *j);
 void syno_json_begin_array(syno_json *j);
+void syno_json_begin_array_inline(syno_json *j);
 void syno_json_end_array(syno_json *j);
 void syno_json_key(syno_json *j, const char *key);
 void syno_json_string(syno_json *j, const char *s);

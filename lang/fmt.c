@@ -306,6 +306,11 @@ static void op_decl(fmt *f, const syno_ast *d)
             syno_fmt_expr(o->kids, out);
         }
     }
+    bool comment_inside = f->next_comment < f->m->ncomments && f->m->comments[f->next_comment].start < d->range.end;
+    if (!body->kids && !comment_inside) {
+        syno_buf_puts(out, "] {}");
+        return;
+    }
     syno_buf_puts(out, "] {");
     end_line(f, brace_after(f, outs->range.end)); /* a comment after '{' stays there */
     block(f, body->kids, d->range.end - 1, false);

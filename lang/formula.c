@@ -225,6 +225,33 @@ static bool name_taken(const char **used, int n, const char *s)
     return false;
 }
 
+/* Names for the loop indices of OP: NAMES[d] for every output dim and every
+ * reduced dim d (the others are NULL).  Outputs keep their names; a reduced
+ * dim is named after itself or the first named dim above it, made unique.
+ * The array lives in arena A. */
+const char **syno_op_index_names(const syno_op *op, syno_arena *a)
+{
+    const char **names = syno_arena_alloc(a, (size_t)op->ndims * sizeof *names);
+    const char **used = syno_arena_alloc(a, (size_t)(op->ndims + 1) * sizeof *used);
+    int nused = 0;
+    for (int i = 0; i < op->nout; i++) {
+        int d = op->out[i];
+        names[d] = op->dims[d].name ? op->dims[d].name : syno_arena_printf(a, "i%d", i);
+        used[nused++] = names[d];
+    }
+    for (int oi = 0; oi < op->norder; oi++) {
+        const syno_node *n = &op->nodes[op->order[oi]];
+        if (n->prim != SYNO_PRIM_SUM && n->prim != SYNO_PRIM_MEAN) continue;
+        const char *base = guess_name(op, n->in[0], 0);
+        if (!base) base = "r";
+        const char *name = base;
+        for (int k = 1; name_taken(used, nused, name); k++) name = syno_arena_printf(a, "%s%d", base, k);
+        used[nused++] = name;
+        names[n->in[0]] = name;
+    }
+    return names;
+}
+
 /* Appends the formula of the finished, error-free OP to OUT.  B supplies
  * coefficient values for unfold offsets (NULL: the declared defaults). */
 void syno_op_formula(const syno_op *op, const syno_binding *b, syno_buf *out)
@@ -236,13 +263,11 @@ void syno_op_formula(const syno_op *op, const syno_binding *b, syno_buf *out)
     }
     fctx c = {op, syno_arena_new(), b, NULL};
     c.dim = syno_arena_alloc(c.arena, (size_t)op->ndims * sizeof *c.dim);
-    const char **used = syno_arena_alloc(c.arena, (size_t)(op->ndims + 1) * sizeof *used);
-    int nused = 0;
+    const char **names = syno_op_index_names(op, c.arena);
     for (int i = 0; i < op->nout; i++) {
         ix *v = (ix *)mk(&c, IX_VAR, NULL, NULL);
-        v->name = op->dims[op->out[i]].name ? op->dims[op->out[i]].name : syno_arena_printf(c.arena, "i%d", i);
+        v->name = names[op->out[i]];
         c.dim[op->out[i]] = v;
-        used[nused++] = v->name;
     }
     syno_buf red = SYNO_BUF_INIT;
     syno_size means = syno_size_one();
@@ -251,11 +276,7 @@ void syno_op_formula(const syno_op *op, const syno_binding *b, syno_buf *out)
         const syno_node *n = &op->nodes[op->order[oi]];
         any_unfold |= n->prim == SYNO_PRIM_UNFOLD;
         if (n->prim != SYNO_PRIM_SUM && n->prim != SYNO_PRIM_MEAN) continue;
-        const char *base = guess_name(op, n->in[0], 0);
-        if (!base) base = "r";
-        const char *name = base;
-        for (int k = 1; name_taken(used, nused, name); k++) name = syno_arena_printf(c.arena, "%s%d", base, k);
-        used[nused++] = name;
+        const char *name = names[n->in[0]];
         ix *v = (ix *)mk(&c, IX_VAR, NULL, NULL);
         v->name = name;
         c.dim[n->in[0]] = v;

@@ -5,5 +5,6 @@
 #include "lang/graph.h"
 
 void syno_op_formula(const syno_op *op, const syno_binding *b, syno_buf *out);
+const char **syno_op_index_names(const syno_op *op, syno_arena *a);
 
 #endif

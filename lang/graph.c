@@ -652,11 +652,9 @@ bool syno_op_check_binding(const syno_op *op, const syno_binding *b, syno_diags 
         syno_buf_clear(&lab);
         node_label(op, k, 0, &lab);
         syno_size_print(op->vars, n->param, &msg);
-        syno_buf_puts(&msg, " = ");
-        syno_size_print_values(op->vars, n->param, b, &msg);
-        syno_buf_printf(&msg, " = %lld in ", (long long)kv);
+        syno_buf_printf(&msg, " is %lld in ", (long long)kv);
         syno_binding_describe(b, &msg);
-        syno_diag *g = syno_diag_error(d, n->range, "%s: the window %s is even; unfold windows must be odd",
+        syno_diag *g = syno_diag_error(d, n->range, "%s: the window %s, which is even; unfold windows must be odd",
                                        syno_buf_str(&lab), syno_buf_str(&msg));
         if (where.start) syno_diag_note(g, where, "binding given here");
     }

@@ -311,7 +311,26 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, stru
     }
     yysymbol_kind_t expected[8];
     int n = yypcontext_expected_tokens(ctx, expected, 8);
-    if (n > 0 && n <= 6) {
+    /* A ';' that would have been accepted and a next token on a later line:
+     * say so at the end of the line, where the ';' is missing. */
+    bool semi = false;
+    for (int i = 0; i < n; i++) semi |= strcmp(yysymbol_name(expected[i]), "';'") == 0;
+    if (semi && tok != YYSYMBOL_YYEOF && p->prev_end && p->prev_end < loc->start &&
+        memchr(p->src->text + (p->prev_end - p->src->base), '\n', loc->start - p->prev_end)) {
+        syno_diag_error(p->diags, syno_range_make(p->prev_end, p->prev_end), "missing ';' at the end of this line");
+        syno_buf_fini(&b);
+        p->errors++;
+        return 0;
+    }
+    if (n > 6) {
+        /* Too many choices to list; a missing closing bracket is the likely one. */
+        int m = 0;
+        for (int i = 0; i < n; i++) {
+            const char *name = yysymbol_name(expected[i]);
+            if (strcmp(name, "')'") && strcmp(name, "']'") && strcmp(name, "'}'")) continue;
+            syno_buf_printf(&b, "%s%s", m++ ? " or " : ", expected ", name);
+        }
+    } else if (n > 0) {
         syno_buf_puts(&b, ", expected ");
         for (int i = 0; i < n; i++) {
             if (i) syno_buf_puts(&b, i + 1 == n ? " or " : ", ");

@@ -28,6 +28,8 @@ typedef struct syno_parser {
     syno_diags *diags;
     const syno_source *src;
     uint32_t pos;            /* scanner position, relative to src->text */
+    uint32_t tok_end;        /* global end offset of the last token returned */
+    uint32_t prev_end;       /* ... and of the one before it */
     syno_ast *root;
     syno_range *comments;
     int ncomments, capcomments;

@@ -459,8 +459,8 @@ static void build_assign(sema *s, const syno_ast *st)
 static void build_tensor(sema *s, const syno_ast *t, bool weight)
 {
     if (find_tensor(s, t->text) >= 0) {
-        error(s, t->range, "tensor '%s' is declared twice", t->text);
-        return;
+        syno_diag *g = error(s, t->range, "tensor '%s' is declared twice", t->text);
+        syno_diag_note(g, s->op->tensors[find_tensor(s, t->text)].range, "first declared here");
     }
     if (s->op->ntensors == SYNO_MAX_TENSORS) {
         error(s, t->range, "too many weights: an operator has at most %d", SYNO_MAX_TENSORS - 1);
@@ -518,6 +518,8 @@ static void build_op(sema *s, syno_ast *n)
 {
     if (n->nkids != 3 || n->kids->kind != SYNO_AST_TENSOR) return; /* header failed to parse */
     const syno_ast *param = n->kids, *outs = param->next, *body = outs->next;
+    for (const syno_ast *st = body->kids; st; st = st->next)
+        if (st->kind == SYNO_AST_ERROR) return; /* syntax errors inside: those are reported already */
     s->op = syno_op_new(s->m->arena, &s->m->vars, s->d, n->text, n->range);
     s->op->module = s->m;
     s->nnames = 0;
@@ -563,6 +565,8 @@ static void build_op(sema *s, syno_ast *n)
         }
         syno_op_add_output(s->op, ne->dim, o->range, has_decl ? &decl : NULL, has_decl ? o->kids->range : o->range);
     }
+    if (s->op->errors)
+        for (int d = 0; d < s->op->ndims; d++) s->op->dims[d].quiet = true; /* avoid cascades */
     syno_op_finish(s->op);
     s->m->errors += s->op->errors;
     syno_op *dup = seen_op(s, n->text) ? syno_module_find_op(s->m, n->text) : NULL;
