@@ -1,0 +1,4 @@
+# interp/eval.mk - the reference evaluator, .npy files, random operators,
+# the graph printer and `syno run` (issue 3, part 1), with their tests.
+libsyno_a_SOURCES += \
+  interp/eval.c interp/eval.h
