@@ -5,3 +5,6 @@ libsyno_a_SOURCES += \
   interp/npy.c interp/npy.h \
   lang/randop.c lang/randop.h \
   lang/graph_print.c lang/graph_print.h
+libsyno_a_SOURCES += \
+  interp/backend.c interp/backend.h interp/backends.def \
+  interp/cmd_run.c
