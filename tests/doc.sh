@@ -171,6 +171,20 @@ else
       not_ok "language.md names keyword $kw (a keyword of lang/scan.l)"
   done
 
+  # The EBNF uses every terminal of the grammar.
+  awk '/^```ebnf/ { on = 1; next } /^```/ { on = 0 } on' "$DOC" >"$TMP/ebnf"
+  { sed -n "s/^%token.*//; /^%%/,/^%%/p" "$top_srcdir/lang/parse.y" | grep -o "'[^']'" | tr -d "'"
+    sed -n 's/^%token //p' "$top_srcdir/lang/parse.y" | grep -o "\"'[^']*'\"" | sed "s/\"'//; s/'\"//"
+    sed -n 's/^%token //p' "$top_srcdir/lang/parse.y" | grep -o '\b[A-Z]\+ "[a-z]' | sed 's/ .*//' | grep -E '^(IDENT|INT|REAL|STRING)$'
+  } | sort -u >"$TMP/terminals"
+  missing=
+  while read -r t; do
+    case $t in IDENT | INT | REAL | STRING) pat=$t ;; *) pat="\"$t\"" ;; esac
+    grep -qF -- "$pat" "$TMP/ebnf" || missing="$missing $pat"
+  done <"$TMP/terminals"
+  [ -s "$TMP/terminals" ] && [ -z "$missing" ] && ok "the grammar in language.md uses every terminal of lang/parse.y" ||
+    not_ok "the grammar in language.md uses every terminal of lang/parse.y (missing:$missing)"
+
   # Every search setting.
   items=$(sed -n '/item_names\[\] = {/,/};/p' "$top_srcdir/lang/spec.c" | grep -o '"[a-z_]*"' | tr -d '"')
   [ -n "$items" ] || not_ok "the search settings of lang/spec.c could be read"
