@@ -8,3 +8,6 @@ libsyno_a_SOURCES += \
 libsyno_a_SOURCES += \
   interp/backend.c interp/backend.h interp/backends.def \
   interp/cmd_run.c
+check_PROGRAMS += tests/unit/t_eval
+tests_unit_t_eval_SOURCES = tests/unit/t_eval.c tests/tap.h
+TESTS += tests/unit/t_eval
