@@ -11,3 +11,6 @@ libsyno_a_SOURCES += \
 check_PROGRAMS += tests/unit/t_eval
 tests_unit_t_eval_SOURCES = tests/unit/t_eval.c tests/tap.h
 TESTS += tests/unit/t_eval
+check_PROGRAMS += tests/unit/t_randop
+tests_unit_t_randop_SOURCES = tests/unit/t_randop.c tests/tap.h
+TESTS += tests/unit/t_randop

@@ -5,7 +5,9 @@
  * neither a keyword, a primitive, a size variable nor taken already;
  * otherwise an invented one.  Emission then writes the header (input
  * tensor, output list), the weight lines, and one statement per node in
- * the op's topological order, except for nodes written inline (nesting). */
+ * the order the nodes were added (for a parsed op, the source order; the
+ * language lets statements come in any order), except for nodes written
+ * inline (nesting). */
 #include "lang/graph_print.h"
 
 #include <stdlib.h>
@@ -153,8 +155,7 @@ void syno_graph_print_op(const syno_op *op, const char *name, unsigned flags, sy
         print_tensor(&nm, t, out);
         syno_buf_puts(out, ";\n");
     }
-    for (int oi = 0; oi < op->norder; oi++) {
-        int k = op->order[oi];
+    for (int k = 0; k < op->nnodes; k++) {
         const syno_node *n = &op->nodes[k];
         int nres = syno_prims[n->prim].nresults;
         if (nres == 1 && nm.inlined[n->out[0]]) continue;

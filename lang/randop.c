@@ -49,7 +49,9 @@ enum action {
     ACT_UNFOLD,
     ACT_DILATE,
     ACT_EXPAND,
+    ACT_EXPAND_SHARE, /* share(expand(S), new weight axis): a weight-indexed output axis */
     ACT_SHARE_WEIGHT,
+    ACT_CONTRACT,     /* sum(share(d, weight axis)): a contraction with a weight */
     ACT_SHARE_TWO,
     ACT_SUM,
     ACT_MEAN,
@@ -57,7 +59,7 @@ enum action {
 };
 
 /* How often each action is drawn, relative to the others. */
-static const int action_weight[ACT_COUNT] = {10, 6, 7, 4, 10, 4, 8, 22, 3, 14, 4};
+static const int action_weight[ACT_COUNT] = {9, 5, 6, 3, 9, 3, 3, 8, 12, 12, 2, 8, 3};
 
 /* Fills O with the defaults of randop.h. */
 void syno_randop_defaults(syno_randop_opts *o)
@@ -146,7 +148,34 @@ static int split_divisors(const gen *g, syno_size size, syno_size *cands)
     return n;
 }
 
-static bool can_apply(const gen *g, int act, int remaining, int need)
+static bool can_share(const gen *g, int i)
+{
+    if (g->nweights < g->target_weights) return true;
+    for (int t = 1; t <= g->nweights; t++)
+        if (!(g->pool[i].mask & (1u << t))) return true;
+    return false;
+}
+
+/* A random live dim that some weight (old or new) can share with, data-side
+ * dims three times as likely as others; -1 when there is none.  With
+ * DRAW 0 it only says whether there is one. */
+static int shareable(gen *g, int draw)
+{
+    int total = 0;
+    for (int i = 0; i < g->npool; i++)
+        if (can_share(g, i)) total += (g->pool[i].mask & 1u) ? 3 : 1;
+    if (!total) return -1;
+    if (!draw) return 0;
+    int r = (int)syno_rng_below(g->r, (uint64_t)total);
+    for (int i = 0; i < g->npool; i++) {
+        if (!can_share(g, i)) continue;
+        r -= (g->pool[i].mask & 1u) ? 3 : 1;
+        if (r < 0) return i;
+    }
+    SYNO_UNREACHABLE();
+}
+
+static bool can_apply(gen *g, int act, int remaining, int need)
 {
     bool grow = g->npool < g->o->max_out_rank;
     switch (act) {
@@ -169,12 +198,14 @@ static bool can_apply(const gen *g, int act, int remaining, int need)
         return allowed(g, SYNO_PRIM_UNFOLD) && allowed(g, SYNO_PRIM_STRIDE) && grow && remaining - 2 >= need;
     case ACT_EXPAND:
         return allowed(g, SYNO_PRIM_EXPAND) && grow;
+    case ACT_EXPAND_SHARE:
+        return allowed(g, SYNO_PRIM_EXPAND) && allowed(g, SYNO_PRIM_SHARE) && grow && remaining - 2 >= need &&
+               (g->nweights > 0 || g->target_weights > 0);
     case ACT_SHARE_WEIGHT:
-        if (!allowed(g, SYNO_PRIM_SHARE)) return false;
-        for (int i = 0; i < g->npool; i++)
-            for (int t = 1; t <= g->nweights; t++)
-                if (!(g->pool[i].mask & (1u << t))) return true;
-        return g->nweights < g->target_weights;
+        return allowed(g, SYNO_PRIM_SHARE) && shareable(g, 0) >= 0;
+    case ACT_CONTRACT:
+        return allowed(g, SYNO_PRIM_SHARE) && allowed(g, SYNO_PRIM_SUM) && g->npool >= 2 && remaining - 2 >= need &&
+               shareable(g, 0) >= 0;
     case ACT_SHARE_TWO:
         if (!allowed(g, SYNO_PRIM_SHARE)) return false;
         for (int i = 0; i < g->npool; i++)
@@ -294,16 +325,23 @@ static void apply(gen *g, int act)
         pool_add(g, out[0], s, 0);
         break;
     }
-    case ACT_SHARE_WEIGHT: {
-        bool any;
-        do {
-            i = pick(g, g->npool);
-            any = g->nweights < g->target_weights;
-            for (int t = 1; t <= g->nweights && !any; t++) any = !(g->pool[i].mask & (1u << t));
-        } while (!any);
-        share_with_weight(g, i, false);
+    case ACT_EXPAND_SHARE: {
+        syno_size opts[3] = {syno_size_var(g->vC), syno_size_var(g->vk), syno_size_one()};
+        syno_size_div(&opts[2], syno_size_var(g->vC), syno_size_var(g->vg));
+        syno_size s = opts[pick(g, 3)];
+        node(g, SYNO_PRIM_EXPAND, -1, -1, s, 1, out);
+        pool_add(g, out[0], s, 0);
+        share_with_weight(g, g->npool - 1, false);
         break;
     }
+    case ACT_SHARE_WEIGHT:
+        share_with_weight(g, shareable(g, 1), false);
+        break;
+    case ACT_CONTRACT:
+        share_with_weight(g, shareable(g, 1), false);
+        node(g, SYNO_PRIM_SUM, g->pool[g->npool - 1].dim, -1, syno_size_one(), 1, out);
+        pool_remove(g, g->npool - 1);
+        break;
     case ACT_SHARE_TWO: {
         int pi[POOL_MAX * POOL_MAX], pj[POOL_MAX * POOL_MAX], n = 0;
         for (int a = 0; a < g->npool; a++)
