@@ -14,3 +14,6 @@ TESTS += tests/unit/t_eval
 check_PROGRAMS += tests/unit/t_randop
 tests_unit_t_randop_SOURCES = tests/unit/t_randop.c tests/tap.h
 TESTS += tests/unit/t_randop
+check_PROGRAMS += tests/unit/t_npy
+tests_unit_t_npy_SOURCES = tests/unit/t_npy.c tests/tap.h
+TESTS += tests/unit/t_npy
