@@ -1,5 +1,6 @@
 /* cmd_explain.c - `syno explain FILE:OP [--bind B] [--json]`: an operator's
  * formula, shapes (symbolic and bound), reductions, parameters and FLOPs. */
+#include "codegen/plan.h"
 #include "interp/cli.h"
 #include "interp/explain.h"
 #include "lang/formula.h"
@@ -10,13 +11,17 @@
 #include <string.h>
 
 static const char usage[] =
-    "usage: syno explain FILE:OP [--bind B] [--json]\n"
+    "usage: syno explain FILE:OP [--bind B] [--plan[=WHICH]] [--json]\n"
     "Prints the operator as a formula, the shapes of its input, weights and\n"
     "output (symbolic, and under the binding), its reductions, its number of\n"
     "parameters and the FLOPs of direct evaluation (each multiply and each\n"
     "add counted).\n"
     "  --bind B   N=8,C_in=64,... and/or names of bind blocks in the file\n"
-    "  --json     one JSON object on stdout\n";
+    "  --json     one JSON object on stdout\n"
+    "  --plan[=WHICH]  also the staged plan under the binding (needs --bind):\n"
+    "             each stage's loop nest, operands, guards and FLOPs, and the\n"
+    "             plan's FLOPs against direct evaluation.  WHICH: forward\n"
+    "             (default), a tensor name (the plan of its gradient) or all\n";
 
 static void shape_text(const syno_op *op, const int *dims, int n, syno_buf *out)
 {
@@ -68,11 +73,9 @@ static int *reduction_dims(const syno_op *op, int *n)
     return r;
 }
 
-/* Writes the explanation of OP (bound by B when SIZES is not NULL) as JSON. */
-void syno_explain_json(const syno_op *op, const syno_binding *b, const int64_t *sizes, syno_json *j)
+static void explain_json_fields(const syno_op *op, const syno_binding *b, const int64_t *sizes, syno_json *j)
 {
     syno_buf t = SYNO_BUF_INIT;
-    syno_json_begin_object(j);
     syno_json_key(j, "operator");
     syno_json_string(j, op->name);
     if (op->module) {
@@ -160,8 +163,55 @@ void syno_explain_json(const syno_op *op, const syno_binding *b, const int64_t *
     syno_poly_print(op->vars, &flops, &t);
     syno_json_key(j, "flops_symbolic");
     syno_json_string(j, syno_buf_str(&t));
-    syno_json_end_object(j);
     syno_buf_fini(&t);
+}
+
+/* Writes the explanation of OP (bound by B when SIZES is not NULL) as JSON. */
+void syno_explain_json(const syno_op *op, const syno_binding *b, const int64_t *sizes, syno_json *j)
+{
+    syno_json_begin_object(j);
+    explain_json_fields(op, b, sizes, j);
+    syno_json_end_object(j);
+}
+
+/* The plans --plan=WHICH asks for: forward (-1) and/or tensor indices.
+ * Returns how many, or -1 after reporting an unknown name. */
+static int plan_targets(syno_ctx *ctx, const syno_op *op, const char *which, int *wrt)
+{
+    int n = 0;
+    if (!which || strcmp(which, "forward") == 0) {
+        wrt[n++] = SYNO_PLAN_FORWARD;
+    } else if (strcmp(which, "all") == 0) {
+        for (int t = SYNO_PLAN_FORWARD; t < op->ntensors; t++) wrt[n++] = t;
+    } else {
+        for (int t = 0; t < op->ntensors; t++)
+            if (strcmp(op->tensors[t].name, which) == 0) wrt[n++] = t;
+        if (!n) {
+            syno_buf names = SYNO_BUF_INIT;
+            for (int t = 0; t < op->ntensors; t++) syno_buf_printf(&names, ", %s", op->tensors[t].name);
+            syno_diag_error(&ctx->diags, syno_range_make(0, 0), "--plan=%s: %s has no tensor '%s' (choose forward%s or all)",
+                            which, op->name, which, syno_buf_str(&names));
+            syno_buf_fini(&names);
+            return -1;
+        }
+    }
+    return n;
+}
+
+/* Builds the plans of WRT[N] under B; reports failures into CTX. */
+static bool build_plans(syno_ctx *ctx, const syno_op *op, const syno_binding *b, const int *wrt, int n, syno_plan **plans)
+{
+    for (int i = 0; i < n; i++) {
+        syno_buf err = SYNO_BUF_INIT;
+        plans[i] = syno_plan_build(op, b, wrt[i], &err);
+        if (!plans[i]) {
+            syno_diag_error(&ctx->diags, syno_range_make(0, 0), "%s", syno_buf_str(&err));
+            syno_buf_fini(&err);
+            return false;
+        }
+        syno_buf_fini(&err);
+    }
+    return true;
 }
 
 static void row(syno_buf *out, const char *name, const char *sym, const char *bound, int w1, int w2)
@@ -269,10 +319,11 @@ int syno_cmd_explain(int argc, char **argv)
 {
     static const struct option opts[] = {{"bind", required_argument, NULL, 'b'},
                                          {"json", no_argument, NULL, 'j'},
+                                         {"plan", optional_argument, NULL, 'p'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
-    const char *bind = NULL;
-    bool json = false;
+    const char *bind = NULL, *plan_which = NULL;
+    bool json = false, plan = false;
     int c;
     optind = 1;
     opterr = 0;
@@ -280,6 +331,7 @@ int syno_cmd_explain(int argc, char **argv)
         switch (c) {
         case 'b': bind = optarg; break;
         case 'j': json = true; break;
+        case 'p': plan = true, plan_which = optarg; break;
         case 'h': fputs(usage, stdout); return SYNO_EXIT_OK;
         default:
             if (optopt == 'b') return syno_cli_usage_error("explain", "--bind needs a value");
@@ -287,6 +339,7 @@ int syno_cmd_explain(int argc, char **argv)
         }
     }
     if (optind != argc - 1) return syno_cli_usage_error("explain", optind == argc ? "no operator given" : "one operator at a time");
+    if (plan && !bind) return syno_cli_usage_error("explain", "--plan needs --bind: plans are made for concrete sizes");
     syno_ctx *ctx = syno_ctx_new();
     syno_op *op = syno_cli_find_op(ctx, argv[optind]);
     if (!op) return syno_cli_finish(ctx, SYNO_EXIT_USER);
@@ -301,14 +354,34 @@ int syno_cmd_explain(int argc, char **argv)
             return syno_cli_finish(ctx, SYNO_EXIT_USER);
         }
     }
+    int wrt[SYNO_MAX_TENSORS + 1], nplans = 0;
+    syno_plan *plans[SYNO_MAX_TENSORS + 1] = {NULL};
+    if (plan && ((nplans = plan_targets(ctx, op, plan_which, wrt)) < 0 || !build_plans(ctx, op, &b, wrt, nplans, plans))) {
+        for (int i = 0; i < SYNO_MAX_TENSORS + 1; i++) syno_plan_free(plans[i]);
+        free(sizes);
+        return syno_cli_finish(ctx, SYNO_EXIT_USER);
+    }
     syno_buf out = SYNO_BUF_INIT;
     if (json) {
         syno_json j;
         syno_json_init(&j, &out);
-        syno_explain_json(op, &b, sizes, &j);
+        syno_json_begin_object(&j);
+        explain_json_fields(op, &b, sizes, &j);
+        if (plan) {
+            syno_json_key(&j, "plans");
+            syno_json_begin_array(&j);
+            for (int i = 0; i < nplans; i++) syno_plan_json(plans[i], &j);
+            syno_json_end_array(&j);
+        }
+        syno_json_end_object(&j);
     } else {
         syno_explain_text(op, &b, sizes, &out);
+        for (int i = 0; i < nplans; i++) {
+            syno_buf_putc(&out, '\n');
+            syno_plan_print(plans[i], &out);
+        }
     }
+    for (int i = 0; i < nplans; i++) syno_plan_free(plans[i]);
     fputs(syno_buf_str(&out), stdout);
     syno_buf_fini(&out);
     free(sizes);

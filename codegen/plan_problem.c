@@ -1,0 +1,206 @@
+/* plan_problem.c - an operator (or one of its gradients) as a relational
+ * sum-product problem (see plan_int.h).
+ *
+ * The dims of the graph become variables, the three dims of each share
+ * being one variable (union-find).  Every split, merge, shift, reverse,
+ * stride and unfold node becomes a relation between its variables; expand
+ * makes a variable that no tensor reads; sum and mean only mark a variable
+ * as summed, which in the relational reading is simply "not an output".
+ * For the forward problem the factors are the tensors and the outputs the
+ * output axes; for the gradient with respect to tensor t, t's factor is
+ * replaced by dy (a factor over the output variables) and t's axes become
+ * the outputs.  Both read the same relations, so both are planned the
+ * same way. */
+#include "codegen/plan_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static int uf_find(int *parent, int a)
+{
+    while (parent[a] != a) a = parent[a] = parent[parent[a]];
+    return a;
+}
+
+static void uf_union(int *parent, int a, int b)
+{
+    a = uf_find(parent, a);
+    b = uf_find(parent, b);
+    if (a == b) return;
+    if (a < b) parent[b] = a;
+    else parent[a] = b;
+}
+
+static void add_rel(problem *pb, prel_kind kind, int nv, const int *v, int64_t p)
+{
+    SYNO_ASSERT(pb->nrels < PR_MAX);
+    prel *r = &pb->rels[pb->nrels++];
+    memset(r, 0, sizeof *r);
+    r->kind = kind;
+    r->nv = nv;
+    r->p = p;
+    for (int i = 0; i < nv; i++) {
+        r->v[i] = v[i];
+        SYNO_ASSERT(!(r->vars & (1ull << v[i]))); /* a relation never links a variable to itself */
+        r->vars |= 1ull << v[i];
+    }
+}
+
+static void add_factor(problem *pb, int buf, const int *vars, int rank)
+{
+    SYNO_ASSERT(pb->nfactors < PF_MAX);
+    pfactor *f = &pb->factors[pb->nfactors++];
+    memset(f, 0, sizeof *f);
+    f->buf = buf;
+    f->rank = rank;
+    for (int a = 0; a < rank; a++) {
+        f->vars[a] = vars[a];
+        f->mask |= 1ull << vars[a];
+    }
+}
+
+/* Builds the problem of OP under the dim sizes SIZES for the forward pass
+ * (WRT = SYNO_PLAN_FORWARD) or the gradient with respect to tensor WRT.
+ * Factor buffers are numbered in the order the plan lists its inputs: the
+ * tensors in order (without WRT), then dy for a gradient.  Returns false
+ * with a message in ERR when the op has more than PV_MAX variables or
+ * PR_MAX relations. */
+bool syno_plan_problem_build(problem *pb, const syno_op *op, const int64_t *sizes, int wrt, syno_buf *err)
+{
+    memset(pb, 0, sizeof *pb);
+    pb->op = op;
+    pb->wrt = wrt;
+    pb->scale = 1.0;
+    int *parent = syno_xmalloc((size_t)op->ndims * sizeof *parent);
+    int *var_of = syno_xmalloc((size_t)op->ndims * sizeof *var_of);
+    for (int d = 0; d < op->ndims; d++) parent[d] = d;
+    for (int k = 0; k < op->nnodes; k++) {
+        const syno_node *n = &op->nodes[k];
+        if (n->prim != SYNO_PRIM_SHARE) continue;
+        uf_union(parent, n->in[0], n->out[0]);
+        uf_union(parent, n->in[1], n->out[0]);
+    }
+    /* Variables in order of their first dim; sizes of shared dims are equal. */
+    int nvars = 0;
+    for (int d = 0; d < op->ndims; d++) var_of[d] = -1;
+    bool ok = true;
+    for (int d = 0; d < op->ndims; d++) {
+        int root = uf_find(parent, d);
+        if (var_of[root] < 0) {
+            if (nvars == PV_MAX) {
+                ok = false;
+                break;
+            }
+            var_of[root] = nvars;
+            pvar *v = &pb->vars[nvars++];
+            v->ext = sizes[root];
+            v->size = op->dims[root].size;
+        }
+        var_of[d] = var_of[root];
+    }
+    if (!ok) {
+        syno_buf_printf(err, "%s has more than %d distinct index variables; it is too large to plan", op->name, PV_MAX);
+        free(parent);
+        free(var_of);
+        return false;
+    }
+    pb->nvars = nvars;
+    /* Names: an output axis name, else the first named dim, else "i<v>". */
+    for (int i = 0; i < op->nout; i++) {
+        const syno_dim *dim = &op->dims[op->out[i]];
+        if (dim->name && !pb->vars[var_of[op->out[i]]].name) pb->vars[var_of[op->out[i]]].name = dim->name;
+    }
+    for (int d = 0; d < op->ndims; d++)
+        if (op->dims[d].name && !pb->vars[var_of[d]].name) pb->vars[var_of[d]].name = op->dims[d].name;
+    /* Anonymous variables keep a NULL name; the plan names them "i<v>". */
+    /* Relations, in node order. */
+    for (int k = 0; k < op->nnodes && ok; k++) {
+        const syno_node *n = &op->nodes[k];
+        int v[3];
+        if (pb->nrels == PR_MAX && n->prim != SYNO_PRIM_SHARE && n->prim != SYNO_PRIM_EXPAND &&
+            n->prim != SYNO_PRIM_SUM && n->prim != SYNO_PRIM_MEAN) {
+            ok = false;
+            break;
+        }
+        switch (n->prim) {
+        case SYNO_PRIM_SPLIT: /* x = l * |r| + r */
+            v[0] = var_of[n->in[0]], v[1] = var_of[n->out[0]], v[2] = var_of[n->out[1]];
+            add_rel(pb, REL_RESHAPE, 3, v, 0);
+            break;
+        case SYNO_PRIM_MERGE: /* y = a * |b| + b */
+            v[0] = var_of[n->out[0]], v[1] = var_of[n->in[0]], v[2] = var_of[n->in[1]];
+            add_rel(pb, REL_RESHAPE, 3, v, 0);
+            break;
+        case SYNO_PRIM_SHIFT: {
+            v[0] = var_of[n->in[0]], v[1] = var_of[n->out[0]];
+            int64_t ext = pb->vars[v[0]].ext, d = n->shift % ext;
+            if (d < 0) d += ext;
+            add_rel(pb, REL_SHIFT, 2, v, d);
+            break;
+        }
+        case SYNO_PRIM_REVERSE:
+            v[0] = var_of[n->in[0]], v[1] = var_of[n->out[0]];
+            add_rel(pb, REL_REVERSE, 2, v, 0);
+            break;
+        case SYNO_PRIM_STRIDE:
+            v[0] = var_of[n->in[0]], v[1] = var_of[n->out[0]];
+            add_rel(pb, REL_STRIDE, 2, v, sizes[n->in[0]] / sizes[n->out[0]]);
+            break;
+        case SYNO_PRIM_UNFOLD:
+            v[0] = var_of[n->in[0]], v[1] = var_of[n->out[0]], v[2] = var_of[n->out[1]];
+            add_rel(pb, REL_UNFOLD, 3, v, sizes[n->out[1]] / 2);
+            break;
+        case SYNO_PRIM_MEAN:
+            pb->scale /= (double)sizes[n->in[0]];
+            pb->has_scale = true;
+            break;
+        case SYNO_PRIM_SHARE:
+        case SYNO_PRIM_EXPAND:
+        case SYNO_PRIM_SUM:
+            break;
+        case SYNO_PRIM_COUNT:
+            SYNO_UNREACHABLE();
+        }
+    }
+    if (!ok) {
+        syno_buf_printf(err, "%s has more than %d index relations; it is too large to plan", op->name, PR_MAX);
+        free(parent);
+        free(var_of);
+        return false;
+    }
+    /* Factors and outputs. */
+    int axes[PV_MAX];
+    int buf = 0;
+    for (int t = 0; t < op->ntensors; t++) {
+        if (t == wrt) continue;
+        const syno_tensor *tt = &op->tensors[t];
+        SYNO_ASSERT(tt->rank <= PV_MAX);
+        for (int a = 0; a < tt->rank; a++) axes[a] = var_of[tt->axes[a]];
+        add_factor(pb, buf++, axes, tt->rank);
+    }
+    int outdims[PV_MAX];
+    for (int i = 0; i < op->nout; i++) outdims[i] = var_of[op->out[i]];
+    if (wrt == SYNO_PLAN_FORWARD) {
+        pb->nout = op->nout;
+        memcpy(pb->outv, outdims, (size_t)op->nout * sizeof *outdims);
+    } else {
+        add_factor(pb, buf++, outdims, op->nout);
+        const syno_tensor *tt = &op->tensors[wrt];
+        pb->nout = tt->rank;
+        for (int a = 0; a < tt->rank; a++) pb->outv[a] = var_of[tt->axes[a]];
+    }
+    for (int i = 0; i < pb->nout; i++) pb->outmask |= 1ull << pb->outv[i];
+    /* A variable nothing reads and nothing constrains (sum(expand(D))) is a
+     * factor D in every term. */
+    uint64_t used = pb->outmask;
+    for (int f = 0; f < pb->nfactors; f++) used |= pb->factors[f].mask;
+    for (int r = 0; r < pb->nrels; r++) used |= pb->rels[r].vars;
+    for (int v = 0; v < nvars; v++)
+        if (!(used & (1ull << v))) {
+            pb->scale *= (double)pb->vars[v].ext;
+            pb->has_scale = true;
+        }
+    free(parent);
+    free(var_of);
+    return true;
+}

@@ -1,0 +1,294 @@
+/* t_plan.c - staged plans (codegen/plan.c): every plan computes what the
+ * reference evaluator computes, costs no more than direct evaluation, and
+ * is deterministic; the two-weight operators get much cheaper plans.
+ *
+ * Plans are executed literally (syno_plan_run_naive, double precision)
+ * and compared with interp/eval (also double): the relative error bound is
+ * 1e-9 of the largest reference magnitude.  Every stdlib and example
+ * operator is tried under small bindings (windows hanging over both edges),
+ * forward and for the gradient of every tensor, then a few hundred random
+ * valid operators (lang/randop). */
+#include "codegen/plan.h"
+#include "interp/cli.h"
+#include "interp/eval.h"
+#include "lang/graph_print.h"
+#include "lang/module.h"
+#include "lang/randop.h"
+#include "tests/tap.h"
+
+#include <math.h>
+
+#define REL_BOUND 1e-9
+
+static bool sanitized;
+
+static double rel_diff(const double *a, const double *b, int64_t n)
+{
+    double d = 0, m = 0;
+    for (int64_t i = 0; i < n; i++) {
+        if (isnan(a[i]) || isnan(b[i])) return INFINITY;
+        d = fmax(d, fabs(a[i] - b[i]));
+        m = fmax(m, fabs(b[i]));
+    }
+    return d / fmax(m, 1e-300);
+}
+
+static void print_op(const syno_op *op, const syno_binding *b)
+{
+    syno_buf t = SYNO_BUF_INIT;
+    syno_graph_print_module(op, NULL, SYNO_PRINT_NEST, b, "small", &t);
+    for (char *line = strtok(t.data, "\n"); line; line = strtok(NULL, "\n")) printf("#   %s\n", line);
+    syno_buf_fini(&t);
+}
+
+static void print_plan(const syno_plan *p)
+{
+    syno_buf t = SYNO_BUF_INIT;
+    syno_plan_print(p, &t);
+    for (char *line = strtok(t.data, "\n"); line; line = strtok(NULL, "\n")) printf("#   %s\n", line);
+    syno_buf_fini(&t);
+}
+
+/* Runs plan P with the tensors T (op order), DY and compares its result
+ * with WANT.  Returns the relative error. */
+static double run_plan(const syno_plan *p, double *const *t, double *dy, const double *want, int64_t nwant)
+{
+    double **bufs = calloc((size_t)p->nbufs, sizeof *bufs);
+    for (int i = 0; i < p->nbufs; i++) {
+        const syno_plan_buf *pb = &p->bufs[i];
+        if (pb->kind == SYNO_PBUF_TENSOR) bufs[i] = t[pb->tensor];
+        else if (pb->kind == SYNO_PBUF_GRAD_OUT) bufs[i] = dy;
+        else bufs[i] = calloc((size_t)pb->numel, sizeof(double));
+    }
+    syno_plan_run_naive(p, bufs);
+    const syno_plan_buf *rb = &p->bufs[p->result];
+    double err = rb->numel == nwant ? rel_diff(bufs[p->result], want, nwant) : INFINITY;
+    for (int i = 0; i < p->nbufs; i++)
+        if (p->bufs[i].kind == SYNO_PBUF_TEMP || p->bufs[i].kind == SYNO_PBUF_RESULT) free(bufs[i]);
+    free(bufs);
+    return err;
+}
+
+typedef struct outcome {
+    int plans, exact, cheaper_or_equal, deterministic;
+    double worst;
+} outcome;
+
+/* Plans OP under B forward and for every tensor; checks each against the
+ * reference evaluator on random data.  Returns false on any failure. */
+static bool check_op(const syno_op *op, const syno_binding *b, syno_rng *r, outcome *oc)
+{
+    int64_t *sizes = malloc((size_t)op->ndims * sizeof *sizes);
+    if (!syno_op_eval_sizes(op, b, sizes)) {
+        free(sizes);
+        return false;
+    }
+    double *t[SYNO_MAX_TENSORS], *g[SYNO_MAX_TENSORS];
+    int64_t numel[SYNO_MAX_TENSORS];
+    for (int i = 0; i < op->ntensors; i++) {
+        numel[i] = syno_ref_numel(op, sizes, i);
+        t[i] = malloc((size_t)numel[i] * sizeof(double));
+        g[i] = malloc((size_t)numel[i] * sizeof(double));
+        for (int64_t e = 0; e < numel[i]; e++) t[i][e] = 2 * syno_rng_unit(r) - 1;
+    }
+    int64_t nout = syno_ref_numel(op, sizes, SYNO_REF_OUT);
+    double *out = malloc((size_t)nout * sizeof(double)), *dy = malloc((size_t)nout * sizeof(double));
+    for (int64_t e = 0; e < nout; e++) dy[e] = 2 * syno_rng_unit(r) - 1;
+    syno_ref_forward(op, sizes, t[0], (const double *const *)(t + 1), out);
+    syno_ref_backward(op, sizes, t[0], (const double *const *)(t + 1), dy, g[0], g + 1);
+    bool all = true;
+    for (int wrt = SYNO_PLAN_FORWARD; wrt < op->ntensors; wrt++) {
+        syno_buf err = SYNO_BUF_INIT;
+        syno_plan *p = syno_plan_build(op, b, wrt, &err);
+        oc->plans++;
+        if (!p) {
+            printf("# %s: no plan (wrt %d): %s\n", op->name, wrt, syno_buf_str(&err));
+            syno_buf_fini(&err);
+            all = false;
+            continue;
+        }
+        syno_buf_fini(&err);
+        double e = wrt == SYNO_PLAN_FORWARD ? run_plan(p, t, NULL, out, nout) : run_plan(p, t, dy, g[wrt], numel[wrt]);
+        bool good = e <= REL_BOUND, cheap = p->flops <= p->direct_flops;
+        oc->exact += good;
+        oc->cheaper_or_equal += cheap;
+        if (!(e <= oc->worst)) oc->worst = e;
+        /* determinism: a second build prints the same */
+        syno_buf e1 = SYNO_BUF_INIT, e2 = SYNO_BUF_INIT;
+        syno_plan *q = syno_plan_build(op, b, wrt, &e1);
+        syno_plan_print(p, &e1);
+        if (q) syno_plan_print(q, &e2);
+        bool same = q && strcmp(syno_buf_str(&e1), syno_buf_str(&e2)) == 0;
+        oc->deterministic += same;
+        syno_buf_fini(&e1);
+        syno_buf_fini(&e2);
+        syno_plan_free(q);
+        if (!good || !cheap || !same) {
+            printf("# %s wrt %d: error %g, plan %lld vs direct %lld FLOPs%s\n", op->name, wrt, e, (long long)p->flops,
+                   (long long)p->direct_flops, same ? "" : ", not deterministic");
+            print_op(op, b);
+            print_plan(p);
+            all = false;
+        }
+        syno_plan_free(p);
+    }
+    for (int i = 0; i < op->ntensors; i++) free(t[i]), free(g[i]);
+    free(out);
+    free(dy);
+    free(sizes);
+    return all;
+}
+
+/* Binds the variables SPEC names ("N=2,k=3") that OP's module declares;
+ * the others keep their defaults. */
+static void bind_loose(const syno_op *op, const char *spec, syno_binding *b)
+{
+    syno_binding_defaults(op->vars, b);
+    char *copy = strdup(spec), *save = NULL;
+    for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        char *eq = strchr(tok, '=');
+        *eq = 0;
+        int v = syno_vars_find(op->vars, tok);
+        if (v >= 0) b->val[v] = atoll(eq + 1);
+    }
+    free(copy);
+}
+
+static const char *const small_bindings[] = {
+    "N=2,C_in=4,C_out=6,H=5,W=4,k=3,g=2,s=2",
+    "N=1,C_in=4,C_out=8,H=2,W=7,k=5,g=2,s=2",
+    "N=2,C_in=4,C_out=8,H=4,W=6,k=3,g=2,s=2",
+};
+
+static void test_library(syno_ctx *ctx, syno_rng *r)
+{
+    syno_ctx_stdlib_op(ctx, "conv2d"); /* loads the library */
+    const char *examples[] = {SYNO_SRCDIR "/examples/lowrank.syno", SYNO_SRCDIR "/examples/conv-layers.syno"};
+    syno_module *mods[64];
+    int nmods = 0;
+    for (int i = 0; i < ctx->nstdlib && nmods < 60; i++) mods[nmods++] = ctx->stdlib[i];
+    for (size_t i = 0; i < SYNO_ARRAY_LEN(examples); i++) {
+        syno_module *m = syno_ctx_load_file(ctx, examples[i]);
+        if (m) mods[nmods++] = m;
+    }
+    outcome oc = {0};
+    int ops = 0, bound = 0;
+    for (int m = 0; m < nmods; m++)
+        for (int i = 0; i < mods[m]->nops; i++) {
+            const syno_op *op = mods[m]->ops[i];
+            ops++;
+            for (size_t bi = 0; bi < SYNO_ARRAY_LEN(small_bindings); bi++) {
+                syno_binding b;
+                bind_loose(op, small_bindings[bi], &b);
+                int64_t sz[512];
+                if (op->ndims > 512 || !syno_op_eval_sizes(op, &b, sz)) continue;
+                bound++;
+                check_op(op, &b, r, &oc);
+            }
+        }
+    ok(ops >= 12 && bound >= ops, "%d library/example operators, %d bindings", ops, bound);
+    is_int(oc.exact, oc.plans, "library plans equal the reference evaluator (forward and every gradient; bound %g)",
+           REL_BOUND);
+    is_int(oc.cheaper_or_equal, oc.plans, "library plans never cost more FLOPs than direct evaluation");
+    is_int(oc.deterministic, oc.plans, "library plans are deterministic");
+    printf("# worst relative error %g over %d plans\n", oc.worst, oc.plans);
+}
+
+/* The FLOPs game pays off where Syno says it does. */
+static void test_cheaper(syno_ctx *ctx)
+{
+    static const struct {
+        const char *ref, *bind;
+        double max_ratio;
+    } cases[] = {
+        {"syno_op1", "N=8,C_in=64,C_out=64,H=56,W=56", 0.5},
+        {"syno_op2", "N=8,C_in=64,C_out=64,H=56,W=56", 0.5},
+        {"syno_op1", "N=64,C_in=256,C_out=256,H=14,W=14", 0.5},
+        {SYNO_SRCDIR "/examples/lowrank.syno:lowrank", "mlp", 0.1},
+    };
+    for (size_t i = 0; i < SYNO_ARRAY_LEN(cases); i++) {
+        syno_op *op = syno_cli_find_op(ctx, cases[i].ref);
+        if (!ok(op != NULL, "found %s", cases[i].ref)) continue;
+        syno_binding b;
+        syno_cli_binding(op, cases[i].bind, &b);
+        for (int wrt = SYNO_PLAN_FORWARD; wrt < op->ntensors; wrt++) {
+            syno_buf err = SYNO_BUF_INIT;
+            syno_plan *p = syno_plan_build(op, &b, wrt, &err);
+            double ratio = p ? (double)p->flops / (double)p->direct_flops : INFINITY;
+            if (!ok(p && ratio <= cases[i].max_ratio && p->searched,
+                    "%s [%s] %s%s: plan/direct FLOPs = %.4f (<= %g), %d stages", op->name, cases[i].bind,
+                    wrt < 0 ? "forward" : "gradient of ", wrt < 0 ? "" : op->tensors[wrt].name, ratio,
+                    cases[i].max_ratio, p ? p->nstages : 0) && p)
+                print_plan(p);
+            syno_plan_free(p);
+            syno_buf_fini(&err);
+        }
+    }
+}
+
+/* A one-stage operator stays one stage: conv2d's forward and gradients. */
+static void test_conv_shape(syno_ctx *ctx)
+{
+    syno_op *op = syno_ctx_stdlib_op(ctx, "conv2d");
+    syno_binding b;
+    syno_cli_binding(op, "N=8,C_in=64,C_out=64,H=56,W=56", &b);
+    for (int wrt = SYNO_PLAN_FORWARD; wrt < op->ntensors; wrt++) {
+        syno_buf err = SYNO_BUF_INIT;
+        syno_plan *p = syno_plan_build(op, &b, wrt, &err);
+        ok(p && p->nstages == 1 && p->flops == p->direct_flops && p->stages[0].points * 2 == p->direct_flops,
+           "conv2d %s: one stage of %lld FLOPs (direct %lld)", wrt < 0 ? "forward" : op->tensors[wrt].name,
+           p ? (long long)p->flops : 0, p ? (long long)p->direct_flops : 0);
+        if (p && wrt == 0) {
+            /* the input gradient sums over the window taps, not over pixels */
+            const syno_plan_stage *s = &p->stages[0];
+            int64_t red = 1;
+            for (int i = s->nout; i < s->niters; i++) red *= s->iters[i].extent;
+            is_int(red, 64 * 9, "conv2d dx sums over C_out*k*k points per element");
+        }
+        syno_plan_free(p);
+        syno_buf_fini(&err);
+    }
+}
+
+static void test_random(syno_rng *r)
+{
+    syno_vars vars;
+    syno_randop_vars(&vars);
+    syno_randop_opts o;
+    syno_randop_defaults(&o);
+    o.max_terms = sanitized ? 3e3 : 2e4;
+    syno_arena *a = syno_arena_new();
+    syno_diags d;
+    syno_diags_init(&d, NULL);
+    int nops = sanitized ? 60 : 250, built = 0;
+    outcome oc = {0};
+    for (int i = 0; i < nops; i++) {
+        syno_binding b;
+        syno_op *op = syno_randop(a, &vars, &d, r, &o, &b, NULL);
+        if (!op) continue;
+        built++;
+        check_op(op, &b, r, &oc);
+    }
+    is_int(built, nops, "%d random operators generated", nops);
+    is_int(oc.exact, oc.plans, "random-operator plans equal the reference evaluator (%d plans; bound %g)", oc.plans,
+           REL_BOUND);
+    is_int(oc.cheaper_or_equal, oc.plans, "random-operator plans never cost more than direct evaluation");
+    is_int(oc.deterministic, oc.plans, "random-operator plans are deterministic");
+    printf("# worst relative error %g\n", oc.worst);
+    syno_diags_fini(&d);
+    syno_arena_free(a);
+}
+
+int main(void)
+{
+    sanitized = getenv("SYNO_SANITIZED") != NULL;
+    syno_ctx *ctx = syno_ctx_new();
+    syno_rng r;
+    syno_rng_seed(&r, 7);
+    test_conv_shape(ctx);
+    test_cheaper(ctx);
+    test_library(ctx, &r);
+    test_random(&r);
+    syno_ctx_free(ctx);
+    return tap_done();
+}
