@@ -32,7 +32,7 @@ static void usage(FILE *f)
 {
     fputs("usage: syno run FILE:OP --bind B [--in x.npy] [--weight NAME=FILE]... [--seed N]\n"
           "                [--out y.npy] [--grad dy.npy|random [--out-grads DIR]]\n"
-          "                [--backend NAME] [--check] [--json]\n"
+          "                [--save-inputs DIR] [--backend NAME] [--check] [--json]\n"
           "Evaluates the operator on float32 tensors (.npy, C order, axes in the\n"
           "order the operator declares them) and writes or summarises the output.\n"
           "  --bind B            N=8,C_in=64,... and/or names of bind blocks in the file\n"
@@ -48,6 +48,8 @@ static void usage(FILE *f)
           "                      gradients of the input and of every weight\n"
           "  --out-grads DIR     write them as DIR/<input name>.npy and DIR/<weight>.npy\n"
           "                      (DIR is created); without it, print their summaries\n"
+          "  --save-inputs DIR   also write the tensors used (given or random) as\n"
+          "                      DIR/<input name>.npy, DIR/<weight>.npy and DIR/dy.npy\n"
           "  --backend NAME      how to compute (default ref)\n"
           "  --check             also compute with the reference evaluator and report\n"
           "                      the largest relative error; exit 1 above the backend's\n"
@@ -67,7 +69,7 @@ typedef struct weight_arg {
 } weight_arg;
 
 typedef struct run_args {
-    const char *ref, *bind, *in, *out, *grad, *out_grads, *backend;
+    const char *ref, *bind, *in, *out, *grad, *out_grads, *save_inputs, *backend;
     weight_arg *weights;
     int nweights;
     uint64_t seed;
@@ -76,12 +78,16 @@ typedef struct run_args {
 
 static int parse_args(int argc, char **argv, run_args *a)
 {
-    enum { O_BIND = 256, O_IN, O_WEIGHT, O_SEED, O_OUT, O_GRAD, O_OUT_GRADS, O_BACKEND, O_CHECK, O_JSON, O_HELP };
+    enum {
+        O_BIND = 256, O_IN, O_WEIGHT, O_SEED, O_OUT, O_GRAD, O_OUT_GRADS, O_SAVE_INPUTS, O_BACKEND, O_CHECK, O_JSON,
+        O_HELP
+    };
     static const struct option opts[] = {
         {"bind", required_argument, NULL, O_BIND},       {"in", required_argument, NULL, O_IN},
         {"weight", required_argument, NULL, O_WEIGHT},   {"seed", required_argument, NULL, O_SEED},
         {"out", required_argument, NULL, O_OUT},         {"grad", required_argument, NULL, O_GRAD},
         {"out-grads", required_argument, NULL, O_OUT_GRADS}, {"backend", required_argument, NULL, O_BACKEND},
+        {"save-inputs", required_argument, NULL, O_SAVE_INPUTS},
         {"check", no_argument, NULL, O_CHECK},           {"json", no_argument, NULL, O_JSON},
         {"help", no_argument, NULL, O_HELP},             {NULL, 0, NULL, 0},
     };
@@ -97,6 +103,7 @@ static int parse_args(int argc, char **argv, run_args *a)
         case O_OUT: a->out = optarg; break;
         case O_GRAD: a->grad = optarg; break;
         case O_OUT_GRADS: a->out_grads = optarg; break;
+        case O_SAVE_INPUTS: a->save_inputs = optarg; break;
         case O_BACKEND: a->backend = optarg; break;
         case O_CHECK: a->check = true; break;
         case O_JSON: a->json = true; break;
@@ -352,16 +359,16 @@ static void summary_json(syno_json *j, const syno_array *a, const char *file)
     syno_json_end_object(j);
 }
 
-static bool make_dir(const char *dir)
+static bool make_dir(const char *opt, const char *dir)
 {
     struct stat st;
     if (stat(dir, &st) == 0) {
         if (S_ISDIR(st.st_mode)) return true;
-        syno_cli_error("--out-grads: '%s' exists and is not a directory", dir);
+        syno_cli_error("%s: '%s' exists and is not a directory", opt, dir);
         return false;
     }
     if (mkdir(dir, 0777) == 0) return true;
-    syno_cli_error("--out-grads: cannot create directory '%s': %s", dir, strerror(errno));
+    syno_cli_error("%s: cannot create directory '%s': %s", opt, dir, strerror(errno));
     return false;
 }
 
@@ -371,6 +378,30 @@ static bool write_npy(const char *path, const syno_array *a)
     bool ok = syno_npy_write(path, a, &err);
     if (!ok) syno_cli_error("%s", syno_buf_str(&err));
     syno_buf_fini(&err);
+    return ok;
+}
+
+/* Writes A[t] as DIR/<name of tensor t>.npy for every tensor (creating
+ * DIR), and DY, when not NULL, as DIR/dy.npy (DIR/dy_.npy when a tensor is
+ * called dy).  OPT names the option in messages. */
+static bool write_set(const syno_op *op, const char *opt, const char *dir, syno_array *const *arrays,
+                      const syno_array *dy)
+{
+    if (!make_dir(opt, dir)) return false;
+    syno_buf path = SYNO_BUF_INIT;
+    bool ok = true, dy_taken = false;
+    for (int t = 0; t < op->ntensors && ok; t++) {
+        syno_buf_clear(&path);
+        syno_buf_printf(&path, "%s/%s.npy", dir, op->tensors[t].name);
+        ok = write_npy(syno_buf_str(&path), arrays[t]);
+        dy_taken |= strcmp(op->tensors[t].name, "dy") == 0;
+    }
+    if (ok && dy) {
+        syno_buf_clear(&path);
+        syno_buf_printf(&path, "%s/%s.npy", dir, dy_taken ? "dy_" : "dy");
+        ok = write_npy(syno_buf_str(&path), dy);
+    }
+    syno_buf_fini(&path);
     return ok;
 }
 
@@ -521,6 +552,12 @@ static int run_op(run *r, const run_args *a)
         if (!(r->dy = load_tensor(op, r->sizes, SYNO_REF_OUT, f, a->seed, op->ntensors))) return SYNO_EXIT_USER;
         for (int t = 0; t < op->ntensors; t++) r->g[t] = syno_ref_array_new(op, r->sizes, t);
     }
+    if (a->save_inputs) { /* first: kept even when the backend fails */
+        syno_array *ins[SYNO_MAX_TENSORS];
+        ins[0] = r->x;
+        for (int t = 1; t < op->ntensors; t++) ins[t] = r->w[t - 1];
+        if (!write_set(op, "--save-inputs", a->save_inputs, ins, r->dy)) return SYNO_EXIT_USER;
+    }
     r->y = syno_ref_array_new(op, r->sizes, SYNO_REF_OUT);
     double terms = syno_ref_terms(op, r->sizes);
     if (terms > RUN_SLOW_TERMS && (a->check || strcmp(r->be->name, "ref") == 0))
@@ -529,18 +566,7 @@ static int run_op(run *r, const run_args *a)
     if (!call_backend(r->be, r, r->y, r->g)) return SYNO_EXIT_USER;
     bool checked = !a->check || check_against_ref(r);
     if (a->out && !write_npy(a->out, r->y)) return SYNO_EXIT_USER;
-    if (r->grads && a->out_grads) {
-        if (!make_dir(a->out_grads)) return SYNO_EXIT_USER;
-        syno_buf path = SYNO_BUF_INIT;
-        bool ok = true;
-        for (int t = 0; t < op->ntensors && ok; t++) {
-            syno_buf_clear(&path);
-            syno_buf_printf(&path, "%s/%s.npy", a->out_grads, op->tensors[t].name);
-            ok = write_npy(syno_buf_str(&path), r->g[t]);
-        }
-        syno_buf_fini(&path);
-        if (!ok) return SYNO_EXIT_USER;
-    }
+    if (r->grads && a->out_grads && !write_set(op, "--out-grads", a->out_grads, r->g, NULL)) return SYNO_EXIT_USER;
     syno_buf out = SYNO_BUF_INIT;
     if (a->json) report_json(r, a, &out);
     else report_text(r, a, &out);

@@ -17,3 +17,5 @@ TESTS += tests/unit/t_randop
 check_PROGRAMS += tests/unit/t_npy
 tests_unit_t_npy_SOURCES = tests/unit/t_npy.c tests/tap.h
 TESTS += tests/unit/t_npy
+TESTS += tests/run.sh
+EXTRA_DIST += tests/run.sh
