@@ -29,8 +29,9 @@ void syno_graph_print_op(const syno_op *op, const char *name, unsigned flags, sy
 /* Appends a complete .syno file: declarations of every variable of
  * op->vars in their order (so bindings carry over by index), then OP (as
  * syno_graph_print_op), then, when B is not NULL, a block
- * `bind BIND_NAME { ... }` with B's values of the primary variables and of
- * coefficients that differ from their default. */
+ * `bind BIND_NAME { ... }` (BIND_NAME NULL: "given") with B's values of
+ * the primary variables and of coefficients that differ from their
+ * default.  Values below 2 are left out: a bind block cannot say 1. */
 void syno_graph_print_module(const syno_op *op, const char *name, unsigned flags, const syno_binding *b,
                              const char *bind_name, syno_buf *out);
 

@@ -588,7 +588,7 @@ static void test_random_grads(syno_rng *r)
     syno_arena *a = syno_arena_new();
     syno_diags d;
     syno_diags_init(&d, NULL);
-    int nops = sanitized ? 15 : 60, transposed = 0, fd_ok = 0, built = 0;
+    int nops = sanitized ? 30 : 60, transposed = 0, fd_ok = 0, built = 0;
     double worst_t = 0, worst_fd = 0;
     for (int i = 0; i < nops; i++) {
         syno_binding b;

@@ -283,7 +283,7 @@ int main(void)
     ctx = syno_ctx_new();
     syno_rng r;
     syno_rng_seed(&r, 7);
-    test_batch(&r, sanitized ? 60 : 300);
+    test_batch(&r, sanitized ? 150 : 300);
     test_determinism();
     test_options(&r);
     test_bind();
