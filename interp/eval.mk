@@ -19,3 +19,5 @@ tests_unit_t_npy_SOURCES = tests/unit/t_npy.c tests/tap.h
 TESTS += tests/unit/t_npy
 TESTS += tests/run.sh
 EXTRA_DIST += tests/run.sh
+check_PROGRAMS += tests/randop_dump
+tests_randop_dump_SOURCES = tests/randop_dump.c

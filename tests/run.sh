@@ -155,6 +155,20 @@ printf 'size N, C;\nop p(x[n: N, c: C]) -> [n, c] {}\nbind tiny { N = 2, C = 3 }
 "$S" run "$TMP/p.syno:p" --bind tiny --save-inputs "$TMP/p" --out "$TMP/p.npy" >/dev/null &&
   cmp -s "$TMP/p.npy" "$TMP/p/x.npy" && ok "--bind with a bind block; the identity returns its input" || not_ok "bind block identity"
 
+# Random operators saved as files (tests/randop_dump) run as written.
+RD="$top_builddir/tests/randop_dump"
+if [ -x "$RD" ] && mkdir "$TMP/rand" && "$RD" 11 8 "$TMP/rand"; then
+  good=0 fmt=0
+  for f in "$TMP"/rand/*.syno; do
+    "$S" run "$f:randop" --bind small --grad random --check >"$TMP/out" 2>&1 && good=$((good + 1)) || diag <"$TMP/out"
+    "$S" fmt --check "$f" >/dev/null 2>&1 && fmt=$((fmt + 1))
+  done
+  [ $good = 8 ] && ok "8 printed random operators run with gradients and --check" || not_ok "random operators run ($good of 8)"
+  [ $fmt = 8 ] && ok "printed random operators are in the canonical format" || not_ok "printed format ($fmt of 8)"
+else
+  skip "tests/randop_dump not built"; skip "tests/randop_dump not built"
+fi
+
 # Command-line mistakes exit 2.
 expect_status "no operator" 2 "$S" run --bind $B
 expect_status "two operators" 2 "$S" run conv2d linear --bind $B
