@@ -8,3 +8,13 @@ check_PROGRAMS += tests/unit/t_cuda_api
 tests_unit_t_cuda_api_SOURCES = tests/unit/t_cuda_api.c tests/tap.h
 TESTS += tests/unit/t_cuda_api
 libsyno_a_SOURCES += %reldir%/cuda_jit.c %reldir%/cuda_jit.h
+libsyno_a_SOURCES += %reldir%/cuda_cache.c %reldir%/cuda_cache.h
+libsyno_a_SOURCES += %reldir%/cuda_ix.c %reldir%/cuda_ix.h %reldir%/cuda_contr.c %reldir%/cuda_contr.h
+libsyno_a_SOURCES += %reldir%/cuda_emit.c %reldir%/cuda_emit.h
+libsyno_a_SOURCES += %reldir%/cuda_prog.c %reldir%/cuda_prog.h
+
+check_PROGRAMS += tests/unit/t_cuda_emu
+tests_unit_t_cuda_emu_SOURCES = tests/unit/t_cuda_emu.c tests/unit/cuda_test.h tests/tap.h
+tests_unit_t_cuda_emu_CPPFLAGS = $(AM_CPPFLAGS) -DSYNO_TEST_CC='"$(CC)"'
+TESTS += tests/unit/t_cuda_emu
+EXTRA_DIST += tests/unit/cuda_emu.h tests/unit/cuda_emu_main.c
