@@ -49,9 +49,9 @@ static void version(void)
 
 int main(int argc, char **argv)
 {
-    if (argc < 2) {
-        usage(stderr);
-        return SYNO_EXIT_USAGE;
+    if (argc < 2) { /* no command: the interactive session (or a script on stdin) */
+        char *args[] = {(char *)"repl", NULL};
+        return syno_cmd_repl(1, args);
     }
     const char *cmd = argv[1];
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {

@@ -1,0 +1,278 @@
+/* repl_cmds.c - the REPL's :commands.  The list is repl_cmds.def; each
+ * command is a small function that calls the library (explain, DOT, fmt,
+ * the session) and prints.  Commands report user mistakes with
+ * syno_repl_error and carry on: nothing here ends the session but :quit. */
+#include "codegen/dot.h"
+#include "interp/explain.h"
+#include "interp/repl.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define SYNO_REPL_CMD(name, alias, args, complete, help) \
+    static void cmd_##name(syno_repl *r, const char *rest, int argc, char **argv);
+#include "interp/repl_cmds.def"
+#undef SYNO_REPL_CMD
+
+const syno_repl_cmd syno_repl_cmds[] = {
+#define SYNO_REPL_CMD(name, alias, args, complete, help) {#name, alias, args, complete, help, cmd_##name},
+#include "interp/repl_cmds.def"
+#undef SYNO_REPL_CMD
+};
+const int syno_repl_ncmds = (int)SYNO_ARRAY_LEN(syno_repl_cmds);
+
+/* See repl.h. */
+const syno_repl_cmd *syno_repl_cmd_find(const char *name)
+{
+    for (int i = 0; i < syno_repl_ncmds; i++)
+        if (strcmp(syno_repl_cmds[i].name, name) == 0 || (*syno_repl_cmds[i].alias && strcmp(syno_repl_cmds[i].alias, name) == 0))
+            return &syno_repl_cmds[i];
+    return NULL;
+}
+
+/* ---- helpers -------------------------------------------------------------------- */
+
+/* True when ARGC is within [MIN, MAX]; else reports the usage of NAME. */
+static bool nargs(syno_repl *r, const char *name, int argc, int min, int max)
+{
+    if (argc >= min && argc <= max) return true;
+    const syno_repl_cmd *c = syno_repl_cmd_find(name);
+    SYNO_ASSERT(c != NULL);
+    syno_repl_error(r, "%s; usage: :%s %s", argc < min ? "missing argument" : "too many arguments", c->name, c->args);
+    return false;
+}
+
+static void print(syno_repl *r, syno_buf *b)
+{
+    fputs(syno_buf_str(b), r->out);
+}
+
+static bool write_file(syno_repl *r, const char *path, syno_buf *b)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f || fwrite(syno_buf_str(b), 1, b->len, f) != b->len || fclose(f) != 0) {
+        int e = errno;
+        if (f) fclose(f);
+        syno_repl_error(r, "cannot write '%s': %s", path, strerror(e));
+        return false;
+    }
+    return true;
+}
+
+/* ---- the commands ------------------------------------------------------------- */
+
+static void cmd_help(syno_repl *r, const char *rest, int argc, char **argv)
+{
+    if (!nargs(r, "help", argc, 0, 1)) return;
+    if (argc == 1) {
+        const char *name = argv[0][0] == ':' ? argv[0] + 1 : argv[0];
+        const syno_repl_cmd *c = syno_repl_cmd_find(name);
+        if (!c) {
+            syno_repl_error(r, "no command ':%s' (:help lists them)", name);
+            return;
+        }
+        fprintf(r->out, ":%s%s%s\n    %s\n", c->name, *c->args ? " " : "", c->args, c->help);
+        if (*c->alias) fprintf(r->out, "    (also :%s)\n", c->alias);
+        return;
+    }
+    fprintf(r->out, "Type declarations (size, coef, op, bind, search) to add them to the session; a\n"
+                    "statement may span several lines and ends when it is complete.  Commands:\n");
+    for (int i = 0; i < syno_repl_ncmds; i++) {
+        const syno_repl_cmd *c = &syno_repl_cmds[i];
+        char head[64];
+        snprintf(head, sizeof head, ":%s%s%s", c->name, *c->args ? " " : "", c->args);
+        if (strlen(head) > 26) fprintf(r->out, "  %s\n  %-26s %s\n", head, "", c->help);
+        else fprintf(r->out, "  %-26s %s\n", head, c->help);
+    }
+    fprintf(r->out, "Tab completes commands, names and files; Ctrl-C cancels the input; Ctrl-D leaves.\n");
+}
+
+static void cmd_quit(syno_repl *r, const char *rest, int argc, char **argv)
+{
+    if (!nargs(r, "quit", argc, 0, 0)) return;
+    r->quit = true;
+}
+
+static void cmd_load(syno_repl *r, const char *rest, int argc, char **argv)
+{
+    if (!nargs(r, "load", argc, 1, 1000)) return;
+    for (int i = 0; i < argc; i++) syno_repl_load(r, argv[i]);
+}
+
+static void cmd_list(syno_repl *r, const char *rest, int argc, char **argv)
+{
+    if (!nargs(r, "list", argc, 0, 1)) return;
+    static const char *const what[] = {"vars", "ops", "binds", "searches"};
+    if (argc == 1) {
+        bool ok = false;
+        for (size_t i = 0; i < SYNO_ARRAY_LEN(what); i++) ok |= strcmp(argv[0], what[i]) == 0;
+        if (!ok) {
+            syno_repl_error(r, "no section '%s': say vars, ops, binds or searches", argv[0]);
+            return;
+        }
+    }
+    syno_buf b = SYNO_BUF_INIT;
+    syno_repl_list(r, argc ? argv[0] : NULL, &b);
+    print(r, &b);
+    syno_buf_fini(&b);
+}
+
+static void cmd_show(syno_repl *r, const char *rest, int argc, char **argv)
+{
+    if (!nargs(r, "show", argc, 1, 1)) return;
+    syno_buf b = SYNO_BUF_INIT;
+    if (syno_repl_source(r, argv[0], true, &b)) print(r, &b);
+    syno_buf_fini(&b);
+}
+
+static void cmd_explain(syno_repl *r, const char *rest, int argc, char **argv)
+{
+    if (!nargs(r, "explain", argc, 1, 1)) return;
+    syno_op *op = syno_repl_find_op(r, argv[0]);
+    if (!op) return;
+    syno_binding b;
+    int64_t *sizes;
+    if (!syno_repl_bound(r, op, &b, &sizes)) return;
+    syno_buf out = SYNO_BUF_INIT;
+    syno_explain_text(op, &b, sizes, &out);
+    print(r, &out);
+    syno_buf_fini(&out);
+    free(sizes);
+}
+
+static void cmd_dot(syno_repl *r, const char *rest, int argc, char **argv)
+{
+    if (!nargs(r, "dot", argc, 1, 2)) return;
+    syno_op *op = syno_repl_find_op(r, argv[0]);
+    if (!op) return;
+    syno_binding b;
+    int64_t *sizes;
+    if (!syno_repl_bound(r, op, &b, &sizes)) return;
+    syno_buf out = SYNO_BUF_INIT;
+    syno_dot_op(op, sizes ? &b : NULL, sizes, &out);
+    if (argc == 1) print(r, &out);
+    else if (write_file(r, argv[1], &out)) fprintf(r->out, "wrote %s\n", argv[1]);
+    syno_buf_fini(&out);
+    free(sizes);
+}
+
+static void cmd_bind(syno_repl *r, const char *rest, int argc, char **argv)
+{
+    if (argc && !syno_repl_bind(r, rest)) return;
+    syno_buf b = SYNO_BUF_INIT;
+    syno_repl_show_binding(r, &b);
+    syno_buf_putc(&b, '\n');
+    print(r, &b);
+    syno_buf_fini(&b);
+}
+
+static void cmd_unbind(syno_repl *r, const char *rest, int argc, char **argv)
+{
+    if (!syno_repl_unbind(r, rest)) return;
+    syno_buf b = SYNO_BUF_INIT;
+    syno_repl_show_binding(r, &b);
+    syno_buf_putc(&b, '\n');
+    print(r, &b);
+    syno_buf_fini(&b);
+}
+
+static void cmd_write(syno_repl *r, const char *rest, int argc, char **argv)
+{
+    if (!nargs(r, "write", argc, 1, 2)) return;
+    struct stat st;
+    if (stat(argv[0], &st) == 0 && S_ISDIR(st.st_mode)) {
+        syno_repl_error(r, "cannot write '%s': it is a directory", argv[0]);
+        return;
+    }
+    syno_buf b = SYNO_BUF_INIT;
+    if (syno_repl_source(r, argc == 2 ? argv[1] : NULL, false, &b) && write_file(r, argv[0], &b)) {
+        int lines = 0;
+        for (size_t i = 0; i < b.len; i++) lines += b.data[i] == '\n';
+        fprintf(r->out, "wrote %s (%d line%s)\n", argv[0], lines, lines == 1 ? "" : "s");
+    }
+    syno_buf_fini(&b);
+}
+
+static void cmd_reset(syno_repl *r, const char *rest, int argc, char **argv)
+{
+    if (!nargs(r, "reset", argc, 0, 0)) return;
+    syno_repl_reset(r);
+    fprintf(r->out, "the session is empty\n");
+}
+
+static void cmd_complete(syno_repl *r, const char *rest, int argc, char **argv)
+{
+    int len = (int)strlen(rest);
+    int start = syno_repl_word_start(r, rest, len);
+    syno_repl_matches m;
+    syno_repl_complete(r, rest, start, len, &m);
+    for (int i = 0; i < m.n; i++) {
+        struct stat st;
+        bool dir = m.files && stat(m.v[i], &st) == 0 && S_ISDIR(st.st_mode);
+        fprintf(r->out, "%s%s\n", m.v[i], dir ? "/" : "");
+    }
+    syno_repl_matches_fini(&m);
+}
+
+/* ---- dispatch --------------------------------------------------------------------- */
+
+/* Splits S into words at blanks; "double quotes" group and are removed. */
+static char **split(const char *s, int *argc)
+{
+    char **v = syno_xcalloc(1, sizeof *v);
+    int n = 0;
+    for (;;) {
+        while (*s == ' ' || *s == '\t') s++;
+        if (!*s) break;
+        syno_buf w = SYNO_BUF_INIT;
+        bool quoted = false;
+        for (; *s && (quoted || (*s != ' ' && *s != '\t')); s++) {
+            if (*s == '"') quoted = !quoted;
+            else syno_buf_putc(&w, *s);
+        }
+        v = syno_xrealloc(v, (size_t)(n + 2) * sizeof *v);
+        v[n++] = syno_buf_take(&w);
+    }
+    v[n] = NULL;
+    *argc = n;
+    return v;
+}
+
+/* See repl.h. */
+bool syno_repl_command(syno_repl *r, const char *line)
+{
+    while (*line == ' ' || *line == '\t') line++;
+    SYNO_ASSERT(*line == ':');
+    line++;
+    size_t n = strcspn(line, " \t");
+    char name[64];
+    if (n == 0 || n >= sizeof name) {
+        syno_repl_error(r, n ? "no such command (:help lists them)" : "a command name must follow ':' (:help lists them)");
+        return true;
+    }
+    memcpy(name, line, n);
+    name[n] = 0;
+    const syno_repl_cmd *c = syno_repl_cmd_find(name);
+    if (!c) {
+        const char *names[SYNO_ARRAY_LEN(syno_repl_cmds)];
+        for (int i = 0; i < syno_repl_ncmds; i++) names[i] = syno_repl_cmds[i].name;
+        const char *best = syno_suggest(name, names, syno_repl_ncmds);
+        if (best) syno_repl_error(r, "unknown command ':%s'; did you mean ':%s'?", name, best);
+        else syno_repl_error(r, "unknown command ':%s' (:help lists the commands)", name);
+        return true;
+    }
+    const char *rest = line + n;
+    while (*rest == ' ' || *rest == '\t') rest++;
+    char *trimmed = syno_xstrdup(rest);
+    size_t len = strlen(trimmed);
+    if (len && trimmed[len - 1] == '\r') trimmed[--len] = 0; /* trailing blanks matter to :complete */
+    int argc;
+    char **argv = split(trimmed, &argc);
+    c->run(r, trimmed, argc, argv);
+    for (int i = 0; i < argc; i++) free(argv[i]);
+    free(argv);
+    free(trimmed);
+    return !r->quit;
+}

@@ -1,0 +1,270 @@
+#!/bin/sh
+# repl.sh - the REPL driven through a pipe (`syno < session`), one group of
+# checks per :command, plus `syno export --dot`.  The same code runs under a
+# terminal in repl_tmux.sh; here there is no prompt and no echo, so the
+# output is exactly what the commands print.  DOT goldens live in
+# tests/repl/ (`make check ACCEPT=1` rewrites them).
+. "$top_srcdir/tests/lib.sh"
+S=$SYNO
+G="$top_srcdir/tests/repl"
+DOT=$(command -v dot || true)
+cd "$TMP" || exit 1
+
+# repl NAME: runs the session on stdin, output+errors in NAME.out, status in NAME.st
+repl() {
+  "$S" >"$TMP/$1.out" 2>&1
+  echo $? >"$TMP/$1.st"
+}
+has() { # DESC NAME PATTERN: the output of session NAME has a line matching PATTERN
+  if grep -q -- "$3" "$TMP/$2.out"; then ok "$1"; else not_ok "$1"; diag <"$TMP/$2.out"; fi
+}
+hasnt() {
+  if grep -q -- "$3" "$TMP/$2.out"; then not_ok "$1"; diag <"$TMP/$2.out"; else ok "$1"; fi
+}
+status() { # DESC NAME WANT
+  if [ "$(cat "$TMP/$2.st")" = "$3" ]; then ok "$1"; else not_ok "$1 (exit $(cat "$TMP/$2.st"), want $3)"; diag <"$TMP/$2.out"; fi
+}
+
+cat >"$TMP/decls.txt" <<'EOF'
+size N, C_in, C_out;
+coef s = 4;
+# a comment line and a blank line are ignored
+
+op dense(x[n: N, i: C_in]) -> [n, o] {
+    weight w[wo: C_out, wi: C_in];
+    sum(share(i, wi));
+    o = share(expand(C_out), wo);
+}
+op lowrank(x[n: N, i: C_in]) -> [n, o] {
+    weight A[ai: C_in, am: C_out/s];   # first factor
+    weight B[bo: C_out, bm: C_out/s];
+    sum(share(i, ai));
+    sum(share(share(expand(C_out/s), am), bm));
+    o = share(expand(C_out), bo);
+}
+bind mlp { N = 8, C_in = 16, C_out = 32 }
+EOF
+
+# ---- doc/repl.md's transcript: the lines after the prompts are the input,
+# the other lines what syno prints ------------------------------------------------
+awk '/^```repl$/ { on = 1; next } /^```$/ { on = 0 } on' "$top_srcdir/doc/repl.md" >"$TMP/transcript"
+sed -n 's/^syno> //p; s/^ \.\.\.> //p' "$TMP/transcript" >"$TMP/doc.in"
+grep -v '^syno> \|^ \.\.\.> ' "$TMP/transcript" >"$TMP/doc.want"
+"$S" <"$TMP/doc.in" >"$TMP/doc.got" 2>&1
+if [ -s "$TMP/doc.in" ] && cmp -s "$TMP/doc.want" "$TMP/doc.got"; then ok "doc/repl.md: the transcript shows real output"
+else not_ok "doc/repl.md: the transcript differs from what syno prints (update the doc)"; diff -u "$TMP/doc.want" "$TMP/doc.got" | diag; fi
+
+# ---- the basics -----------------------------------------------------------------
+"$S" </dev/null >"$TMP/o" 2>&1; st=$?
+[ $st = 0 ] && [ ! -s "$TMP/o" ] && ok "syno with no arguments and empty stdin: no output, exit 0" || { not_ok "empty session (exit $st)"; diag <"$TMP/o"; }
+expect_status "syno repl --help" 0 "$S" repl --help
+expect_status "syno repl with an unknown option exits 2" 2 "$S" repl --frob
+{ cat decls.txt; echo ':list'; } | repl basic
+status "a clean script exits 0" basic 0
+has "a multi-line op is accepted and echoed" basic '^op dense(x\[N, C_in\]) -> \[N, C_out\]  weight w\[C_out, C_in\]$'
+has "two weights in the echo" basic '^op lowrank(x\[N, C_in\]) -> \[N, C_out\]  weights A\[C_in, C_out/s\], B\[C_out, C_out/s\]$'
+has "a bind block is echoed" basic '^bind mlp: N=8, C_in=16, C_out=32$'
+has ":list shows sizes" basic '^size N, C_in, C_out$'
+has ":list shows coefficients with values" basic '^coef s = 4$'
+has ":list shows where an op was typed" basic '^op dense(.*  (<repl:3>:1)$'
+{ cat decls.txt; echo ':list ops'; echo ':list binds'; echo ':list vars'; echo ':list searches'; echo ':list nonsense'; } | repl sections
+has ":list ops" sections '^op lowrank'
+[ "$(grep -c '^size N' "$TMP/sections.out")" = 1 ] && [ "$(grep -c '^op dense' "$TMP/sections.out")" = 2 ] && ok ":list SECTION lists only that section" || not_ok ":list SECTION"
+has ":list with an unknown section is an error" sections "error: no section 'nonsense'"
+status "a script with an error exits 1" sections 1
+
+# ---- errors keep the session --------------------------------------------------------
+{ cat decls.txt; printf 'op bad(x[n: N]) -> [n] {\n    sum(q);\n}\n:list ops\n'; } | repl err
+has "an error names the entry, line and column" err '^<repl:6>:2:9: error: unknown dimension .q.'
+has "the source line is quoted" err '^        sum(q);$'
+has "and underlined" err '^            \^$'
+has "earlier definitions survive an error" err '^op dense('
+hasnt "the bad op is not added" err '^op bad('
+status "errors make a script exit 1" err 1
+printf 'size N;\nop f(x[n: N]) -> [n] {\n    sum(n\n' | repl incomplete
+has "a statement cut off by end of input is reported as incomplete" incomplete 'error: incomplete input'
+printf 'size N;\nop f(x[n N]) -> [n] {\nsize M;\n:list\n' | repl syntax
+has "a syntax error in the middle ends the statement at once" syntax "error: unexpected identifier 'N'"
+has "and the next statement is read normally" syntax '^size N, M$'
+
+# ---- redefinition ---------------------------------------------------------------------
+{ cat decls.txt; printf 'op dense(x[n: N, i: C_in]) -> [n, i] {}\nsize N, C_in;\ncoef s = 2;\n:list\n'; } | repl redef
+has "a new op replaces the old one, with a note" redef "^note: op 'dense' replaces the earlier definition declared at <repl:3>:1$"
+has "the new definition is the one listed" redef '^op dense(x\[N, C_in\]) -> \[N, C_in\]  (<repl:6>:1)$'
+hasnt "re-declaring a variable the same way says nothing" redef "note: size 'N'"
+has "changing a coefficient says so" redef "^note: coef 's' replaces the earlier coefficient declared at <repl:2>:1$"
+has "and the new value is used" redef '^coef s = 2$'
+{ cat decls.txt; printf 'coef s = 5;\n:list vars\n'; } | repl breaks
+has "a redefinition that breaks an earlier op is refused, pointing at the op" breaks '<repl:4>:.*error'
+has "and the old value stays" breaks '^coef s = 4$'
+
+# ---- :help and unknown commands ----------------------------------------------------------
+printf ':help\n:help explain\n:help :dot\n:help nope\n:h\n' | repl help
+missing=
+for c in $(sed -n 's/^SYNO_REPL_CMD(\([a-z]*\),.*/\1/p' "$top_srcdir/interp/repl_cmds.def"); do
+  grep -q "^  :$c" "$TMP/help.out" || missing="$missing :$c"
+  grep -q "^### \`:$c" "$top_srcdir/doc/repl.md" || missing="$missing doc:$c"
+done
+[ -z "$missing" ] && ok ":help and doc/repl.md describe every command of repl_cmds.def" || not_ok "undocumented:$missing"
+has ":help COMMAND shows its usage" help '^:explain OP$'
+has ":help accepts a leading colon" help '^:dot OP \[FILE\]$'
+has ":help of an unknown command" help "error: no command ':nope'"
+printf ':explian dense\n:\n' | repl unknown
+has "a misspelt command gets a suggestion" unknown "error: unknown command ':explian'; did you mean ':explain'?"
+has "a lone colon is an error" unknown "error: a command name must follow ':'"
+printf ':quit\nsize N;\n:list\n' | repl quit
+[ ! -s "$TMP/quit.out" ] && ok ":quit stops reading" || { not_ok ":quit"; diag <"$TMP/quit.out"; }
+printf ':q\n:list\n' | repl quit2
+[ ! -s "$TMP/quit2.out" ] && ok ":q is :quit" || not_ok ":q"
+printf ':quit now\n:list\n' | repl quit3
+has ":quit takes no argument" quit3 'error: too many arguments; usage: :quit'
+
+# ---- :load -------------------------------------------------------------------------------
+cp decls.txt lib.syno
+printf ':load lib.syno\n:load no/such.syno\n:explain lowrank\n' | repl load
+has ":load says what it added" load '^loaded lib.syno: 2 operators, 1 bind block, 0 searches, 4 variables$'
+has ":load of a missing file is an error" load "cannot open 'no/such.syno'"
+has "loaded ops are usable" load 'operator lowrank  (lib.syno:10)'
+printf 'size N;\nop f(x[n: N]) -> [n] { sum(q); }\n' >broken.syno
+printf ':load broken.syno\n:list\n' | repl loadbad
+has ":load of a file with errors reports them in the file" loadbad '^broken.syno:2:28: error'
+has "and adds nothing" loadbad 'the session is empty'
+"$S" repl lib.syno </dev/null >"$TMP/o" 2>&1 && grep -q "^loaded lib.syno" "$TMP/o" && ok "syno repl FILE loads FILE first" || not_ok "syno repl FILE"
+
+# ---- :show and :write ------------------------------------------------------------------------
+{ cat decls.txt; printf ':show lowrank\n:show s\n:show mlp\n:show nope\n'; } | repl show
+has ":show prints the formatted op" show '^op lowrank(x\[n: N, i: C_in\]) -> \[n, o\] {$'
+has ":show keeps comments" show '^    weight A\[ai: C_in, am: C_out/s\];  # first factor$'
+has ":show of a variable" show '^coef s = 4;$'
+has ":show of a bind block" show '^bind mlp { N = 8, C_in = 16, C_out = 32 }$'
+has ":show of an unknown name" show "error: nothing named 'nope'"
+{ cat decls.txt; printf 'size H;\n:write all.syno\n:write one.syno lowrank\n:write /no/such/dir/x.syno\n:write .\n'; } | repl write
+has ":write reports what it wrote" write '^wrote all.syno ('
+check ":write produces a file that checks" "$S" check all.syno
+check ":write produces formatted text" "$S" fmt --check all.syno
+grep -q "^size N, C_in, C_out;$" all.syno && grep -q "^size H;$" all.syno && grep -q "  # first factor$" all.syno &&
+  grep -q "^op dense(x" all.syno && grep -q "^bind mlp" all.syno && ok ":write keeps every declaration and the comments" || { not_ok ":write content"; diag <all.syno; }
+check ":write NAME writes an op that checks on its own" "$S" check one.syno
+grep -q "^coef s = 4;$" one.syno && ! grep -q "dense\|^size H" one.syno && ok ":write NAME: only the op and the variables it uses" || { not_ok ":write NAME content"; diag <one.syno; }
+has ":write to a bad path is an error" write "error: cannot write '/no/such/dir/x.syno'"
+has ":write to a directory is an error" write "error: cannot write '.': it is a directory"
+printf ':load all.syno\n:list\n' | repl reload
+grep -q "^op lowrank(x\[N, C_in\]) -> \[N, C_out\]  weights A\[C_in, C_out/s\], B\[C_out, C_out/s\]  (all.syno:" "$TMP/reload.out" &&
+  ok "a written session loads back with the same operators" || { not_ok "reload"; diag <"$TMP/reload.out"; }
+{ cat decls.txt; printf 'op dense(x[n: N, i: C_in]) -> [n, i] {}\n:write re.syno\n'; } | repl rewrite
+[ "$(grep -c '^op dense' re.syno)" = 1 ] && grep -q "^op dense(x\[n: N, i: C_in\]) -> \[n, i\] {}$" re.syno &&
+  ok ":write writes only the newest definition" || { not_ok ":write after redefinition"; diag <re.syno; }
+check "and the file checks" "$S" check re.syno
+
+# ---- :bind, :unbind, :explain ----------------------------------------------------------------------
+{ cat decls.txt; cat <<'EOF'; } | repl bind
+:bind
+:explain lowrank
+:bind N=8,C_in=16
+:explain lowrank
+:bind C_out=32
+:explain lowrank
+:bind C_out=30
+:explain lowrank
+:bind Q=3
+:bind N=-1
+:bind N=x
+:bind nosuchblock
+:unbind C_in N
+:unbind Q
+:unbind
+:bind mlp
+:explain dense
+:bind s=2
+EOF
+has ":bind alone shows an empty binding" bind '^no binding: sizes stay symbolic'
+has ":explain without a binding is symbolic" bind '^  x (input)  \[N, C_in\]$'
+has ":bind sets values and shows them" bind '^N=8, C_in=16$'
+has ":explain names the missing variables" bind "error: the binding gives no value to C_out (used by lowrank); add it with :bind C_out=..."
+has ":bind adds to the binding" bind '^N=8, C_in=16, C_out=32$'
+has ":explain under the binding" bind '^  x (input)  \[N, C_in\]  *\[8, 16\]$'
+has "a size that does not divide is reported with the numbers" bind 'C_out/s = 30/4 is not an integer'
+has ":bind of an unknown variable" bind "error: unknown size variable 'Q'"
+has ":bind of a bad value" bind "error: the value of N must be a positive integer, not '-1'"
+has ":bind of garbage" bind "error: the value of N must be a positive integer, not 'x'"
+has ":bind of an unknown block" bind "error: 'nosuchblock' is neither NAME=VALUE nor a bind block"
+has ":unbind removes values" bind '^C_out=30$'
+has ":unbind of an unbound name" bind "error: 'Q' is not bound"
+has ":unbind alone clears" bind '^no binding'
+has ":bind BLOCK takes the block's values" bind '^N=8, C_in=16, C_out=32  (bind block mlp)$'
+has ":explain under the block" bind '^  FLOPs       2\*N\*C_in\*C_out = 8192'
+has "a coefficient can be bound too" bind '^N=8, C_in=16, C_out=32, s=2$'
+printf ':explain conv2d\n:explain nope\n:explain conv2x\n:bind N=2,C_in=4,C_out=8,H=6,W=6\n:explain conv2d\n:explain %s/lowrank.syno:dense\n' "$top_srcdir/examples" | repl explain
+has ":explain a standard-library operator" explain '^operator conv2d  ('
+has ":explain of an unknown op" explain "error: no operator 'nope' in the session or the standard library"
+has ":explain suggests a near name" explain "did you mean 'conv2d'?"
+has "a binding applies to library operators" explain '^  out  *\[N, C_out, H, W\] *\[2, 8, 6, 6\]$'
+has ":explain FILE:OP" explain '^operator dense  (.*lowrank.syno:'
+
+# ---- :dot and syno export --dot ------------------------------------------------------------------------
+{ cat decls.txt; printf ':dot lowrank\n:bind mlp\n:dot lowrank lowrank.dot\n:dot\n:dot nope\n'; } | repl dot
+sed -n '/^digraph/,/^}/p' "$TMP/dot.out" >"$TMP/printed.dot"
+golden ":dot prints the operator graph" "$TMP/printed.dot" "$G/lowrank.dot"
+has ":dot OP FILE writes the file" dot '^wrote lowrank.dot$'
+grep -q 'label="am: C_out/s = 8"' lowrank.dot && grep -q 'graph \[label="lowrank  (N=8, C_in=16, C_out=32, s=4)"' lowrank.dot &&
+  ok ":dot under a binding labels sizes with values" || { not_ok ":dot bound labels"; diag <lowrank.dot; }
+has ":dot without an operator" dot 'error: missing argument; usage: :dot OP \[FILE\]'
+# one edge per dimension: lowrank has 2 input axes, 4 weight axes and 6 made by primitives
+[ "$(grep -c -- ' -> ' "$TMP/printed.dot")" = 12 ] && ok "one DOT edge per dimension" || not_ok "edge count $(grep -c -- ' -> ' "$TMP/printed.dot")"
+[ "$(grep -c 'shape=invtriangle' "$TMP/printed.dot")" = 2 ] && ok "reductions are marked" || not_ok "reduction nodes"
+grep -q '<b>output</b>' "$TMP/printed.dot" && grep -q 'rank=sink; out' "$TMP/printed.dot" && ok "the output is marked" || not_ok "output box"
+cp decls.txt lr.syno
+"$S" export --dot lr.syno:lowrank >"$TMP/exported.dot" 2>&1
+cmp -s "$TMP/exported.dot" "$TMP/printed.dot" && ok "syno export --dot prints what :dot prints" || { not_ok "export --dot differs"; diff "$TMP/printed.dot" "$TMP/exported.dot" | diag; }
+"$S" export --dot lr.syno:lowrank --bind mlp >"$TMP/e2.dot" 2>&1
+cmp -s "$TMP/e2.dot" lowrank.dot && ok "syno export --dot --bind matches :dot under :bind" || { not_ok "export --dot --bind"; diff lowrank.dot "$TMP/e2.dot" | diag; }
+expect_status "export --dot under a binding that does not divide exits 1" 1 "$S" export --dot lr.syno:lowrank --bind N=2,C_in=4,C_out=6
+if [ -n "$DOT" ]; then
+  ok=1
+  for f in "$TMP/printed.dot" lowrank.dot; do "$DOT" -Tsvg "$f" >/dev/null 2>"$TMP/doterr" || ok=; done
+  for op in conv2d group_conv2d depthwise_conv2d; do
+    "$S" export --dot "$op" >"$TMP/x.dot" && "$DOT" -Tsvg "$TMP/x.dot" >/dev/null 2>>"$TMP/doterr" || ok=
+  done
+  [ -n "$ok" ] && [ ! -s "$TMP/doterr" ] && ok "Graphviz renders the DOT without complaint" || { not_ok "dot -Tsvg"; diag <"$TMP/doterr"; }
+else
+  skip "Graphviz (dot) is not installed"
+fi
+
+# ---- :reset and :complete ----------------------------------------------------------------------
+{ cat decls.txt; printf ':reset\n:list\n:bind N=4\n'; } | repl reset
+has ":reset empties the session" reset '^the session is empty$'
+mkdir -p files/sub && : >files/model.syno
+{ cat decls.txt; cat <<'EOF'; } | repl complete
+:complete :ex
+:complete :
+:complete y = unf
+:complete sum(sh
+:complete :explain low
+:complete :explain conv2
+:complete o = share(expand(C_
+:complete sum(share(w
+:complete :bind C_
+:complete :bind N=3,C_o
+:complete :load files/
+:complete :load files/m
+:complete :write out.syno low
+:complete :help wr
+:complete :list b
+:complete :unbind 
+EOF
+has "commands complete" complete '^:explain$'
+[ "$(grep -c '^:' "$TMP/complete.out")" -ge "$(grep -c '^SYNO_REPL_CMD' "$top_srcdir/interp/repl_cmds.def")" ] && ok "':' offers every command" || not_ok "all commands"
+has "primitive names complete" complete '^unfold$'
+has "share completes" complete '^share$'
+has "session operators complete after :explain" complete '^lowrank$'
+has "library operators complete" complete '^conv2d$'
+has "variables complete in declarations" complete '^C_out$'
+has "dimension names of session ops complete" complete '^wi$'
+has ":bind completes NAME=" complete '^C_in=$'
+has ":bind completes after a comma" complete '^C_out=$'
+has "file names complete after :load" complete '^files/model.syno$'
+has "directories are marked" complete '^files/sub/$'
+has "the second argument of :write is a declaration" complete '^lowrank$'
+has ":help completes command names" complete '^write$'
+has ":list completes sections" complete '^binds$'
+done_testing
