@@ -185,9 +185,14 @@ static void print_product(const namer *nm, unsigned mask, syno_buf *o)
     if (first) syno_buf_puts(o, "1.0f");
 }
 
+/* " * S" for a scale other than 1, as a float literal that reads back exactly. */
 static void print_scale(double scale, syno_buf *o)
 {
-    if (scale != 1) syno_buf_printf(o, " * %.9gf", (double)(float)scale);
+    if (scale == 1) return;
+    char num[40];
+    snprintf(num, sizeof num, "%.9g", (double)(float)scale);
+    bool plain = strpbrk(num, ".eEn") == NULL; /* an integer: needs a point before the suffix */
+    syno_buf_printf(o, " * %s%sf", num, plain ? ".0" : "");
 }
 
 /* The kernel's parameter list: OUT first, then the operands. */

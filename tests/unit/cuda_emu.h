@@ -73,8 +73,12 @@ static uint64_t emu_rand(void)
     return z ^ (z >> 31);
 }
 
+static void emu_no_barrier(void);
+static int emu_barriers;
+
 static void __syncthreads(void)
 {
+    if (!emu_barriers) emu_no_barrier();
     emu.state[emu.cur] = EMU_BARRIER;
     swapcontext(&emu.ctx[emu.cur], &emu.sched);
 }
@@ -154,9 +158,27 @@ static void emu_block(void)
     free(order);
 }
 
-/* Launches FN over GRID x BLOCK threads with pointer arguments ARGS. */
+/* Runs one block of a kernel without barriers: each thread is a plain call. */
+static void emu_block_plain(void)
+{
+    for (int t = 0; t < emu.n; t++) {
+        emu_set_thread(t);
+        emu.state[t] = EMU_READY;
+        emu_thread();
+    }
+}
+
+static void emu_no_barrier(void)
+{
+    fprintf(stderr, "emu: __syncthreads() in a kernel launched as barrier-free\n");
+    exit(3);
+}
+
+/* Launches FN over GRID x BLOCK threads with pointer arguments ARGS.
+ * BARRIERS says whether the kernel calls __syncthreads(): threads of
+ * barrier-free kernels are plain calls (much faster than coroutines). */
 static void emu_launch(void (*fn)(void), const unsigned grid[3], const unsigned block[3], int nargs, void **args,
-                       uint64_t seed)
+                       uint64_t seed, int barriers)
 {
     emu.fn = fn;
     emu.nargs = nargs;
@@ -169,8 +191,9 @@ static void emu_launch(void (*fn)(void), const unsigned grid[3], const unsigned 
     gridDim.y = grid[1];
     gridDim.z = grid[2];
     emu.n = (int)(block[0] * block[1] * block[2]);
-    emu.stack_size = 256 * 1024;
-    emu.stacks = malloc((size_t)emu.n * emu.stack_size);
+    emu_barriers = barriers;
+    emu.stack_size = barriers ? 256 * 1024 : 0;
+    emu.stacks = malloc((size_t)emu.n * emu.stack_size + 1);
     emu.ctx = calloc((size_t)emu.n, sizeof *emu.ctx);
     emu.state = calloc((size_t)emu.n, sizeof *emu.state);
     if (!emu.stacks || !emu.ctx || !emu.state) {
@@ -183,7 +206,8 @@ static void emu_launch(void (*fn)(void), const unsigned grid[3], const unsigned 
                 blockIdx.x = x;
                 blockIdx.y = y;
                 blockIdx.z = z;
-                emu_block();
+                if (barriers) emu_block();
+                else emu_block_plain();
             }
     free(emu.stacks);
     free(emu.ctx);

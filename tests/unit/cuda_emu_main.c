@@ -4,7 +4,9 @@
  * `static const emu_kernel emu_kernels[]` of them, ended by {0, 0}.  Usage: PROG JOB DATA OUT.  JOB is text, one item
  * a line:
  *     B numel in|out|tmp      a buffer (numbered from 0 in order)
- *     L kernel gx gy gz bx by bz nargs arg...   a launch (args are buffers)
+ *     L kernel barriers gx gy gz bx by bz nargs arg...
+ *                             a launch (args are buffers; barriers is 1
+ *                             when the kernel calls __syncthreads())
  * The "in" buffers are read from DATA, in order; "out" and "tmp" buffers
  * start as NaN, so an element a kernel fails to write shows up; the "out"
  * buffers are written to OUT, in order, after the last launch. */
@@ -60,9 +62,9 @@ int main(int argc, char **argv)
         } else if (line[0] == 'L') {
             char name[256];
             unsigned grid[3], block[3];
-            int nargs, used;
-            if (sscanf(line, "L %255s %u %u %u %u %u %u %d%n", name, &grid[0], &grid[1], &grid[2], &block[0], &block[1],
-                       &block[2], &nargs, &used) != 8 || nargs > 10)
+            int nargs, used, barriers;
+            if (sscanf(line, "L %255s %d %u %u %u %u %u %u %d%n", name, &barriers, &grid[0], &grid[1], &grid[2],
+                       &block[0], &block[1], &block[2], &nargs, &used) != 9 || nargs > 10)
                 return 3;
             void *args[10];
             const char *p = line + used;
@@ -72,7 +74,7 @@ int main(int argc, char **argv)
                 p += u;
                 args[a] = bufs[b];
             }
-            emu_launch(find_kernel(name), grid, block, nargs, args, seed++);
+            emu_launch(find_kernel(name), grid, block, nargs, args, seed++, barriers);
         }
     }
     for (int b = 0; b < nbufs; b++)
