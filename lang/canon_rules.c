@@ -1,0 +1,315 @@
+/* canon_rules.c - the rewrite rules outside reshape regions, and the
+ * fixpoint that alternates them with region normalization.
+ *
+ * Shift and reverse (TRANS nodes, x = sgn*y + off mod n):
+ *   push     a weight that reads every digit of y = T(x) reads x instead,
+ *            re-indexed by T: share(shift(a), w) = shift(share(a, w')).
+ *            Weights go up, transforms go down.
+ *   sum      a transform whose digits are all summed (one kind of reduction)
+ *            and read by no weight disappears: sum(shift(x)) = sum(x).
+ *   expand   a transform of an expand is an expand; the weights reading it
+ *            are re-indexed.
+ *   compose  two transforms in a row are one; the identity disappears
+ *            (shift by 0, reverse of reverse, shift(shift(x, 1), -1)).
+ *   level 2  a transform of a digit of an unordered input, or into a
+ *            digit of an unordered output, is a permutation: dropped.
+ * Expands: stride(expand(s*n), s) = expand(n); mean(expand(S)) = nothing;
+ * all sums over expands read by the same weights are one sum.
+ * Shares (DIAG): an expand operand is dropped, nested shares are flattened,
+ * weights read the result rather than an operand (same index), and a share
+ * with one operand left is that operand. */
+#include "lang/canon_int.h"
+
+#include <string.h>
+
+static void detach_one(cn_ir *ir, int dim, int w)
+{
+    int *p = &ir->dims[dim].att;
+    while (*p != w) p = &ir->wax[*p].next;
+    *p = ir->wax[w].next;
+    ir->wax[w].next = -1;
+    ir->wax[w].dim = -1;
+}
+
+static void move_atts(cn_ir *ir, int from, int to)
+{
+    int ws[SYNO_MAX_TENSORS], n;
+    syno_cn_detach_all(ir, from, ws, &n);
+    for (int i = 0; i < n; i++) syno_cn_attach(ir, ws[i], to);
+}
+
+static bool produced_by(const cn_ir *ir, int dim, int kind)
+{
+    int s = ir->dims[dim].src;
+    return s >= 0 && ir->nodes[s].kind == kind;
+}
+
+static int reduce_kind(const cn_ir *ir, int dim)
+{
+    int c = ir->dims[dim].dst;
+    return c >= 0 && (ir->nodes[c].kind == CN_SUM || ir->nodes[c].kind == CN_MEAN) ? ir->nodes[c].kind : 0;
+}
+
+/* The digits of the top Y: the results of the split that consumes it, or Y. */
+static int digits(const cn_ir *ir, int y, int **out)
+{
+    int c = ir->dims[y].dst;
+    if (c >= 0 && (ir->nodes[c].kind == CN_SPLIT || ir->nodes[c].kind == CN_USPLIT)) {
+        *out = ir->nodes[c].out;
+        return ir->nodes[c].nout;
+    }
+    static int one; /* only read before the next call */
+    one = y;
+    *out = &one;
+    return 1;
+}
+
+/* Removes the transform K (x -> y): y becomes x. */
+static void drop_trans(cn_ir *ir, int k)
+{
+    int x = ir->nodes[k].in[0], y = ir->nodes[k].out[0];
+    syno_cn_kill_node(ir, k);
+    ir->dims[x].dst = CN_NONE;
+    syno_cn_forward(ir, y, x);
+}
+
+static bool push_weights(cn_ir *ir, int k)
+{
+    int x = ir->nodes[k].in[0], y = ir->nodes[k].out[0];
+    int *A;
+    int na = digits(ir, y, &A);
+    int a[64];
+    SYNO_ASSERT(na <= 64);
+    memcpy(a, A, (size_t)na * sizeof *a);
+    uint32_t all = ~0u;
+    for (int i = 0; i < na; i++) all &= syno_cn_att_mask(ir, a[i]);
+    if (!all) return false;
+    int s = ir->nodes[k].sgn;
+    int64_t c = ir->nodes[k].off;
+    for (int t = 0; t < SYNO_MAX_TENSORS; t++) {
+        if (!(all & (1u << t))) continue;
+        int ws[64];
+        for (int i = 0; i < na; i++) {
+            ws[i] = syno_cn_find_att(ir, a[i], t);
+            detach_one(ir, a[i], ws[i]);
+        }
+        int w = na == 1 ? ws[0] : syno_cn_fuse_waxes(ir, ws, na);
+        /* The weight read y; now it reads x = s*y + c, so y = s*x - s*c. */
+        syno_cn_affine_wax(ir, w, s, -s * c);
+        syno_cn_attach(ir, w, x);
+    }
+    return true;
+}
+
+static bool unordered_source(const cn_ir *ir, int x)
+{
+    if (ir->dims[x].uin) return true;
+    return produced_by(ir, x, CN_USPLIT);
+}
+
+static bool unordered_sink(const cn_ir *ir, int y)
+{
+    int c = ir->dims[y].dst;
+    if (c == CN_OUT) return ir->dims[y].uout;
+    return c >= 0 && ir->nodes[c].kind == CN_UMERGE;
+}
+
+static bool trans_rules(cn_ir *ir, int k)
+{
+    bool changed = push_weights(ir, k);
+    cn_node *n = &ir->nodes[k];
+    int x = n->in[0], y = n->out[0];
+    int s = n->sgn;
+    int64_t c = n->off;
+    if (ir->level2 && unordered_source(ir, x)) {
+        /* x = f(y) is a permutation of the input digit x: read it directly;
+         * the weights reading x read f(y), i.e. new[i] = old[s*i + c]. */
+        for (int w = ir->dims[x].att; w >= 0; w = ir->wax[w].next) syno_cn_affine_wax(ir, w, s, c);
+        drop_trans(ir, k);
+        return true;
+    }
+    if (ir->level2 && ir->dims[y].att < 0 && unordered_sink(ir, y)) {
+        drop_trans(ir, k);
+        return true;
+    }
+    int *A;
+    int na = digits(ir, y, &A);
+    int kind = reduce_kind(ir, A[0]);
+    for (int i = 0; i < na && kind; i++)
+        if (reduce_kind(ir, A[i]) != kind || ir->dims[A[i]].att >= 0) kind = 0;
+    if (kind) {
+        /* sum(T(x)) = sum(x): the reduction runs over all of x's values. */
+        int split = ir->dims[y].dst;
+        for (int i = 0; i < na; i++) {
+            syno_cn_kill_node(ir, ir->dims[A[i]].dst);
+            ir->dims[A[i]].dead = true;
+        }
+        if (na > 1) syno_cn_kill_node(ir, split);
+        syno_cn_kill_node(ir, k);
+        ir->dims[y].dead = true;
+        int r = syno_cn_new_node(ir, kind, 1, 0);
+        syno_cn_set_in(ir, r, 0, x);
+        return true;
+    }
+    if (produced_by(ir, x, CN_EXPAND)) {
+        /* T(expand) = expand; weights that read x = f(y) now read y. */
+        for (int w = ir->dims[x].att; w >= 0; w = ir->wax[w].next) syno_cn_affine_wax(ir, w, s, c);
+        int e = ir->dims[x].src;
+        move_atts(ir, x, y);
+        syno_cn_kill_node(ir, k);
+        ir->dims[x].dead = true;
+        syno_cn_set_out(ir, e, 0, y);
+        return true;
+    }
+    if (produced_by(ir, x, CN_TRANS) && ir->dims[x].att < 0) {
+        int k0 = ir->dims[x].src;
+        cn_node *n0 = &ir->nodes[k0];
+        /* u = s0*x + c0 and x = s*y + c: u = s0*s*y + s0*c + c0. */
+        int ns = n0->sgn * s;
+        int64_t nc = n0->sgn * c + n0->off;
+        if (nc > ((int64_t)1 << 40) || nc < -((int64_t)1 << 40)) return changed;
+        syno_cn_kill_node(ir, k);
+        ir->dims[x].dead = true;
+        n0->sgn = ns;
+        n0->off = nc;
+        syno_cn_set_out(ir, k0, 0, y);
+        if (ns == 1 && nc == 0) drop_trans(ir, k0);
+        return true;
+    }
+    if (s == 1 && c == 0) {
+        drop_trans(ir, k);
+        return true;
+    }
+    return changed;
+}
+
+static bool diag_rules(cn_ir *ir, int k)
+{
+    cn_node *n = &ir->nodes[k];
+    int out = n->out[0];
+    int cap = n->nin;
+    for (int i = 0; i < n->nin; i++)
+        if (produced_by(ir, n->in[i], CN_DIAG)) cap += ir->nodes[ir->dims[n->in[i]].src].nin;
+    int *ins = SYNO_NEW_ARRAY(ir->a, int, cap);
+    int m = 0;
+    bool changed = false;
+    for (int i = 0; i < n->nin; i++) {
+        int d = n->in[i];
+        if (ir->dims[d].att >= 0) {
+            move_atts(ir, d, out); /* every operand has the result's index */
+            changed = true;
+        }
+        if (produced_by(ir, d, CN_EXPAND)) {
+            syno_cn_kill_node(ir, ir->dims[d].src);
+            ir->dims[d].dead = true;
+            changed = true;
+        } else if (produced_by(ir, d, CN_DIAG)) {
+            const cn_node *inner = &ir->nodes[ir->dims[d].src];
+            for (int j = 0; j < inner->nin; j++) ins[m++] = inner->in[j];
+            syno_cn_kill_node(ir, ir->dims[d].src);
+            ir->dims[d].dead = true;
+            changed = true;
+        } else {
+            ins[m++] = d;
+        }
+    }
+    if (!changed) return false;
+    syno_cn_kill_node(ir, k);
+    if (m == 0) {
+        int e = syno_cn_new_node(ir, CN_EXPAND, 0, 1);
+        syno_cn_set_out(ir, e, 0, out);
+    } else if (m == 1) {
+        ir->dims[ins[0]].dst = CN_NONE;
+        syno_cn_forward(ir, out, ins[0]);
+    } else {
+        int g = syno_cn_new_node(ir, CN_DIAG, m, 1);
+        for (int i = 0; i < m; i++) syno_cn_set_in(ir, g, i, ins[i]);
+        syno_cn_set_out(ir, g, 0, out);
+    }
+    return true;
+}
+
+/* Fuses the reductions over expands that carry the same weights: the
+ * sum over two free indices is one sum over their product. */
+static bool fuse_free_sums(cn_ir *ir)
+{
+    bool changed = false;
+    int nk = ir->nnodes;
+    for (int k = 0; k < nk; k++) {
+        cn_node *n = &ir->nodes[k];
+        if (n->dead || (n->kind != CN_SUM && n->kind != CN_MEAN) || !produced_by(ir, n->in[0], CN_EXPAND)) continue;
+        int d = n->in[0];
+        uint32_t mask = syno_cn_att_mask(ir, d);
+        for (int j = k + 1; j < nk; j++) {
+            cn_node *o = &ir->nodes[j];
+            if (o->dead || o->kind != n->kind || !produced_by(ir, o->in[0], CN_EXPAND)) continue;
+            int e = o->in[0];
+            if (syno_cn_att_mask(ir, e) != mask) continue;
+            for (int t = 0; t < SYNO_MAX_TENSORS; t++) {
+                if (!(mask & (1u << t))) continue;
+                int pair[2] = {syno_cn_find_att(ir, d, t), syno_cn_find_att(ir, e, t)};
+                detach_one(ir, d, pair[0]);
+                detach_one(ir, e, pair[1]);
+                syno_cn_attach(ir, syno_cn_fuse_waxes(ir, pair, 2), d);
+            }
+            syno_size_mul(&ir->dims[d].size, ir->dims[d].size, ir->dims[e].size);
+            syno_cn_kill_node(ir, j);
+            syno_cn_kill_node(ir, ir->dims[e].src);
+            ir->dims[e].dead = true;
+            changed = true;
+        }
+    }
+    return changed;
+}
+
+static bool misc_rules(cn_ir *ir)
+{
+    bool changed = false;
+    int nk = ir->nnodes;
+    for (int k = 0; k < nk; k++) {
+        cn_node *n = &ir->nodes[k];
+        if (n->dead) continue;
+        if (n->kind == CN_DIAG) {
+            changed |= diag_rules(ir, k);
+            continue;
+        }
+        if ((n->kind == CN_STRIDE || n->kind == CN_MEAN) && produced_by(ir, n->in[0], CN_EXPAND) &&
+            ir->dims[n->in[0]].att < 0) {
+            int x = n->in[0];
+            syno_cn_kill_node(ir, ir->dims[x].src);
+            ir->dims[x].dead = true;
+            syno_cn_kill_node(ir, k);
+            if (n->kind == CN_STRIDE) {
+                int e = syno_cn_new_node(ir, CN_EXPAND, 0, 1);
+                syno_cn_set_out(ir, e, 0, ir->nodes[k].out[0]);
+            }
+            changed = true;
+        }
+    }
+    return fuse_free_sums(ir) || changed;
+}
+
+static bool trans_pass(cn_ir *ir)
+{
+    bool changed = false;
+    int nk = ir->nnodes;
+    for (int k = 0; k < nk; k++)
+        if (!ir->nodes[k].dead && ir->nodes[k].kind == CN_TRANS) changed |= trans_rules(ir, k);
+    return changed;
+}
+
+/* Rewrites IR to its normal form: region normalization and the rules
+ * above, alternated until nothing changes. */
+void syno_cn_normalize(cn_ir *ir)
+{
+    for (int it = 1;; it++) {
+        SYNO_ASSERT(it < 1000);
+        syno_cn_regions(ir);
+        bool changed = trans_pass(ir);
+        changed |= misc_rules(ir);
+        if (!changed) {
+            ir->iterations = it;
+            return;
+        }
+    }
+}
