@@ -2,6 +2,7 @@
 # installed by `make install` (man page under $(mandir)/man1, the documents
 # under $(docdir)); tests/doc.sh keeps them true.
 dist_man_MANS += %reldir%/syno.1
-dist_doc_DATA += %reldir%/language.md %reldir%/internals.md
+dist_doc_DATA += %reldir%/language.md %reldir%/internals.md %reldir%/canonical.md \
+  %reldir%/performance.md %reldir%/repl.md
 TESTS += tests/doc.sh
 EXTRA_DIST += tests/doc.sh
