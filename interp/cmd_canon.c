@@ -103,7 +103,7 @@ static void weights_json(syno_json *j, const syno_op *op, const syno_canon_resul
         for (int a = 0; a < cw->rank; a++) size_json(j, &r->vars, cw->shape[a], &tmp);
         syno_json_end_array(j);
         syno_json_key(j, "axes");
-        syno_json_begin_array_inline(j);
+        syno_json_begin_array(j);
         for (int a = 0; a < cw->rank; a++) {
             syno_json_begin_array_inline(j);
             for (int b = 0; b < 32; b++)

@@ -3,13 +3,19 @@
  * the session) and prints.  Commands report user mistakes with
  * syno_repl_error and carry on: nothing here ends the session but :quit. */
 #include "codegen/dot.h"
+#include "codegen/plan.h"
+#include "interp/cli.h"
 #include "interp/explain.h"
 #include "interp/repl.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 #define SYNO_REPL_CMD(name, alias, args, complete, help) \
     static void cmd_##name(syno_repl *r, const char *rest, int argc, char **argv);
@@ -140,6 +146,154 @@ static void cmd_explain(syno_repl *r, const char *rest, int argc, char **argv)
     print(r, &out);
     syno_buf_fini(&out);
     free(sizes);
+}
+
+/* Runs the `syno` subcommand CMD (ARGV[0] is its name) in a child process,
+ * so that Ctrl-C stops it and not the session, and a crash in it cannot
+ * take the session down.  The command prints its own results and errors;
+ * a failure only counts.  On a terminal the wall time is shown. */
+static void delegate(syno_repl *r, int (*cmd)(int, char **), int argc, char **argv)
+{
+    fflush(r->out);
+    fflush(r->err);
+    fflush(stdout);
+    fflush(stderr);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    pid_t pid = fork();
+    if (pid < 0) {
+        syno_repl_error(r, "cannot start :%s: %s", argv[0], strerror(errno));
+        return;
+    }
+    if (pid == 0) {
+        signal(SIGINT, SIG_DFL);
+        int st = cmd(argc, argv);
+        fflush(stdout);
+        fflush(stderr);
+        _exit(st);
+    }
+    int status;
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR) {
+            syno_repl_error(r, "lost :%s: %s", argv[0], strerror(errno));
+            return;
+        }
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    if (WIFSIGNALED(status)) {
+        fflush(r->out);
+        if (WTERMSIG(status) == SIGINT) {
+            /* on a terminal the ^C echo leaves the cursor after it */
+            fputs(r->interactive ? "\ninterrupted\n" : "interrupted\n", r->err);
+            syno_repl_interrupt_clear();
+            r->errors++;
+        } else {
+            syno_repl_error(r, ":%s died of signal %d (%s)", argv[0], WTERMSIG(status), strsignal(WTERMSIG(status)));
+        }
+        return;
+    }
+    if (WEXITSTATUS(status) != 0) r->errors++;
+    if (r->interactive)
+        fprintf(r->out, "(%.3f s)\n", (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec));
+}
+
+static void cmd_plan(syno_repl *r, const char *rest, int argc, char **argv)
+{
+    if (!nargs(r, "plan", argc, 1, 2)) return;
+    syno_op *op = syno_repl_find_op(r, argv[0]);
+    if (!op) return;
+    int wrt[SYNO_MAX_TENSORS + 1], n = 0;
+    const char *which = argc == 2 ? argv[1] : "forward";
+    if (strcmp(which, "forward") == 0) {
+        wrt[n++] = SYNO_PLAN_FORWARD;
+    } else if (strcmp(which, "all") == 0) {
+        for (int t = SYNO_PLAN_FORWARD; t < op->ntensors; t++) wrt[n++] = t;
+    } else {
+        for (int t = 0; t < op->ntensors; t++)
+            if (strcmp(op->tensors[t].name, which) == 0) wrt[n++] = t;
+    }
+    if (!n) {
+        syno_buf names = SYNO_BUF_INIT;
+        for (int t = 0; t < op->ntensors; t++) syno_buf_printf(&names, ", %s", op->tensors[t].name);
+        syno_repl_error(r, "%s has no tensor '%s' (say forward%s or all)", op->name, which, syno_buf_str(&names));
+        syno_buf_fini(&names);
+        return;
+    }
+    syno_binding b;
+    int64_t *sizes;
+    if (!syno_repl_bound(r, op, &b, &sizes)) return;
+    if (!sizes) {
+        syno_repl_error(r, "plans are made for concrete sizes: set a binding first (:bind N=8,...)");
+        return;
+    }
+    free(sizes);
+    syno_buf out = SYNO_BUF_INIT, err = SYNO_BUF_INIT;
+    for (int i = 0; i < n; i++) {
+        syno_plan *p = syno_plan_build(op, &b, wrt[i], &err);
+        if (!p) {
+            syno_repl_error(r, "%s", syno_buf_str(&err));
+            break;
+        }
+        if (i) syno_buf_putc(&out, '\n');
+        syno_plan_print(p, &out);
+        syno_plan_free(p);
+    }
+    print(r, &out);
+    syno_buf_fini(&out);
+    syno_buf_fini(&err);
+}
+
+static void cmd_run(syno_repl *r, const char *rest, int argc, char **argv)
+{
+    if (!nargs(r, "run", argc, 1, 64)) return;
+    syno_op *op = syno_repl_find_op(r, argv[0]);
+    if (!op) return;
+    syno_binding b;
+    int64_t *sizes;
+    if (!syno_repl_bound(r, op, &b, &sizes)) return;
+    if (!sizes) {
+        syno_repl_error(r, "running needs concrete sizes: set a binding first (:bind N=8,...)");
+        return;
+    }
+    free(sizes);
+    /* `syno run` finds operators in files: a session operator goes through
+     * a temporary copy of the session */
+    char path[4096] = "";
+    syno_buf ref = SYNO_BUF_INIT, bind = SYNO_BUF_INIT;
+    if (op == syno_repl_session_op(r, argv[0])) {
+        const char *dir = getenv("TMPDIR");
+        snprintf(path, sizeof path, "%s/syno-repl-XXXXXX.syno", dir && *dir ? dir : "/tmp");
+        int fd = mkstemps(path, 5);
+        syno_buf text = SYNO_BUF_INIT;
+        bool ok = fd >= 0 && syno_repl_source(r, NULL, false, &text) &&
+                  write(fd, syno_buf_str(&text), text.len) == (ssize_t)text.len;
+        syno_buf_fini(&text);
+        if (fd >= 0) close(fd);
+        if (!ok) {
+            syno_repl_error(r, "cannot write a temporary file in %s: %s", dir && *dir ? dir : "/tmp", strerror(errno));
+            if (fd >= 0) unlink(path);
+            return;
+        }
+        syno_buf_printf(&ref, "%s:%s", path, op->name);
+    } else {
+        syno_buf_puts(&ref, argv[0]);
+    }
+    for (int v = 0; v < op->vars->n; v++) {
+        bool used = false;
+        for (int d = 0; d < op->ndims && !used; d++) used = op->dims[d].size.e[v] != 0;
+        if (used) syno_buf_printf(&bind, "%s%s=%lld", bind.len ? "," : "", op->vars->v[v].name, (long long)b.val[v]);
+    }
+    char **args = syno_xcalloc((size_t)argc + 4, sizeof *args);
+    int n = 0;
+    args[n++] = (char *)"run";
+    args[n++] = (char *)syno_buf_str(&ref);
+    args[n++] = (char *)"--bind";
+    args[n++] = (char *)syno_buf_str(&bind);
+    for (int i = 1; i < argc; i++) args[n++] = argv[i];
+    delegate(r, syno_cmd_run, n, args);
+    free(args);
+    if (*path) unlink(path);
+    syno_buf_fini(&ref);
+    syno_buf_fini(&bind);
 }
 
 static void cmd_dot(syno_repl *r, const char *rest, int argc, char **argv)

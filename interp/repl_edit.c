@@ -6,6 +6,7 @@
  * a flag and does not restart system calls) interrupts the wait: the typed
  * line is thrown away and the caller cancels the pending statement.  The
  * same flag tells a running command that the user wants it to stop.
+ * Ctrl-Z and window size changes are handled in the same loop.
  * Without a terminal there is no prompt, no echo and no history, so
  * `syno < session.txt` prints only what the commands print.
  *
@@ -36,7 +37,8 @@
 
 static volatile sig_atomic_t interrupted;
 static volatile sig_atomic_t resized;
-static struct sigaction old_int, old_winch;
+static volatile sig_atomic_t suspended;
+static struct sigaction old_int, old_winch, old_tstp;
 
 static void on_sigint(int sig)
 {
@@ -102,6 +104,29 @@ static void on_sigwinch(int sig)
 {
     (void)sig;
     resized = 1;
+}
+
+static void on_sigtstp(int sig)
+{
+    (void)sig;
+    suspended = 1;
+}
+
+/* Ctrl-Z while waiting for a key: give the terminal back as it was, stop,
+ * and take it again when the shell continues us (readline's own handlers
+ * are only installed while it reads a character). */
+static void suspend(void)
+{
+    struct sigaction dfl, ours;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    sigemptyset(&dfl.sa_mask);
+    if (rl_deprep_term_function) rl_deprep_term_function();
+    sigaction(SIGTSTP, &dfl, &ours);
+    raise(SIGTSTP); /* stopped here until SIGCONT */
+    sigaction(SIGTSTP, &ours, NULL);
+    if (rl_prep_term_function) rl_prep_term_function(1);
+    rl_forced_update_display();
 }
 
 /* readline's word breaks depend on the context (see repl_complete.c). */
@@ -205,6 +230,7 @@ static void load_history(syno_repl *r)
 /* See repl.h. */
 void syno_repl_edit_init(syno_repl *r)
 {
+    if (!r->interactive) return; /* a script: Ctrl-C ends it, as usual */
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_sigint;
@@ -213,10 +239,11 @@ void syno_repl_edit_init(syno_repl *r)
     sigaction(SIGINT, &sa, &old_int);
     interrupted = 0;
 #ifdef HAVE_READLINE
-    if (!r->interactive) return;
     active = r;
     sa.sa_handler = on_sigwinch;
     sigaction(SIGWINCH, &sa, &old_winch);
+    sa.sa_handler = on_sigtstp;
+    sigaction(SIGTSTP, &sa, &old_tstp);
     rl_readline_name = "syno";
     rl_attempted_completion_function = attempt_completion;
     rl_completion_word_break_hook = word_break_hook;
@@ -230,10 +257,11 @@ void syno_repl_edit_init(syno_repl *r)
 /* See repl.h. */
 void syno_repl_edit_fini(syno_repl *r)
 {
+    if (!r->interactive) return;
     sigaction(SIGINT, &old_int, NULL);
 #ifdef HAVE_READLINE
-    if (!r->interactive) return;
     sigaction(SIGWINCH, &old_winch, NULL);
+    sigaction(SIGTSTP, &old_tstp, NULL);
     if (r->history_path) {
         history_truncate_file(r->history_path, HISTORY_MAX);
         chmod(r->history_path, 0600);
@@ -278,6 +306,10 @@ syno_repl_read syno_repl_edit_read(syno_repl *r, const char *prompt, char **line
         if (resized) {
             resized = 0;
             rl_resize_terminal();
+        }
+        if (suspended) {
+            suspended = 0;
+            suspend();
         }
         fd_set fds;
         FD_ZERO(&fds);

@@ -187,9 +187,8 @@ static void echo_decl(syno_repl *r, const syno_ast *d, syno_buf *out)
 /* See repl.h. */
 bool syno_repl_add(syno_repl *r, syno_module *m, bool echo)
 {
-    syno_repl_flush_diags(r);
-    if (m->syntax_errors) {
-        if (!syno_repl_flush_diags(r)) syno_repl_error(r, "%s: syntax errors", m->src->name);
+    if (m->syntax_errors) { /* reported while parsing */
+        syno_repl_flush_diags(r);
         return false;
     }
     if (!m->ast->kids) return true;

@@ -542,7 +542,8 @@ void syno_cn_print(cn_final *f, const int *rank, syno_buf *out, cn_printed *p)
     }
     syno_buf_puts(out, "]) -> [");
     for (int i = 0; i < ir->nout; i++) put3(out, i ? ", " : "", pr.names[outname[i]], "");
-    syno_buf_puts(out, "] {\n");
+    bool empty = !p->nwseq && !opentext.len && !body.len;
+    syno_buf_puts(out, empty ? "] {" : "] {\n"); /* fmt writes an empty body as {} */
     for (int j = 0; j < p->nwseq; j++) {
         int t = p->wseq[j];
         syno_buf_puts(out, "    weight w");

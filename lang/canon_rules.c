@@ -50,17 +50,17 @@ static int reduce_kind(const cn_ir *ir, int dim)
     return c >= 0 && (ir->nodes[c].kind == CN_SUM || ir->nodes[c].kind == CN_MEAN) ? ir->nodes[c].kind : 0;
 }
 
-/* The digits of the top Y: the results of the split that consumes it, or Y. */
-static int digits(const cn_ir *ir, int y, int **out)
+/* The digits of the top Y: the results of the split that consumes it, or
+ * Y itself (stored in ONE). */
+static int digits(const cn_ir *ir, int y, int **out, int *one)
 {
     int c = ir->dims[y].dst;
     if (c >= 0 && (ir->nodes[c].kind == CN_SPLIT || ir->nodes[c].kind == CN_USPLIT)) {
         *out = ir->nodes[c].out;
         return ir->nodes[c].nout;
     }
-    static int one; /* only read before the next call */
-    one = y;
-    *out = &one;
+    *one = y;
+    *out = one;
     return 1;
 }
 
@@ -76,8 +76,8 @@ static void drop_trans(cn_ir *ir, int k)
 static bool push_weights(cn_ir *ir, int k)
 {
     int x = ir->nodes[k].in[0], y = ir->nodes[k].out[0];
-    int *A;
-    int na = digits(ir, y, &A);
+    int *A, one;
+    int na = digits(ir, y, &A, &one);
     int a[64];
     SYNO_ASSERT(na <= 64);
     memcpy(a, A, (size_t)na * sizeof *a);
@@ -132,8 +132,8 @@ static bool trans_rules(cn_ir *ir, int k)
         drop_trans(ir, k);
         return true;
     }
-    int *A;
-    int na = digits(ir, y, &A);
+    int *A, one;
+    int na = digits(ir, y, &A, &one);
     int kind = reduce_kind(ir, A[0]);
     for (int i = 0; i < na && kind; i++)
         if (reduce_kind(ir, A[i]) != kind || ir->dims[A[i]].att >= 0) kind = 0;

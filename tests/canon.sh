@@ -8,6 +8,8 @@
 # fixpoint), --json, and the command line's errors.
 . "$top_srcdir/tests/lib.sh"
 S=$SYNO
+case $S in /*) ;; *) S="$(pwd)/$S" ;; esac
+SYNO_STDLIB=$(cd "$SYNO_STDLIB" && pwd); export SYNO_STDLIB
 C="$top_srcdir/tests/canon"
 
 hashes() { # FILE: prints the hashes of ops a and b, one per line
@@ -30,4 +32,96 @@ for kind in eq ne; do
     fi
   done
 done
+
+# The examples of doc/canonical.md: the two operators of every syno-canon
+# block get the same hash; console blocks print what they show.
+DOC="$top_srcdir/doc/canonical.md"
+PRE="size N, C_in, C_out, H, W;
+coef k = 3, s = 2, g = 2;
+"
+awk -v dir="$TMP" '
+/^```syno-canon/ { n++; f = dir "/doc" n ".syno"; printf "" > f; on = 1; next }
+/^```console/ { m++; f = dir "/con" m ".txt"; printf "" > f; on = 1; next }
+/^```/ { on = 0; next }
+on { print >> f }' "$DOC"
+i=1
+while [ -f "$TMP/doc$i.syno" ]; do
+  { printf '%s\n' "$PRE"; cat "$TMP/doc$i.syno"; } >"$TMP/d.syno"
+  if "$S" canon --hash "$TMP/d.syno:before" "$TMP/d.syno:after" >"$TMP/h" 2>&1 &&
+     [ "$(cut -d' ' -f1 "$TMP/h" | sort -u | wc -l)" = 1 ]; then
+    ok "canonical.md example $i: before and after hash the same"
+  else
+    not_ok "canonical.md example $i: before and after hash the same"; diag <"$TMP/h"; diag <"$TMP/d.syno"
+  fi
+  i=$((i + 1))
+done
+[ $i -gt 15 ] && ok "canonical.md has $((i - 1)) checked examples" || not_ok "canonical.md examples found: $((i - 1))"
+i=1
+while [ -f "$TMP/con$i.txt" ]; do
+  cmd=$(sed -n 's/^\$ //p' "$TMP/con$i.txt" | head -1)
+  sed '1d' "$TMP/con$i.txt" >"$TMP/want"
+  (cd "$top_srcdir" && eval "\"$S\"${cmd#syno}") >"$TMP/got" 2>&1
+  if cmp -s "$TMP/got" "$TMP/want"; then ok "canonical.md console $i: $cmd"
+  else not_ok "canonical.md console $i: $cmd"; diff -u "$TMP/want" "$TMP/got" | diag; fi
+  i=$((i + 1))
+done
+
+# Golden hashes and texts of the standard library: a change is deliberate
+# (make check ACCEPT=1 after checking that it is right).
+ops="conv2d conv1x1 group_conv2d depthwise_conv2d dilated_conv2d pooled_conv2d shift_conv linear avgpool2d syno_op1 syno_op2"
+: >"$TMP/stdlib.canon"
+for o in $ops; do "$S" canon "$o" >>"$TMP/stdlib.canon" 2>&1; done
+golden "standard library: canonical texts and hashes" "$TMP/stdlib.canon" "$C/stdlib.canon"
+
+# The text is a module: it checks, fmt leaves it alone, it is a fixpoint.
+for o in $ops; do
+  "$S" canon "$o" | sed '/^# hash/d' >"$TMP/c.syno"
+  "$S" check "$TMP/c.syno" >"$TMP/out" 2>&1 || { not_ok "$o: canonical text checks"; diag <"$TMP/out"; continue; }
+  "$S" fmt "$TMP/c.syno" | cmp -s - "$TMP/c.syno" || { not_ok "$o: fmt leaves the canonical text alone"; continue; }
+  "$S" canon "$TMP/c.syno:canonical" | sed '/^# hash/d' | cmp -s - "$TMP/c.syno" &&
+    ok "$o: canonical text checks, is formatted and is a fixpoint" || not_ok "$o: canonical text is a fixpoint"
+done
+
+# --json
+"$S" canon --json "$top_srcdir/stdlib/syno.syno:syno_op1" >"$TMP/j.json"
+if PY=$(command -v python3) && "$PY" -c 'import json' 2>/dev/null; then
+  check "--json: hash, text and weights with steps" "$PY" -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert len(d["hash"]) == 16 and d["level"] == 1 and d["text"].startswith("size ")
+ws = d["weights"]
+assert [w["source"] for w in ws] == ["A", "B"], ws
+b = ws[1]
+assert b["source_shape"] == ["C_in", "k", "C_out/(g*s)"] and len(b["shape"]) == 4
+assert b["permutation"] is None and b["steps"][0] == {"op": "split", "axis": 0, "sizes": ["g", "C_in/g"]}
+assert sorted(sum(b["axes"], [])) == [0, 0, 1, 2]
+a = ws[0]
+assert a["permutation"] is not None and sorted(a["permutation"]) == [0, 1, 2, 3, 4]
+' "$TMP/j.json"
+  "$S" canon --json conv2d linear >"$TMP/j2.json"
+  check "--json of several operators is an array" "$PY" -c '
+import json, sys
+d = json.load(open(sys.argv[1])); assert isinstance(d, list) and len(d) == 2' "$TMP/j2.json"
+else
+  skip "no python3 with json"; skip "no python3 with json"
+fi
+
+# The command line.
+expect_status "no operator is a usage error" 2 "$S" canon
+expect_status "--hash and --json together" 2 "$S" canon --hash --json conv2d
+expect_status "an unknown option" 2 "$S" canon --frob conv2d
+expect_status "--unordered without a list" 2 "$S" canon conv2d --unordered
+expect_status "--unordered with an unknown axis" 2 "$S" canon --unordered nope conv2d
+"$S" canon --unordered nope conv2d 2>&1 | grep -q "'nope' is neither a size variable nor an input or output axis" &&
+  ok "an unknown --unordered item is named" || not_ok "an unknown --unordered item is named"
+expect_status "an unknown operator" 1 "$S" canon no_such_op
+printf 'size N;\nop bad(x[i: N]) -> [j] { }\n' >"$TMP/bad.syno"
+expect_status "an operator with errors" 1 "$S" canon "$TMP/bad.syno:bad"
+"$S" canon --hash conv2d "$top_srcdir/stdlib/conv.syno:conv2d" >"$TMP/h"
+[ "$(cut -d' ' -f1 "$TMP/h" | sort -u | wc -l)" = 1 ] && grep -q "  conv2d$" "$TMP/h" &&
+  ok "--hash prints one line per operator with its reference" || not_ok "--hash output"
+"$S" canon --hash --unordered C_in,C_out conv2d | grep -Eq '^[0-9a-f]{16}  conv2d$' &&
+  ok "--unordered by size variables" || not_ok "--unordered by size variables"
+"$S" canon --hash --unordered c,o conv2d >"$TMP/u1"; "$S" canon --hash --unordered C_in,C_out conv2d >"$TMP/u2"
+cmp -s "$TMP/u1" "$TMP/u2" && ok "--unordered by axis names is the same as by sizes here" || not_ok "--unordered by names"
 done_testing

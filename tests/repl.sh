@@ -44,6 +44,7 @@ op lowrank(x[n: N, i: C_in]) -> [n, o] {
 }
 bind mlp { N = 8, C_in = 16, C_out = 32 }
 EOF
+cp decls.txt lr.syno
 
 # ---- doc/repl.md's transcript: the lines after the prompts are the input,
 # the other lines what syno prints ------------------------------------------------
@@ -201,6 +202,37 @@ has ":explain suggests a near name" explain "did you mean 'conv2d'?"
 has "a binding applies to library operators" explain '^  out  *\[N, C_out, H, W\] *\[2, 8, 6, 6\]$'
 has ":explain FILE:OP" explain '^operator dense  (.*lowrank.syno:'
 
+# ---- :plan and :run --------------------------------------------------------------------------
+{ cat decls.txt; cat <<'EOF'; } | repl run
+:run lowrank
+:plan lowrank
+:bind mlp
+:run lowrank
+:run lowrank --grad random --check --seed 3
+:run conv2d
+:bind N=2,C_in=4,C_out=8,H=6,W=6
+:run conv2d --backend nosuch
+:run depthwise_conv2d
+:plan lowrank
+:plan lowrank B
+:plan lowrank nope
+EOF
+has ":run needs a binding" run '^error: running needs concrete sizes'
+has ":plan needs a binding" run '^error: plans are made for concrete sizes'
+has ":run a session operator" run '^lowrank on ref: N=8, C_in=16, C_out=32, s=4$'
+has ":run shows the output's shape" run '^out    \[8, 32\]  min '
+has ":run takes the options of syno run" run '^check against ref (tolerance 1e-06): out 0, dx 0, dA 0, dB 0$'
+has ":run names what the binding lacks" run "error: the binding gives no value to H, W (used by conv2d)"
+has ":run passes syno run's errors on" run "unknown backend 'nosuch'"
+has ":run a library operator" run '^depthwise_conv2d on ref: N=2, C_in=4, H=6, W=6, k=3$'
+status "a failed :run makes the script fail" run 1
+"$S" run lr.syno:lowrank --bind mlp >"$TMP/cli_run.out" 2>&1
+grep '^out ' "$TMP/cli_run.out" >"$TMP/a"; grep '^out    \[8, 32\]' "$TMP/run.out" | head -n 1 >"$TMP/b"
+[ -s "$TMP/a" ] && cmp -s "$TMP/a" "$TMP/b" && ok ":run computes what syno run computes" || { not_ok ":run vs syno run"; cat "$TMP/a" "$TMP/b" | diag; }
+has ":plan shows the forward plan" run '^plan of lowrank, forward: '
+has ":plan TENSOR shows a gradient's plan" run '^plan of lowrank, gradient with respect to B: '
+has ":plan of an unknown tensor" run "error: lowrank has no tensor 'nope' (say forward, x, A, B or all)"
+
 # ---- :dot and syno export --dot ------------------------------------------------------------------------
 { cat decls.txt; printf ':dot lowrank\n:bind mlp\n:dot lowrank lowrank.dot\n:dot\n:dot nope\n'; } | repl dot
 sed -n '/^digraph/,/^}/p' "$TMP/dot.out" >"$TMP/printed.dot"
@@ -213,7 +245,6 @@ has ":dot without an operator" dot 'error: missing argument; usage: :dot OP \[FI
 [ "$(grep -c -- ' -> ' "$TMP/printed.dot")" = 12 ] && ok "one DOT edge per dimension" || not_ok "edge count $(grep -c -- ' -> ' "$TMP/printed.dot")"
 [ "$(grep -c 'shape=invtriangle' "$TMP/printed.dot")" = 2 ] && ok "reductions are marked" || not_ok "reduction nodes"
 grep -q '<b>output</b>' "$TMP/printed.dot" && grep -q 'rank=sink; out' "$TMP/printed.dot" && ok "the output is marked" || not_ok "output box"
-cp decls.txt lr.syno
 "$S" export --dot lr.syno:lowrank >"$TMP/exported.dot" 2>&1
 cmp -s "$TMP/exported.dot" "$TMP/printed.dot" && ok "syno export --dot prints what :dot prints" || { not_ok "export --dot differs"; diff "$TMP/printed.dot" "$TMP/exported.dot" | diag; }
 "$S" export --dot lr.syno:lowrank --bind mlp >"$TMP/e2.dot" 2>&1

@@ -4,8 +4,8 @@
 # and the screen comes back with capture-pane.  Checks a multi-line
 # definition under the continuation prompt, an error with its underline,
 # completion of a primitive and of a command, Ctrl-C cancelling a partly
-# typed statement, Ctrl-D, and a multi-line history entry recalled after a
-# restart.  Every wait polls the screen (at most 10 s), nothing is timed.
+# typed statement and stopping a long :run, Ctrl-D, and a multi-line
+# history entry recalled after a restart.  Every wait polls the screen (at most 10 s), nothing is timed.
 . "$top_srcdir/tests/lib.sh"
 if ! command -v tmux >/dev/null 2>&1; then
   echo "1..0 # SKIP tmux is not installed (apt-get install tmux)"
@@ -63,7 +63,7 @@ gone() {
   return 1
 }
 
-plan 14
+plan 16
 start && wait_last '^syno>$' && ok "the REPL starts on a terminal and prompts" || { not_ok "the REPL starts"; screen | diag; }
 
 # a multi-line definition
@@ -103,6 +103,17 @@ send_line 'f'
 expect ":explain runs" '^operator f  (<repl:[0-9]*>:1)$'
 wait_last '^syno>$'
 
+# Ctrl-C stops a long command, not the session (the reference evaluator on
+# a convolution of 1.2e9 terms would take about a minute)
+send_line ':bind N=8,C_in=64,C_out=64,H=64,W=64'
+wait_last '^syno>$'
+send_line ':run conv2d'
+wait_for 'this may take a long time'
+$T send-keys -t main C-c
+if wait_last '^syno>$' && screen | grep -q '^interrupted$'; then ok "Ctrl-C stops a running command and the prompt returns"; else not_ok "Ctrl-C during :run"; screen | diag; fi
+send_line ':unbind'
+wait_last '^syno>$'
+
 # a statement of two lines, then Ctrl-D; the history survives a restart
 send_line 'size P,'
 wait_last '^ \.\.\.>$'
@@ -120,4 +131,16 @@ send_line ':list vars'
 expect "a two-line entry is recalled as one after a restart" '^size P, R$'
 $T send-keys -t main C-d
 gone
+
+# without SYNO_HISTORY the file goes to $XDG_STATE_HOME/syno/history
+$T new-session -d -s main -x 120 -y 50 \
+  "env -u SYNO_HISTORY XDG_STATE_HOME='$TMP/xdg' SYNO_STDLIB='$SYNO_STDLIB' INPUTRC=/dev/null '$SYNO'"
+wait_last '^syno>$'
+send_line ':list'
+wait_for '^the session is empty'
+$T send-keys -t main C-d
+gone
+if grep -q '^:list$' "$TMP/xdg/syno/history" 2>/dev/null && [ "$(stat -c %a "$TMP/xdg/syno/history")" = 600 ]; then
+  ok "the history defaults to \$XDG_STATE_HOME/syno/history (created, mode 0600)"
+else not_ok "XDG history"; ls -lR "$TMP/xdg" 2>&1 | diag; fi
 done_testing

@@ -156,17 +156,17 @@ static int check_op(const syno_op *op, const syno_binding *b, const char *what, 
 static const struct {
     const char *op, *hash;
 } stdlib_golden[] = {
-    {"conv2d", NULL},
-    {"conv1x1", NULL},
-    {"group_conv2d", NULL},
-    {"depthwise_conv2d", NULL},
-    {"dilated_conv2d", NULL},
-    {"pooled_conv2d", NULL},
-    {"shift_conv", NULL},
-    {"linear", NULL},
-    {"avgpool2d", NULL},
-    {"syno_op1", NULL},
-    {"syno_op2", NULL},
+    {"conv2d", "3cd4517ebf7b9a9f"},
+    {"conv1x1", "2875ed717b1d6922"},
+    {"group_conv2d", "4a8c38ad41964154"},
+    {"depthwise_conv2d", "d03529941aa6ee45"},
+    {"dilated_conv2d", "2085d943b4c857a9"},
+    {"pooled_conv2d", "13e5c8bd8ecb0c2d"},
+    {"shift_conv", "7ad62757f4acbf62"},
+    {"linear", "44d3c22adc07a156"},
+    {"avgpool2d", "a423fca7922cb066"},
+    {"syno_op1", "694a19f214aab96b"},
+    {"syno_op2", "43532f5eaa97328a"},
 };
 
 /* A small binding for the standard library's variables. */
@@ -197,6 +197,10 @@ static void test_stdlib(syno_rng *rng)
         if (op->nout && !syno_op_binds_all(op, &b)) printf("# binding incomplete for %s\n", stdlib_golden[i].op);
         ok(check_op(op, &b, stdlib_golden[i].op, rng) == 0, "stdlib %s: canonical form is sound and stable",
            stdlib_golden[i].op);
+        uint64_t h = 0;
+        char hex[17] = "";
+        if (syno_canon_hash(cn, op, NULL, &h)) syno_canon_hash_hex(h, hex);
+        is_str(hex, stdlib_golden[i].hash, "stdlib %s: golden hash", stdlib_golden[i].op);
     }
     syno_ctx_free(ctx);
 }
@@ -411,15 +415,108 @@ static void test_random(syno_rng *rng, int n, int min_depth, int max_depth, cons
     ok(failed == 0, "%s: every canonical form is sound and stable (%d failed)", what, failed);
 }
 
+/* Every operator of the corpus (tests/canon/{eq,ne}/ *.syno) is sound. */
+static void test_corpus(syno_rng *rng)
+{
+    static const char *const dirs[] = {SYNO_SRCDIR "/tests/canon/eq", SYNO_SRCDIR "/tests/canon/ne"};
+    int files = 0, bad = 0;
+    for (int di = 0; di < 2; di++) {
+        DIR *dir = opendir(dirs[di]);
+        if (!dir) continue;
+        struct dirent *e;
+        while ((e = readdir(dir))) {
+            size_t n = strlen(e->d_name);
+            if (n < 6 || strcmp(e->d_name + n - 5, ".syno") != 0) continue;
+            char path[1024];
+            snprintf(path, sizeof path, "%s/%s", dirs[di], e->d_name);
+            syno_ctx *ctx = syno_ctx_new();
+            syno_module *m = syno_ctx_load_file(ctx, path);
+            files++;
+            for (int i = 0; m && !m->errors && i < m->nops; i++) {
+                syno_binding b;
+                small_binding(m->ops[i], &b);
+                char what[1100];
+                snprintf(what, sizeof what, "%s:%s", e->d_name, m->ops[i]->name);
+                if (check_op(m->ops[i], &b, what, rng)) bad++;
+            }
+            if (!m || m->errors) bad++;
+            syno_ctx_free(ctx);
+        }
+        closedir(dir);
+    }
+    ok(files >= 60 && bad == 0, "corpus: every operator of %d files is sound and stable (%d failed)", files, bad);
+}
+
+/* Level 2: the canonical text under random unordered flags is a fixpoint
+ * (with the same flags: input and output positions are kept), and
+ * relabeled copies agree. */
+static void test_level2(syno_rng *rng, int n)
+{
+    syno_vars vars;
+    syno_randop_vars(&vars);
+    syno_randop_opts o;
+    syno_randop_defaults(&o);
+    int fix = 0, same = 0, runs = 0;
+    for (int i = 0; i < n; i++) {
+        syno_arena *a = syno_arena_new();
+        syno_diags d;
+        syno_diags_init(&d, NULL);
+        syno_binding b;
+        syno_op *op = syno_randop(a, &vars, &d, rng, &o, &b, NULL);
+        if (!op) continue;
+        runs++;
+        bool uin[16] = {false}, uout[16] = {false};
+        for (int j = 0; j < op->tensors[0].rank && j < 16; j++) uin[j] = syno_rng_below(rng, 2);
+        for (int j = 0; j < op->nout && j < 16; j++) uout[j] = syno_rng_below(rng, 2);
+        syno_canon_opts uo = {SYNO_CANON_UNORDERED, uin, uout, NULL, NULL};
+        syno_canon_result r;
+        if (syno_canon_run(cn, op, &uo, &r)) {
+            syno_ctx *ctx = syno_ctx_new();
+            syno_module *m = load(ctx, "c.syno", r.text);
+            syno_op *c = m ? syno_module_find_op(m, "canonical") : NULL;
+            syno_canon_result r2;
+            if (c && syno_canon_run(cn, c, &uo, &r2)) {
+                if (strcmp(r.text, r2.text) == 0) fix++;
+                else if (fix + 3 > i) {
+                    print_text("level 2 text", r.text);
+                    print_text("level 2 text of it", r2.text);
+                }
+                syno_canon_result_fini(&r2);
+            }
+            syno_ctx_free(ctx);
+            uint64_t h = 0;
+            syno_op *cp = relabel(a, &d, op, rng, NULL, NULL, NULL);
+            if (syno_canon_hash(cn, cp, &uo, &h) && h == r.hash) same++;
+            syno_canon_result_fini(&r);
+        }
+        syno_diags_fini(&d);
+        syno_arena_free(a);
+    }
+    ok(fix == runs && runs == n, "level 2: the canonical text is a fixpoint (%d of %d)", fix, runs);
+    ok(same == runs, "level 2: relabeled copies hash the same (%d of %d)", same, runs);
+}
+
+static void test_hash_function(void)
+{
+    char hex[17];
+    syno_canon_hash_hex(syno_canon_fnv1a("", 0), hex);
+    is_str(hex, "cbf29ce484222325", "FNV-1a 64 of the empty text");
+    syno_canon_hash_hex(syno_canon_fnv1a("a", 1), hex);
+    is_str(hex, "af63dc4c8601ec8c", "FNV-1a 64 of \"a\"");
+}
+
 int main(void)
 {
     sanitized = getenv("SYNO_SANITIZED") != NULL;
     cn = syno_canon_new();
     syno_rng rng;
     syno_rng_seed(&rng, 4);
+    test_hash_function();
     test_stdlib(&rng);
+    test_corpus(&rng);
     test_random(&rng, 200, 4, 12, "random depth 4-12");
     test_relabel(&rng, 200);
+    test_level2(&rng, 100);
     syno_canon_free(cn);
     return tap_done();
 }
