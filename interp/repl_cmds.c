@@ -7,6 +7,7 @@
 #include "interp/cli.h"
 #include "interp/explain.h"
 #include "interp/repl.h"
+#include "lang/canon.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -194,6 +195,29 @@ static void delegate(syno_repl *r, int (*cmd)(int, char **), int argc, char **ar
     if (WEXITSTATUS(status) != 0) r->errors++;
     if (r->interactive)
         fprintf(r->out, "(%.3f s)\n", (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec));
+}
+
+static void cmd_canon(syno_repl *r, const char *rest, int argc, char **argv)
+{
+    if (!nargs(r, "canon", argc, 1, 64)) return;
+    syno_canon *cn = syno_canon_new();
+    syno_canon_opts o;
+    memset(&o, 0, sizeof o);
+    for (int i = 0; i < argc; i++) {
+        syno_op *op = syno_repl_find_op(r, argv[i]);
+        if (!op) continue;
+        syno_canon_result res;
+        if (!syno_canon_run(cn, op, &o, &res)) {
+            syno_repl_error(r, "%s: cannot canonicalize: %s", argv[i], syno_canon_error(cn));
+            continue;
+        }
+        char hex[17];
+        syno_canon_hash_hex(res.hash, hex);
+        if (argc == 1) fprintf(r->out, "%s# hash: %s\n", res.text, hex);
+        else fprintf(r->out, "%s  %s\n", hex, argv[i]);
+        syno_canon_result_fini(&res);
+    }
+    syno_canon_free(cn);
 }
 
 static void cmd_plan(syno_repl *r, const char *rest, int argc, char **argv)

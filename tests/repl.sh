@@ -202,6 +202,33 @@ has ":explain suggests a near name" explain "did you mean 'conv2d'?"
 has "a binding applies to library operators" explain '^  out  *\[N, C_out, H, W\] *\[2, 8, 6, 6\]$'
 has ":explain FILE:OP" explain '^operator dense  (.*lowrank.syno:'
 
+# ---- :canon ------------------------------------------------------------------------------------
+cat <<'EOF' | repl canon
+size N, C_in, C_out, H, W;
+coef k = 3;
+op mine(x[a: N, b: C_in, c: H, d: W]) -> [a, o, p, q] {
+    weight g[gk1: k, gi: C_in, gk2: k, go: C_out];
+    p, t1 = unfold(c, k);
+    q, t2 = unfold(d, k);
+    sum(share(t2, gk2));
+    o = share(expand(C_out), go);
+    sum(share(t1, gk1));
+    sum(share(b, gi));
+}
+:canon mine
+:canon mine conv2d depthwise_conv2d
+:canon nope
+EOF
+has ":canon prints the canonical text" canon '^op canonical(x\[a: N, b: C_in, c: H, d: W\]) -> \[a, e, f, g\] {$'
+has ":canon ends with the hash" canon '^# hash: [0-9a-f]\{16\}$'
+h1=$(sed -n 's/^\([0-9a-f]\{16\}\)  mine$/\1/p' "$TMP/canon.out")
+h2=$(sed -n 's/^\([0-9a-f]\{16\}\)  conv2d$/\1/p' "$TMP/canon.out")
+h3=$(sed -n 's/^\([0-9a-f]\{16\}\)  depthwise_conv2d$/\1/p' "$TMP/canon.out")
+[ -n "$h1" ] && [ "$h1" = "$h2" ] && [ "$h1" != "$h3" ] && ok ":canon of several: a reordered conv2d has conv2d's hash, depthwise does not" || { not_ok ":canon hashes"; diag <"$TMP/canon.out"; }
+"$S" canon --hash conv2d >"$TMP/o" 2>&1
+grep -q "^$h1  conv2d$" "$TMP/o" && ok ":canon agrees with syno canon" || { not_ok ":canon vs syno canon"; diag <"$TMP/o"; }
+has ":canon of an unknown op" canon "error: no operator 'nope'"
+
 # ---- :plan and :run --------------------------------------------------------------------------
 { cat decls.txt; cat <<'EOF'; } | repl run
 :run lowrank
