@@ -6,4 +6,4 @@ libsyno_a_SOURCES += \
   %reldir%/repl_edit.c %reldir%/cmd_repl.c %reldir%/export_dot.c \
   codegen/dot.c codegen/dot.h
 TESTS += tests/repl.sh tests/repl_tmux.sh
-EXTRA_DIST += tests/repl.sh tests/repl_tmux.sh tests/repl doc/repl.md
+EXTRA_DIST += tests/repl.sh tests/repl_tmux.sh tests/repl
