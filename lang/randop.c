@@ -443,6 +443,10 @@ syno_op *syno_randop(syno_arena *a, const syno_vars *vars, syno_diags *d, syno_r
         g.op = syno_op_new(a, vars, d, "randop", syno_range_make(0, 0));
         build(&g);
         if (stats) stats->tries++;
+        if (g.npool > o->max_out_rank) { /* only when the input alone has more axes */
+            syno_arena_reset(a, mark);
+            continue;
+        }
         if (!syno_op_finish(g.op)) return NULL; /* a generator bug: the errors are in D */
         if (g.nweights >= o->min_weights && syno_randop_bind(g.op, o, b)) return g.op;
         if (stats) stats->rejected_binding++;
