@@ -115,7 +115,7 @@ static syno_op *partial(syno_arena *a, syno_diags *d, const syno_op *op, syno_rn
     }
     for (int i = 0; i < op->nout; i++) syno_op_add_output(c, map[op->out[i]], z, NULL, z);
     for (int dd = 0; dd < op->ndims; dd++)
-        if (used[dd] || op->dims[dd].tensor >= 0) {
+        if (used[dd]) {
             c->dims[map[dd]].size = op->dims[dd].size;
             c->dims[map[dd]].sized = true;
         }

@@ -448,6 +448,44 @@ static bool check_op(cn_ir *ir, const syno_op *op)
     }
     for (int i = 0; i < op->nout; i++)
         if (op->out[i] < 0) return fail(ir, "an output axis is missing");
+    /* Partial ops are not finished (nothing derives their sizes): check
+     * that the sizes the caller set agree with every primitive. */
+    for (int k = 0; k < op->nnodes; k++) {
+        const syno_node *n = &op->nodes[k];
+        const syno_size *x = n->in[0] >= 0 ? &op->dims[n->in[0]].size : NULL;
+        const syno_size *y = n->in[1] >= 0 ? &op->dims[n->in[1]].size : NULL;
+        const syno_size *r0 = n->out[0] >= 0 ? &op->dims[n->out[0]].size : NULL;
+        const syno_size *r1 = n->out[1] >= 0 ? &op->dims[n->out[1]].size : NULL;
+        syno_size t;
+        bool good = true;
+        switch (n->prim) {
+        case SYNO_PRIM_SPLIT:
+            good = syno_size_mul(&t, *r0, *r1) && syno_size_eq(t, *x) && syno_size_eq(*r1, n->param);
+            break;
+        case SYNO_PRIM_MERGE:
+            good = syno_size_mul(&t, *x, *y) && syno_size_eq(t, *r0);
+            break;
+        case SYNO_PRIM_SHARE:
+            good = syno_size_eq(*x, *y) && syno_size_eq(*x, *r0);
+            break;
+        case SYNO_PRIM_SHIFT:
+        case SYNO_PRIM_REVERSE:
+            good = syno_size_eq(*x, *r0);
+            break;
+        case SYNO_PRIM_STRIDE:
+            good = syno_size_mul(&t, *r0, n->param) && syno_size_eq(t, *x);
+            break;
+        case SYNO_PRIM_UNFOLD:
+            good = syno_size_eq(*x, *r0) && syno_size_eq(*r1, n->param);
+            break;
+        case SYNO_PRIM_EXPAND:
+            good = syno_size_eq(*r0, n->param);
+            break;
+        default:
+            break;
+        }
+        if (!good) return fail(ir, "the sizes of a primitive's dimensions do not agree");
+    }
     return true;
 }
 

@@ -43,6 +43,11 @@ static void final_vars(cn_final *f)
     for (int d = 0; d < ir->ndims; d++)
         if (!ir->dims[d].dead)
             for (int v = 0; v < ir->vars.n; v++) used[v] |= ir->dims[d].size.e[v] != 0;
+    for (int t = 1; t <= ir->nweights; t++)
+        for (int i = 0; i < ir->weights[t].n; i++) {
+            const cn_wax *w = &ir->wax[ir->weights[t].axes[i]];
+            SYNO_ASSERT(w->dim >= 0 && !ir->dims[w->dim].dead && syno_size_eq(w->size, ir->dims[w->dim].size));
+        }
     memset(&f->vars, 0, sizeof f->vars);
     for (int v = 0; v < ir->vars.n; v++) {
         f->to_final[v] = -1;
