@@ -19,3 +19,7 @@ tests_unit_t_cuda_emu_CPPFLAGS = $(AM_CPPFLAGS) -DSYNO_TEST_CC='"$(CC)"'
 TESTS += tests/unit/t_cuda_emu
 EXTRA_DIST += tests/unit/cuda_emu.h tests/unit/cuda_emu_main.c
 libsyno_a_SOURCES += %reldir%/cuda_exec.c %reldir%/cuda_exec.h
+
+check_PROGRAMS += tests/unit/t_cuda_nvrtc
+tests_unit_t_cuda_nvrtc_SOURCES = tests/unit/t_cuda_nvrtc.c tests/unit/cuda_test.h tests/tap.h
+TESTS += tests/unit/t_cuda_nvrtc

@@ -831,19 +831,16 @@ static bool emit_tiled(const syno_cuda_contr *c, const syno_cuda_gemm *g, const 
     syno_buf_printf(o, "    SYNO_UNROLL\n    for (int i = 0; i < %d; i++) {\n        SYNO_UNROLL\n"
                        "        for (int j = 0; j < %d; j++) acc[i][j] = 0.0f;\n    }\n", t->tm, t->tn);
     syno_buf_printf(o, "    float ra[%d], rb[%d];\n", T.la, T.lb);
-    syno_buf_puts(o, "    /* First tile. */\n    {\n");
-    emit_load(&T, 0, "kbeg");
-    emit_load(&T, 1, "kbeg");
-    emit_store(&T, "0");
-    syno_buf_puts(o, "    }\n    __syncthreads();\n    int buf = 0;\n");
-    syno_buf_printf(o, "    for (%s k0 = kbeg; k0 < kend; k0 += %d) {\n", ity, t->bk);
-    syno_buf_printf(o, "        const int more = k0 + %d < kend;\n", t->bk);
-    syno_buf_puts(o, "        /* Next tile into registers while this one is used. */\n        if (more) {\n");
-    char next[48];
-    snprintf(next, sizeof next, "(k0 + %d)", t->bk);
-    emit_load(&T, 0, next);
-    emit_load(&T, 1, next);
-    syno_buf_puts(o, "        }\n");
+    /* Software pipeline, one sync per tile: iteration k0 loads tile k0 + BK
+     * into registers (global loads in flight), multiplies tile k0 from
+     * shared memory, then stores the registers into the other buffer.  The
+     * first iteration only loads. */
+    syno_buf_printf(o, "    int buf = 0;\n    for (%s k0 = kbeg - %d; k0 < kend; k0 += %d) {\n", ity, t->bk, t->bk);
+    syno_buf_printf(o, "        const %s kn = k0 + %d;\n", ity, t->bk);
+    syno_buf_puts(o, "        if (kn < kend) {\n");
+    emit_load(&T, 0, "kn");
+    emit_load(&T, 1, "kn");
+    syno_buf_puts(o, "        }\n        if (k0 >= kbeg) {\n");
     syno_buf_printf(o, "        SYNO_UNROLL\n        for (int kk = 0; kk < %d; kk++) {\n", t->bk);
     syno_buf_printf(o, "            float a[%d], b[%d];\n", t->tm, t->tn);
     /* Shared-memory reads: 16 bytes at a time where the layout allows. */
@@ -871,8 +868,8 @@ static bool emit_tiled(const syno_cuda_contr *c, const syno_cuda_gemm *g, const 
     }
     syno_buf_printf(o, "            SYNO_UNROLL\n            for (int i = 0; i < %d; i++) {\n"
                        "                SYNO_UNROLL\n                for (int j = 0; j < %d; j++) acc[i][j] += a[i] * b[j];\n"
-                       "            }\n        }\n", t->tm, t->tn);
-    syno_buf_puts(o, "        if (more) {\n");
+                       "            }\n        }\n        }\n", t->tm, t->tn);
+    syno_buf_puts(o, "        if (kn < kend) {\n");
     emit_store(&T, "buf ^ 1");
     syno_buf_puts(o, "        }\n        __syncthreads();\n        buf ^= 1;\n    }\n");
 

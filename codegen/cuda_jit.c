@@ -95,6 +95,14 @@ static double now_ms(void)
 bool syno_cuda_jit_compile(const char *src, const char *name, syno_cuda_target target, int arch, syno_cuda_image *img,
                            syno_buf *err)
 {
+    return syno_cuda_jit_compile_ex(src, name, target, arch, NULL, 0, false, img, NULL, err);
+}
+
+/* Compiles SRC with extra options, keeping the log (see cuda_jit.h). */
+bool syno_cuda_jit_compile_ex(const char *src, const char *name, syno_cuda_target target, int arch,
+                              const char *const *extra, int nextra, bool want_ptx, syno_cuda_image *img, syno_buf *log,
+                              syno_buf *err)
+{
     memset(img, 0, sizeof *img);
     const char *why = NULL;
     const syno_nvrtc *n = syno_cuda_nvrtc_get(&why);
@@ -110,22 +118,24 @@ bool syno_cuda_jit_compile(const char *src, const char *name, syno_cuda_target t
         return false;
     }
     char archbuf[64];
-    const char *opts[4];
+    const char **opts = syno_xmalloc((size_t)(4 + (nextra > 0 ? nextra : 0)) * sizeof *opts);
     int nopts = make_options(target, arch, archbuf, sizeof archbuf, opts);
+    for (int i = 0; i < nextra; i++) opts[nopts++] = extra[i];
     r = n->nvrtcCompileProgram(prog, nopts, opts);
+    free(opts);
     bool ok = r == SYNO_NVRTC_SUCCESS;
+    char *text = NULL;
+    size_t loglen = 0;
+    if (n->nvrtcGetProgramLogSize(prog, &loglen) == SYNO_NVRTC_SUCCESS && loglen > 1) {
+        text = syno_xmalloc(loglen + 1);
+        if (n->nvrtcGetProgramLog(prog, text) == SYNO_NVRTC_SUCCESS) text[loglen] = 0;
+        else text[0] = 0;
+        if (log) syno_buf_puts(log, text);
+    }
     if (!ok) {
         syno_buf_printf(err, "NVRTC %d.%d failed to compile '%s' for %s: %s", n->major, n->minor, name,
                         syno_cuda_target_name(target, arch), n->nvrtcGetErrorString(r));
-        size_t loglen = 0;
-        if (n->nvrtcGetProgramLogSize(prog, &loglen) == SYNO_NVRTC_SUCCESS && loglen > 1) {
-            char *log = syno_xmalloc(loglen + 1);
-            if (n->nvrtcGetProgramLog(prog, log) == SYNO_NVRTC_SUCCESS) {
-                log[loglen] = 0;
-                explain_log(log, err);
-            }
-            free(log);
-        }
+        if (text) explain_log(text, err);
     } else {
         size_t size = 0;
         r = target == SYNO_CUDA_CUBIN ? n->nvrtcGetCUBINSize(prog, &size) : n->nvrtcGetPTXSize(prog, &size);
@@ -148,9 +158,16 @@ bool syno_cuda_jit_compile(const char *src, const char *name, syno_cuda_target t
                 img->size = size;
                 img->target = target;
                 img->arch = arch;
+                size_t psize = 0;
+                if (want_ptx && n->nvrtcGetPTXSize(prog, &psize) == SYNO_NVRTC_SUCCESS && psize) {
+                    img->ptx = syno_xmalloc(psize + 1);
+                    if (n->nvrtcGetPTX(prog, img->ptx) == SYNO_NVRTC_SUCCESS) img->ptx[psize] = 0;
+                    else img->ptx[0] = 0;
+                }
             }
         }
     }
+    free(text);
     n->nvrtcDestroyProgram(&prog);
     img->compile_ms = now_ms() - t0;
     return ok;
@@ -160,5 +177,6 @@ bool syno_cuda_jit_compile(const char *src, const char *name, syno_cuda_target t
 void syno_cuda_image_fini(syno_cuda_image *img)
 {
     free(img->data);
+    free(img->ptx);
     memset(img, 0, sizeof *img);
 }

@@ -24,6 +24,7 @@ typedef struct syno_cuda_image {
     unsigned char *data; /* CUBIN (ELF) or PTX text, NUL-terminated for PTX */
     size_t size;         /* bytes, the PTX's terminating NUL included */
     double compile_ms;   /* wall time NVRTC took (0 for cached images) */
+    char *ptx;           /* syno_cuda_jit_compile_ex with WANT_PTX: the PTX of a CUBIN compile */
 } syno_cuda_image;
 
 /* What to build for a device of architecture ARCH (e.g. 90): *TARGET and
@@ -44,6 +45,15 @@ void syno_cuda_jit_options(syno_cuda_target target, int arch, syno_buf *out);
  * compiler log (NVRTC quotes each offending source line under a caret). */
 bool syno_cuda_jit_compile(const char *src, const char *name, syno_cuda_target target, int arch, syno_cuda_image *img,
                            syno_buf *err);
+
+/* As syno_cuda_jit_compile, with EXTRA (NEXTRA strings) appended to the
+ * options, and NVRTC's log (warnings, ptxas -v statistics) appended to LOG
+ * (may be NULL) whether or not the compilation succeeds.  With WANT_PTX,
+ * IMG->ptx also gets the PTX NVRTC made on the way (one compile, both
+ * forms). */
+bool syno_cuda_jit_compile_ex(const char *src, const char *name, syno_cuda_target target, int arch,
+                              const char *const *extra, int nextra, bool want_ptx, syno_cuda_image *img, syno_buf *log,
+                              syno_buf *err);
 
 /* Frees the code of IMG and zeroes it. */
 void syno_cuda_image_fini(syno_cuda_image *img);

@@ -23,7 +23,7 @@ static const char *const cuda_test_ops[] = {
 
 /* A small binding of OP's variables with awkward sizes (tiles do not
  * divide them): N=2 (20 for linear), C_in=12, C_out=20, H=W=6, k=3, g=2, s=2. */
-static void cuda_test_binding(const syno_op *op, syno_binding *b)
+static inline void cuda_test_binding(const syno_op *op, syno_binding *b)
 {
     syno_binding_defaults(op->vars, b);
     static const struct {
@@ -45,7 +45,7 @@ typedef struct cuda_test_data {
     float *t[SYNO_MAX_TENSORS + 1];
 } cuda_test_data;
 
-static void cuda_test_data_init(cuda_test_data *d, const syno_op *op, const int64_t *sizes, uint64_t seed)
+static inline void cuda_test_data_init(cuda_test_data *d, const syno_op *op, const int64_t *sizes, uint64_t seed)
 {
     memset(d, 0, sizeof *d);
     d->ntensors = op->ntensors;
@@ -58,12 +58,12 @@ static void cuda_test_data_init(cuda_test_data *d, const syno_op *op, const int6
     }
 }
 
-static void cuda_test_data_fini(cuda_test_data *d)
+static inline void cuda_test_data_fini(cuda_test_data *d)
 {
     for (int t = 0; t <= d->ntensors; t++) free(d->t[t]);
 }
 
-static double *to_double(const float *f, int64_t n)
+static inline double *to_double(const float *f, int64_t n)
 {
     double *d = syno_xmalloc((size_t)(n ? n : 1) * sizeof *d);
     for (int64_t i = 0; i < n; i++) d[i] = f[i];
@@ -72,7 +72,7 @@ static double *to_double(const float *f, int64_t n)
 
 /* The reference result for WRT (-1: forward output; else that gradient);
  * *N gets its element count.  The caller frees it. */
-static double *cuda_test_reference(const syno_op *op, const int64_t *sizes, const cuda_test_data *d, int wrt,
+static inline double *cuda_test_reference(const syno_op *op, const int64_t *sizes, const cuda_test_data *d, int wrt,
                                    int64_t *n)
 {
     double *in[SYNO_MAX_TENSORS + 1];
@@ -96,7 +96,7 @@ static double *cuda_test_reference(const syno_op *op, const int64_t *sizes, cons
 }
 
 /* The host data for buffer B of program P (an input), or NULL. */
-static const float *cuda_test_input(const syno_cuda_prog *p, int b, const cuda_test_data *d)
+static inline const float *cuda_test_input(const syno_cuda_prog *p, int b, const cuda_test_data *d)
 {
     if (p->bufs[b].kind == SYNO_CUDA_BUF_TENSOR) return d->t[p->bufs[b].tensor];
     if (p->bufs[b].kind == SYNO_CUDA_BUF_DY) return d->t[d->ntensors];
@@ -104,7 +104,7 @@ static const float *cuda_test_input(const syno_cuda_prog *p, int b, const cuda_t
 }
 
 /* Largest |got - want| relative to the largest |want| (at least 1e-6). */
-static double cuda_test_error(const float *got, const double *want, int64_t n)
+static inline double cuda_test_error(const float *got, const double *want, int64_t n)
 {
     double scale = 1e-6, worst = 0;
     for (int64_t i = 0; i < n; i++)
@@ -117,7 +117,7 @@ static double cuda_test_error(const float *got, const double *want, int64_t n)
 }
 
 /* Chooser returning the tile *(syno_cuda_tile *)CTX. */
-static syno_cuda_tile cuda_test_fixed(const syno_cuda_contr *c, void *ctx)
+static inline syno_cuda_tile cuda_test_fixed(const syno_cuda_contr *c, void *ctx)
 {
     (void)c;
     return *(const syno_cuda_tile *)ctx;
