@@ -13,6 +13,10 @@ if ! command -v tmux >/dev/null 2>&1; then
 fi
 case $SYNO in /*) ;; *) SYNO="$(pwd)/$SYNO" ;; esac
 case $SYNO_STDLIB in /*) ;; *) SYNO_STDLIB="$(pwd)/$SYNO_STDLIB" ;; esac
+# the server's socket lives in the test's own directory, removed at exit
+TMUX_TMPDIR=$TMP
+export TMUX_TMPDIR
+unset TMUX
 T="tmux -L syno-test-$$ -f /dev/null"
 trap '$T kill-server >/dev/null 2>&1; rm -rf "$TMP"' EXIT
 HIST="$TMP/state/history"
