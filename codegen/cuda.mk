@@ -23,3 +23,7 @@ libsyno_a_SOURCES += %reldir%/cuda_exec.c %reldir%/cuda_exec.h
 check_PROGRAMS += tests/unit/t_cuda_nvrtc
 tests_unit_t_cuda_nvrtc_SOURCES = tests/unit/t_cuda_nvrtc.c tests/unit/cuda_test.h tests/tap.h
 TESTS += tests/unit/t_cuda_nvrtc
+
+check_PROGRAMS += tests/unit/t_cuda_cache
+tests_unit_t_cuda_cache_SOURCES = tests/unit/t_cuda_cache.c tests/tap.h
+TESTS += tests/unit/t_cuda_cache
