@@ -6,3 +6,9 @@ libsyno_a_SOURCES += \
 check_PROGRAMS += tests/unit/t_plan
 tests_unit_t_plan_SOURCES = tests/unit/t_plan.c tests/tap.h
 TESTS += tests/unit/t_plan
+libsyno_a_SOURCES += \
+  codegen/cpu.h codegen/cpu_int.h codegen/cpu.c codegen/cpu_pool.h codegen/cpu_pool.c \
+  codegen/cpu_access.c codegen/cpu_stage.c codegen/cpu_sgemm.c codegen/cpu_backend.c
+check_PROGRAMS += tests/unit/t_cpu
+tests_unit_t_cpu_SOURCES = tests/unit/t_cpu.c tests/tap.h
+TESTS += tests/unit/t_cpu

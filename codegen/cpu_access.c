@@ -1,0 +1,315 @@
+/* cpu_access.c - reading a stage operand: offsets, guards and gathers.
+ *
+ * An operand's element for an iterator assignment is at
+ * Σ_axis stride_axis · index_axis(it) in its buffer, and is read only when
+ * every guard the operand is responsible for holds (else it is 0).  The
+ * executor reads operands in "segments": runs along one iterator v with
+ * everything else fixed.  When v is not under a floor division or modulo,
+ * the offset and every guard are affine along the run, so a segment is one
+ * offset, one step and one valid interval (computed from the guards):
+ * zeros, then a strided copy (memcpy for unit steps), then zeros.  Fully
+ * affine operands (convolutions, matrix products) get their start offsets
+ * from dot products; the others evaluate their index expressions once per
+ * segment, or once per element when v is under a division. */
+#include "codegen/cpu_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static int64_t floor_div(int64_t a, int64_t b)
+{
+    int64_t q = a / b;
+    return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
+}
+
+static int64_t euclid_mod(int64_t a, int64_t b)
+{
+    int64_t r = a % b;
+    return r < 0 ? r + b : r;
+}
+
+static uint64_t nonlin_iters(const syno_plan_stage *s, int e, bool under)
+{
+    const syno_pexpr *x = &s->exprs[e];
+    switch (x->op) {
+    case SYNO_PX_ITER: return under ? 1ull << x->x : 0;
+    case SYNO_PX_CONST: return 0;
+    case SYNO_PX_ADD: return nonlin_iters(s, x->x, under) | nonlin_iters(s, x->y, under);
+    case SYNO_PX_MUL: return nonlin_iters(s, x->x, under);
+    default: return nonlin_iters(s, x->x, true);
+    }
+}
+
+/* d(e)/d(it[i]) where i is not under a DIV or MOD in E. */
+static int64_t deriv(const syno_plan_stage *s, int e, int i)
+{
+    const syno_pexpr *x = &s->exprs[e];
+    switch (x->op) {
+    case SYNO_PX_ITER: return x->x == i;
+    case SYNO_PX_CONST: return 0;
+    case SYNO_PX_ADD: return deriv(s, x->x, i) + deriv(s, x->y, i);
+    case SYNO_PX_MUL: return x->c * deriv(s, x->x, i);
+    default: return 0;
+    }
+}
+
+/* Compiles operand OP of stage S of plan P (OP = -1: the 0/1 mask of the
+ * guards no operand reads all iterators of) with the guards GUARDS[NG]
+ * (indices into S->guards) into A. */
+void syno_cpu_access_init(cpu_access *a, const syno_plan *p, const syno_plan_stage *s, int op, const int *guards, int ng)
+{
+    memset(a, 0, sizeof *a);
+    int n = s->niters;
+    a->coef = syno_xcalloc((size_t)n + 1, sizeof *a->coef);
+    a->dstep = syno_xcalloc((size_t)n + 1, sizeof *a->dstep);
+    int64_t *tmp = syno_xcalloc((size_t)n + 1, sizeof *tmp);
+    a->affine = true;
+    if (op >= 0) {
+        const syno_plan_operand *o = &s->ops[op];
+        const syno_plan_buf *b = &p->bufs[o->buf];
+        a->buf = o->buf;
+        a->rank = b->rank;
+        a->index = o->index;
+        a->iters = o->iters;
+        a->strides = syno_xcalloc((size_t)b->rank + 1, sizeof *a->strides);
+        int64_t st = 1;
+        for (int ax = b->rank - 1; ax >= 0; ax--) {
+            a->strides[ax] = st;
+            st *= b->shape[ax];
+        }
+        for (int ax = 0; ax < b->rank; ax++) {
+            int64_t c0;
+            if (syno_plan_expr_affine(s, o->index[ax], tmp, &c0)) {
+                a->c0 += a->strides[ax] * c0;
+                for (int i = 0; i < n; i++) a->coef[i] += a->strides[ax] * tmp[i];
+            } else {
+                a->affine = false;
+            }
+            a->nonlin |= nonlin_iters(s, o->index[ax], false);
+        }
+    } else {
+        a->buf = -1;
+    }
+    a->nguards = ng;
+    a->guards = syno_xcalloc((size_t)ng + 1, sizeof *a->guards);
+    a->gstep = syno_xcalloc((size_t)ng + 1, sizeof *a->gstep);
+    for (int g = 0; g < ng; g++) {
+        const syno_plan_guard *pg = &s->guards[guards[g]];
+        cpu_guard *cg = &a->guards[g];
+        cg->kind = pg->kind;
+        cg->expr = pg->expr;
+        cg->lo = pg->lo;
+        cg->hi = pg->hi;
+        cg->coef = syno_xcalloc((size_t)n + 1, sizeof *cg->coef);
+        cg->affine = syno_plan_expr_affine(s, pg->expr, cg->coef, &cg->g0);
+        a->nonlin |= nonlin_iters(s, pg->expr, false);
+        if (op < 0) a->iters |= pg->iters;
+        if (!pg->iters) { /* constant: decide now */
+            int64_t v = syno_plan_expr_eval(s, pg->expr, NULL);
+            bool holds = pg->kind == SYNO_PG_RANGE ? v >= pg->lo && v < pg->hi : euclid_mod(v, pg->hi) == 0;
+            a->zero_always |= !holds;
+        }
+    }
+    for (int i = 0; i < n; i++) {
+        if (a->nonlin & (1ull << i)) continue;
+        for (int ax = 0; ax < a->rank; ax++) a->dstep[i] += a->strides[ax] * deriv(s, a->index[ax], i);
+    }
+    for (int g = 0; g < ng; g++) {
+        a->gstep[g] = syno_xcalloc((size_t)n + 1, sizeof **a->gstep);
+        for (int i = 0; i < n; i++)
+            if (!(a->nonlin & (1ull << i))) a->gstep[g][i] = deriv(s, a->guards[g].expr, i);
+    }
+    for (int g = 0; g < ng; g++) a->affine &= a->guards[g].affine;
+    free(tmp);
+}
+
+/* Frees what syno_cpu_access_init allocated. */
+void syno_cpu_access_fini(cpu_access *a)
+{
+    for (int g = 0; g < a->nguards; g++) {
+        free(a->guards[g].coef);
+        free(a->gstep[g]);
+    }
+    free(a->guards);
+    free(a->gstep);
+    free(a->strides);
+    free(a->coef);
+    free(a->dstep);
+    memset(a, 0, sizeof *a);
+}
+
+/* Sets the iterators of group G in IT from the flat index FLAT. */
+void syno_cpu_group_set(const cpu_stage *st, const cpu_group *g, int64_t flat, int64_t *it)
+{
+    for (int j = g->n - 1; j >= 0; j--) {
+        int64_t e = st->ext[g->it[j]];
+        it[g->it[j]] = flat % e;
+        flat /= e;
+    }
+}
+
+static void eval_all(const syno_plan_stage *s, const int64_t *it, int64_t *val)
+{
+    for (int e = 0; e < s->nexprs; e++) {
+        const syno_pexpr *x = &s->exprs[e];
+        switch (x->op) {
+        case SYNO_PX_ITER: val[e] = it[x->x]; break;
+        case SYNO_PX_CONST: val[e] = x->c; break;
+        case SYNO_PX_ADD: val[e] = val[x->x] + val[x->y]; break;
+        case SYNO_PX_MUL: val[e] = val[x->x] * x->c; break;
+        case SYNO_PX_DIV: val[e] = floor_div(val[x->x], x->c); break;
+        case SYNO_PX_MOD: val[e] = euclid_mod(val[x->x], x->c); break;
+        }
+    }
+}
+
+static bool guard_ok(const cpu_guard *g, int64_t v)
+{
+    return g->kind == SYNO_PG_RANGE ? v >= g->lo && v < g->hi : euclid_mod(v, g->hi) == 0;
+}
+
+/* One element, the slow way. */
+static float element(const cpu_stage *st, const cpu_access *a, const float *base, const int64_t *it, int64_t *val)
+{
+    eval_all(st->ps, it, val);
+    for (int g = 0; g < a->nguards; g++)
+        if (!guard_ok(&a->guards[g], val[a->guards[g].expr])) return 0.0f;
+    if (a->buf < 0) return 1.0f;
+    int64_t off = 0;
+    for (int ax = 0; ax < a->rank; ax++) off += a->strides[ax] * val[a->index[ax]];
+    return base[off];
+}
+
+/* ceil(a / b) for b > 0 */
+static int64_t ceil_div(int64_t a, int64_t b)
+{
+    return -floor_div(-a, b);
+}
+
+/* Fills D[0, len) with the operand along iterator V from its current value
+ * in IT (restored on return). */
+static void segment(const cpu_stage *st, const cpu_access *a, const float *base, int64_t *it, int v, int64_t len,
+                    float *restrict d, int64_t *val)
+{
+    if (a->zero_always) {
+        memset(d, 0, (size_t)len * sizeof *d);
+        return;
+    }
+    int64_t tv = it[v];
+    if (a->nonlin & (1ull << v)) {
+        for (int64_t t = 0; t < len; t++) {
+            it[v] = tv + t;
+            d[t] = element(st, a, base, it, val);
+        }
+        it[v] = tv;
+        return;
+    }
+    int n = st->niters;
+    int64_t off = 0;
+    int64_t gv[8], *gvals = a->nguards <= 8 ? gv : syno_xmalloc((size_t)a->nguards * sizeof *gvals);
+    if (a->affine) {
+        off = a->c0;
+        for (int i = 0; i < n; i++) off += a->coef[i] * it[i];
+        for (int g = 0; g < a->nguards; g++) {
+            int64_t x = a->guards[g].g0;
+            for (int i = 0; i < n; i++) x += a->guards[g].coef[i] * it[i];
+            gvals[g] = x;
+        }
+    } else {
+        eval_all(st->ps, it, val);
+        for (int ax = 0; ax < a->rank; ax++) off += a->strides[ax] * val[a->index[ax]];
+        for (int g = 0; g < a->nguards; g++) gvals[g] = val[a->guards[g].expr];
+    }
+    /* valid interval [lo, hi) of t */
+    int64_t lo = 0, hi = len;
+    bool slow = false;
+    for (int g = 0; g < a->nguards && lo < hi; g++) {
+        const cpu_guard *cg = &a->guards[g];
+        int64_t x = gvals[g], dx = a->gstep[g][v];
+        if (cg->kind == SYNO_PG_MULTIPLE) {
+            if (dx == 0) {
+                if (euclid_mod(x, cg->hi) != 0) hi = lo;
+            } else {
+                slow = true;
+            }
+            continue;
+        }
+        if (dx == 0) {
+            if (x < cg->lo || x >= cg->hi) hi = lo;
+        } else if (dx > 0) {
+            int64_t a0 = ceil_div(cg->lo - x, dx), a1 = ceil_div(cg->hi - x, dx);
+            if (a0 > lo) lo = a0;
+            if (a1 < hi) hi = a1;
+        } else {
+            int64_t m = -dx;
+            int64_t a1 = floor_div(x - cg->lo, m) + 1; /* x - m t >= lo  <=>  t <= (x - lo) / m */
+            int64_t a0 = floor_div(x - cg->hi, m) + 1; /* x - m t < hi   <=>  t > (x - hi) / m */
+            if (a0 > lo) lo = a0;
+            if (a1 < hi) hi = a1;
+        }
+    }
+    if (gvals != gv) free(gvals);
+    if (slow) {
+        for (int64_t t = 0; t < len; t++) {
+            it[v] = tv + t;
+            d[t] = element(st, a, base, it, val);
+        }
+        it[v] = tv;
+        return;
+    }
+    if (hi <= lo) {
+        memset(d, 0, (size_t)len * sizeof *d);
+        return;
+    }
+    if (lo > 0) memset(d, 0, (size_t)lo * sizeof *d);
+    if (hi < len) memset(d + hi, 0, (size_t)(len - hi) * sizeof *d);
+    if (a->buf < 0) {
+        for (int64_t t = lo; t < hi; t++) d[t] = 1.0f;
+        return;
+    }
+    int64_t step = a->dstep[v];
+    const float *src = base + off;
+    if (step == 1) {
+        memcpy(d + lo, src + lo, (size_t)(hi - lo) * sizeof *d);
+    } else if (step == 0) {
+        float x = src[0];
+        for (int64_t t = lo; t < hi; t++) d[t] = x;
+    } else {
+        for (int64_t t = lo; t < hi; t++) d[t] = src[t * step];
+    }
+}
+
+/* Gathers the operand A (buffer BASE) into DST: DST[(r - R0) * LD + (c - C0)]
+ * is its element when the iterators of ROWS take flat index r, those of
+ * COLS flat index c, and the others their values in IT.  IT is used as
+ * scratch and left with unspecified values in the two groups. */
+void syno_cpu_gather(const cpu_stage *st, const cpu_access *a, const float *base, int64_t *it, const cpu_group *rows,
+                     int64_t r0, int64_t r1, const cpu_group *cols, int64_t c0, int64_t c1, float *dst, int64_t ld)
+{
+    int64_t vbuf[64];
+    int64_t *val = st->ps->nexprs <= 64 ? vbuf : syno_xmalloc((size_t)st->ps->nexprs * sizeof *val);
+    int v = cols->n ? cols->it[cols->n - 1] : -1;
+    for (int64_t r = r0; r < r1; r++) {
+        syno_cpu_group_set(st, rows, r, it);
+        float *drow = dst + (r - r0) * ld;
+        if (v < 0) { /* no column iterators: one element */
+            int64_t len = c1 - c0;
+            for (int64_t c = 0; c < len; c++) drow[c] = element(st, a, base, it, val);
+            continue;
+        }
+        syno_cpu_group_set(st, cols, c0, it);
+        int64_t ev = st->ext[v];
+        for (int64_t c = c0; c < c1;) {
+            int64_t len = ev - it[v];
+            if (len > c1 - c) len = c1 - c;
+            segment(st, a, base, it, v, len, drow + (c - c0), val);
+            c += len;
+            it[v] += len;
+            for (int j = cols->n - 1; j > 0 && it[cols->it[j]] == st->ext[cols->it[j]]; j--) {
+                it[cols->it[j]] = 0;
+                it[cols->it[j - 1]]++;
+            }
+        }
+    }
+    if (val != vbuf) free(val);
+}

@@ -1,0 +1,110 @@
+/* cpu_int.h - what the files of the CPU executor share (not a public API).
+ *
+ * cpu_access.c compiles each operand of a stage into an access (offsets
+ * and guards, affine where possible) and gathers blocks of it into dense
+ * matrices; cpu_stage.c decides how each stage runs (matrix products or
+ * the generic path) and runs it; cpu.c owns plans, buffers and the API. */
+#ifndef SYNO_CPU_INT_H
+#define SYNO_CPU_INT_H
+
+#include "codegen/cpu.h"
+
+#define CPU_MAXIT SYNO_PLAN_MAX_ITERS
+
+/* A guard as the executor checks it. */
+typedef struct cpu_guard {
+    syno_pguard_kind kind;
+    int expr;
+    int64_t lo, hi;
+    bool affine;
+    int64_t g0;
+    int64_t *coef;        /* [niters] when affine */
+} cpu_guard;
+
+/* One operand of a stage (or, with buf = -1, the stage-level guards as a
+ * 0/1 mask). */
+typedef struct cpu_access {
+    int buf;              /* plan buffer, or -1 for the mask */
+    int rank;
+    const int *index;     /* the plan operand's index expressions */
+    int64_t *strides;     /* [rank] element strides of the buffer */
+    uint64_t iters;       /* iterators the index expressions read */
+    bool affine;          /* every index expression affine: offset = c0 + Σ coef·it */
+    int64_t c0;
+    int64_t *coef;        /* [niters] */
+    uint64_t nonlin;      /* iterators read under a DIV or MOD (index or guards) */
+    int nguards;
+    cpu_guard *guards;    /* the stage's guards whose iterators it reads */
+    int64_t *dstep;       /* [niters]: d(offset)/d(it) for iterators outside nonlin */
+    int64_t **gstep;      /* [nguards][niters]: d(guard)/d(it) likewise */
+    bool zero_always;     /* a constant guard fails: the operand is 0 */
+} cpu_access;
+
+/* A group of iterators flattened into one matrix dimension, outer first. */
+typedef struct cpu_group {
+    int n;
+    int it[CPU_MAXIT];
+    int64_t size;         /* product of the extents */
+} cpu_group;
+
+typedef enum cpu_method { CPU_GEMM, CPU_GENERIC } cpu_method;
+
+/* A matrix operand of the GEMM path. */
+typedef struct cpu_mat {
+    int acc;              /* access index */
+    bool direct;          /* read in place (a strided matrix, no guards) */
+    bool trans;           /* stored transposed: [cols][rows] */
+    int64_t ld;           /* leading dimension (direct: from the buffer) */
+    uint64_t batch_deps;  /* batch iterators it depends on */
+} cpu_mat;
+
+typedef struct cpu_stage {
+    const syno_plan *plan;
+    const syno_plan_stage *ps;
+    int niters;
+    int64_t *ext;
+    int nacc;             /* operands, plus 1 when there is a mask */
+    cpu_access acc[SYNO_PLAN_MAX_OPS + 1];
+    bool has_mask;
+    cpu_method method;
+    float alpha;          /* scale x extents of reductions nobody reads */
+    /* GEMM: out[batch][M][N] = alpha · Σ_K L[batch][M][K] · R[batch][K][N] */
+    cpu_group batch, M, N, K;
+    cpu_mat L, R;
+    bool stream_L;        /* tiles split M (L gathered per tile) rather than N */
+    int64_t tile, ntiles;
+    bool pre_L, pre_R;    /* gathered once per batch value before the tiles */
+    int64_t pre_size;     /* floats of one pre-gathered copy */
+    int64_t pre_count;    /* batch values it is gathered for (1 when it ignores the batch) */
+    bool out_direct;      /* writes the output in place */
+    /* GENERIC: out[o] = alpha · Σ_r Π_k acc_k[o, r] */
+    cpu_group og, rg;
+    int64_t otile, rchunk;
+    /* scratch floats per thread */
+    int64_t scratch;
+    char method_text[160];
+} cpu_stage;
+
+/* The bound buffers of one plan execution. */
+typedef struct cpu_bufs {
+    float **p;            /* per plan buffer */
+    float *shared;        /* pre-gathered operands (pre_count * pre_size floats) */
+    float *scratch;       /* nthreads * per-thread scratch */
+    int64_t scratch_per_thread;
+} cpu_bufs;
+
+void syno_cpu_access_init(cpu_access *a, const syno_plan *p, const syno_plan_stage *s, int op, const int *guards, int ng);
+void syno_cpu_access_fini(cpu_access *a);
+void syno_cpu_gather(const cpu_stage *st, const cpu_access *a, const float *base, int64_t *it, const cpu_group *rows,
+                     int64_t r0, int64_t r1, const cpu_group *cols, int64_t c0, int64_t c1, float *dst, int64_t ld);
+void syno_cpu_group_set(const cpu_stage *st, const cpu_group *g, int64_t flat, int64_t *it);
+
+void syno_cpu_stage_init(cpu_stage *st, const syno_plan *p, int s, int nthreads);
+void syno_cpu_stage_fini(cpu_stage *st);
+void syno_cpu_stage_run(const cpu_stage *st, const cpu_bufs *b);
+
+void syno_cpu_sgemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const float *a, int64_t lda,
+                    const float *b, int64_t ldb, float beta, float *c, int64_t ldc);
+void syno_cpu_blas_init(void);
+
+#endif

@@ -1,0 +1,283 @@
+/* t_cpu.c - the CPU executor (codegen/cpu.c) against the reference
+ * evaluator (interp/eval.c), forward and backward.
+ *
+ * Error measure: max_i |cpu_i - ref_i| / max_i |ref_i| (the reference in
+ * double precision on the same float32 inputs).  The executor sums in
+ * float32, so the bound is 1e-4: float rounding over the few thousand
+ * terms of these sizes stays two orders of magnitude below it, while an
+ * indexing mistake (a wrong or missing term) is of order 1.
+ *
+ * Covered: every stdlib and example operator under small bindings (windows
+ * hanging over both edges) and under medium ones that take the sgemm path
+ * with tiling, 220 random valid operators (lang/randop), 1 and 3 threads,
+ * repeatability, and NaN propagation. */
+#include "codegen/cpu.h"
+#include "interp/cli.h"
+#include "interp/eval.h"
+#include "lang/graph_print.h"
+#include "lang/module.h"
+#include "lang/randop.h"
+#include "tests/tap.h"
+
+#include <math.h>
+
+#define BOUND 1e-4
+
+static bool sanitized;
+static int gemm_stages, generic_stages;
+
+static double err_of(const float *got, const double *want, int64_t n)
+{
+    double d = 0, m = 0;
+    for (int64_t i = 0; i < n; i++) {
+        if (isnan(got[i]) != isnan(want[i])) return INFINITY;
+        if (isnan(want[i])) continue;
+        d = fmax(d, fabs(got[i] - want[i]));
+        m = fmax(m, fabs(want[i]));
+    }
+    return m > 0 ? d / m : d;
+}
+
+static void print_op(const syno_op *op, const syno_binding *b)
+{
+    syno_buf t = SYNO_BUF_INIT;
+    syno_graph_print_module(op, NULL, SYNO_PRINT_NEST, b, "small", &t);
+    for (char *line = strtok(t.data, "\n"); line; line = strtok(NULL, "\n")) printf("#   %s\n", line);
+    syno_buf_fini(&t);
+}
+
+static void count_methods(syno_cpu *c, int wrt)
+{
+    syno_buf err = SYNO_BUF_INIT;
+    const syno_plan *p = syno_cpu_plan(c, wrt, &err);
+    syno_buf_fini(&err);
+    for (int s = 0; p && s < p->nstages; s++) {
+        const char *m = syno_cpu_stage_method(c, wrt, s);
+        if (m && strncmp(m, "sgemm", 5) == 0) gemm_stages++;
+        else generic_stages++;
+    }
+}
+
+typedef struct tally {
+    int cases, good;
+    double worst;
+} tally;
+
+/* Runs OP under B on random data with the CPU executor and the reference
+ * evaluator; returns the worst error over the output and every gradient
+ * (INFINITY when the executor fails). */
+static double compare(const syno_op *op, const syno_binding *b, syno_rng *r)
+{
+    int64_t *sizes = malloc((size_t)op->ndims * sizeof *sizes);
+    SYNO_ASSERT(syno_op_eval_sizes(op, b, sizes));
+    float *tf[SYNO_MAX_TENSORS], *gf[SYNO_MAX_TENSORS];
+    double *td[SYNO_MAX_TENSORS], *gd[SYNO_MAX_TENSORS];
+    int64_t n[SYNO_MAX_TENSORS];
+    for (int t = 0; t < op->ntensors; t++) {
+        n[t] = syno_ref_numel(op, sizes, t);
+        tf[t] = malloc((size_t)n[t] * sizeof(float));
+        gf[t] = malloc((size_t)n[t] * sizeof(float));
+        td[t] = malloc((size_t)n[t] * sizeof(double));
+        gd[t] = malloc((size_t)n[t] * sizeof(double));
+        for (int64_t i = 0; i < n[t]; i++) td[t][i] = tf[t][i] = (float)(2 * syno_rng_unit(r) - 1);
+    }
+    int64_t no = syno_ref_numel(op, sizes, SYNO_REF_OUT);
+    float *yf = malloc((size_t)no * sizeof(float)), *dyf = malloc((size_t)no * sizeof(float));
+    double *yd = malloc((size_t)no * sizeof(double)), *dyd = malloc((size_t)no * sizeof(double));
+    for (int64_t i = 0; i < no; i++) dyd[i] = dyf[i] = (float)(2 * syno_rng_unit(r) - 1);
+    syno_ref_forward(op, sizes, td[0], (const double *const *)(td + 1), yd);
+    syno_ref_backward(op, sizes, td[0], (const double *const *)(td + 1), dyd, gd[0], gd + 1);
+    double worst = INFINITY;
+    syno_buf err = SYNO_BUF_INIT;
+    syno_cpu *c = syno_cpu_new(op, b, &err);
+    if (c) {
+        syno_cpu_forward(c, (const float *const *)tf, yf);
+        worst = err_of(yf, yd, no);
+        if (syno_cpu_backward(c, (const float *const *)tf, dyf, gf, &err)) {
+            for (int t = 0; t < op->ntensors; t++) worst = fmax(worst, err_of(gf[t], gd[t], n[t]));
+        } else {
+            worst = INFINITY;
+        }
+        for (int w = SYNO_PLAN_FORWARD; w < op->ntensors; w++) count_methods(c, w);
+        syno_cpu_free(c);
+    }
+    if (!(worst <= BOUND)) {
+        printf("# %s: error %g%s%s\n", op->name, worst, err.len ? ": " : "", err.len ? syno_buf_str(&err) : "");
+        print_op(op, b);
+    }
+    syno_buf_fini(&err);
+    for (int t = 0; t < op->ntensors; t++) free(tf[t]), free(gf[t]), free(td[t]), free(gd[t]);
+    free(yf);
+    free(dyf);
+    free(yd);
+    free(dyd);
+    free(sizes);
+    return worst;
+}
+
+static void bind_loose(const syno_op *op, const char *spec, syno_binding *b)
+{
+    syno_binding_defaults(op->vars, b);
+    char *copy = strdup(spec), *save = NULL;
+    for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        char *eq = strchr(tok, '=');
+        *eq = 0;
+        int v = syno_vars_find(op->vars, tok);
+        if (v >= 0) b->val[v] = atoll(eq + 1);
+    }
+    free(copy);
+}
+
+static void test_library(syno_ctx *ctx, syno_rng *r)
+{
+    static const char *const small[] = {
+        "N=2,C_in=4,C_out=6,H=5,W=4,k=3,g=2,s=2",
+        "N=1,C_in=4,C_out=8,H=2,W=7,k=5,g=2,s=2",
+        "N=2,C_in=4,C_out=8,H=4,W=6,k=3,g=2,s=2",
+        /* medium: matrix-product stages, several tiles */
+        "N=2,C_in=8,C_out=16,H=8,W=9,k=3,g=4,s=2",
+        "N=2,C_in=16,C_out=32,H=4,W=4,k=3,g=8,s=2",
+    };
+    syno_ctx_stdlib_op(ctx, "conv2d");
+    syno_module *mods[64];
+    int nmods = 0;
+    for (int i = 0; i < ctx->nstdlib && nmods < 60; i++) mods[nmods++] = ctx->stdlib[i];
+    const char *examples[] = {SYNO_SRCDIR "/examples/lowrank.syno", SYNO_SRCDIR "/examples/conv-layers.syno"};
+    for (size_t i = 0; i < SYNO_ARRAY_LEN(examples); i++) {
+        syno_module *m = syno_ctx_load_file(ctx, examples[i]);
+        if (m) mods[nmods++] = m;
+    }
+    tally t = {0};
+    int ops = 0;
+    for (int m = 0; m < nmods; m++)
+        for (int i = 0; i < mods[m]->nops; i++) {
+            const syno_op *op = mods[m]->ops[i];
+            ops++;
+            for (size_t bi = 0; bi < SYNO_ARRAY_LEN(small); bi++) {
+                syno_binding b;
+                bind_loose(op, small[bi], &b);
+                int64_t sz[512];
+                if (op->ndims > 512 || !syno_op_eval_sizes(op, &b, sz)) continue;
+                if (sanitized && syno_ref_terms(op, sz) > 4e4) continue;
+                double e = compare(op, &b, r);
+                t.cases++;
+                t.good += e <= BOUND;
+                if (!(e <= t.worst)) t.worst = e;
+            }
+        }
+    ok(ops >= 12 && t.cases >= 2 * ops, "%d library operators, %d bindings", ops, t.cases);
+    is_int(t.good, t.cases, "library operators: cpu equals ref, forward and every gradient (bound %g)", BOUND);
+    printf("# worst error %g\n", t.worst);
+}
+
+static void test_random(syno_rng *r)
+{
+    syno_vars vars;
+    syno_randop_vars(&vars);
+    syno_randop_opts o;
+    syno_randop_defaults(&o);
+    o.max_terms = sanitized ? 4e3 : 1.5e4;
+    syno_arena *a = syno_arena_new();
+    syno_diags d;
+    syno_diags_init(&d, NULL);
+    int nops = 220, built = 0;
+    tally t = {0};
+    for (int i = 0; i < nops; i++) {
+        syno_binding b;
+        syno_op *op = syno_randop(a, &vars, &d, r, &o, &b, NULL);
+        if (!op) continue;
+        built++;
+        double e = compare(op, &b, r);
+        t.cases++;
+        t.good += e <= BOUND;
+        if (!(e <= t.worst)) t.worst = e;
+    }
+    is_int(built, nops, "%d random operators generated", nops);
+    is_int(t.good, t.cases, "random operators: cpu equals ref, forward and every gradient (bound %g)", BOUND);
+    printf("# worst error %g\n", t.worst);
+    syno_diags_fini(&d);
+    syno_arena_free(a);
+}
+
+/* Same results with 1 and 3 threads, and twice in a row. */
+static void test_threads(syno_ctx *ctx, syno_rng *r)
+{
+    syno_op *op = syno_ctx_stdlib_op(ctx, "conv2d");
+    syno_binding b;
+    bind_loose(op, "N=3,C_in=8,C_out=16,H=9,W=11", &b);
+    int64_t sz[64];
+    syno_op_eval_sizes(op, &b, sz);
+    int64_t nx = syno_ref_numel(op, sz, 0), nf = syno_ref_numel(op, sz, 1), ny = syno_ref_numel(op, sz, SYNO_REF_OUT);
+    float *x = malloc((size_t)nx * 4), *f = malloc((size_t)nf * 4);
+    float *y[3] = {malloc((size_t)ny * 4), malloc((size_t)ny * 4), malloc((size_t)ny * 4)};
+    for (int64_t i = 0; i < nx; i++) x[i] = (float)syno_rng_unit(r);
+    for (int64_t i = 0; i < nf; i++) f[i] = (float)syno_rng_unit(r);
+    const float *t[2] = {x, f};
+    int saved = syno_cpu_threads();
+    syno_buf err = SYNO_BUF_INIT;
+    syno_cpu_set_threads(1);
+    syno_cpu *c = syno_cpu_new(op, &b, &err);
+    syno_cpu_forward(c, t, y[0]);
+    syno_cpu_forward(c, t, y[1]);
+    ok(memcmp(y[0], y[1], (size_t)ny * 4) == 0, "two forward calls give identical results");
+    syno_cpu_free(c);
+    syno_cpu_set_threads(3);
+    is_int(syno_cpu_threads(), 3, "thread count set to 3");
+    c = syno_cpu_new(op, &b, &err);
+    syno_cpu_forward(c, t, y[2]);
+    syno_cpu_free(c);
+    double d = 0;
+    for (int64_t i = 0; i < ny; i++) d = fmax(d, fabs(y[0][i] - y[2][i]));
+    ok(d < 1e-4, "1 and 3 threads agree (max difference %g)", d);
+    syno_cpu_set_threads(saved);
+    syno_buf_fini(&err);
+    free(x);
+    free(f);
+    for (int i = 0; i < 3; i++) free(y[i]);
+}
+
+/* A NaN in the input reaches exactly the outputs whose terms read it;
+ * zero padding reads nothing. */
+static void test_nan(syno_ctx *ctx)
+{
+    syno_op *op = syno_ctx_stdlib_op(ctx, "conv2d");
+    syno_binding b;
+    bind_loose(op, "N=1,C_in=2,C_out=3,H=6,W=6", &b);
+    float x[72], f[54], y[108];
+    for (int i = 0; i < 72; i++) x[i] = 1.0f;
+    for (int i = 0; i < 54; i++) f[i] = 0.5f;
+    x[0 * 36 + 2 * 6 + 2] = NAN; /* channel 0, (2, 2) */
+    syno_buf err = SYNO_BUF_INIT;
+    syno_cpu *c = syno_cpu_new(op, &b, &err);
+    const float *t[2] = {x, f};
+    syno_cpu_forward(c, t, y);
+    int nans = 0, right = 1;
+    for (int o = 0; o < 3; o++)
+        for (int yy = 0; yy < 6; yy++)
+            for (int zz = 0; zz < 6; zz++) {
+                bool reads = abs(yy - 2) <= 1 && abs(zz - 2) <= 1;
+                bool isn = isnan(y[o * 36 + yy * 6 + zz]);
+                nans += isn;
+                right &= reads == isn;
+            }
+    ok(right && nans == 27, "a NaN input makes exactly the 3x3 neighbourhood NaN in every output channel (%d)", nans);
+    syno_cpu_free(c);
+    syno_buf_fini(&err);
+}
+
+int main(void)
+{
+    sanitized = getenv("SYNO_SANITIZED") != NULL;
+    syno_ctx *ctx = syno_ctx_new();
+    syno_rng r;
+    syno_rng_seed(&r, 11);
+    test_library(ctx, &r);
+    test_random(&r);
+    test_threads(ctx, &r);
+    test_nan(ctx);
+    printf("# stages run as sgemm: %d, generic: %d\n", gemm_stages, generic_stages);
+    ok(gemm_stages >= 20 && generic_stages >= 20, "both execution methods were exercised (%d sgemm, %d generic)",
+       gemm_stages, generic_stages);
+    syno_ctx_free(ctx);
+    return tap_done();
+}
