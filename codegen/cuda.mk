@@ -27,3 +27,5 @@ TESTS += tests/unit/t_cuda_nvrtc
 check_PROGRAMS += tests/unit/t_cuda_cache
 tests_unit_t_cuda_cache_SOURCES = tests/unit/t_cuda_cache.c tests/tap.h
 TESTS += tests/unit/t_cuda_cache
+libsyno_a_SOURCES += %reldir%/cuda_run.c %reldir%/cuda_run.h
+libsyno_a_SOURCES += %reldir%/cuda_tune.c %reldir%/cuda_tune.h %reldir%/cuda_backend.c %reldir%/cuda_export.c

@@ -731,6 +731,46 @@ void syno_cuda_contr_eval(const syno_cuda_contr *c, const double *const *bufs, d
     free(e.atom);
 }
 
+/* ---- signature ------------------------------------------------------------ */
+
+static const char *sig_name(int atom, void *ctx)
+{
+    (void)ctx;
+    static _Thread_local char buf[8][16];
+    static _Thread_local int slot;
+    char *s = buf[slot++ % 8];
+    snprintf(s, 16, "a%d", atom);
+    return s;
+}
+
+/* C's mathematics without names (see cuda_contr.h). */
+void syno_cuda_contr_signature(const syno_cuda_contr *c, syno_buf *out)
+{
+    const syno_ix_space *sp = &c->sp;
+    syno_buf_printf(out, "out %d %lld;", c->nout, (long long)c->out_numel);
+    for (int i = 0; i < sp->natoms; i++) {
+        const syno_ix_atom *a = &sp->atoms[i];
+        if (a->kind == SYNO_IX_ITER) {
+            syno_buf_printf(out, "a%d=it%d<%lld;", i, a->iter, (long long)sp->ext[a->iter]);
+        } else {
+            syno_buf_printf(out, "a%d=%s(", i, a->kind == SYNO_IX_DIV ? "div" : "mod");
+            syno_ix_print(&a->arg, sig_name, NULL, out);
+            syno_buf_printf(out, ",%lld);", (long long)a->k);
+        }
+    }
+    for (int g = 0; g < c->nguards; g++) {
+        syno_buf_printf(out, "g%lld<=", (long long)c->guards[g].lo);
+        syno_ix_print(&c->guards[g].e, sig_name, NULL, out);
+        syno_buf_printf(out, "<=%lld;", (long long)c->guards[g].hi);
+    }
+    for (int k = 0; k < c->nops; k++) {
+        syno_buf_printf(out, "op%lld[", (long long)c->ops[k].numel);
+        syno_ix_print(&c->ops[k].offset, sig_name, NULL, out);
+        syno_buf_puts(out, "];");
+    }
+    syno_buf_printf(out, "scale %.17g", c->scale);
+}
+
 /* ---- description ---------------------------------------------------------- */
 
 static const char *desc_name(int atom, void *ctx)

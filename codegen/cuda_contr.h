@@ -87,6 +87,11 @@ bool syno_cuda_contr_guard(syno_cuda_contr *c, const syno_ix *e, int64_t lo, int
  * (BUFS[k] for ops[k]).  Slow; for tests of the derivation. */
 void syno_cuda_contr_eval(const syno_cuda_contr *c, const double *const *bufs, double *result);
 
+/* Appends C's mathematics without any name (extents, index expressions,
+ * guards, operand sizes, scale): equal signatures compute the same thing
+ * with the same loops, so a tuning result can be shared between them. */
+void syno_cuda_contr_signature(const syno_cuda_contr *c, syno_buf *out);
+
 /* Prints a one-paragraph description of C (iterators, guards, operand
  * offsets) as C comment lines, each starting with PREFIX. */
 void syno_cuda_contr_describe(const syno_cuda_contr *c, const char *prefix, syno_buf *out);

@@ -115,8 +115,7 @@ static void define_atom(const namer *nm, int a, const char *ity, int indent, syn
         print_ix(nm, &at->arg, o);
         syno_buf_printf(o, " %c %lld;\n", at->kind == SYNO_IX_DIV ? '/' : '%', (long long)at->k);
     } else {
-        bool wide = strcmp(ity, "int") != 0;
-        syno_buf_printf(o, "%s%s(", at->kind == SYNO_IX_DIV ? "syno_floordiv" : "syno_mod", wide ? "l" : "");
+        syno_buf_printf(o, "%s(", at->kind == SYNO_IX_DIV ? "SYNO_FLOORDIV" : "SYNO_MOD");
         print_ix(nm, &at->arg, o);
         syno_buf_printf(o, ", %lld);\n", (long long)at->k);
     }
@@ -228,11 +227,9 @@ void syno_cuda_emit_prelude(syno_buf *out)
                   "#else\n"
                   "#define SYNO_UNROLL\n"
                   "#endif\n"
-                  "/* Floor division and Euclidean remainder (C's / and % truncate). */\n"
-                  "static __device__ __forceinline__ int syno_floordiv(int a, int b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }\n"
-                  "static __device__ __forceinline__ int syno_mod(int a, int b) { int r = a % b; return r < 0 ? r + b : r; }\n"
-                  "static __device__ __forceinline__ long long syno_floordivl(long long a, long long b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }\n"
-                  "static __device__ __forceinline__ long long syno_modl(long long a, long long b) { long long r = a % b; return r < 0 ? r + b : r; }\n"
+                  "/* Floor division and Euclidean remainder (C's / and % truncate toward 0). */\n"
+                  "#define SYNO_FLOORDIV(a, b) ((a) >= 0 ? (a) / (b) : -((-(a) + (b) - 1) / (b)))\n"
+                  "#define SYNO_MOD(a, b) (((a) % (b) + (b)) % (b))\n"
                   "#endif\n");
 }
 
@@ -809,12 +806,13 @@ static bool emit_tiled(const syno_cuda_contr *c, const syno_cuda_gemm *g, const 
     syno_buf_printf(o, "    const %s m0 = (%s)blockIdx.x * %d;\n", ity, ity, t->bm);
     syno_buf_printf(o, "    const %s n0 = (%s)blockIdx.y * %d;\n", ity, ity, t->bn);
     if (pieces > 1) {
-        syno_buf_printf(o, "    const int zb = blockIdx.z / %d, split = blockIdx.z %% %d;\n", pieces, pieces);
+        if (g->nb) syno_buf_printf(o, "    const int zb = blockIdx.z / %d;\n", pieces);
+        syno_buf_printf(o, "    const int split = blockIdx.z %% %d;\n", pieces);
         syno_buf_printf(o, "    const %s kbeg = (%s)split * %lld;\n", ity, ity, (long long)chunk);
         syno_buf_printf(o, "    const %s kend = kbeg + %lld < %lld ? kbeg + %lld : %lld;\n", ity, (long long)chunk,
                         (long long)g->K, (long long)chunk, (long long)g->K);
     } else {
-        syno_buf_puts(o, "    const int zb = blockIdx.z;\n");
+        if (g->nb) syno_buf_puts(o, "    const int zb = blockIdx.z;\n");
         syno_buf_printf(o, "    const %s kbeg = 0, kend = %lld;\n", ity, (long long)g->K);
     }
     /* Batch iterators and what depends on them alone. */

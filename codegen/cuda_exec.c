@@ -268,8 +268,8 @@ void syno_cuda_function_stats(syno_cuda_dev *d, syno_cufunction fn, int *regs, i
     syno_buf_fini(&ignored);
 }
 
-bool syno_cuda_launch(syno_cuda_dev *d, syno_cufunction fn, const unsigned grid[3], const unsigned block[3],
-                      unsigned shared_bytes, void **args, syno_buf *err)
+bool syno_cuda_launch_kernel(syno_cuda_dev *d, syno_cufunction fn, const unsigned grid[3],
+                             const unsigned block[3], unsigned shared_bytes, void **args, syno_buf *err)
 {
     if (!enter(d, err)) return false;
     char what[160];

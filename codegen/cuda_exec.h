@@ -80,8 +80,8 @@ void syno_cuda_function_stats(syno_cuda_dev *d, syno_cufunction fn, int *regs, i
 /* Queues FN on the default stream; ARGS[i] points at parameter i.
  * Configuration errors are reported here; errors inside the kernel show
  * at the next syno_cuda_sync. */
-bool syno_cuda_launch(syno_cuda_dev *d, syno_cufunction fn, const unsigned grid[3], const unsigned block[3],
-                      unsigned shared_bytes, void **args, syno_buf *err);
+bool syno_cuda_launch_kernel(syno_cuda_dev *d, syno_cufunction fn, const unsigned grid[3],
+                             const unsigned block[3], unsigned shared_bytes, void **args, syno_buf *err);
 
 /* Waits for the queued work; reports (and recovers from) kernel faults. */
 bool syno_cuda_sync(syno_cuda_dev *d, syno_buf *err);

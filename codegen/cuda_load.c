@@ -102,7 +102,7 @@ static void load_driver(void)
         else if (r == SYNO_CUDA_ERROR_NO_DEVICE)
             snprintf(driver_why, sizeof driver_why, "no CUDA device (cuInit: %s)", syno_buf_str(&b));
         else
-            snprintf(driver_why, sizeof driver_why, "cuInit failed: %s", syno_buf_str(&b));
+            snprintf(driver_why, sizeof driver_why, "no usable CUDA driver: cuInit failed: %s", syno_buf_str(&b));
         syno_buf_fini(&b);
         return;
     }
@@ -247,11 +247,11 @@ void syno_cuda_print_version(FILE *f)
         if (n->narchs) fprintf(f, ", sm_%d..sm_%d", n->archs[0], n->archs[n->narchs - 1]);
         fprintf(f, "\n");
     } else {
-        fprintf(f, "nvrtc: unavailable: %s\n", why);
+        fprintf(f, "%s\n", why); /* "no NVRTC: ..." */
     }
     const syno_cuda_driver *d = syno_cuda_driver_get(&why);
     if (!d) {
-        fprintf(f, "cuda driver: unavailable: %s\n", why);
+        fprintf(f, "%s\n", why); /* "no CUDA driver: ...", "no CUDA device ..." */
         return;
     }
     fprintf(f, "cuda driver: %d.%d (%s), %d device%s", d->version / 1000, d->version % 1000 / 10, d->path,

@@ -14,6 +14,12 @@ syno_cuda_tile syno_cuda_choose_default(const syno_cuda_contr *c, void *ctx)
     return syno_cuda_tile_default(c, ctx ? *(const int *)ctx : 132);
 }
 
+static syno_cuda_tile cuda_fixed_tile(const syno_cuda_contr *c, void *ctx)
+{
+    (void)c;
+    return *(const syno_cuda_tile *)ctx;
+}
+
 /* Chooser of the direct kernel. */
 syno_cuda_tile syno_cuda_choose_direct(const syno_cuda_contr *c, void *ctx)
 {
@@ -60,18 +66,23 @@ static syno_cuda_step *add_step(syno_cuda_prog *p)
     return s;
 }
 
-/* Emits C (tile from CHOOSE, the direct kernel when that does not apply)
- * as a new source of P, with its launches.  BUF_OF maps C's buffer
- * numbers to P's. */
+/* Emits C (tile from CHOOSE, the direct kernel when that does not apply,
+ * unless STRICT) as a new source of P, with its launches; C's buffer
+ * numbers are P's. */
 static bool add_contraction(syno_cuda_prog *p, const syno_cuda_contr *c, syno_cuda_chooser choose, void *ctx,
-                            syno_buf *err)
+                            bool strict, syno_buf *err)
 {
     syno_cuda_tile t = choose ? choose(c, ctx) : syno_cuda_choose_default(c, ctx);
     syno_buf text = SYNO_BUF_INIT, ignored = SYNO_BUF_INIT;
     syno_cuda_launch l;
     syno_cuda_emit_prelude(&text);
     size_t prelude = text.len;
-    if (!syno_cuda_emit(c, &t, &text, &l, &ignored)) {
+    if (!syno_cuda_emit(c, &t, &text, &l, strict ? err : &ignored)) {
+        if (strict) {
+            syno_buf_fini(&text);
+            syno_buf_fini(&ignored);
+            return false;
+        }
         text.len = prelude;
         text.data[prelude] = 0;
         t = syno_cuda_choose_direct(c, NULL);
@@ -139,7 +150,7 @@ syno_cuda_prog *syno_cuda_prog_from_plan(const syno_plan *pl, const char *name, 
     }
     for (int s = 0; s < pl->nstages; s++) {
         syno_cuda_contr c;
-        bool ok = syno_cuda_contr_from_stage(&c, pl, s, prefix, err) && add_contraction(p, &c, choose, ctx, err);
+        bool ok = syno_cuda_contr_from_stage(&c, pl, s, prefix, err) && add_contraction(p, &c, choose, ctx, false, err);
         syno_cuda_contr_fini(&c);
         if (!ok) {
             syno_cuda_prog_free(p);
@@ -170,8 +181,28 @@ syno_cuda_prog *syno_cuda_prog_direct(const syno_op *op, const int64_t *sizes, i
     }
     syno_cuda_contr c;
     bool ok = syno_cuda_contr_from_op(&c, op, sizes, wrt < 0 ? SYNO_CUDA_OUT : wrt, name, err) &&
-              add_contraction(p, &c, choose, ctx, err);
+              add_contraction(p, &c, choose, ctx, false, err);
     syno_cuda_contr_fini(&c);
+    if (!ok) {
+        syno_cuda_prog_free(p);
+        return NULL;
+    }
+    return p;
+}
+
+/* A program for one contraction (see cuda_prog.h). */
+syno_cuda_prog *syno_cuda_prog_single(const syno_cuda_contr *c, const syno_cuda_tile *t, syno_buf *err)
+{
+    syno_cuda_prog *p = prog_new(-1);
+    syno_cuda_contr *copy = syno_xmalloc(sizeof *copy);
+    *copy = *c; /* renumbered buffers; the atoms stay C's (not freed here) */
+    for (int k = 0; k < c->nops; k++) {
+        copy->ops[k].buf = add_buf(p, SYNO_CUDA_BUF_TENSOR, k, c->ops[k].name, c->ops[k].numel);
+    }
+    copy->out_buf = p->result = add_buf(p, SYNO_CUDA_BUF_RESULT, -1, c->out_name, c->out_numel);
+    syno_cuda_tile tile = *t;
+    bool ok = add_contraction(p, copy, cuda_fixed_tile, &tile, true, err);
+    free(copy);
     if (!ok) {
         syno_cuda_prog_free(p);
         return NULL;

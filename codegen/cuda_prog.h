@@ -84,6 +84,12 @@ syno_cuda_prog *syno_cuda_prog_from_plan(const struct syno_plan *p, const char *
 syno_cuda_prog *syno_cuda_prog_direct(const syno_op *op, const int64_t *sizes, int wrt, const char *name,
                                       syno_cuda_chooser choose, void *ctx, syno_buf *err);
 
+/* A program for the single contraction C with tiling T (no fallback):
+ * one buffer per operand (in order), then the result, then a workspace
+ * if split-K needs one.  For the tuner.  NULL with ERR when T does not
+ * apply. */
+syno_cuda_prog *syno_cuda_prog_single(const syno_cuda_contr *c, const syno_cuda_tile *t, syno_buf *err);
+
 void syno_cuda_prog_free(syno_cuda_prog *p);
 
 /* Appends a C comment describing the launches of P (buffers, grids,

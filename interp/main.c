@@ -1,6 +1,7 @@
 /* main.c - the `syno` command: global options and subcommand dispatch. */
 #include "config.h"
 
+#include "codegen/cuda_load.h"
 #include "interp/cli.h"
 
 #include <stdlib.h>
@@ -45,6 +46,7 @@ static void version(void)
     printf(" nvrtc");
 #endif
     printf("\n");
+    syno_cuda_print_version(stdout); /* which NVRTC and CUDA driver were found, or why not */
 }
 
 int main(int argc, char **argv)

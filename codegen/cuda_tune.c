@@ -1,0 +1,153 @@
+/* cuda_tune.c - the tiling tuner (see cuda_tune.h). */
+#include "codegen/cuda_tune.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TUNE_FORMAT 1
+
+/* Fills T with the defaults. */
+void syno_cuda_tuner_init(syno_cuda_tuner *t, syno_cuda_rt *rt, bool measure)
+{
+    memset(t, 0, sizeof *t);
+    t->rt = rt;
+    t->measure = measure;
+    t->shortlist = 6;
+    t->reps = 5;
+}
+
+static int64_t cdiv(int64_t a, int64_t b)
+{
+    return (a + b - 1) / b;
+}
+
+/* A rough throughput model: the useful fraction of the tiles, how fully
+ * the blocks occupy SMS multiprocessors (waves), and how efficient the
+ * per-thread block is (bigger register blocks reuse shared memory more). */
+static double model(const syno_cuda_gemm *g, const syno_cuda_tile *t, int sms)
+{
+    double waste = (double)(g->M * g->N) / ((double)cdiv(g->M, t->bm) * t->bm * (double)cdiv(g->N, t->bn) * t->bn);
+    double blocks = (double)cdiv(g->M, t->bm) * (double)cdiv(g->N, t->bn) * (double)g->B * t->splitk;
+    double per_sm = t->bm * t->bn >= 128 * 128 ? 1 : t->bm * t->bn >= 128 * 64 ? 2 : 4; /* resident blocks */
+    double slots = sms * per_sm, waves = ceil(blocks / slots);
+    double fill = blocks / (waves * slots);
+    double reuse = (double)(t->tm * t->tn) / (t->tm + t->tn) / 4.0; /* FMAs per shared-memory load, 8x8 -> 1 */
+    double split_cost = t->splitk > 1 ? 1.0 / (1.0 + 0.05 * t->splitk) : 1;
+    return waste * fill * (0.5 + 0.5 * reuse) * split_cost;
+}
+
+/* The shortlist (see cuda_tune.h). */
+int syno_cuda_tune_shortlist(const syno_cuda_contr *c, int sms, int max, syno_cuda_tile *out)
+{
+    syno_cuda_tile cand[128];
+    double score[128];
+    int n = syno_cuda_tile_candidates(c, cand, 128), m = 0;
+    syno_cuda_gemm g;
+    syno_cuda_gemm_analyze(c, &g);
+    for (int i = 0; i < n; i++) {
+        if (cand[i].bm == 0) continue;
+        cand[m] = cand[i];
+        score[m++] = model(&g, &cand[i], sms);
+    }
+    for (int i = 1; i < m; i++) /* insertion sort, best first, stable */
+        for (int j = i; j > 0 && score[j] > score[j - 1]; j--) {
+            double s = score[j];
+            score[j] = score[j - 1];
+            score[j - 1] = s;
+            syno_cuda_tile t = cand[j];
+            cand[j] = cand[j - 1];
+            cand[j - 1] = t;
+        }
+    int k = 0;
+    for (int i = 0; i < m && k < max - 1; i++) out[k++] = cand[i];
+    if (k < max) out[k++] = (syno_cuda_tile){0, 0, 0, 0, 0, 1};
+    return k;
+}
+
+static void tune_key(const syno_cuda_tuner *t, const syno_cuda_contr *c, syno_buf *key)
+{
+    const syno_cuda_dev_info *info = syno_cuda_dev_get_info(syno_cuda_rt_dev(t->rt));
+    const syno_nvrtc *nv = syno_cuda_nvrtc_get(NULL);
+    syno_buf_printf(key, "syno-tune %d\narch %d\ndevice %s\nnvrtc %d.%d\n", TUNE_FORMAT, info->arch, info->name,
+                    nv ? nv->major : 0, nv ? nv->minor : 0);
+    syno_cuda_contr_signature(c, key);
+}
+
+/* Times C with tiling TL; false when it cannot run (then *MS is unset). */
+static bool time_one(syno_cuda_tuner *t, const syno_cuda_contr *c, const syno_cuda_tile *tl, double *ms, syno_buf *err)
+{
+    syno_cuda_prog *p = syno_cuda_prog_single(c, tl, err);
+    if (!p) return false;
+    syno_cuda_exe *e = syno_cuda_exe_new(t->rt, p, err);
+    bool ok = e && syno_cuda_exe_randomize(e, 1, err) && syno_cuda_exe_time(e, 2, t->reps, ms, NULL, err);
+    syno_cuda_exe_free(e);
+    syno_cuda_prog_free(p);
+    return ok;
+}
+
+/* The tuned chooser (see cuda_tune.h). */
+syno_cuda_tile syno_cuda_choose_tuned(const syno_cuda_contr *c, void *ctx)
+{
+    syno_cuda_tuner *t = ctx;
+    const syno_cuda_dev_info *info = syno_cuda_dev_get_info(syno_cuda_rt_dev(t->rt));
+    syno_buf key = SYNO_BUF_INIT;
+    tune_key(t, c, &key);
+    void *data;
+    size_t size;
+    syno_cuda_tile best = syno_cuda_tile_default(c, info->sms);
+    char ts[64];
+    if (syno_cuda_cache_get(syno_cuda_rt_cache(t->rt), "tune", syno_buf_str(&key), &data, &size)) {
+        char *sp = strchr((char *)data, ' ');
+        if (sp) *sp = 0;
+        syno_cuda_tile cached;
+        if (syno_cuda_tile_parse((char *)data, &cached)) {
+            best = cached;
+            t->cached++;
+            if (t->log) fprintf(t->log, "tune: %s: %s (cached)\n", c->name, syno_cuda_tile_str(&best, ts, sizeof ts));
+            free(data);
+            syno_buf_fini(&key);
+            return best;
+        }
+        free(data);
+    }
+    if (!t->measure) {
+        t->guessed++;
+        syno_buf_fini(&key);
+        return best;
+    }
+    syno_cuda_tile list[16];
+    int n = syno_cuda_tune_shortlist(c, info->sms, t->shortlist + 1 < 16 ? t->shortlist + 1 : 16, list);
+    double best_ms = INFINITY;
+    syno_buf report = SYNO_BUF_INIT;
+    for (int i = 0; i < n; i++) {
+        double ms;
+        syno_buf err = SYNO_BUF_INIT;
+        if (time_one(t, c, &list[i], &ms, &err)) {
+            syno_buf_printf(&report, " %s=%.4g", syno_cuda_tile_str(&list[i], ts, sizeof ts), ms);
+            if (ms < best_ms) {
+                best_ms = ms;
+                best = list[i];
+            }
+        } else {
+            syno_buf_printf(&report, " %s=failed", syno_cuda_tile_str(&list[i], ts, sizeof ts));
+            if (t->log) fprintf(t->log, "tune: %s: %s failed: %s\n", c->name, ts, syno_buf_str(&err));
+        }
+        syno_buf_fini(&err);
+    }
+    if (isfinite(best_ms)) {
+        syno_buf val = SYNO_BUF_INIT;
+        syno_buf_printf(&val, "%s %.6g ms;%s", syno_cuda_tile_str(&best, ts, sizeof ts), best_ms, syno_buf_str(&report));
+        syno_cuda_cache_put(syno_cuda_rt_cache(t->rt), "tune", syno_buf_str(&key), val.data, val.len);
+        syno_buf_fini(&val);
+        t->measured++;
+    } else {
+        t->guessed++;
+    }
+    if (t->log)
+        fprintf(t->log, "tune: %s: %s (measured:%s ms)\n", c->name, syno_cuda_tile_str(&best, ts, sizeof ts),
+                syno_buf_str(&report));
+    syno_buf_fini(&report);
+    syno_buf_fini(&key);
+    return best;
+}
