@@ -7,13 +7,16 @@
  * intermediates of the plan being run, then the operands gathered once per
  * stage, then per-thread scratch for gathered tiles.  It grows to the
  * largest need and is kept between calls, so a training loop allocates
- * nothing after its first step. */
+ * nothing after its first step.  With SYNO_CPU_PROFILE set in the
+ * environment, every stage prints its time and method on stderr. */
 #include "codegen/cpu_int.h"
 
 #include "codegen/cpu_pool.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define ALIGN_FLOATS 16
 
@@ -29,6 +32,7 @@ typedef struct cpu_plan {
 struct syno_cpu {
     const syno_op *op;
     syno_binding b;
+    bool baseline;          /* direct plans, explicit matrix products */
     cpu_plan *plans[SYNO_MAX_TENSORS + 1]; /* [0] forward, [1 + t] gradient of tensor t */
     float *ws;
     int64_t ws_floats;
@@ -51,9 +55,9 @@ static void plan_free(cpu_plan *cp)
     free(cp);
 }
 
-static cpu_plan *plan_compile(const syno_op *op, const syno_binding *b, int wrt, syno_buf *err)
+static cpu_plan *plan_compile(const syno_op *op, const syno_binding *b, int wrt, bool baseline, syno_buf *err)
 {
-    syno_plan *p = syno_plan_build(op, b, wrt, err);
+    syno_plan *p = baseline ? syno_plan_build_direct(op, b, wrt, err) : syno_plan_build(op, b, wrt, err);
     if (!p) return NULL;
     cpu_plan *cp = syno_xcalloc(1, sizeof *cp);
     cp->plan = p;
@@ -68,11 +72,10 @@ static cpu_plan *plan_compile(const syno_op *op, const syno_binding *b, int wrt,
     cp->stages = syno_xcalloc((size_t)p->nstages + 1, sizeof *cp->stages);
     for (int s = 0; s < p->nstages; s++) {
         cpu_stage *st = &cp->stages[s];
-        syno_cpu_stage_init(st, p, s, nthreads);
-        if (st->pre_L || st->pre_R) {
-            int64_t n = round_up(st->pre_count * st->pre_size);
-            if (n > cp->shared_floats) cp->shared_floats = n;
-        }
+        syno_cpu_stage_init(st, p, s, nthreads, baseline);
+        int64_t shared = 0;
+        if (st->method == CPU_GEMM) shared = round_up(st->ctemp_off + st->ctemp_floats);
+        if (shared > cp->shared_floats) cp->shared_floats = shared;
         if (round_up(st->scratch) > cp->scratch) cp->scratch = round_up(st->scratch);
     }
     double bytes = 4.0 * ((double)cp->temp_floats + (double)cp->shared_floats + 256.0 * (double)cp->scratch);
@@ -85,20 +88,45 @@ static cpu_plan *plan_compile(const syno_op *op, const syno_binding *b, int wrt,
     return cp;
 }
 
-/* Compiles OP under B (see cpu.h). */
-syno_cpu *syno_cpu_new(const syno_op *op, const syno_binding *b, syno_buf *err)
+static syno_cpu *create(const syno_op *op, const syno_binding *b, bool baseline, syno_buf *err)
 {
     SYNO_ASSERT(op->finished && op->errors == 0);
     syno_cpu_blas_init();
     syno_cpu *c = syno_xcalloc(1, sizeof *c);
     c->op = op;
     c->b = *b;
-    c->plans[0] = plan_compile(op, b, SYNO_PLAN_FORWARD, err);
+    c->baseline = baseline;
+    c->plans[0] = plan_compile(op, b, SYNO_PLAN_FORWARD, baseline, err);
     if (!c->plans[0]) {
         free(c);
         return NULL;
     }
     return c;
+}
+
+/* Compiles OP under B (see cpu.h). */
+syno_cpu *syno_cpu_new(const syno_op *op, const syno_binding *b, syno_buf *err)
+{
+    return create(op, b, false, err);
+}
+
+/* Compiles OP under B as the baseline (see cpu.h). */
+syno_cpu *syno_cpu_new_baseline(const syno_op *op, const syno_binding *b, syno_buf *err)
+{
+    return create(op, b, true, err);
+}
+
+/* What the baseline does (see cpu.h). */
+const char *syno_cpu_baseline_name(syno_cpu *c)
+{
+    if (!c->baseline) return "staged plan";
+    const cpu_plan *cp = c->plans[0];
+    bool all_gemm = true, any_gather = false;
+    for (int s = 0; s < cp->plan->nstages; s++) {
+        all_gemm &= cp->stages[s].method == CPU_GEMM;
+        any_gather |= cp->stages[s].method == CPU_GEMM && (!cp->stages[s].L.direct || !cp->stages[s].R.direct);
+    }
+    return all_gemm ? (any_gather ? "im2col+sgemm" : "sgemm") : "direct loop nest";
 }
 
 /* Frees C (see cpu.h). */
@@ -114,7 +142,7 @@ void syno_cpu_free(syno_cpu *c)
 static cpu_plan *get_plan(syno_cpu *c, int wrt, syno_buf *err)
 {
     int slot = wrt + 1;
-    if (!c->plans[slot]) c->plans[slot] = plan_compile(c->op, &c->b, wrt, err);
+    if (!c->plans[slot]) c->plans[slot] = plan_compile(c->op, &c->b, wrt, c->baseline, err);
     return c->plans[slot];
 }
 
@@ -161,7 +189,20 @@ static void run_plan(syno_cpu *c, cpu_plan *cp, const float *const *t, const flo
         }
     }
     cpu_bufs b = {c->ptrs, base + cp->temp_floats, base + cp->temp_floats + cp->shared_floats, cp->scratch};
-    for (int s = 0; s < p->nstages; s++) syno_cpu_stage_run(&cp->stages[s], &b);
+    static int profile = -1;
+    if (profile < 0) profile = getenv("SYNO_CPU_PROFILE") != NULL;
+    for (int s = 0; s < p->nstages; s++) {
+        struct timespec t0, t1;
+        if (profile) clock_gettime(CLOCK_MONOTONIC, &t0);
+        syno_cpu_stage_run(&cp->stages[s], &b);
+        if (profile) {
+            clock_gettime(CLOCK_MONOTONIC, &t1);
+            fprintf(stderr, "syno cpu: %s %s stage %d: %.3f ms  %s\n", p->op->name,
+                    p->wrt < 0 ? "forward" : p->op->tensors[p->wrt].name, s + 1,
+                    1e3 * ((double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec)),
+                    cp->stages[s].method_text);
+        }
+    }
 }
 
 /* Forward pass (see cpu.h). */

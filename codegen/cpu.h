@@ -36,6 +36,18 @@ typedef struct syno_cpu syno_cpu;
  * buffers larger than SYNO_CPU_MAX_BYTES). */
 syno_cpu *syno_cpu_new(const syno_op *op, const syno_binding *b, syno_buf *err);
 
+/* The baseline that `syno bench` compares with, behind the same calls:
+ * every plan is direct evaluation (syno_plan_build_direct, one loop nest);
+ * a stage that is a matrix product runs the classic way (each operand
+ * gathered whole, e.g. a full im2col matrix, then one sgemm per batch value
+ * with the BLAS's own threads), anything else runs the generic path.
+ * Fails like syno_cpu_new, and for operators with more than 3 tensors. */
+syno_cpu *syno_cpu_new_baseline(const syno_op *op, const syno_binding *b, syno_buf *err);
+
+/* "sgemm", "im2col+sgemm" or "direct loop nest": what the forward pass of
+ * a baseline object does ("staged plan" for a normal object). */
+const char *syno_cpu_baseline_name(syno_cpu *c);
+
 /* Frees C and the memory it owns.  NULL is a no-op. */
 void syno_cpu_free(syno_cpu *c);
 

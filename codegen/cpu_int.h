@@ -76,10 +76,19 @@ typedef struct cpu_stage {
     bool pre_L, pre_R;    /* gathered once per batch value before the tiles */
     int64_t pre_size;     /* floats of one pre-gathered copy */
     int64_t pre_count;    /* batch values it is gathered for (1 when it ignores the batch) */
-    bool out_direct;      /* writes the output in place */
-    /* GENERIC: out[o] = alpha · Σ_r Π_k acc_k[o, r] */
+    bool out_direct;      /* writes the output in place, else into a temporary then permuted */
+    int64_t ctemp_off, ctemp_floats; /* that temporary, in the shared area */
+    /* GENERIC: out[o] = alpha · Σ_r Π_k acc_k[o, r]; og and rg may be
+     * reordered to read along the cheapest iterator, which is og's last
+     * (tiles of output vectors) or, in rmode, rg's last (dot products) */
     cpu_group og, rg;
     int64_t otile, rchunk;
+    bool gen_rmode;
+    int64_t *ostride;     /* [niters] output strides of the output iterators */
+    /* explicit mode (baselines): whole gathered matrices, one sgemm with
+     * the BLAS's own threads per batch value */
+    bool explicit_gemm;
+    int64_t explicit_floats;
     /* scratch floats per thread */
     int64_t scratch;
     char method_text[160];
@@ -88,7 +97,8 @@ typedef struct cpu_stage {
 /* The bound buffers of one plan execution. */
 typedef struct cpu_bufs {
     float **p;            /* per plan buffer */
-    float *shared;        /* pre-gathered operands (pre_count * pre_size floats) */
+    float *shared;        /* pre-gathered operands (pre_count * pre_size floats), or the
+                           * explicit mode's matrices */
     float *scratch;       /* nthreads * per-thread scratch */
     int64_t scratch_per_thread;
 } cpu_bufs;
@@ -99,12 +109,13 @@ void syno_cpu_gather(const cpu_stage *st, const cpu_access *a, const float *base
                      int64_t r0, int64_t r1, const cpu_group *cols, int64_t c0, int64_t c1, float *dst, int64_t ld);
 void syno_cpu_group_set(const cpu_stage *st, const cpu_group *g, int64_t flat, int64_t *it);
 
-void syno_cpu_stage_init(cpu_stage *st, const syno_plan *p, int s, int nthreads);
+void syno_cpu_stage_init(cpu_stage *st, const syno_plan *p, int s, int nthreads, bool explicit_gemm);
 void syno_cpu_stage_fini(cpu_stage *st);
 void syno_cpu_stage_run(const cpu_stage *st, const cpu_bufs *b);
 
 void syno_cpu_sgemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const float *a, int64_t lda,
                     const float *b, int64_t ldb, float beta, float *c, int64_t ldc);
 void syno_cpu_blas_init(void);
+void syno_cpu_blas_threads(int n);
 
 #endif

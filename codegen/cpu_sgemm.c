@@ -34,6 +34,17 @@ void syno_cpu_blas_init(void)
     pthread_once(&blas_once, blas_setup);
 }
 
+/* Lets the BLAS use N threads inside one call (explicit-mode baselines);
+ * 1 is the executor's normal setting. */
+void syno_cpu_blas_threads(int n)
+{
+#if defined(HAVE_BLAS) && defined(OPENBLAS_VERSION)
+    openblas_set_num_threads(n);
+#else
+    (void)n;
+#endif
+}
+
 #ifndef HAVE_BLAS
 /* C[m][n] = alpha * op(A)[m][k] * op(B)[k][n] + beta * C, row-major. */
 static void loops(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const float *a, int64_t lda,

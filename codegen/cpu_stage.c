@@ -119,6 +119,16 @@ static void permute_next(int *perm, int n, bool *done)
     for (int a = i + 1, b = n - 1; a < b; a++, b--) t = perm[a], perm[a] = perm[b], perm[b] = t;
 }
 
+static int64_t vl_of(const cpu_stage *st)
+{
+    return st->M.size * st->K.size;
+}
+
+static int64_t vr_of(const cpu_stage *st)
+{
+    return st->K.size * st->N.size;
+}
+
 static int64_t round_down8(int64_t v)
 {
     return v >= 16 ? v / 8 * 8 : v;
@@ -138,6 +148,8 @@ static bool setup_gemm(cpu_stage *st, uint64_t live_red, int nthreads)
         cls[i] = ((ia >> i) & 1) | (((ib >> i) & 1) << 1);
         if (cls[i] == 0 || cls[i] == 3) last_mixed = i;
     }
+    /* Option A: the output written in place, as [batch][M][N], promoting
+     * leading single-operand iterators to the batch as needed. */
     int p = last_mixed + 1;
     for (; p <= s->nout; p++) {
         int runs = 0, prev = -1;
@@ -151,16 +163,53 @@ static bool setup_gemm(cpu_stage *st, uint64_t live_red, int nthreads)
         }
         if (good && runs <= 2) break;
     }
+    int64_t ma = 1, na = 1, mb = 1, nb = 1;
+    int lefta = p < s->nout ? cls[p] : 1;
+    for (int i = p; i < s->nout; i++) {
+        if (cls[i] == lefta) ma *= st->ext[i];
+        else na *= st->ext[i];
+    }
+    /* Option B: batch = iterators both (or neither) read, M and N by
+     * class, the output permuted from a temporary when its order differs. */
+    for (int i = 0; i < s->nout; i++) {
+        if (cls[i] == 1) mb *= st->ext[i];
+        if (cls[i] == 2) nb *= st->ext[i];
+    }
+    int64_t mina = ma < na ? ma : na, minb = mb < nb ? mb : nb;
+    bool use_a = mina >= (minb < 32 ? minb : 32);
     group_clear(&st->batch);
     group_clear(&st->M);
     group_clear(&st->N);
     group_clear(&st->K);
-    for (int i = 0; i < p; i++) group_add(st, &st->batch, i);
-    int left = p < s->nout ? cls[p] : 1; /* 1: A is L; 2: B is L */
-    for (int i = p; i < s->nout; i++) group_add(st, cls[i] == left ? &st->M : &st->N, i);
+    int left;
+    if (use_a) {
+        for (int i = 0; i < p; i++) group_add(st, &st->batch, i);
+        left = lefta; /* 1: A is L; 2: B is L */
+        for (int i = p; i < s->nout; i++) group_add(st, cls[i] == left ? &st->M : &st->N, i);
+        st->out_direct = true;
+    } else {
+        left = 1; /* the first single-operand iterator's operand is L */
+        for (int i = 0; i < s->nout; i++) {
+            if (cls[i] == 1 || cls[i] == 2) {
+                left = cls[i];
+                break;
+            }
+        }
+        for (int i = 0; i < s->nout; i++) {
+            if (cls[i] == 0 || cls[i] == 3) group_add(st, &st->batch, i);
+            else group_add(st, cls[i] == left ? &st->M : &st->N, i);
+        }
+        /* in place when the output order happens to be [batch][M][N] */
+        int order[CPU_MAXIT], no = 0;
+        for (int j = 0; j < st->batch.n; j++) order[no++] = st->batch.it[j];
+        for (int j = 0; j < st->M.n; j++) order[no++] = st->M.it[j];
+        for (int j = 0; j < st->N.n; j++) order[no++] = st->N.it[j];
+        st->out_direct = true;
+        for (int i = 0; i < no; i++) st->out_direct &= order[i] == i;
+    }
     for (int i = s->nout; i < s->niters; i++)
         if (live_red & (1ull << i)) group_add(st, &st->K, i);
-    if (st->K.size < 2 || st->M.size * st->N.size < 16 || st->M.size * st->N.size * st->K.size < 512) return false;
+    if (st->K.size < 8 || st->M.size < 4 || st->N.size < 4 || st->M.size * st->N.size * st->K.size < 4096) return false;
     if (st->M.size > INT32_MAX / 4 || st->N.size > INT32_MAX / 4 || st->K.size > INT32_MAX / 4) return false;
     st->L.acc = left == 1 ? 0 : 1;
     st->R.acc = left == 1 ? 1 : 0;
@@ -200,6 +249,17 @@ static bool setup_gemm(cpu_stage *st, uint64_t live_red, int nthreads)
         if (L->iters & (1ull << i)) st->L.batch_deps |= 1ull << i;
         if (R->iters & (1ull << i)) st->R.batch_deps |= 1ull << i;
     }
+    st->ctemp_floats = st->out_direct ? 0 : st->batch.size * st->M.size * st->N.size;
+    if (st->explicit_gemm) {
+        st->explicit_floats = (st->L.direct ? 0 : vl_of(st)) + (st->R.direct ? 0 : vr_of(st));
+        st->ctemp_off = (st->explicit_floats + 15) / 16 * 16;
+        st->ntiles = 1;
+        st->tile = st->N.size;
+        snprintf(st->method_text, sizeof st->method_text, "explicit %s: %lldx sgemm [%lldx%lld * %lldx%lld]",
+                 st->L.direct && st->R.direct ? "sgemm" : "im2col + sgemm", (long long)st->batch.size,
+                 (long long)st->M.size, (long long)st->K.size, (long long)st->K.size, (long long)st->N.size);
+        return true;
+    }
     /* which one streams */
     int64_t vl = st->M.size * st->K.size, vr = st->K.size * st->N.size;
     if (!st->L.direct && !st->R.direct) st->stream_L = vl > vr;
@@ -233,50 +293,92 @@ static bool setup_gemm(cpu_stage *st, uint64_t live_red, int nthreads)
     st->tile = T;
     st->ntiles = (S + T - 1) / T;
     st->scratch = stm->direct ? 0 : T * st->K.size;
-    st->out_direct = true;
+    st->ctemp_off = st->pre_L || st->pre_R ? (st->pre_count * st->pre_size + 15) / 16 * 16 : 0;
     snprintf(st->method_text, sizeof st->method_text,
-             "sgemm %lldx[%lldx%lld * %lldx%lld]%s%s, %lld tiles of %lld along %s", (long long)st->batch.size,
+             "sgemm %lldx[%lldx%lld * %lldx%lld]%s%s, %lld tiles of %lld along %s%s", (long long)st->batch.size,
              (long long)st->M.size, (long long)st->K.size, (long long)st->K.size, (long long)st->N.size,
              st->L.direct ? "" : (st->stream_L ? ", L gathered per tile" : ", L gathered once"),
              st->R.direct ? "" : (st->stream_L ? ", R gathered once" : ", R gathered per tile"),
-             (long long)st->ntiles, (long long)T, st->stream_L ? "M" : "N");
+             (long long)st->ntiles, (long long)T, st->stream_L ? "M" : "N",
+             st->out_direct ? "" : ", output permuted");
     return true;
+}
+
+/* Per-element cost of reading operand A in segments along iterator V (in
+ * units of one copied float): a fixed cost per segment spread over its
+ * length, a cheaper copy for unit or zero steps, and the full expression
+ * evaluation per element when V is under a division. */
+static double segment_cost(const cpu_stage *st, const cpu_access *a, int v)
+{
+    if (a->nonlin & (1ull << v)) return 30.0;
+    double per = a->dstep[v] == 1 || a->dstep[v] == 0 || a->buf < 0 ? 0.3 : 1.0;
+    return 20.0 / (double)st->ext[v] + per;
 }
 
 static void setup_generic(cpu_stage *st, uint64_t live_red, int nthreads)
 {
     const syno_plan_stage *s = st->ps;
+    /* the iterator to run segments along: the cheapest to read over all operands */
+    int best = -1;
+    double best_cost = 0;
+    for (int v = 0; v < s->niters; v++) {
+        if (v >= s->nout && !(live_red & (1ull << v))) continue;
+        double c = 0;
+        for (int k = 0; k < st->nacc; k++) c += segment_cost(st, &st->acc[k], v);
+        if (best < 0 || c < best_cost - 1e-9) best = v, best_cost = c;
+    }
+    st->gen_rmode = best >= s->nout;
     group_clear(&st->og);
     group_clear(&st->rg);
-    for (int i = 0; i < s->nout; i++) group_add(st, &st->og, i);
+    for (int i = 0; i < s->nout; i++)
+        if (i != best) group_add(st, &st->og, i);
+    if (best >= 0 && best < s->nout) group_add(st, &st->og, best);
     for (int i = s->nout; i < s->niters; i++)
-        if (live_red & (1ull << i)) group_add(st, &st->rg, i);
-    int64_t To = 512;
-    if (To > st->og.size) To = st->og.size;
-    int64_t units = (st->og.size + To - 1) / To;
-    if (units < 3 * nthreads && st->og.size >= 3 * nthreads * 16) To = (st->og.size + 3 * nthreads - 1) / (3 * nthreads);
-    else if (units < 3 * nthreads) To = st->og.size >= 16 ? 16 : st->og.size;
+        if ((live_red & (1ull << i)) && i != best) group_add(st, &st->rg, i);
+    if (best >= s->nout) group_add(st, &st->rg, best);
+    int64_t acc = 1;
+    for (int i = s->nout - 1; i >= 0; i--) {
+        st->ostride[i] = acc;
+        acc *= st->ext[i];
+    }
+    int64_t want = 3 * (int64_t)nthreads, To, Rc;
+    if (!st->gen_rmode) {
+        To = 512;
+        if (To > st->og.size) To = st->og.size;
+        if ((st->og.size + To - 1) / To < want) To = (st->og.size + want - 1) / want;
+        if (To < 16) To = st->og.size < 16 ? st->og.size : 16;
+        Rc = 8192 / To;
+    } else {
+        Rc = 2048;
+        if (Rc > st->rg.size) Rc = st->rg.size;
+        To = 8192 / Rc;
+        if (To > st->og.size) To = st->og.size;
+        if ((st->og.size + To - 1) / To < want) To = (st->og.size + want - 1) / want;
+    }
     if (To < 1) To = 1;
-    st->otile = To;
-    int64_t Rc = 8192 / To;
     if (Rc < 1) Rc = 1;
     if (Rc > st->rg.size) Rc = st->rg.size;
+    st->otile = To;
     st->rchunk = Rc;
     st->scratch = To + (int64_t)st->nacc * Rc * To;
-    snprintf(st->method_text, sizeof st->method_text, "generic: %lld outputs x %lld reduction points, %d operand%s%s",
-             (long long)st->og.size, (long long)st->rg.size, s->nops, s->nops == 1 ? "" : "s",
-             st->has_mask ? " and a guard mask" : "");
+    snprintf(st->method_text, sizeof st->method_text,
+             "generic: %lld outputs x %lld reduction points, %d operand%s%s, along %s (%s)", (long long)st->og.size,
+             (long long)st->rg.size, s->nops, s->nops == 1 ? "" : "s", st->has_mask ? " and a guard mask" : "",
+             best >= 0 ? s->iters[best].name : "-", st->gen_rmode ? "dot products" : "vectors");
 }
 
-/* Compiles stage SI of plan P for NTHREADS threads into ST. */
-void syno_cpu_stage_init(cpu_stage *st, const syno_plan *p, int si, int nthreads)
+/* Compiles stage SI of plan P for NTHREADS threads into ST; EXPLICIT_GEMM
+ * selects the explicit (baseline) way of running matrix products. */
+void syno_cpu_stage_init(cpu_stage *st, const syno_plan *p, int si, int nthreads, bool explicit_gemm)
 {
     memset(st, 0, sizeof *st);
+    st->explicit_gemm = explicit_gemm;
     const syno_plan_stage *s = &p->stages[si];
     st->plan = p;
     st->ps = s;
     st->niters = s->niters;
     st->ext = syno_xcalloc((size_t)s->niters + 1, sizeof *st->ext);
+    st->ostride = syno_xcalloc((size_t)s->niters + 1, sizeof *st->ostride);
     for (int i = 0; i < s->niters; i++) st->ext[i] = s->iters[i].extent;
     int *gl = syno_xcalloc((size_t)s->nguards + 1, sizeof *gl);
     uint64_t mask_iters = 0;
@@ -319,6 +421,7 @@ void syno_cpu_stage_fini(cpu_stage *st)
 {
     for (int k = 0; k < st->nacc; k++) syno_cpu_access_fini(&st->acc[k]);
     free(st->ext);
+    free(st->ostride);
     memset(st, 0, sizeof *st);
 }
 
@@ -391,7 +494,7 @@ static void gemm_unit(void *ctx, int64_t u, int thread)
     int64_t it[CPU_MAXIT] = {0};
     syno_cpu_group_set(st, &st->batch, bi, it);
     int64_t M = st->M.size, N = st->N.size, K = st->K.size;
-    float *C = b->p[st->ps->out] + bi * M * N;
+    float *C = (st->out_direct ? b->p[st->ps->out] : b->shared + st->ctemp_off) + bi * M * N;
     float *scratch = b->scratch + (int64_t)thread * b->scratch_per_thread;
     int64_t t0 = ti * st->tile, t1 = t0 + st->tile < (st->stream_L ? M : N) ? t0 + st->tile : (st->stream_L ? M : N);
     int64_t T = t1 - t0;
@@ -428,6 +531,64 @@ static void gemm_unit(void *ctx, int64_t u, int thread)
         syno_cpu_sgemm(st->L.trans, st->R.trans, M, T, K, st->alpha, res, res_ld, str, str_ld, 0.0f, C + t0, N);
 }
 
+/* out[og flat index j in [o0, o1)] = alpha * acc[j - o0], along the
+ * output strides (the output group may be reordered). */
+static void generic_store(const cpu_stage *st, const cpu_bufs *b, int64_t o0, int64_t o1, const float *acc)
+{
+    float *out = b->p[st->ps->out];
+    float alpha = st->alpha;
+    if (st->og.n == 0) {
+        out[0] = alpha * acc[0];
+        return;
+    }
+    int64_t it[CPU_MAXIT] = {0};
+    syno_cpu_group_set(st, &st->og, o0, it);
+    int v = st->og.it[st->og.n - 1];
+    int64_t sv = st->ostride[v], ev = st->ext[v];
+    for (int64_t j = o0; j < o1;) {
+        int64_t off = 0;
+        for (int g = 0; g < st->og.n; g++) off += st->ostride[st->og.it[g]] * it[st->og.it[g]];
+        int64_t len = ev - it[v];
+        if (len > o1 - j) len = o1 - j;
+        const float *src = acc + (j - o0);
+        if (sv == 1)
+            for (int64_t t = 0; t < len; t++) out[off + t] = alpha * src[t];
+        else
+            for (int64_t t = 0; t < len; t++) out[off + t * sv] = alpha * src[t];
+        j += len;
+        it[v] += len;
+        for (int g = st->og.n - 1; g > 0 && it[st->og.it[g]] == st->ext[st->og.it[g]]; g--) {
+            it[st->og.it[g]] = 0;
+            it[st->og.it[g - 1]]++;
+        }
+    }
+}
+
+/* Σ_r Π_k rows[k][r] over R elements, with eight partial sums. */
+static float dot(const float *const *rows, int nk, int64_t R)
+{
+    float part[8] = {0};
+    int64_t r = 0;
+    if (nk == 1) {
+        const float *restrict a = rows[0];
+        for (; r + 8 <= R; r += 8)
+            for (int l = 0; l < 8; l++) part[l] += a[r + l];
+        for (; r < R; r++) part[0] += a[r];
+    } else if (nk == 2) {
+        const float *restrict a = rows[0], *restrict c = rows[1];
+        for (; r + 8 <= R; r += 8)
+            for (int l = 0; l < 8; l++) part[l] += a[r + l] * c[r + l];
+        for (; r < R; r++) part[0] += a[r] * c[r];
+    } else {
+        for (; r < R; r++) {
+            float p = rows[0][r];
+            for (int k = 1; k < nk; k++) p *= rows[k][r];
+            part[0] += p;
+        }
+    }
+    return ((part[0] + part[1]) + (part[2] + part[3])) + ((part[4] + part[5]) + (part[6] + part[7]));
+}
+
 static void generic_unit(void *ctx, int64_t u, int thread)
 {
     const job *jb = ctx;
@@ -442,6 +603,17 @@ static void generic_unit(void *ctx, int64_t u, int thread)
     int64_t R = st->rg.size, Rc = st->rchunk;
     for (int64_t r0 = 0; r0 < R; r0 += Rc) {
         int64_t r1 = r0 + Rc < R ? r0 + Rc : R, nr = r1 - r0;
+        if (st->gen_rmode) {
+            for (int k = 0; k < st->nacc; k++)
+                syno_cpu_gather(st, &st->acc[k], acc_base(st, b, k), it, &st->og, o0, o1, &st->rg, r0, r1,
+                                g + k * Rc * To, Rc);
+            const float *rows[SYNO_PLAN_MAX_OPS + 1];
+            for (int64_t t = 0; t < n; t++) {
+                for (int k = 0; k < st->nacc; k++) rows[k] = g + k * Rc * To + t * Rc;
+                acc[t] += dot(rows, st->nacc, nr);
+            }
+            continue;
+        }
         for (int k = 0; k < st->nacc; k++)
             syno_cpu_gather(st, &st->acc[k], acc_base(st, b, k), it, &st->rg, r0, r1, &st->og, o0, o1, g + k * Rc * To,
                             To);
@@ -466,9 +638,48 @@ static void generic_unit(void *ctx, int64_t u, int thread)
             }
         }
     }
-    float *out = b->p[st->ps->out] + o0;
-    float alpha = st->alpha;
-    for (int64_t t = 0; t < n; t++) out[t] = alpha * acc[t];
+    generic_store(st, b, o0, o1, acc);
+}
+
+#define PERMUTE_ROWS 64
+
+/* Copies rows [u * PERMUTE_ROWS, ...) of the [batch][M][N] temporary to
+ * the output, whose axis i is iterator i. */
+static void permute_unit(void *ctx, int64_t u, int thread)
+{
+    (void)thread;
+    const job *jb = ctx;
+    const cpu_stage *st = jb->st;
+    const float *src = jb->b->shared + st->ctemp_off;
+    float *out = jb->b->p[st->ps->out];
+    int nout = st->ps->nout;
+    int64_t stride[CPU_MAXIT], it[CPU_MAXIT] = {0};
+    int64_t acc = 1;
+    for (int i = nout - 1; i >= 0; i--) {
+        stride[i] = acc;
+        acc *= st->ext[i];
+    }
+    int64_t M = st->M.size, N = st->N.size, rows = st->batch.size * M;
+    int64_t r0 = u * PERMUTE_ROWS, r1 = r0 + PERMUTE_ROWS < rows ? r0 + PERMUTE_ROWS : rows;
+    int vn = st->N.it[st->N.n - 1];
+    for (int64_t r = r0; r < r1; r++) {
+        syno_cpu_group_set(st, &st->batch, r / M, it);
+        syno_cpu_group_set(st, &st->M, r % M, it);
+        syno_cpu_group_set(st, &st->N, 0, it);
+        const float *row = src + r * N;
+        for (int64_t j = 0; j < N;) {
+            int64_t off = 0;
+            for (int i = 0; i < nout; i++) off += stride[i] * it[i];
+            int64_t len = st->ext[vn], sv = stride[vn];
+            for (int64_t t = 0; t < len; t++) out[off + t * sv] = row[j + t];
+            j += len;
+            it[vn] = len;
+            for (int g = st->N.n - 1; g > 0 && it[st->N.it[g]] == st->ext[st->N.it[g]]; g--) {
+                it[st->N.it[g]] = 0;
+                it[st->N.it[g - 1]]++;
+            }
+        }
+    }
 }
 
 /* Runs FN over NUNITS units: on the pool, or in this thread when the
@@ -482,13 +693,72 @@ static void run_units(const cpu_stage *st, int64_t nunits, syno_pool_fn fn, job 
     syno_pool_run(nunits, fn, jb);
 }
 
+typedef struct xjob {
+    const cpu_stage *st;
+    const cpu_bufs *b;
+    const cpu_access *a;
+    const cpu_group *rows, *cols;
+    float *dst;
+    int64_t chunk;
+    const int64_t *it;
+} xjob;
+
+static void xgather_unit(void *ctx, int64_t u, int thread)
+{
+    (void)thread;
+    const xjob *x = ctx;
+    int64_t it[CPU_MAXIT];
+    memcpy(it, x->it, sizeof it);
+    int64_t r0 = u * x->chunk, r1 = r0 + x->chunk < x->rows->size ? r0 + x->chunk : x->rows->size;
+    syno_cpu_gather(x->st, x->a, acc_base(x->st, x->b, x->a - x->st->acc), it, x->rows, r0, r1, x->cols, 0,
+                    x->cols->size, x->dst + r0 * x->cols->size, x->cols->size);
+}
+
+/* The whole matrix M (rows ROWS, cols COLS in its logical orientation)
+ * gathered into DST by every thread, or its address when it is direct. */
+static const float *explicit_matrix(const cpu_stage *st, const cpu_bufs *b, const cpu_mat *m, const cpu_group *rows,
+                                    const cpu_group *cols, const int64_t *it, float *dst)
+{
+    if (m->direct) return direct_ptr(st, b, m, it);
+    xjob x = {st, b, &st->acc[m->acc], m->trans ? cols : rows, m->trans ? rows : cols, dst, 0, it};
+    x.chunk = (x.rows->size + 63) / 64;
+    syno_pool_run((x.rows->size + x.chunk - 1) / x.chunk, xgather_unit, &x);
+    return dst;
+}
+
+/* Explicit mode: for each batch value, the two whole matrices, then one
+ * sgemm threaded by the BLAS itself. */
+static void run_explicit(const cpu_stage *st, const cpu_bufs *b)
+{
+    int64_t M = st->M.size, N = st->N.size, K = st->K.size;
+    float *lbuf = b->shared, *rbuf = b->shared + (st->L.direct ? 0 : M * K);
+    for (int64_t bi = 0; bi < st->batch.size; bi++) {
+        int64_t it[CPU_MAXIT] = {0};
+        syno_cpu_group_set(st, &st->batch, bi, it);
+        const float *L = explicit_matrix(st, b, &st->L, &st->M, &st->K, it, lbuf);
+        const float *R = explicit_matrix(st, b, &st->R, &st->K, &st->N, it, rbuf);
+        int64_t lda = st->L.direct ? st->L.ld : (st->L.trans ? M : K);
+        int64_t ldb = st->R.direct ? st->R.ld : (st->R.trans ? K : N);
+        syno_cpu_blas_threads(syno_pool_threads());
+        syno_cpu_sgemm(st->L.trans, st->R.trans, M, N, K, st->alpha, L, lda, R, ldb, 0.0f,
+                       (st->out_direct ? b->p[st->ps->out] : b->shared + st->ctemp_off) + bi * M * N, N);
+        syno_cpu_blas_threads(1);
+    }
+}
+
 /* Runs stage ST on the bound buffers B (see cpu_int.h). */
 void syno_cpu_stage_run(const cpu_stage *st, const cpu_bufs *b)
 {
     job jb = {st, b};
     if (st->method == CPU_GEMM) {
-        if (st->pre_L || st->pre_R) run_units(st, st->pre_count, pre_unit, &jb);
-        run_units(st, st->batch.size * st->ntiles, gemm_unit, &jb);
+        if (st->explicit_gemm) {
+            run_explicit(st, b);
+        } else {
+            if (st->pre_L || st->pre_R) run_units(st, st->pre_count, pre_unit, &jb);
+            run_units(st, st->batch.size * st->ntiles, gemm_unit, &jb);
+        }
+        if (!st->out_direct)
+            run_units(st, (st->batch.size * st->M.size + PERMUTE_ROWS - 1) / PERMUTE_ROWS, permute_unit, &jb);
     } else {
         run_units(st, (st->og.size + st->otile - 1) / st->otile, generic_unit, &jb);
     }

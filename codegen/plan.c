@@ -436,10 +436,8 @@ static bool overflows(double v)
 }
 
 static bool build_stage(syno_plan *p, const problem *pb, psolution *sol, cur_factor *fs, int nfs, uint64_t rs,
-                        bool final, uint64_t vs, uint64_t open, int outbuf, syno_buf *err)
+                        bool final, uint64_t vs, const int *list, int n, int outbuf, syno_buf *err)
 {
-    int list[PV_MAX], n;
-    open_list(pb, open, final, list, &n);
     syno_plan_solve(pb, vs, list, n, rs, sol, true);
     syno_plan_stage *s = &p->stages[p->nstages++];
     s->niters = sol->niters;
@@ -505,68 +503,153 @@ static bool build_stage(syno_plan *p, const problem *pb, psolution *sol, cur_fac
     return true;
 }
 
+/* One step of the chosen sequence, before buffers exist. */
+typedef struct step {
+    smove mv;
+    mresult r;
+    cur_factor fs[SYNO_PLAN_MAX_OPS]; /* operands; a temp made by step k has buf TEMP_TAG + k */
+    int consumer;                     /* the step reading this step's temp, or -1 */
+    int list[PV_MAX], n;              /* layout of this step's output */
+} step;
+
+#define TEMP_TAG 100000
+
+static void sort_by_buf(cur_factor *fs, int n)
+{
+    for (int i = 1; i < n; i++)
+        for (int j = i; j > 0 && fs[j].buf < fs[j - 1].buf; j--) {
+            cur_factor t = fs[j];
+            fs[j] = fs[j - 1];
+            fs[j - 1] = t;
+        }
+}
+
+/* The layout of step K's temp: its variables ordered by the innermost
+ * output iterator of the consumer that their index reads (variables read
+ * only through summed iterators first), so that the consumer's gathers run
+ * along unit strides, as a convolution's im2col does. */
+static void choose_layout(const problem *pb, step *steps, int k, psolution *sol)
+{
+    step *c = &steps[steps[k].consumer];
+    syno_plan_solve(pb, c->r.vs, c->list, c->n, c->mv.rs, sol, true);
+    uint64_t *deps = syno_xcalloc((size_t)sol->nexprs + 1, sizeof *deps);
+    for (int e = 0; e < sol->nexprs; e++) {
+        const syno_pexpr *x = &sol->exprs[e];
+        switch (x->op) {
+        case SYNO_PX_ITER: deps[e] = 1ull << x->x; break;
+        case SYNO_PX_CONST: deps[e] = 0; break;
+        case SYNO_PX_ADD: deps[e] = deps[x->x] | deps[x->y]; break;
+        default: deps[e] = deps[x->x]; break;
+        }
+    }
+    int rank[PV_MAX];
+    step *s = &steps[k];
+    s->n = 0;
+    for (int v = 0; v < pb->nvars; v++) {
+        if (!(s->r.open & (1ull << v))) continue;
+        uint64_t d = sol->var_expr[v] >= 0 ? deps[sol->var_expr[v]] : 0;
+        rank[v] = -1;
+        for (int i = 0; i < c->n; i++)
+            if (d & (1ull << i)) rank[v] = i;
+        s->list[s->n++] = v;
+    }
+    for (int i = 1; i < s->n; i++) /* stable by rank */
+        for (int j = i; j > 0 && rank[s->list[j]] < rank[s->list[j - 1]]; j--) {
+            int t = s->list[j];
+            s->list[j] = s->list[j - 1];
+            s->list[j - 1] = t;
+        }
+    free(deps);
+}
+
 static bool assemble(syno_plan *p, search *S, const sstate *init, cur_factor *cur, int ncur, syno_buf *err)
 {
     const problem *pb = S->pb;
+    int cap = PF_MAX + PR_MAX + PV_MAX + 2, nsteps = 0;
+    step *steps = syno_xcalloc((size_t)cap, sizeof *steps);
+    /* 1. the sequence of moves */
     sstate st = *init;
-    int ntemps = 0;
-    psolution sol;
-    syno_plan_solution_init(&sol);
-    bool ok = true;
     for (;;) {
+        SYNO_ASSERT(nsteps < cap);
+        step *s = &steps[nsteps];
         memo_ent *m = memo_find(S, &st, false);
         SYNO_ASSERT(m && m->done);
-        smove mv = m->move;
-        mresult r;
-        bool good = eval_move(S, &st, &mv, &r);
+        s->mv = m->move;
+        bool good = eval_move(S, &st, &s->mv, &s->r);
         SYNO_ASSERT(good);
-        cur_factor fs[SYNO_PLAN_MAX_OPS];
-        for (int i = 0; i < mv.nfs; i++) fs[i] = cur[mv.fs[i]];
-        /* operands in buffer order */
-        for (int i = 1; i < mv.nfs; i++)
-            for (int j = i; j > 0 && fs[j].buf < fs[j - 1].buf; j--) {
-                cur_factor t = fs[j];
-                fs[j] = fs[j - 1];
-                fs[j - 1] = t;
-            }
-        int list[PV_MAX], n;
-        open_list(pb, r.open, r.final, list, &n);
-        int outbuf;
-        if (r.final) {
-            const char *name = pb->wrt == SYNO_PLAN_FORWARD
-                                   ? "out"
-                                   : syno_arena_printf(p->arena, "d%s", pb->op->tensors[pb->wrt].name);
-            outbuf = add_buf(p, SYNO_PBUF_RESULT, pb->wrt, name, pb, list, n);
-            p->result = outbuf;
-        } else {
-            outbuf = add_buf(p, SYNO_PBUF_TEMP, -1, syno_arena_printf(p->arena, "t%d", ++ntemps), pb, list, n);
-            p->temp_bytes += 4 * p->bufs[outbuf].numel;
+        s->consumer = -1;
+        for (int i = 0; i < s->mv.nfs; i++) {
+            s->fs[i] = cur[s->mv.fs[i]];
+            if (s->fs[i].buf >= TEMP_TAG) steps[s->fs[i].buf - TEMP_TAG].consumer = nsteps;
         }
-        if (!build_stage(p, pb, &sol, fs, mv.nfs, mv.rs, r.final, r.vs, r.open, outbuf, err)) {
-            ok = false;
-            break;
-        }
-        if (r.final) break;
-        /* next factor list */
+        sort_by_buf(s->fs, s->mv.nfs);
+        nsteps++;
+        if (s->r.final) break;
         uint64_t inside = 0;
-        for (int i = 0; i < mv.nfs; i++) inside |= 1ull << mv.fs[i];
+        for (int i = 0; i < s->mv.nfs; i++) inside |= 1ull << s->mv.fs[i];
         int k = 0;
         for (int i = 0; i < ncur; i++)
             if (!(inside & (1ull << i))) cur[k++] = cur[i];
-        cur[k].mask = r.open;
-        cur[k].buf = outbuf;
-        cur[k].rank = n;
-        memcpy(cur[k].vars, list, (size_t)n * sizeof *list);
+        memset(&cur[k], 0, sizeof cur[k]);
+        cur[k].mask = s->r.open;
+        cur[k].buf = TEMP_TAG + nsteps - 1;
         ncur = k + 1;
         sort_factors(cur, ncur);
-        st = r.next;
+        st = s->r.next;
     }
+    /* 2. layouts, from the result backwards */
+    psolution sol;
+    syno_plan_solution_init(&sol);
+    for (int k = nsteps - 1; k >= 0; k--) {
+        if (steps[k].r.final) open_list(pb, steps[k].r.open, true, steps[k].list, &steps[k].n);
+        else choose_layout(pb, steps, k, &sol);
+    }
+    /* 3. buffers and stages */
+    int *bufof = syno_xcalloc((size_t)nsteps, sizeof *bufof);
+    bool ok = true;
+    for (int k = 0; k < nsteps && ok; k++) {
+        step *s = &steps[k];
+        for (int i = 0; i < s->mv.nfs; i++) {
+            cur_factor *f = &s->fs[i];
+            if (f->buf < TEMP_TAG) continue;
+            const step *prod = &steps[f->buf - TEMP_TAG];
+            f->rank = prod->n;
+            memcpy(f->vars, prod->list, (size_t)prod->n * sizeof *prod->list);
+            f->buf = bufof[f->buf - TEMP_TAG];
+        }
+        if (s->r.final) {
+            const char *name = pb->wrt == SYNO_PLAN_FORWARD
+                                   ? "out"
+                                   : syno_arena_printf(p->arena, "d%s", pb->op->tensors[pb->wrt].name);
+            bufof[k] = add_buf(p, SYNO_PBUF_RESULT, pb->wrt, name, pb, s->list, s->n);
+            p->result = bufof[k];
+        } else {
+            bufof[k] = add_buf(p, SYNO_PBUF_TEMP, -1, syno_arena_printf(p->arena, "t%d", k + 1), pb, s->list, s->n);
+            p->temp_bytes += 4 * p->bufs[bufof[k]].numel;
+        }
+        ok = build_stage(p, pb, &sol, s->fs, s->mv.nfs, s->mv.rs, s->r.final, s->r.vs, s->list, s->n, bufof[k], err);
+    }
+    free(bufof);
+    free(steps);
     syno_plan_solution_fini(&sol);
     return ok;
 }
 
+static syno_plan *build(const syno_op *op, const syno_binding *b, int wrt, bool direct, syno_buf *err);
+
 /* Builds the plan of OP under B for WRT (see plan.h). */
 syno_plan *syno_plan_build(const syno_op *op, const syno_binding *b, int wrt, syno_buf *err)
+{
+    return build(op, b, wrt, false, err);
+}
+
+/* Builds the one-stage plan of OP under B for WRT (see plan.h). */
+syno_plan *syno_plan_build_direct(const syno_op *op, const syno_binding *b, int wrt, syno_buf *err)
+{
+    return build(op, b, wrt, true, err);
+}
+
+static syno_plan *build(const syno_op *op, const syno_binding *b, int wrt, bool direct, syno_buf *err)
 {
     SYNO_ASSERT(op->finished && op->errors == 0);
     SYNO_ASSERT(wrt == SYNO_PLAN_FORWARD || (wrt >= 0 && wrt < op->ntensors));
@@ -615,13 +698,28 @@ syno_plan *syno_plan_build(const syno_op *op, const syno_binding *b, int wrt, sy
     memset(&S, 0, sizeof S);
     S.pb = pb;
     syno_plan_solution_init(&S.sol);
-    search_state(&S, &init);
+    bool ok = true;
+    if (direct) {
+        if (pb->nfactors > SYNO_PLAN_MAX_OPS) {
+            syno_buf_printf(err, "%s: direct evaluation would multiply %d tensors in one loop nest; a stage takes at most %d",
+                            op->name, pb->nfactors, SYNO_PLAN_MAX_OPS);
+            ok = false;
+        } else {
+            memo_ent *m = memo_find(&S, &init, true);
+            m->done = true;
+            m->move.nfs = init.nf;
+            for (int i = 0; i < init.nf; i++) m->move.fs[i] = i;
+            m->move.rs = init.rels;
+        }
+    } else {
+        search_state(&S, &init);
+    }
     p->searched = !S.greedy;
-    bool ok = assemble(p, &S, &init, cur, pb->nfactors, err);
+    ok = ok && assemble(p, &S, &init, cur, pb->nfactors, err);
     syno_poly fl;
     syno_op_flops(op, &fl);
-    double direct = syno_poly_eval_double(op->vars, &fl, b);
-    p->direct_flops = overflows(direct) ? INT64_MAX : (int64_t)direct;
+    double dflops = syno_poly_eval_double(op->vars, &fl, b);
+    p->direct_flops = overflows(dflops) ? INT64_MAX : (int64_t)dflops;
     syno_plan_solution_fini(&S.sol);
     free(S.memo);
     free(S.scache);

@@ -192,6 +192,12 @@ typedef struct syno_plan {
  * overflows).  Deterministic: the same inputs give the same plan. */
 syno_plan *syno_plan_build(const syno_op *op, const syno_binding *b, int wrt, syno_buf *err);
 
+/* As syno_plan_build, but without the search: one stage over every tensor
+ * and every relation, i.e. direct evaluation as one loop nest (the
+ * baseline plans are compared with).  Fails (NULL, ERR appended) when the
+ * operator has more than SYNO_PLAN_MAX_OPS tensors. */
+syno_plan *syno_plan_build_direct(const syno_op *op, const syno_binding *b, int wrt, syno_buf *err);
+
 /* Frees P and everything it owns.  NULL is a no-op. */
 void syno_plan_free(syno_plan *p);
 
