@@ -14,18 +14,27 @@
 
 struct syno_canon {
     syno_arena *arena;
-    syno_arena_mark mark;
+    syno_arena_mark mark;   /* just after a first block: resets keep the chunk */
+    size_t base;            /* arena bytes at the mark */
     syno_buf best, first, scratch;
     const char *err;
 };
+
+static void fresh_arena(syno_canon *c)
+{
+    syno_arena_free(c->arena);
+    c->arena = syno_arena_new();
+    syno_arena_alloc(c->arena, 16); /* so that the mark is inside a chunk that resets keep */
+    c->mark = syno_arena_get_mark(c->arena);
+    c->base = syno_arena_bytes(c->arena);
+}
 
 /* A new context (free with syno_canon_free).  Not thread-safe: use one per
  * thread. */
 syno_canon *syno_canon_new(void)
 {
     syno_canon *c = syno_xcalloc(1, sizeof *c);
-    c->arena = syno_arena_new();
-    c->mark = syno_arena_get_mark(c->arena);
+    fresh_arena(c);
     return c;
 }
 
@@ -68,6 +77,7 @@ void syno_canon_hash_hex(uint64_t h, char out[17])
 static cn_final *canonicalize(syno_canon *c, const syno_op *op, const syno_canon_opts *o, bool steps)
 {
     syno_arena_reset(c->arena, c->mark);
+    if (syno_arena_bytes(c->arena) != c->base) fresh_arena(c); /* big blocks outlive resets */
     c->err = NULL;
     cn_ir *ir = SYNO_NEW(c->arena, cn_ir);
     ir->a = c->arena;

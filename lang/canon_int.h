@@ -6,8 +6,9 @@
  *     an expand with attachments, one with several a DIAG node;
  *   - reshapes are n-ary: SPLIT cuts a dim into digits (most significant
  *     first), MERGE joins digits; USPLIT/UMERGE are the same on axes the
- *     caller declared unordered; OSPLIT/OMERGE are binary reshapes whose
- *     sizes do not line up and are kept as written (opaque);
+ *     caller declared unordered; OSPLIT/OMERGE (and OUSPLIT/OUMERGE on
+ *     unordered axes) are reshapes of regions whose sizes do not line up,
+ *     kept as written (opaque);
  *   - shift and reverse are one node, TRANS, an affine map x = sgn*y + off
  *     (mod n) from the produced index y to the consumed index x.
  * Every weight keeps the list of steps (split/merge/permute axes, affine
@@ -33,6 +34,8 @@ enum {
     CN_UMERGE, /* as MERGE into an unordered output */
     CN_OSPLIT, /* binary split kept as written: out[1] has size param */
     CN_OMERGE, /* binary merge kept as written */
+    CN_OUSPLIT, /* split of an unordered axis kept as written: n outs, order free */
+    CN_OUMERGE, /* merge into an unordered output kept as written: n ins, order free */
     CN_TRANS,  /* x = (sgn*y + off) mod n: shift/reverse */
     CN_UNFOLD, /* out[0] main, out[1] window of size param */
     CN_STRIDE, /* param = s */

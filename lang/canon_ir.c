@@ -269,8 +269,9 @@ void syno_cn_affine_wax(cn_ir *ir, int w, int sgn, int64_t off)
 }
 
 /* True when S is an integer wherever the op is valid: a product of
- * variables with non-negative exponents, or the size of some dim of the
- * original op. */
+ * variables with non-negative exponents, the size of some dim of the
+ * original op, or of a live dim of the IR (every IR dim is built from
+ * those by products and by checked refinements, so all are integers). */
 bool syno_cn_is_safe(const cn_ir *ir, syno_size s)
 {
     bool neg = false;
@@ -278,6 +279,8 @@ bool syno_cn_is_safe(const cn_ir *ir, syno_size s)
     if (!neg) return true;
     for (int i = 0; i < ir->nsafe; i++)
         if (syno_size_eq(ir->safe[i], s)) return true;
+    for (int d = 0; d < ir->ndims; d++)
+        if (!ir->dims[d].dead && syno_size_eq(ir->dims[d].size, s)) return true;
     return false;
 }
 

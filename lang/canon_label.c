@@ -41,12 +41,12 @@ static uint64_t mix2(uint64_t a, uint64_t b)
 
 static bool unordered_outs(int kind)
 {
-    return kind == CN_USPLIT;
+    return kind == CN_USPLIT || kind == CN_OUSPLIT;
 }
 
 static bool unordered_ins(int kind)
 {
-    return kind == CN_UMERGE || kind == CN_DIAG;
+    return kind == CN_UMERGE || kind == CN_OUMERGE || kind == CN_DIAG;
 }
 
 static uint64_t dim_color(const cn_ir *ir, int d)
@@ -176,21 +176,25 @@ cn_final *syno_cn_finalize(cn_ir *ir, syno_buf *best, syno_buf *first, syno_buf 
 
 /* ---- refinement ----------------------------------------------------------- */
 
-/* Sorts N colours ascending (no callback: this runs on every leaf). */
+/* Sorts N colours ascending (no callback: this runs on every leaf).
+ * Quicksort with a median-of-three pivot value, insertion sort below 16. */
 static void sort_u64(uint64_t *a, int n)
 {
     while (n > 16) {
-        uint64_t p = a[n / 2], t;
-        if (a[0] > p) t = p, p = a[0], a[0] = t; /* median of three, roughly */
+        uint64_t x = a[0], y = a[n / 2], z = a[n - 1], p;
+        if (x < y) p = y < z ? y : (x < z ? z : x);
+        else p = x < z ? x : (y < z ? z : y);
         int i = 0, j = n - 1;
         for (;;) {
             while (a[i] < p) i++;
             while (a[j] > p) j--;
             if (i >= j) break;
-            t = a[i], a[i] = a[j], a[j] = t;
+            uint64_t t = a[i];
+            a[i] = a[j];
+            a[j] = t;
             i++, j--;
         }
-        int left = j + 1;
+        int left = j + 1; /* a[0..left) <= p <= a[left..n) */
         if (left < n - left) {
             sort_u64(a, left);
             a += left, n -= left;

@@ -179,7 +179,7 @@ static const char *dim_name(printer *pr, int d)
 
 static bool two_results(int kind)
 {
-    return kind == CN_SPLIT || kind == CN_USPLIT || kind == CN_OSPLIT || kind == CN_UNFOLD;
+    return kind == CN_SPLIT || kind == CN_USPLIT || kind == CN_OSPLIT || kind == CN_OUSPLIT || kind == CN_UNFOLD;
 }
 
 /* Named dims: input axes, open dims, results of two-result statements. */
@@ -248,6 +248,7 @@ static void base(printer *pr, int d, syno_buf *out)
         operands(pr, n->in, n->nin, "merge", out);
         break;
     case CN_UMERGE:
+    case CN_OUMERGE:
     case CN_DIAG: {
         int *in = syno_arena_dup(ir->a, n->in, (size_t)n->nin * sizeof *in);
         sort_by_rank(pr, in, n->nin, pr->f->vdim);
@@ -300,16 +301,21 @@ static void expr(printer *pr, int d, syno_buf *out)
         base(pr, d, out);
         return;
     }
-    int wv[SYNO_MAX_TENSORS];
-    for (int i = 0; i < n; i++) wv[i] = pr->f->vwt[ir->wax[ws[i]].weight];
-    for (int i = 1; i < n; i++) /* by the rank of the weight */
-        for (int j = i; j > 0 && pr->rank[wv[j]] < pr->rank[wv[j - 1]]; j--) {
+    /* Nested in weight number order (weights already used come first),
+     * then by rank. */
+    int64_t wv[SYNO_MAX_TENSORS];
+    for (int i = 0; i < n; i++) {
+        int t = ir->wax[ws[i]].weight;
+        wv[i] = (int64_t)(pr->wnum[t] ? pr->wnum[t] : SYNO_MAX_TENSORS + 1) << 32 | (uint32_t)pr->rank[pr->f->vwt[t]];
+    }
+    for (int i = 1; i < n; i++)
+        for (int j = i; j > 0 && wv[j] < wv[j - 1]; j--) {
             int t = ws[j];
             ws[j] = ws[j - 1];
             ws[j - 1] = t;
-            t = wv[j];
+            int64_t u = wv[j];
             wv[j] = wv[j - 1];
-            wv[j - 1] = t;
+            wv[j - 1] = u;
         }
     int s = ir->dims[d].src;
     bool bare = n >= 2 && s >= 0 && ir->nodes[s].kind == CN_EXPAND; /* share(w1a, w2a): no expand needed */
@@ -371,7 +377,7 @@ static void split_stmt(printer *pr, int k, syno_buf *out)
     const cn_node *n = &ir->nodes[k];
     touch(pr, pr->f->vnode[k]);
     int *o = syno_arena_dup(ir->a, n->out, (size_t)n->nout * sizeof *o);
-    if (n->kind == CN_USPLIT) sort_by_rank(pr, o, n->nout, pr->f->vdim);
+    if (n->kind == CN_USPLIT || n->kind == CN_OUSPLIT) sort_by_rank(pr, o, n->nout, pr->f->vdim);
     int prev = -1; /* the name of the remainder so far */
     for (int j = 0; j + 1 < n->nout; j++) {
         put3(out, "    ", dim_name(pr, o[j]), ", ");
@@ -432,7 +438,8 @@ static void two_result_stmts(printer *pr, syno_buf *out)
         SYNO_ASSERT(best >= 0);
         done[best] = true;
         int k = ks[best];
-        if (ir->nodes[k].kind == CN_SPLIT || ir->nodes[k].kind == CN_USPLIT) split_stmt(pr, k, out);
+        int kind = ir->nodes[k].kind;
+        if (kind == CN_SPLIT || kind == CN_USPLIT || kind == CN_OUSPLIT) split_stmt(pr, k, out);
         else pair_stmt(pr, k, out);
     }
 }

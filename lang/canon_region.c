@@ -9,7 +9,8 @@
  * by propagating lists through the region, refining an atom in two where a
  * split cuts through it; a refinement is only made when both pieces are
  * known integers wherever the op is valid, and a region whose sizes do not
- * line up at all keeps its reshapes as written (opaque).
+ * line up at all keeps its reshapes as written (opaque; canon_rules.c
+ * then moves weights up through them).
  *
  * Then the atoms are coarsened: two atoms become one when they are adjacent
  * (in order) in every ordered list they are in, sit in the same lists, carry
@@ -53,7 +54,13 @@ static int find(int *uf, int x)
 
 static bool is_reshape(int kind)
 {
-    return kind == CN_SPLIT || kind == CN_MERGE || kind == CN_USPLIT || kind == CN_UMERGE;
+    return kind == CN_SPLIT || kind == CN_MERGE || kind == CN_USPLIT || kind == CN_UMERGE || kind == CN_OSPLIT ||
+           kind == CN_OMERGE || kind == CN_OUSPLIT || kind == CN_OUMERGE;
+}
+
+static bool is_merge(int kind)
+{
+    return kind == CN_MERGE || kind == CN_UMERGE || kind == CN_OMERGE || kind == CN_OUMERGE;
 }
 
 static int new_atom(region *r, syno_size s)
@@ -105,41 +112,37 @@ static bool proper(const cn_ir *ir, syno_size s)
     return syno_size_is_valid(&ir->vars, s);
 }
 
-/* Cuts the leaves L into a prefix and a suffix whose product is R,
+/* Cuts the leaves L into a prefix whose product is R and the rest,
  * refining one atom when the cut falls inside it.  Returns false when the
- * sizes do not line up. */
+ * sizes do not line up.  Whether the resulting digits are integers is
+ * checked once they are all known (atomize). */
 static bool cut(region *r, alist *l, syno_size R, alist *prefix, alist *suffix)
 {
     cn_ir *ir = r->ir;
     syno_size P = syno_size_one();
-    for (int i = l->n - 1; i >= 0; i--) {
-        syno_size d = r->atoms[l->a[i]].size, PD, Q, hi, rest;
+    *prefix = (alist){0, 0, NULL};
+    *suffix = (alist){0, 0, NULL};
+    for (int i = 0; i < l->n; i++) {
+        syno_size d = r->atoms[l->a[i]].size, PD, Q, lo, rest;
         if (!syno_size_mul(&PD, P, d) || !syno_size_div(&Q, R, P)) return false;
-        int at = -1;
         if (syno_size_eq(PD, R)) {
-            at = i;
-        } else if (syno_size_div(&hi, d, Q) && proper(ir, hi) && syno_cn_is_safe(ir, hi) && syno_cn_is_safe(ir, Q)) {
+            for (int j = 0; j <= i; j++) push(ir, prefix, l->a[j]);
+            for (int j = i + 1; j < l->n; j++) push(ir, suffix, l->a[j]);
+            return suffix->n > 0;
+        }
+        if (syno_size_div(&lo, d, Q) && proper(ir, lo)) {
+            /* The cut falls inside atom i: its high part Q ends the prefix. */
             int x = l->a[i];
-            r->atoms[x].kid[0] = new_atom(r, hi);
-            r->atoms[x].kid[1] = new_atom(r, Q);
-            *prefix = (alist){0, 0, NULL};
-            *suffix = (alist){0, 0, NULL};
+            r->atoms[x].kid[0] = new_atom(r, Q);
+            r->atoms[x].kid[1] = new_atom(r, lo);
             for (int j = 0; j < i; j++) push(ir, prefix, l->a[j]);
             push(ir, prefix, r->atoms[x].kid[0]);
             push(ir, suffix, r->atoms[x].kid[1]);
             for (int j = i + 1; j < l->n; j++) push(ir, suffix, l->a[j]);
             return true;
-        } else if (syno_size_div(&rest, R, PD) && proper(ir, rest)) {
-            P = PD;
-            continue;
-        } else {
-            return false;
         }
-        *prefix = (alist){0, 0, NULL};
-        *suffix = (alist){0, 0, NULL};
-        for (int j = 0; j < at; j++) push(ir, prefix, l->a[j]);
-        for (int j = at; j < l->n; j++) push(ir, suffix, l->a[j]);
-        return prefix->n > 0;
+        if (!syno_size_div(&rest, R, PD) || !proper(ir, rest)) return false;
+        P = PD;
     }
     return false;
 }
@@ -164,64 +167,109 @@ static bool atomize(region *r)
     }
     for (int i = 0; i < r->nnodes; i++) {
         const cn_node *n = &ir->nodes[r->nodes[i]];
-        if (n->kind == CN_MERGE || n->kind == CN_UMERGE) {
+        if (is_merge(n->kind)) {
             alist *o = list_of(r, n->out[0]);
             for (int j = 0; j < n->nin; j++) {
                 alist l = leaves_of(r, list_of(r, n->in[j]));
                 for (int k = 0; k < l.n; k++) push(ir, o, l.a[k]);
             }
         } else {
+            /* Digits from the most significant: output j takes a prefix. */
             alist l = leaves_of(r, list_of(r, n->in[0]));
-            for (int j = n->nout - 1; j >= 1; j--) {
+            for (int j = 0; j + 1 < n->nout; j++) {
                 alist pre, suf;
                 if (!cut(r, &l, ir->dims[n->out[j]].size, &pre, &suf)) return false;
-                *list_of(r, n->out[j]) = suf;
-                l = pre;
-                if (j > 1) l = leaves_of(r, &l);
+                *list_of(r, n->out[j]) = pre;
+                l = suf;
             }
-            *list_of(r, n->out[0]) = l;
+            *list_of(r, n->out[n->nout - 1]) = l;
         }
     }
     for (int i = 0; i < r->ndims; i++) r->lists[i] = leaves_of(r, &r->lists[i]);
+    /* Every digit must be an integer wherever the op is valid. */
+    for (int x = 0; x < r->natoms; x++)
+        if (r->atoms[x].kid[0] < 0 && !syno_cn_is_safe(ir, r->atoms[x].size)) return false;
     return true;
 }
 
 /* ---- opaque fallback ---------------------------------------------------- */
 
-/* Rewrites the n-ary reshape node K as a right-nested chain of binary
- * opaque reshapes (the same index map, kept as written). */
+/* Keeps the reshape node K of a region whose sizes do not line up as
+ * written: an n-ary split or merge becomes a right-nested chain of binary
+ * opaque ones (the same index map), one on an unordered axis stays n-ary
+ * with its order free.  Opaque nodes stay as they are.  Regions are
+ * re-examined whole at every round, opaque nodes included, so what stays
+ * opaque does not depend on the order in which regions met. */
 static void make_opaque(cn_ir *ir, int k)
 {
-    cn_node n = ir->nodes[k];
+    cn_node *n = &ir->nodes[k];
+    switch (n->kind) {
+    case CN_SPLIT:
+    case CN_USPLIT:
+        if (n->kind == CN_USPLIT || ir->dims[n->in[0]].uin) {
+            n->kind = CN_OUSPLIT;
+            n->param = syno_size_one();
+            return;
+        }
+        if (n->nout == 2) {
+            n->kind = CN_OSPLIT;
+            n->param = ir->dims[n->out[1]].size;
+            return;
+        }
+        break;
+    case CN_MERGE:
+    case CN_UMERGE:
+        if (n->kind == CN_UMERGE || ir->dims[n->out[0]].uout) {
+            n->kind = CN_OUMERGE;
+            return;
+        }
+        if (n->nin == 2) {
+            n->kind = CN_OMERGE;
+            return;
+        }
+        break;
+    case CN_OSPLIT:
+        if (ir->dims[n->in[0]].uin) { /* its top became unordered */
+            n->kind = CN_OUSPLIT;
+            n->param = syno_size_one();
+        }
+        return;
+    case CN_OMERGE:
+        if (ir->dims[n->out[0]].uout) n->kind = CN_OUMERGE;
+        return;
+    default:
+        return; /* already opaque */
+    }
+    cn_node c = *n;
     syno_cn_kill_node(ir, k);
-    if (n.kind == CN_SPLIT || n.kind == CN_USPLIT) {
-        int cur = n.in[0];
-        for (int j = 0; j + 1 < n.nout; j++) {
+    if (c.kind == CN_SPLIT) {
+        int cur = c.in[0];
+        for (int j = 0; j + 1 < c.nout; j++) {
             int o = syno_cn_new_node(ir, CN_OSPLIT, 1, 2);
             syno_size rest = syno_size_one();
-            for (int q = j + 1; q < n.nout; q++) syno_size_mul(&rest, rest, ir->dims[n.out[q]].size);
+            for (int q = j + 1; q < c.nout; q++) syno_size_mul(&rest, rest, ir->dims[c.out[q]].size);
             ir->nodes[o].param = rest;
             syno_cn_set_in(ir, o, 0, cur);
-            syno_cn_set_out(ir, o, 0, n.out[j]);
-            if (j + 2 == n.nout) {
-                syno_cn_set_out(ir, o, 1, n.out[j + 1]);
+            syno_cn_set_out(ir, o, 0, c.out[j]);
+            if (j + 2 == c.nout) {
+                syno_cn_set_out(ir, o, 1, c.out[j + 1]);
             } else {
                 cur = syno_cn_new_dim(ir, rest);
                 syno_cn_set_out(ir, o, 1, cur);
             }
         }
     } else {
-        int cur = n.in[n.nin - 1];
-        for (int j = n.nin - 2; j >= 0; j--) {
+        int cur = c.in[c.nin - 1];
+        for (int j = c.nin - 2; j >= 0; j--) {
             int o = syno_cn_new_node(ir, CN_OMERGE, 2, 1);
-            syno_cn_set_in(ir, o, 0, n.in[j]);
+            syno_cn_set_in(ir, o, 0, c.in[j]);
             syno_cn_set_in(ir, o, 1, cur);
             if (j == 0) {
-                syno_cn_set_out(ir, o, 0, n.out[0]);
+                syno_cn_set_out(ir, o, 0, c.out[0]);
             } else {
-                syno_size s;
-                syno_size_mul(&s, ir->dims[n.in[j]].size, ir->dims[cur].size);
-                cur = syno_cn_new_dim(ir, s);
+                syno_size sz;
+                syno_size_mul(&sz, ir->dims[c.in[j]].size, ir->dims[cur].size);
+                cur = syno_cn_new_dim(ir, sz);
                 syno_cn_set_out(ir, o, 0, cur);
             }
         }
@@ -363,6 +411,7 @@ static void rebuild(region *r, coarse *c)
         } else if (bot >= 0) {
             d = bot;
             ir->dims[d].src = CN_NONE;
+            ir->dims[d].size = x->size; /* a reduced digit may have absorbed another bottom's */
         } else {
             d = syno_cn_new_dim(ir, x->size);
         }
@@ -470,7 +519,7 @@ void syno_cn_regions(cn_ir *ir)
         const cn_node *n = &ir->nodes[k];
         if (n->dead || !is_reshape(n->kind)) continue;
         any = true;
-        int root = n->kind == CN_MERGE || n->kind == CN_UMERGE ? n->out[0] : n->in[0];
+        int root = is_merge(n->kind) ? n->out[0] : n->in[0];
         for (int i = 0; i < n->nin; i++) uf[find(uf, n->in[i])] = find(uf, root);
         for (int i = 0; i < n->nout; i++) uf[find(uf, n->out[i])] = find(uf, root);
     }

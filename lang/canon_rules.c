@@ -17,7 +17,10 @@
  * all sums over expands read by the same weights are one sum.
  * Shares (DIAG): an expand operand is dropped, nested shares are flattened,
  * weights read the result rather than an operand (same index), and a share
- * with one operand left is that operand. */
+ * with one operand left is that operand.
+ * Opaque reshapes: weights move up through them (split at a merge, fused
+ * at a split read on every side); nested splits of an unordered input (and
+ * merges into an unordered output) are one n-ary split (merge). */
 #include "lang/canon_int.h"
 
 #include <string.h>
@@ -104,14 +107,14 @@ static bool push_weights(cn_ir *ir, int k)
 static bool unordered_source(const cn_ir *ir, int x)
 {
     if (ir->dims[x].uin) return true;
-    return produced_by(ir, x, CN_USPLIT);
+    return produced_by(ir, x, CN_USPLIT) || produced_by(ir, x, CN_OUSPLIT);
 }
 
 static bool unordered_sink(const cn_ir *ir, int y)
 {
     int c = ir->dims[y].dst;
     if (c == CN_OUT) return ir->dims[y].uout;
-    return c >= 0 && ir->nodes[c].kind == CN_UMERGE;
+    return c >= 0 && (ir->nodes[c].kind == CN_UMERGE || ir->nodes[c].kind == CN_OUMERGE);
 }
 
 static bool trans_rules(cn_ir *ir, int k)
@@ -262,6 +265,104 @@ static bool fuse_free_sums(cn_ir *ir)
     return changed;
 }
 
+/* Weights in opaque reshapes (regions whose sizes do not line up) sit as
+ * high as possible too, so that where they end up does not depend on when
+ * the region stopped lining up: a weight read at the result of a merge
+ * reads the operands (its axis split), and a weight read at every result
+ * of a split reads the operand (its axes fused). */
+static bool opaque_rules(cn_ir *ir, int k)
+{
+    cn_node *n = &ir->nodes[k];
+    bool changed = false;
+    if (n->kind == CN_OMERGE || n->kind == CN_OUMERGE) {
+        int y = n->out[0], ws[SYNO_MAX_TENSORS], nw;
+        syno_cn_detach_all(ir, y, ws, &nw);
+        for (int i = 0; i < nw; i++) {
+            syno_size sizes[64];
+            int pieces[64];
+            SYNO_ASSERT(n->nin <= 64);
+            for (int j = 0; j < n->nin; j++) sizes[j] = ir->dims[n->in[j]].size;
+            syno_cn_split_wax(ir, ws[i], n->nin, sizes, pieces);
+            for (int j = 0; j < n->nin; j++) syno_cn_attach(ir, pieces[j], n->in[j]);
+            changed = true;
+        }
+    } else if (n->kind == CN_OSPLIT || n->kind == CN_OUSPLIT) {
+        uint32_t all = ~0u;
+        for (int j = 0; j < n->nout; j++) all &= syno_cn_att_mask(ir, n->out[j]);
+        for (int t = 0; t < SYNO_MAX_TENSORS; t++) {
+            if (!(all & (1u << t))) continue;
+            int ws[64];
+            SYNO_ASSERT(n->nout <= 64);
+            for (int j = 0; j < n->nout; j++) {
+                ws[j] = syno_cn_find_att(ir, n->out[j], t);
+                detach_one(ir, n->out[j], ws[j]);
+            }
+            syno_cn_attach(ir, syno_cn_fuse_waxes(ir, ws, n->nout), n->in[0]);
+            changed = true;
+        }
+    }
+    return changed;
+}
+
+/* The digits of an unordered axis may come in any order, so an opaque
+ * split of one of them is more digits of the axis: OUSPLIT(x -> a, b) with
+ * b = OSPLIT(b -> c, d) is OUSPLIT(x -> a, c, d).  Likewise for merges into
+ * an unordered output.  (How the chain was nested then does not matter.)
+ * Weights read at the inner dim read its digits. */
+static bool flatten_unordered(cn_ir *ir, int k)
+{
+    cn_node *n = &ir->nodes[k];
+    bool split = n->kind == CN_OUSPLIT;
+    int m = split ? n->nout : n->nin, inner = -1;
+    const int *side = split ? n->out : n->in;
+    for (int j = 0; j < m; j++) {
+        int d = side[j];
+        int q = split ? ir->dims[d].dst : ir->dims[d].src;
+        bool nested = q >= 0 && (split ? (ir->nodes[q].kind == CN_OSPLIT || ir->nodes[q].kind == CN_OUSPLIT)
+                                       : (ir->nodes[q].kind == CN_OMERGE || ir->nodes[q].kind == CN_OUMERGE));
+        if (nested && inner < 0) inner = j;
+    }
+    if (inner < 0) return false;
+    int d = side[inner];
+    int q = split ? ir->dims[d].dst : ir->dims[d].src;
+    cn_node inn = ir->nodes[q];
+    const int *parts = split ? inn.out : inn.in;
+    int np = split ? inn.nout : inn.nin;
+    int ws[SYNO_MAX_TENSORS], nw;
+    syno_cn_detach_all(ir, d, ws, &nw);
+    for (int i = 0; i < nw; i++) {
+        syno_size sizes[64];
+        int pieces[64];
+        SYNO_ASSERT(np <= 64);
+        for (int j = 0; j < np; j++) sizes[j] = ir->dims[parts[j]].size;
+        syno_cn_split_wax(ir, ws[i], np, sizes, pieces);
+        for (int j = 0; j < np; j++) syno_cn_attach(ir, pieces[j], parts[j]);
+    }
+    int count = m - 1 + np;
+    int nk = syno_cn_new_node(ir, split ? CN_OUSPLIT : CN_OUMERGE, split ? 1 : count, split ? count : 1);
+    n = &ir->nodes[k];
+    int at = 0;
+    for (int j = 0; j < m; j++) {
+        int dj = split ? n->out[j] : n->in[j];
+        if (j != inner) {
+            if (split) syno_cn_set_out(ir, nk, at++, dj);
+            else syno_cn_set_in(ir, nk, at++, dj);
+            continue;
+        }
+        for (int p = 0; p < np; p++) {
+            if (split) syno_cn_set_out(ir, nk, at++, parts[p]);
+            else syno_cn_set_in(ir, nk, at++, parts[p]);
+        }
+    }
+    if (split) syno_cn_set_in(ir, nk, 0, n->in[0]);
+    else syno_cn_set_out(ir, nk, 0, n->out[0]);
+    syno_cn_kill_node(ir, k);
+    syno_cn_kill_node(ir, q);
+    ir->dims[d].dead = true;
+
+    return true;
+}
+
 static bool misc_rules(cn_ir *ir)
 {
     bool changed = false;
@@ -269,6 +370,12 @@ static bool misc_rules(cn_ir *ir)
     for (int k = 0; k < nk; k++) {
         cn_node *n = &ir->nodes[k];
         if (n->dead) continue;
+        if (n->kind == CN_OMERGE || n->kind == CN_OSPLIT || n->kind == CN_OUMERGE || n->kind == CN_OUSPLIT) {
+            bool c = opaque_rules(ir, k);
+            if ((ir->nodes[k].kind == CN_OUSPLIT || ir->nodes[k].kind == CN_OUMERGE) && flatten_unordered(ir, k)) c = true;
+            changed |= c;
+            continue;
+        }
         if (n->kind == CN_DIAG) {
             changed |= diag_rules(ir, k);
             continue;

@@ -321,12 +321,16 @@ static int random_cut(const syno_op *op, syno_rng *r, bool *cut)
     return n;
 }
 
-static void test_relabel(syno_rng *rng, int n)
+static void test_relabel(syno_rng *rng, int n, int min_depth, int max_depth)
 {
     syno_vars vars;
     syno_randop_vars(&vars);
     syno_randop_opts o;
     syno_randop_defaults(&o);
+    o.min_depth = min_depth;
+    o.max_depth = max_depth;
+    o.max_weights = 4;
+    o.max_terms = 1e12; /* never evaluated here */
     int same = 0, partial_same = 0, partials = 0, tags_differ = 0, tagged = 0, runs = 0;
     for (int i = 0; i < n; i++) {
         syno_arena *a = syno_arena_new();
@@ -371,12 +375,13 @@ static void test_relabel(syno_rng *rng, int n)
         syno_diags_fini(&d);
         syno_arena_free(a);
     }
-    ok(same == runs && runs == n, "relabeled copies (node, dim, weight, axis and share operand order) hash the same: %d of %d",
-       same, runs);
-    ok(partial_same == partials && partials > n / 4, "partial ops: relabeled copies hash the same: %d of %d", partial_same,
-       partials);
-    ok(tags_differ == tagged && tagged > n / 4, "partial ops: an open dim's tag is part of the hash: %d of %d", tags_differ,
-       tagged);
+    ok(same == runs && runs == n,
+       "depth %d-%d: relabeled copies (node, dim, weight, axis and share operand order) hash the same: %d of %d",
+       min_depth, max_depth, same, runs);
+    ok(partial_same == partials && partials > n / 4, "depth %d-%d: partial ops: relabeled copies hash the same: %d of %d",
+       min_depth, max_depth, partial_same, partials);
+    ok(tags_differ == tagged && tagged > n / 4, "depth %d-%d: partial ops: an open dim's tag is part of the hash: %d of %d",
+       min_depth, max_depth, tags_differ, tagged);
 }
 
 /* Random operators: each must survive check_op.  Prints the first few
@@ -450,12 +455,16 @@ static void test_corpus(syno_rng *rng)
 /* Level 2: the canonical text under random unordered flags is a fixpoint
  * (with the same flags: input and output positions are kept), and
  * relabeled copies agree. */
-static void test_level2(syno_rng *rng, int n)
+static void test_level2(syno_rng *rng, int n, int min_depth, int max_depth)
 {
     syno_vars vars;
     syno_randop_vars(&vars);
     syno_randop_opts o;
     syno_randop_defaults(&o);
+    o.min_depth = min_depth;
+    o.max_depth = max_depth;
+    o.max_weights = 4;
+    o.max_terms = 1e12;
     int fix = 0, same = 0, runs = 0;
     for (int i = 0; i < n; i++) {
         syno_arena *a = syno_arena_new();
@@ -492,8 +501,9 @@ static void test_level2(syno_rng *rng, int n)
         syno_diags_fini(&d);
         syno_arena_free(a);
     }
-    ok(fix == runs && runs == n, "level 2: the canonical text is a fixpoint (%d of %d)", fix, runs);
-    ok(same == runs, "level 2: relabeled copies hash the same (%d of %d)", same, runs);
+    ok(fix == runs && runs == n, "level 2, depth %d-%d: the canonical text is a fixpoint (%d of %d)", min_depth,
+       max_depth, fix, runs);
+    ok(same == runs, "level 2, depth %d-%d: relabeled copies hash the same (%d of %d)", min_depth, max_depth, same, runs);
 }
 
 static void test_hash_function(void)
@@ -515,8 +525,11 @@ int main(void)
     test_stdlib(&rng);
     test_corpus(&rng);
     test_random(&rng, 200, 4, 12, "random depth 4-12");
-    test_relabel(&rng, 200);
-    test_level2(&rng, 100);
+    int scale = sanitized ? 2 : 1;
+    test_relabel(&rng, 300 / scale, 4, 12);
+    test_relabel(&rng, 200 / scale, 14, 30);
+    test_level2(&rng, 200 / scale, 4, 12);
+    test_level2(&rng, 150 / scale, 14, 30);
     syno_canon_free(cn);
     return tap_done();
 }
