@@ -29,3 +29,12 @@ tests_unit_t_cuda_cache_SOURCES = tests/unit/t_cuda_cache.c tests/tap.h
 TESTS += tests/unit/t_cuda_cache
 libsyno_a_SOURCES += %reldir%/cuda_run.c %reldir%/cuda_run.h
 libsyno_a_SOURCES += %reldir%/cuda_tune.c %reldir%/cuda_tune.h %reldir%/cuda_backend.c %reldir%/cuda_export.c
+
+TESTS += tests/cuda.sh
+EXTRA_DIST += tests/cuda.sh
+
+check_PROGRAMS += tests/unit/t_cuda_gpu
+tests_unit_t_cuda_gpu_SOURCES = tests/unit/t_cuda_gpu.c tests/unit/cuda_test.h tests/tap.h
+tests_unit_t_cuda_gpu_CPPFLAGS = $(AM_CPPFLAGS) -DSYNO_TEST_CC='"$(CC)"'
+TESTS += tests/unit/t_cuda_gpu tests/cuda_fake.sh
+EXTRA_DIST += tests/unit/fake_cuda.c tests/cuda_fake.sh

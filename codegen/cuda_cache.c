@@ -421,6 +421,58 @@ void syno_cuda_cache_put(syno_cuda_cache *c, const char *kind, const char *key, 
     pthread_mutex_unlock(&c->lock);
 }
 
+/* ---- parallel compilation -------------------------------------------------- */
+
+typedef struct precompile_job {
+    syno_cuda_cache *c;
+    const char *const *srcs;
+    int n, next, arch, failed;
+    pthread_mutex_t lock;
+    syno_buf *err;
+} precompile_job;
+
+static void *precompile_worker(void *arg)
+{
+    precompile_job *j = arg;
+    for (;;) {
+        pthread_mutex_lock(&j->lock);
+        int i = j->next++;
+        pthread_mutex_unlock(&j->lock);
+        if (i >= j->n) return NULL;
+        syno_cuda_image img;
+        syno_buf e = SYNO_BUF_INIT;
+        if (!syno_cuda_cache_image(j->c, j->srcs[i], "syno_kernel.cu", j->arch, &img, NULL, &e)) {
+            pthread_mutex_lock(&j->lock);
+            j->failed++;
+            syno_buf_printf(j->err, "%s\n", syno_buf_str(&e));
+            pthread_mutex_unlock(&j->lock);
+        }
+        syno_cuda_image_fini(&img);
+        syno_buf_fini(&e);
+    }
+}
+
+/* Compiles what is missing of SRCS in parallel (see cuda_cache.h). */
+int syno_cuda_cache_precompile(syno_cuda_cache *c, const char *const *srcs, int n, int arch, int threads,
+                               syno_buf *err)
+{
+    if (threads <= 0) {
+        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        threads = cpus > 0 ? (int)cpus : 1;
+    }
+    if (threads > 64) threads = 64;
+    if (threads > n) threads = n;
+    precompile_job j = {c, srcs, n, 0, arch, 0, PTHREAD_MUTEX_INITIALIZER, err};
+    pthread_t tid[64];
+    int started = 0;
+    for (int t = 1; t < threads; t++)
+        if (pthread_create(&tid[started], NULL, precompile_worker, &j) == 0) started++;
+    precompile_worker(&j);
+    for (int t = 0; t < started; t++) pthread_join(tid[t], NULL);
+    pthread_mutex_destroy(&j.lock);
+    return j.failed;
+}
+
 /* Compile-through lookup of a kernel image (see cuda_cache.h). */
 bool syno_cuda_cache_image(syno_cuda_cache *c, const char *src, const char *name, int arch, syno_cuda_image *img,
                            syno_cuda_cache_how *how, syno_buf *err)

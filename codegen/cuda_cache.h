@@ -65,6 +65,15 @@ void syno_cuda_cache_put(syno_cuda_cache *c, const char *kind, const char *key, 
 bool syno_cuda_cache_image(syno_cuda_cache *c, const char *src, const char *name, int arch, syno_cuda_image *img,
                            syno_cuda_cache_how *how, syno_buf *err);
 
+/* Makes sure every one of the N sources SRCS is compiled for ARCH and in
+ * C, compiling the missing ones on THREADS threads at once (<= 0: one per
+ * online CPU; NVRTC programs are independent).  Returns how many failed,
+ * with their errors appended to ERR.  Used before timing many kernels (the
+ * tuner, the GPU tests, the benchmarks), where compiling one at a time
+ * would dominate. */
+int syno_cuda_cache_precompile(syno_cuda_cache *c, const char *const *srcs, int n, int arch, int threads,
+                               syno_buf *err);
+
 /* Counters since syno_cuda_cache_new. */
 syno_cuda_cache_stats syno_cuda_cache_get_stats(syno_cuda_cache *c);
 

@@ -9,9 +9,19 @@ struct syno_cuda_dev {
     const syno_cuda_driver *drv;
     syno_cudevice dev;
     syno_cucontext ctx;
-    unsigned gen;
+    unsigned seen;       /* the generation CTX was retained in */
     syno_cuda_dev_info info;
 };
+
+/* Context generations per GPU, process-wide: every syno_cuda_dev of a GPU
+ * shares its primary context, so a reset through one is seen by all. */
+#define MAX_GPUS 64
+static unsigned generations[MAX_GPUS];
+
+static unsigned gen_of(const syno_cuda_dev *d)
+{
+    return __atomic_load_n(&generations[d->info.ordinal % MAX_GPUS], __ATOMIC_ACQUIRE);
+}
 
 struct syno_cuda_module {
     syno_cumodule mod;
@@ -45,7 +55,7 @@ static void reset(syno_cuda_dev *d, syno_buf *err)
     syno_curesult r = drv->cuDevicePrimaryCtxReset(d->dev);
     if (r == SYNO_CUDA_SUCCESS) r = drv->cuDevicePrimaryCtxRetain(&d->ctx, d->dev);
     if (r == SYNO_CUDA_SUCCESS) r = drv->cuCtxSetCurrent(d->ctx);
-    d->gen++;
+    d->seen = __atomic_add_fetch(&generations[d->info.ordinal % MAX_GPUS], 1, __ATOMIC_ACQ_REL);
     if (r == SYNO_CUDA_SUCCESS) {
         syno_buf_puts(err, "; the GPU context was reset (its buffers and kernels are gone) and the GPU is usable again");
     } else {
@@ -66,9 +76,18 @@ static bool check(syno_cuda_dev *d, syno_curesult r, const char *what, syno_buf 
     return false;
 }
 
-/* Makes the context current on this thread. */
+/* Makes the context current on this thread (retaining it anew when
+ * another handle of this GPU reset it). */
 static bool enter(syno_cuda_dev *d, syno_buf *err)
 {
+    unsigned g = gen_of(d);
+    if (d->seen != g) {
+        d->seen = g;
+        if (!check(d, d->drv->cuDevicePrimaryCtxRetain(&d->ctx, d->dev), "cuDevicePrimaryCtxRetain", err)) {
+            d->ctx = NULL;
+            return false;
+        }
+    }
     if (!d->ctx) {
         syno_buf_puts(err, "the GPU context is gone (an earlier reset failed)");
         return false;
@@ -133,6 +152,7 @@ syno_cuda_dev *syno_cuda_dev_open(int ordinal, syno_buf *err)
     in->arch = in->cc_major * 10 + in->cc_minor;
     if (drv->cuDeviceTotalMem(&in->total_mem, d->dev) != SYNO_CUDA_SUCCESS) in->total_mem = 0;
     in->driver_version = drv->version;
+    d->seen = gen_of(d);
     return d;
 }
 
@@ -151,12 +171,12 @@ const syno_cuda_dev_info *syno_cuda_dev_get_info(const syno_cuda_dev *d)
 
 unsigned syno_cuda_dev_generation(const syno_cuda_dev *d)
 {
-    return d->gen;
+    return gen_of(d);
 }
 
 static bool current(syno_cuda_dev *d, unsigned gen, const char *what, syno_buf *err)
 {
-    if (gen == d->gen) return true;
+    if (gen == gen_of(d)) return true;
     syno_buf_printf(err, "%s from before a GPU context reset can no longer be used", what);
     return false;
 }
@@ -166,7 +186,7 @@ static bool current(syno_cuda_dev *d, unsigned gen, const char *what, syno_buf *
 bool syno_cuda_mem_alloc(syno_cuda_dev *d, size_t bytes, syno_cuda_mem *m, syno_buf *err)
 {
     memset(m, 0, sizeof *m);
-    m->gen = d->gen;
+    m->gen = gen_of(d);
     if (bytes == 0) return true;
     if (!enter(d, err)) return false;
     char what[96], hb[32];
@@ -187,7 +207,7 @@ bool syno_cuda_mem_alloc(syno_cuda_dev *d, size_t bytes, syno_cuda_mem *m, syno_
 void syno_cuda_mem_free(syno_cuda_dev *d, syno_cuda_mem *m)
 {
     syno_buf ignored = SYNO_BUF_INIT;
-    if (m->ptr && m->gen == d->gen && enter(d, &ignored)) d->drv->cuMemFree(m->ptr);
+    if (m->ptr && m->gen == gen_of(d) && enter(d, &ignored)) d->drv->cuMemFree(m->ptr);
     syno_buf_fini(&ignored);
     memset(m, 0, sizeof *m);
 }
@@ -234,7 +254,7 @@ syno_cuda_module *syno_cuda_module_load(syno_cuda_dev *d, const syno_cuda_image 
     }
     syno_cuda_module *m = syno_xcalloc(1, sizeof *m);
     m->mod = mod;
-    m->gen = d->gen;
+    m->gen = gen_of(d);
     return m;
 }
 
@@ -242,7 +262,7 @@ void syno_cuda_module_unload(syno_cuda_dev *d, syno_cuda_module *m)
 {
     if (!m) return;
     syno_buf ignored = SYNO_BUF_INIT;
-    if (m->gen == d->gen && enter(d, &ignored)) d->drv->cuModuleUnload(m->mod);
+    if (m->gen == gen_of(d) && enter(d, &ignored)) d->drv->cuModuleUnload(m->mod);
     syno_buf_fini(&ignored);
     free(m);
 }
@@ -292,7 +312,7 @@ bool syno_cuda_sync(syno_cuda_dev *d, syno_buf *err)
 bool syno_cuda_timer_start(syno_cuda_dev *d, syno_cuda_timer *t, syno_buf *err)
 {
     memset(t, 0, sizeof *t);
-    t->gen = d->gen;
+    t->gen = gen_of(d);
     if (!enter(d, err)) return false;
     if (!check(d, d->drv->cuEventCreate(&t->start, SYNO_CU_EVENT_DEFAULT), "cuEventCreate", err)) return false;
     if (!check(d, d->drv->cuEventCreate(&t->stop, SYNO_CU_EVENT_DEFAULT), "cuEventCreate", err)) {
@@ -314,7 +334,7 @@ bool syno_cuda_timer_stop(syno_cuda_dev *d, syno_cuda_timer *t, double *ms, syno
               check(d, d->drv->cuEventSynchronize(t->stop), "a kernel failed (cuEventSynchronize)", err) &&
               check(d, d->drv->cuEventElapsedTime(&f, t->start, t->stop), "cuEventElapsedTime", err);
     *ms = f;
-    if (t->gen == d->gen) { /* events of a reset context are gone with it */
+    if (t->gen == gen_of(d)) { /* events of a reset context are gone with it */
         if (t->start) d->drv->cuEventDestroy(t->start);
         if (t->stop) d->drv->cuEventDestroy(t->stop);
     }

@@ -13,7 +13,9 @@
  * reset its primary context and start a new generation: the message says
  * so, every buffer and module of the old generation is invalid (using one
  * is an error, not a crash), and the next candidate of a search runs on a
- * clean context.  That is how a search survives a bad kernel. */
+ * clean context.  That is how a search survives a bad kernel.  The
+ * generation is kept per GPU for the whole process, so every handle of a
+ * GPU sees a reset made through another (and retains the new context). */
 #ifndef SYNO_CUDA_EXEC_H
 #define SYNO_CUDA_EXEC_H
 
@@ -52,7 +54,8 @@ void syno_cuda_dev_close(syno_cuda_dev *d);
 
 const syno_cuda_dev_info *syno_cuda_dev_get_info(const syno_cuda_dev *d);
 
-/* The context generation: it changes when a sticky error reset the context. */
+/* The context generation of D's GPU: it changes when a sticky error reset
+ * the context (through any handle of that GPU in this process). */
 unsigned syno_cuda_dev_generation(const syno_cuda_dev *d);
 
 /* Device memory.  Each fails with a message in ERR and returns false; the

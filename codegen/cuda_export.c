@@ -31,8 +31,8 @@ static void host_function(const syno_cuda_prog *p, const syno_op *op, const char
     if (p->wrt < 0) snprintf(fname, sizeof fname, "%s_forward", ident);
     else {
         char t[64];
-        syno_cuda_prog_ident(op->tensors[p->wrt].name, t, sizeof t);
-        snprintf(fname, sizeof fname, "%s_backward_%s", ident, t + 5);
+        syno_cuda_ident(op->tensors[p->wrt].name, t, sizeof t);
+        snprintf(fname, sizeof fname, "%s_backward_%s", ident, t);
     }
     syno_buf_printf(out, "\n/* %s of %s: ", p->wrt < 0 ? "The forward pass" : "The gradient", op->name);
     if (p->wrt >= 0) syno_buf_printf(out, "d%s = dL/d%s given dy = dL/dy.  ", op->tensors[p->wrt].name, op->tensors[p->wrt].name);

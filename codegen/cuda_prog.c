@@ -31,9 +31,18 @@ syno_cuda_tile syno_cuda_choose_direct(const syno_cuda_contr *c, void *ctx)
 /* "syno_" + OPNAME made an identifier. */
 const char *syno_cuda_prog_ident(const char *opname, char *buf, size_t n)
 {
-    snprintf(buf, n, "syno_");
+    snprintf(buf, n, "%s", strncmp(opname, "syno_", 5) == 0 ? "" : "syno_");
     size_t len = strlen(buf);
     for (const char *s = opname; *s && len + 1 < n; s++) buf[len++] = isalnum((unsigned char)*s) ? *s : '_';
+    buf[len] = 0;
+    return buf;
+}
+
+/* NAME made an identifier. */
+const char *syno_cuda_ident(const char *name, char *buf, size_t n)
+{
+    size_t len = 0;
+    for (const char *s = name; *s && len + 1 < n; s++) buf[len++] = isalnum((unsigned char)*s) ? *s : '_';
     buf[len] = 0;
     return buf;
 }
@@ -145,8 +154,8 @@ syno_cuda_prog *syno_cuda_prog_from_plan(const syno_plan *pl, const char *name, 
     if (pl->wrt == SYNO_PLAN_FORWARD) snprintf(prefix, sizeof prefix, "%s_fwd", name);
     else {
         char id[64];
-        syno_cuda_prog_ident(pl->op->tensors[pl->wrt].name, id, sizeof id);
-        snprintf(prefix, sizeof prefix, "%s_grad_%s", name, id + 5);
+        syno_cuda_ident(pl->op->tensors[pl->wrt].name, id, sizeof id);
+        snprintf(prefix, sizeof prefix, "%s_grad_%s", name, id);
     }
     for (int s = 0; s < pl->nstages; s++) {
         syno_cuda_contr c;
@@ -196,6 +205,10 @@ syno_cuda_prog *syno_cuda_prog_single(const syno_cuda_contr *c, const syno_cuda_
     syno_cuda_prog *p = prog_new(-1);
     syno_cuda_contr *copy = syno_xmalloc(sizeof *copy);
     *copy = *c; /* renumbered buffers; the atoms stay C's (not freed here) */
+    char ts[64], id[64];
+    syno_cuda_ident(syno_cuda_tile_str(t, ts, sizeof ts), id, sizeof id);
+    size_t len = strlen(copy->name); /* one kernel name per tiling: profiles tell them apart */
+    snprintf(copy->name + len, sizeof copy->name - len, "_%s", id);
     for (int k = 0; k < c->nops; k++) {
         copy->ops[k].buf = add_buf(p, SYNO_CUDA_BUF_TENSOR, k, c->ops[k].name, c->ops[k].numel);
     }

@@ -86,7 +86,8 @@ syno_cuda_prog *syno_cuda_prog_direct(const syno_op *op, const int64_t *sizes, i
 
 /* A program for the single contraction C with tiling T (no fallback):
  * one buffer per operand (in order), then the result, then a workspace
- * if split-K needs one.  For the tuner.  NULL with ERR when T does not
+ * if split-K needs one; the kernel is named after C and T
+ * ("<name>_64x64x8_4x4").  For the tuner.  NULL with ERR when T does not
  * apply. */
 syno_cuda_prog *syno_cuda_prog_single(const syno_cuda_contr *c, const syno_cuda_tile *t, syno_buf *err);
 
@@ -96,8 +97,12 @@ void syno_cuda_prog_free(syno_cuda_prog *p);
  * blocks, arguments) to OUT. */
 void syno_cuda_prog_describe(const syno_cuda_prog *p, syno_buf *out);
 
-/* A C identifier for kernel names from an operator name: "syno_" + the
- * name with every other character replaced by '_', into BUF. */
+/* A C identifier for kernel names from an operator name: "syno_" (unless
+ * the name starts with it) + the name with every character that is not a
+ * letter or digit replaced by '_', into BUF. */
 const char *syno_cuda_prog_ident(const char *opname, char *buf, size_t n);
+
+/* NAME with every character that is not a letter or digit replaced by '_'. */
+const char *syno_cuda_ident(const char *name, char *buf, size_t n);
 
 #endif

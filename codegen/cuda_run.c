@@ -59,11 +59,14 @@ syno_cuda_rt *syno_cuda_rt_open(int ordinal, const char *cache_dir, syno_buf *er
     return rt;
 }
 
+/* Unloads every module (ALL) or the unused ones of an old context.  An
+ * old module still held by an executable stays listed (never matched)
+ * until that executable gives it back. */
 static void drop_modules(syno_cuda_rt *rt, bool all)
 {
     for (module_entry **pp = &rt->modules; *pp;) {
         module_entry *m = *pp;
-        if (all || m->gen != syno_cuda_dev_generation(rt->dev)) {
+        if (all || (m->gen != syno_cuda_dev_generation(rt->dev) && m->refs == 0)) {
             *pp = m->next;
             syno_cuda_module_unload(rt->dev, m->mod);
             free(m->text);
@@ -132,8 +135,9 @@ static module_entry *acquire(syno_cuda_rt *rt, const char *text, const char *wha
 {
     drop_modules(rt, false); /* after a context reset, the old modules are gone */
     uint64_t h = syno_cuda_hash(SYNO_CUDA_HASH_INIT, text, strlen(text));
+    unsigned gen = syno_cuda_dev_generation(rt->dev);
     for (module_entry *m = rt->modules; m; m = m->next)
-        if (m->hash == h && strcmp(m->text, text) == 0) {
+        if (m->hash == h && m->gen == gen && strcmp(m->text, text) == 0) {
             m->refs++;
             return m;
         }
@@ -170,15 +174,17 @@ static module_entry *acquire(syno_cuda_rt *rt, const char *text, const char *wha
     return m;
 }
 
-/* Gives a module back; unreferenced ones beyond MAX_IDLE_MODULES are unloaded. */
+/* Gives a module back; unreferenced ones beyond MAX_IDLE_MODULES, and
+ * unreferenced ones of an old context, are unloaded. */
 static void release(syno_cuda_rt *rt, module_entry *m)
 {
     if (!m) return;
     m->refs--;
     int idle = 0;
+    unsigned gen = syno_cuda_dev_generation(rt->dev);
     for (module_entry **pp = &rt->modules; *pp;) {
         module_entry *e = *pp;
-        if (e->refs == 0 && ++idle > MAX_IDLE_MODULES) {
+        if (e->refs == 0 && (e->gen != gen || ++idle > MAX_IDLE_MODULES)) {
             *pp = e->next;
             syno_cuda_module_unload(rt->dev, e->mod);
             free(e->text);

@@ -74,15 +74,12 @@ static void tune_key(const syno_cuda_tuner *t, const syno_cuda_contr *c, syno_bu
     syno_cuda_contr_signature(c, key);
 }
 
-/* Times C with tiling TL; false when it cannot run (then *MS is unset). */
-static bool time_one(syno_cuda_tuner *t, const syno_cuda_contr *c, const syno_cuda_tile *tl, double *ms, syno_buf *err)
+/* Times program P; false when it cannot run (then *MS is unset). */
+static bool time_one(syno_cuda_tuner *t, const syno_cuda_prog *p, double *ms, syno_buf *err)
 {
-    syno_cuda_prog *p = syno_cuda_prog_single(c, tl, err);
-    if (!p) return false;
     syno_cuda_exe *e = syno_cuda_exe_new(t->rt, p, err);
     bool ok = e && syno_cuda_exe_randomize(e, 1, err) && syno_cuda_exe_time(e, 2, t->reps, ms, NULL, err);
     syno_cuda_exe_free(e);
-    syno_cuda_prog_free(p);
     return ok;
 }
 
@@ -118,12 +115,26 @@ syno_cuda_tile syno_cuda_choose_tuned(const syno_cuda_contr *c, void *ctx)
     }
     syno_cuda_tile list[16];
     int n = syno_cuda_tune_shortlist(c, info->sms, t->shortlist + 1 < 16 ? t->shortlist + 1 : 16, list);
+    /* Compile every candidate at once (one thread per CPU), then time them. */
+    syno_cuda_prog *progs[16];
+    const char *texts[16];
+    int ntexts = 0;
+    for (int i = 0; i < n; i++) {
+        syno_buf err = SYNO_BUF_INIT;
+        progs[i] = syno_cuda_prog_single(c, &list[i], &err);
+        if (progs[i])
+            for (int s = 0; s < progs[i]->nsrcs && ntexts < 16; s++) texts[ntexts++] = progs[i]->srcs[s].text;
+        syno_buf_fini(&err);
+    }
+    syno_buf ignored = SYNO_BUF_INIT; /* failures show again when timed */
+    syno_cuda_cache_precompile(syno_cuda_rt_cache(t->rt), texts, ntexts, info->arch, 0, &ignored);
+    syno_buf_fini(&ignored);
     double best_ms = INFINITY;
     syno_buf report = SYNO_BUF_INIT;
     for (int i = 0; i < n; i++) {
         double ms;
         syno_buf err = SYNO_BUF_INIT;
-        if (time_one(t, c, &list[i], &ms, &err)) {
+        if (progs[i] && time_one(t, progs[i], &ms, &err)) {
             syno_buf_printf(&report, " %s=%.4g", syno_cuda_tile_str(&list[i], ts, sizeof ts), ms);
             if (ms < best_ms) {
                 best_ms = ms;
@@ -134,6 +145,7 @@ syno_cuda_tile syno_cuda_choose_tuned(const syno_cuda_contr *c, void *ctx)
             if (t->log) fprintf(t->log, "tune: %s: %s failed: %s\n", c->name, ts, syno_buf_str(&err));
         }
         syno_buf_fini(&err);
+        syno_cuda_prog_free(progs[i]);
     }
     if (isfinite(best_ms)) {
         syno_buf val = SYNO_BUF_INIT;
