@@ -17,6 +17,7 @@
  * path ("direct loop nest"), i.e. what the staged plan saves.  The two
  * results are compared, so a fast wrong answer cannot pass unnoticed. */
 #include "codegen/cpu.h"
+#include "codegen/cuda_bench.h"
 #include "interp/cli.h"
 #include "interp/explain.h"
 #include "lang/rng.h"
@@ -40,7 +41,8 @@ static const char usage[] =
     "evaluation (as `syno explain` reports them); \"plan GFLOP/s\" count the\n"
     "plan's own FLOPs.\n"
     "  --bind B       N=8,C_in=64,... and/or names of bind blocks in the file\n"
-    "  --backend cpu  the backend to time (only cpu here)\n"
+    "  --backend cpu  the backend to time: cpu, or cuda (GPU 0; also reports cold\n"
+    "                 NVRTC compile and warm kernel-cache load times; no baseline)\n"
     "  --grad         time a forward and a backward pass (every gradient) per call\n"
     "  --repeat N     timed calls (default 20; the baseline does at most 3 when\n"
     "                 one of its calls takes over a second)\n"
@@ -180,8 +182,8 @@ int syno_cmd_bench(int argc, char **argv)
     if (optind != argc - 1)
         return syno_cli_usage_error("bench", optind == argc ? "no operator given" : "one operator at a time");
     if (!bind) return syno_cli_usage_error("bench", "--bind is required: timings are for concrete sizes");
-    if (strcmp(backend, "cpu") != 0)
-        return syno_cli_usage_error("bench", "unknown backend '%s' for bench (it times: cpu)", backend);
+    if (strcmp(backend, "cpu") != 0 && strcmp(backend, "cuda") != 0)
+        return syno_cli_usage_error("bench", "unknown backend '%s' for bench (it times: cpu, cuda)", backend);
     syno_ctx *ctx = syno_ctx_new();
     syno_op *op = syno_cli_find_op(ctx, argv[optind]);
     if (!op) return syno_cli_finish(ctx, SYNO_EXIT_USER);
@@ -208,6 +210,11 @@ int syno_cmd_bench(int argc, char **argv)
                         "the tensors of %s take %lld elements under this binding; bench allocates at most %lld",
                         op->name, (long long)total, (long long)BENCH_MAX_NUMEL);
         return syno_cli_finish(ctx, SYNO_EXIT_USER);
+    }
+    if (strcmp(backend, "cuda") == 0) { /* the GPU: codegen/cuda_bench.c */
+        const char *tune = getenv("SYNO_CUDA_TUNE");
+        syno_cuda_bench_opts co = {grad, json, tune && strcmp(tune, "1") == 0, (int)repeat, (int)warmup, (uint64_t)seed};
+        return syno_cli_finish(ctx, syno_cuda_bench(ctx, op, &b, &co, stdout));
     }
     if (threads) syno_cpu_set_threads((int)threads);
     syno_buf err = SYNO_BUF_INIT;

@@ -23,6 +23,7 @@
 #include "tests/tap.h"
 #include "tests/unit/cuda_test.h"
 
+#include "codegen/cuda_bench.h"
 #include "codegen/cuda_run.h"
 #include "codegen/cuda_tune.h"
 #include "codegen/plan.h"
@@ -566,6 +567,25 @@ int main(void)
      * Before the tuner: with the fake driver, kernels are found by name, so
      * a tuned tiling (another kernel of the same name) would not match. */
     test_backend(conv, &cb);
+    {
+        syno_cuda_bench_opts bo = {true, true, false, 3, 1, 7};
+        char path[700];
+        snprintf(path, sizeof path, "%s/bench.json", tmpdir);
+        FILE *f = fopen(path, "w+");
+        int rc = f ? syno_cuda_bench(ctx, conv, &cb, &bo, f) : -1;
+        char text[4096] = "";
+        if (f) {
+            rewind(f);
+            size_t n = fread(text, 1, sizeof text - 1, f);
+            text[n] = 0;
+            fclose(f);
+        }
+        ok(rc == 0 && strstr(text, "\"gflops\":") && strstr(text, "\"cold_compile_ms_per_source\":") &&
+               strstr(text, "\"warm_load_ms_per_source\":") && strstr(text, "\"pass\": \"forward+backward\""),
+           "syno bench --backend cuda --grad --json reports speed and compile times");
+        if (rc != 0) syno_diags_print(&ctx->diags, stdout);
+        for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) printf("# %s\n", line);
+    }
 
     /* The tuner: measure once, then the cached choice. */
     if (have_tc) {
