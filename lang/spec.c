@@ -13,7 +13,8 @@
  *   limit merge 1, split 3, shift 2, stride 0;
  *   objective accuracy;  objective flops;  objective accuracy: 1, latency: 0.5;
  *   algorithm mcts iterations 200 seed 42;   (beam also takes width N)
- *   train subset 10000 epochs 2 batch 64 lr 0.05 momentum 0.9; */
+ *   train subset 10000 epochs 2 batch 64 lr 0.05 momentum 0.9;
+ *   options min_unfold_ratio 2.3, shift_pattern 2;   (lang/spec_options.def) */
 #include "lang/module.h"
 #include "lang/sema.h"
 
@@ -24,10 +25,15 @@
 
 const char *const syno_metric_names[SYNO_METRIC_COUNT] = {"flops", "params", "latency", "accuracy"};
 const char *const syno_algorithm_names[SYNO_ALG_COUNT] = {"mcts", "random", "beam", "exhaustive"};
+const syno_spec_opt_info syno_spec_opts[SYNO_OPT_COUNT] = {
+#define SYNO_SPEC_OPT(e, name, def, lo, hi, doc) {name, def, lo, hi, doc},
+#include "lang/spec_options.def"
+#undef SYNO_SPEC_OPT
+};
 
 static const char *const item_names[] = {
     "input", "output", "fixed", "size", "coef", "layers", "baseline", "flops", "depth",
-    "reductions", "weights", "chain", "limit", "objective", "algorithm", "train",
+    "reductions", "weights", "chain", "limit", "objective", "algorithm", "train", "options",
 };
 
 typedef struct spec_ctx {
@@ -449,8 +455,38 @@ static void train(spec_ctx *c, const syno_ast *item)
     }
 }
 
+static void options(spec_ctx *c, const syno_ast *item)
+{
+    for (const syno_ast *cl = item->kids; cl; cl = cl->next) {
+        const syno_ast *t = cl->kids;
+        double v;
+        if (cl->nkids != 2 || !is_word(t) || !number(t->next, &v)) {
+            error(c, cl->range, "expected 'NAME VALUE', e.g. 'min_unfold_ratio 2.3'");
+            continue;
+        }
+        int o = -1;
+        for (int i = 0; i < SYNO_OPT_COUNT; i++)
+            if (strcmp(syno_spec_opts[i].name, t->text) == 0) o = i;
+        if (o < 0) {
+            const char *names[SYNO_OPT_COUNT];
+            for (int i = 0; i < SYNO_OPT_COUNT; i++) names[i] = syno_spec_opts[i].name;
+            const char *best = syno_suggest(t->text, names, SYNO_OPT_COUNT);
+            error(c, t->range, "unknown option '%s'%s%s%s", t->text, best ? "; did you mean '" : "", best ? best : "",
+                  best ? "'?" : " (see 'options' in doc/search.md)");
+            continue;
+        }
+        const syno_spec_opt_info *info = &syno_spec_opts[o];
+        if (v < info->lo || v > info->hi) {
+            error(c, t->next->range, "option '%s' must be between %g and %g, not %g", info->name, info->lo, info->hi, v);
+            continue;
+        }
+        c->sp->opt[o] = v;
+    }
+}
+
 static void set_defaults(syno_spec *sp)
 {
+    for (int i = 0; i < SYNO_OPT_COUNT; i++) sp->opt[i] = syno_spec_opts[i].def;
     sp->depth = 12;
     sp->reductions = 4;
     sp->weights = 2;
@@ -601,6 +637,7 @@ syno_spec *syno_sema_spec(syno_module *m, const syno_ast *n)
         case 13: objective(&c, item); break;
         case 14: algorithm(&c, item); break;
         case 15: train(&c, item); break;
+        case 16: options(&c, item); break;
         }
     }
     final_checks(&c, n);

@@ -26,6 +26,22 @@ typedef enum syno_algorithm {
     SYNO_ALG_COUNT
 } syno_algorithm;
 
+/* The tunable fine limits of the `options` item (lang/spec_options.def). */
+typedef enum syno_spec_opt {
+#define SYNO_SPEC_OPT(e, name, def, lo, hi, doc) SYNO_OPT_##e,
+#include "lang/spec_options.def"
+#undef SYNO_SPEC_OPT
+    SYNO_OPT_COUNT
+} syno_spec_opt;
+
+typedef struct syno_spec_opt_info {
+    const char *name;
+    double def, lo, hi;
+    const char *doc;
+} syno_spec_opt_info;
+
+extern const syno_spec_opt_info syno_spec_opts[SYNO_OPT_COUNT];
+
 extern const char *const syno_metric_names[SYNO_METRIC_COUNT];
 extern const char *const syno_algorithm_names[SYNO_ALG_COUNT];
 
@@ -63,6 +79,7 @@ typedef struct syno_spec {
     int iterations;
     uint64_t seed;
     int beam_width;
+    double opt[SYNO_OPT_COUNT];         /* the `options` item, defaults filled in */
     /* proxy training (accuracy objective) */
     int train_subset, train_epochs, train_batch;
     double train_lr, train_momentum;

@@ -1,1 +1,16 @@
-# search/local.mk - synthesis and search (issue 5).
+# search/local.mk - synthesis and search (issue 5): the synthesis space
+# (dims, states, steps and their rules, shape distance, FLOPs bound,
+# finalization), the algorithms, evaluators, the results store.
+libsyno_a_SOURCES += \
+  lang/spec_options.def \
+  %reldir%/space.h %reldir%/engine.h %reldir%/generate.h %reldir%/search.h \
+  %reldir%/final_metrics.h %reldir%/rules.def %reldir%/steps.def \
+  %reldir%/dims.c %reldir%/state.c %reldir%/space.c %reldir%/generate.c \
+  %reldir%/expand_reduce.c %reldir%/expand_views.c %reldir%/expand_contract.c \
+  %reldir%/shape_distance.c %reldir%/flops_bound.c %reldir%/finalize.c \
+  %reldir%/final_metrics.c %reldir%/algo_exhaustive.c %reldir%/spec_ref.c
+libsyno_a_SOURCES += interp/cmd_enumerate.c
+check_PROGRAMS += tests/unit/t_search
+tests_unit_t_search_SOURCES = tests/unit/t_search.c tests/tap.h
+TESTS += tests/unit/t_search tests/search_enum.sh
+EXTRA_DIST += tests/search_enum.sh tests/search bench/sampler-space.syno

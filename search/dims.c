@@ -1,0 +1,346 @@
+/* dims.c - interned dimensions of the synthesis space and their sizes
+ * under the layers.
+ *
+ * A dimension is identified by (kind, the ids of the dims below it, its
+ * parameter, its weight number); equal structures get one id, so equal
+ * subgraphs are one object and dim equality is id equality.  Its hash is a
+ * Merkle hash of the subgraph below (kinds, sizes, output axis positions,
+ * reduction multiplicities, weight numbers), a fixed function of the
+ * structure, stable across runs and machines. */
+#include "search/engine.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static uint64_t key_hash(int kind, int32_t a, int32_t b, syno_size param, int wid)
+{
+    uint64_t h = sx_mix((uint64_t)kind * 0x100000001b3ull + (uint64_t)(uint32_t)a);
+    h = sx_mix(h ^ ((uint64_t)(uint32_t)b << 1) ^ ((uint64_t)wid << 40));
+    return sx_mix(h ^ sx_size_key(param));
+}
+
+static bool key_eq(const sdim *d, int kind, int32_t a, int32_t b, syno_size param, int wid)
+{
+    return d->kind == kind && d->a == a && d->b == b && d->wid == wid && syno_size_eq(d->param, param);
+}
+
+static void rehash(syno_space *sp)
+{
+    uint32_t ncap = sp->dtab_cap ? sp->dtab_cap * 2 : 1024;
+    uint32_t *t = syno_xcalloc(ncap, sizeof *t);
+    for (uint32_t i = 0; i < sp->ndims; i++) {
+        const sdim *d = &sp->dims[i];
+        uint64_t h = key_hash(d->kind, d->a, d->b, d->param, d->wid);
+        uint32_t j = (uint32_t)h & (ncap - 1);
+        while (t[j]) j = (j + 1) & (ncap - 1);
+        t[j] = i + 1;
+    }
+    free(sp->dtab);
+    sp->dtab = t;
+    sp->dtab_cap = ncap;
+}
+
+/* Evaluates S under LAYER as NUM/DEN.  False on overflow. */
+static bool eval_ratio(const syno_space *sp, syno_size s, int layer, int64_t *num, int64_t *den)
+{
+    int64_t n = 1, d = 1;
+    for (int v = 0; v < sp->nvars; v++) {
+        int e = s.e[v];
+        int64_t *acc = e > 0 ? &n : &d;
+        for (int k = 0; k < (e > 0 ? e : -e); k++)
+            if (__builtin_mul_overflow(*acc, sp->val[layer][v], acc)) return false;
+    }
+    *num = n;
+    *den = d;
+    return true;
+}
+
+/* The value of S under LAYER as a double (exact division not required). */
+double sx_size_value(const syno_space *sp, syno_size s, int layer)
+{
+    double lg = 0;
+    for (int v = 0; v < sp->nvars; v++)
+        if (s.e[v]) lg += s.e[v] * sp->logval[layer][v];
+    return exp(lg);
+}
+
+/* Evaluates S under every layer: true when it is an integer >= 1 in all of
+ * them; *LO and *HI receive the extreme values and *ODD whether it is odd in
+ * all of them. */
+bool sx_size_layers(const syno_space *sp, syno_size s, float *lo, float *hi, bool *odd)
+{
+    bool ok = true, allodd = true;
+    double mn = INFINITY, mx = 0;
+    for (int l = 0; l < sp->nlayers; l++) {
+        int64_t n, d;
+        if (!eval_ratio(sp, s, l, &n, &d)) {
+            ok = false;
+            mn = 0, mx = INFINITY;
+            continue;
+        }
+        double v = (double)n / (double)d;
+        if (v < mn) mn = v;
+        if (v > mx) mx = v;
+        if (n % d || n / d < 1) ok = false;
+        else if ((n / d) % 2 == 0) allodd = false;
+    }
+    if (lo) *lo = (float)mn;
+    if (hi) *hi = (float)mx;
+    if (odd) *odd = ok && allodd;
+    return ok;
+}
+
+/* The cached facts about size S (computed on first use). */
+const sx_size_info *sx_size_get(syno_space *sp, syno_size s)
+{
+    if (2 * (sp->sinfo_n + 1) > sp->sinfo_cap) {
+        uint32_t ncap = sp->sinfo_cap ? 2 * sp->sinfo_cap : 1024;
+        sx_size_info *t = syno_xcalloc(ncap, sizeof *t);
+        for (uint32_t i = 0; i < sp->sinfo_cap; i++) {
+            if (!sp->sinfo[i].used) continue;
+            uint32_t j = (uint32_t)sx_size_key(sp->sinfo[i].size) & (ncap - 1);
+            while (t[j].used) j = (j + 1) & (ncap - 1);
+            t[j] = sp->sinfo[i];
+        }
+        free(sp->sinfo);
+        sp->sinfo = t;
+        sp->sinfo_cap = ncap;
+    }
+    uint32_t mask = sp->sinfo_cap - 1;
+    uint32_t j = (uint32_t)sx_size_key(s) & mask;
+    for (; sp->sinfo[j].used; j = (j + 1) & mask)
+        if (syno_size_eq(sp->sinfo[j].size, s)) return &sp->sinfo[j];
+    sx_size_info *in = &sp->sinfo[j];
+    in->used = true;
+    in->size = s;
+    in->div_off = -1;
+    in->valid_layers = sx_size_layers(sp, s, &in->lo, &in->hi, &in->odd);
+    in->legal = in->valid_layers && syno_size_is_valid(sp->vars, s);
+    sp->sinfo_n++;
+    return in;
+}
+
+/* True when S can be the size of a new dimension: symbolically valid (not 1,
+ * no primary in a denominator, not a fraction of coefficients) and an
+ * integer >= 1 under every layer. */
+bool sx_size_legal(syno_space *sp, syno_size s)
+{
+    return sx_size_get(sp, s)->legal;
+}
+
+static uint64_t merkle(const syno_space *sp, const sdim *d)
+{
+    static const uint64_t salt[SX_KINDS] = {
+        0x6a09e667f3bcc908ull, 0xbb67ae8584caa73bull, 0x3c6ef372fe94f82bull, 0xa54ff53a5f1d36f1ull,
+        0x510e527fade682d1ull, 0x9b05688c2b3e6c1full, 0x1f83d9abfb41bd6bull, 0x5be0cd19137e2179ull,
+        0xcbbb9d5dc1059ed8ull, 0x629a292a367cd507ull, 0x9159015a3070dd17ull,
+    };
+    uint64_t h = salt[d->kind];
+    switch ((sx_kind)d->kind) {
+    case SX_ITER:
+        return sx_mix(h ^ (uint64_t)d->a);
+    case SX_REDUCE:
+        return sx_mix(sx_mix(h ^ syno_size_hash(d->param)) + (uint64_t)d->a);
+    case SX_SPLIT:
+    case SX_UNFOLD:
+        h = sx_mix(h ^ sp->dims[d->a].hash);
+        return sx_mix(h + (sp->dims[d->b].hash << 17 | sp->dims[d->b].hash >> 47));
+    case SX_MERGE_L:
+    case SX_MERGE_R:
+    case SX_STRIDE:
+        return sx_mix(sx_mix(h ^ sp->dims[d->a].hash) + syno_size_hash(d->param));
+    case SX_SHARE_L:
+    case SX_SHARE_R:
+        return sx_mix(sx_mix(h ^ sp->dims[d->a].hash) + (uint64_t)d->wid);
+    case SX_SHIFT:
+    case SX_REVERSE:
+        return sx_mix(h ^ sp->dims[d->a].hash);
+    case SX_KINDS:
+        break;
+    }
+    SYNO_UNREACHABLE();
+}
+
+/* Returns the id of the dimension (KIND, A, B, PARAM, WID), creating it on
+ * first use.  A and B are the dims below (or the output axis position /
+ * the multiplicity for ITER / REDUCE, -1 when unused); PARAM is the merge
+ * block, stride factor or reduction size.  The caller checks validity
+ * (flags) before using a new dim in a state. */
+uint32_t sx_dim(syno_space *sp, sx_kind kind, int32_t a, int32_t b, syno_size param, int wid)
+{
+    if (2 * (sp->ndims + 1) > sp->dtab_cap) rehash(sp);
+    uint32_t mask = sp->dtab_cap - 1;
+    uint32_t j = (uint32_t)key_hash(kind, a, b, param, wid) & mask;
+    for (; sp->dtab[j]; j = (j + 1) & mask) {
+        const sdim *d = &sp->dims[sp->dtab[j] - 1];
+        if (key_eq(d, kind, a, b, param, wid)) return sp->dtab[j] - 1;
+    }
+    if (sp->ndims == sp->capdims) {
+        sp->capdims = sp->capdims ? sp->capdims * 2 : 1024;
+        sp->dims = syno_xrealloc(sp->dims, (size_t)sp->capdims * sizeof *sp->dims);
+    }
+    uint32_t id = sp->ndims++;
+    sp->dtab[j] = id + 1;
+    sdim *d = &sp->dims[id];
+    memset(d, 0, sizeof *d);
+    d->kind = (uint8_t)kind;
+    d->a = a;
+    d->b = b;
+    d->param = param;
+    d->wid = (uint8_t)wid;
+    d->scope = -1;
+    d->base = id;
+    const sdim *da = kind >= SX_SPLIT ? &sp->dims[a] : NULL;
+    const sdim *db = (kind == SX_SPLIT || kind == SX_UNFOLD) ? &sp->dims[b] : NULL;
+    bool sized = true;
+    switch (kind) {
+    case SX_ITER:
+        d->size = sp->spec->out[a].size;
+        if (sp->spec->out[a].unordered) d->scope = (int32_t)id;
+        break;
+    case SX_REDUCE:
+        d->size = param;
+        d->height = 1;
+        d->flags |= SXF_ENDS_RED;
+        d->scope = (int32_t)id;
+        break;
+    case SX_SPLIT:
+    case SX_UNFOLD:
+        if (kind == SX_SPLIT) sized = syno_size_mul(&d->size, da->size, db->size);
+        else d->size = da->size;
+        d->height = (uint8_t)((da->height > db->height ? da->height : db->height) + 1);
+        d->flags |= (uint8_t)(da->flags & db->flags & SXF_ENDS_RED);
+        d->flags |= (uint8_t)((kind == SX_SPLIT ? (da->flags | db->flags) : da->flags) & SXF_DISCARD);
+        d->wmask = (uint16_t)(da->wmask | db->wmask);
+        if (da->scope == db->scope) d->scope = da->scope;
+        break;
+    case SX_MERGE_L:
+        sized = syno_size_div(&d->size, da->size, param);
+        goto one;
+    case SX_MERGE_R:
+        d->size = param;
+        goto one;
+    case SX_STRIDE:
+        sized = syno_size_mul(&d->size, da->size, param);
+        d->height = (uint8_t)(da->height + 1);
+        d->flags = (uint8_t)((da->flags & SXF_ENDS_RED) | SXF_DISCARD);
+        d->wmask = da->wmask;
+        d->scope = da->scope;
+        break;
+    case SX_SHARE_L:
+    case SX_SHARE_R:
+        d->size = da->size;
+        d->height = (uint8_t)(da->height + 1);
+        d->flags = (uint8_t)(da->flags & (SXF_ENDS_RED | SXF_DISCARD));
+        d->wmask = (uint16_t)(da->wmask | (1u << (wid - 1)));
+        d->scope = da->scope;
+        if (kind == SX_SHARE_L) {
+            d->base = da->base;
+            d->nshares = (uint8_t)(da->nshares + 1);
+        }
+        break;
+    case SX_SHIFT:
+    case SX_REVERSE:
+        d->size = da->size;
+    one:
+        d->height = (uint8_t)(da->height + 1);
+        d->flags = (uint8_t)(da->flags & (SXF_ENDS_RED | SXF_DISCARD));
+        d->wmask = da->wmask;
+        d->scope = da->scope;
+        break;
+    case SX_KINDS:
+        SYNO_UNREACHABLE();
+    }
+    bool odd = false;
+    if (sized && syno_size_is_valid(sp->vars, d->size) && sx_size_layers(sp, d->size, &d->lo, &d->hi, &odd))
+        d->flags |= SXF_VALID;
+    if (syno_size_classify(sp->vars, d->size) == SYNO_SIZE_COEF) {
+        d->flags |= SXF_COEF;
+        if (odd) d->flags |= SXF_ODD;
+    }
+    d->hash = merkle(sp, d);
+    return id;
+}
+
+/* True when the reduction RED lies below dimension ID. */
+bool sx_reduce_below(const syno_space *sp, uint32_t id, uint32_t red)
+{
+    for (;;) {
+        if (id == red) return true;
+        const sdim *d = &sp->dims[id];
+        switch ((sx_kind)d->kind) {
+        case SX_ITER:
+        case SX_REDUCE:
+            return false;
+        case SX_SPLIT:
+        case SX_UNFOLD:
+            if (sx_reduce_below(sp, (uint32_t)d->b, red)) return true;
+            id = (uint32_t)d->a;
+            break;
+        default:
+            id = (uint32_t)d->a;
+            break;
+        }
+    }
+}
+
+static void size_text(const syno_space *sp, syno_size s, syno_buf *out)
+{
+    syno_size_print(sp->vars, s, out);
+}
+
+/* Appends a readable description of dimension ID: its size, and how it is
+ * consumed below ("H*W = split(H, W)", "k = sum#1"). */
+void sx_dim_text(const syno_space *sp, uint32_t id, syno_buf *out)
+{
+    const sdim *d = &sp->dims[id];
+    switch ((sx_kind)d->kind) {
+    case SX_ITER:
+        syno_buf_printf(out, "out%d:", d->a);
+        size_text(sp, d->size, out);
+        return;
+    case SX_REDUCE:
+        syno_buf_puts(out, "sum:");
+        size_text(sp, d->size, out);
+        if (d->a) syno_buf_printf(out, "#%d", d->a + 1);
+        return;
+    case SX_SPLIT:
+    case SX_UNFOLD:
+        syno_buf_puts(out, d->kind == SX_SPLIT ? "split(" : "unfold(");
+        sx_dim_text(sp, (uint32_t)d->a, out);
+        syno_buf_puts(out, ", ");
+        sx_dim_text(sp, (uint32_t)d->b, out);
+        syno_buf_putc(out, ')');
+        return;
+    case SX_MERGE_L:
+    case SX_MERGE_R:
+        syno_buf_puts(out, d->kind == SX_MERGE_L ? "hi(" : "lo(");
+        sx_dim_text(sp, (uint32_t)d->a, out);
+        syno_buf_puts(out, " / ");
+        size_text(sp, d->param, out);
+        syno_buf_putc(out, ')');
+        return;
+    case SX_STRIDE:
+        syno_buf_puts(out, "stride(");
+        sx_dim_text(sp, (uint32_t)d->a, out);
+        syno_buf_puts(out, ", ");
+        size_text(sp, d->param, out);
+        syno_buf_putc(out, ')');
+        return;
+    case SX_SHIFT:
+    case SX_REVERSE:
+        syno_buf_puts(out, d->kind == SX_SHIFT ? "shift(" : "reverse(");
+        sx_dim_text(sp, (uint32_t)d->a, out);
+        syno_buf_putc(out, ')');
+        return;
+    case SX_SHARE_L:
+    case SX_SHARE_R:
+        syno_buf_printf(out, "%s%d(", d->kind == SX_SHARE_L ? "x" : "w", d->wid);
+        sx_dim_text(sp, (uint32_t)d->a, out);
+        syno_buf_putc(out, ')');
+        return;
+    case SX_KINDS:
+        break;
+    }
+}

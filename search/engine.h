@@ -1,0 +1,240 @@
+/* engine.h - internals of the synthesis engine shared by search/ (all files).
+ *
+ * Dimensions (sdim) are interned in the space's table: a dimension is the
+ * consumed ("top") side of the primitive that a step applied to the dims
+ * below it, so its identity is the whole subgraph below it and its hash is
+ * a Merkle hash of that subgraph.  Equal structures get equal ids.
+ *
+ * A partial operator (syno_pstate) is three sorted id lists: the open data
+ * dims (frontier), the expanded dims and the weight axes; plus counters
+ * derived from them (depth, uses of each primitive and variable).  Its
+ * hash is a sum of mixed member hashes, updated incrementally per step. */
+#ifndef SYNO_SEARCH_ENGINE_H
+#define SYNO_SEARCH_ENGINE_H
+
+#include "lang/spec.h"
+
+#include <string.h>
+#include "search/space.h"
+
+/* Kinds of interned dimensions: which primitive consumes it (bottom-up). */
+typedef enum sx_kind {
+    SX_ITER,     /* output axis a */
+    SX_REDUCE,   /* reduction, the a-th of its size */
+    SX_SPLIT,    /* split(this) -> (a, b) */
+    SX_MERGE_L,  /* merge(this, b-side) -> a, block param */
+    SX_MERGE_R,  /* merge(a-side, this) -> a, block param = size */
+    SX_SHIFT,    /* shift(this) -> a */
+    SX_STRIDE,   /* stride(this, param) -> a */
+    SX_UNFOLD,   /* unfold(this, |b|) -> (a main, b window) */
+    SX_SHARE_L,  /* share(this, weight axis) -> a; weight wid */
+    SX_SHARE_R,  /* the weight axis of that share */
+    SX_REVERSE,  /* reverse(this) -> a */
+    SX_KINDS
+} sx_kind;
+
+enum {
+    SXF_DISCARD = 1,   /* data-discarding: a stride's elements not yet absorbed */
+    SXF_ENDS_RED = 2,  /* every leaf below is a reduction */
+    SXF_VALID = 4,     /* integer >= 1 under every layer */
+    SXF_ODD = 8,       /* a coefficient, odd under every layer */
+    SXF_COEF = 16,     /* only coefficients (a valid unfold window size) */
+};
+
+typedef struct sdim {
+    uint64_t hash;
+    syno_size size;
+    syno_size param;
+    int32_t a, b;
+    uint8_t kind, height, wid, flags;
+    uint16_t wmask;      /* weights whose share is this dim or below it */
+    int32_t scope;       /* unordered scope: the root ITER/REDUCE dim, or -1 */
+    uint32_t base;       /* the dim below its chain of SHARE_L (itself if none) */
+    uint8_t nshares;     /* length of that chain */
+    float lo, hi;        /* smallest and largest value over the layers */
+} sdim;
+
+/* A partial operator.  d[] holds nf frontier ids, then ne expanded ids,
+ * then nw weight axis ids, each run sorted ascending. */
+struct syno_pstate {
+    uint64_t hash;
+    uint8_t nf, ne, nw, depth;
+    uint8_t nred, nweights, normal, dist;  /* normal: a non-reduce step was applied */
+    uint8_t cnt[SYNO_STEP_COUNT];
+    int8_t use[SYNO_MAX_VARS];
+    float flops_lb;
+    struct sx_children *kids;  /* cached children (space store only) */
+    uint32_t d[];
+};
+
+#define SX_DIST_UNKNOWN 255
+#define SX_MAX_STATE_DIMS 48
+
+typedef struct sx_children {
+    int n;
+    syno_child *v;
+} sx_children;
+
+/* A hash set of states in an arena (the space's store, enumeration layers). */
+typedef struct sx_set {
+    syno_arena *arena;
+    syno_pstate **slot;
+    size_t cap, n;
+} sx_set;
+
+void sx_set_init(sx_set *s);
+void sx_set_fini(sx_set *s);
+/* Returns the member equal to ST, or inserts a copy of ST and returns it
+ * (*ADDED says which). */
+syno_pstate *sx_set_intern(sx_set *s, const syno_pstate *st, bool *added);
+syno_pstate *sx_set_find(const sx_set *s, const syno_pstate *st);
+
+/* Shape-distance memo entry count and other per-space caches live in the
+ * space; see shape_distance.c and flops_bound.c. */
+typedef struct sx_memo {
+    uint64_t *key;
+    int32_t *val;
+    size_t cap, n;
+} sx_memo;
+
+bool sx_memo_get(const sx_memo *m, uint64_t key, int32_t *val);
+void sx_memo_put(sx_memo *m, uint64_t key, int32_t val);
+void sx_memo_fini(sx_memo *m);
+
+/* What the layers say about one size (cached per size). */
+typedef struct sx_size_info {
+    syno_size size;
+    bool used, legal, valid_layers, odd;
+    float lo, hi;
+    int32_t div_off, div_n;   /* merge blocks in the space's divisor pool (-1: not computed) */
+} sx_size_info;
+
+/* A candidate reduction size with what it costs in allowance. */
+typedef struct sx_size_choice {
+    syno_size size;
+    int8_t use[SYNO_MAX_VARS];
+} sx_size_choice;
+
+struct syno_space {
+    const syno_spec *spec;
+    const syno_vars *vars;
+    int nvars, nlayers;
+    int depth;                           /* the depth bound (the spec's unless overridden) */
+    int64_t val[SYNO_SPEC_MAX_LAYERS][SYNO_MAX_VARS];
+    double logval[SYNO_SPEC_MAX_LAYERS][SYNO_MAX_VARS];
+    /* desired input axes (fixed ones removed), output axes */
+    int ndes;
+    syno_size des[SYNO_SPEC_MAX_AXES];
+    bool des_unordered[SYNO_SPEC_MAX_AXES];
+    int des_axis[SYNO_SPEC_MAX_AXES];    /* position in spec->in */
+    int fixed_out[SYNO_SPEC_MAX_AXES];   /* per output axis: matching input axis when fixed, else -1 */
+    double in_numel[SYNO_SPEC_MAX_LAYERS]; /* input elements without fixed axes */
+    double in_numel_all[SYNO_SPEC_MAX_LAYERS];
+    double flops_lo, flops_hi;           /* absolute window, summed over the layers */
+    double baseline_flops, baseline_params;
+    int limit[SYNO_STEP_COUNT];          /* -1 = none */
+    int max_red_mult;                    /* largest multiplicity of one reduction size */
+    /* tables */
+    sdim *dims;
+    uint32_t ndims, capdims;
+    uint32_t *dtab;                      /* open addressing: dim id + 1, 0 empty */
+    uint32_t dtab_cap;
+    sx_size_choice *sizes;               /* enumerable sizes (reductions, strides) */
+    int nsizes;
+    sx_size_info *sinfo;                 /* size cache: open addressing */
+    uint32_t sinfo_cap, sinfo_n;
+    syno_size *divpool;                  /* merge blocks of cached sizes */
+    int32_t ndivpool, capdivpool;
+    sx_set store;                        /* every state handed out by the API */
+    syno_pstate *root;
+    sx_memo dist_memo, flops_memo;
+    syno_space_stats stats;
+    /* finals */
+    sx_memo seen;                        /* canonical hashes of finals returned (dedup) */
+    struct syno_canon *canon;            /* canonical hashing context */
+    /* scratch for state building */
+    syno_arena *scratch;
+    syno_diags *diags;
+};
+
+/* dims.c */
+uint32_t sx_dim(syno_space *sp, sx_kind kind, int32_t a, int32_t b, syno_size param, int wid);
+static inline const sdim *sx_d(const syno_space *sp, uint32_t id) { return &sp->dims[id]; }
+bool sx_size_layers(const syno_space *sp, syno_size s, float *lo, float *hi, bool *odd);
+double sx_size_value(const syno_space *sp, syno_size s, int layer);
+bool sx_size_legal(syno_space *sp, syno_size s);
+const sx_size_info *sx_size_get(syno_space *sp, syno_size s);
+void sx_dim_text(const syno_space *sp, uint32_t id, syno_buf *out);
+bool sx_reduce_below(const syno_space *sp, uint32_t id, uint32_t red);
+
+/* state.c */
+syno_pstate *sx_state_alloc(syno_arena *a, int n);
+size_t sx_state_bytes(int n);
+uint64_t sx_member_hash(const syno_space *sp, uint32_t id, int role);
+void sx_state_rehash(syno_space *sp, syno_pstate *st);
+bool sx_state_eq(const syno_pstate *a, const syno_pstate *b);
+
+/* The generator: every canonical child of a state.  EMIT gets a child
+ * (built in scratch memory, copied by whoever keeps it) and its step. */
+typedef void (*sx_emit_fn)(syno_space *sp, void *ctx, const syno_pstate *child, const syno_step *step);
+void sx_generate(syno_space *sp, const syno_pstate *st, sx_emit_fn emit, void *ctx);
+/* Runs the generator for STEP alone, so that the rejection counters say
+ * which rule drops it. */
+void sx_generate_only(syno_space *sp, const syno_pstate *st, const syno_step *step);
+/* One reject counter bump; returns false for convenience. */
+static inline bool sx_reject(syno_space *sp, syno_rule r)
+{
+    sp->stats.rejected[r]++;
+    return false;
+}
+
+/* Child construction helpers (generate.c). */
+typedef struct sx_build {
+    syno_space *sp;
+    const syno_pstate *parent;
+    uint32_t f[SX_MAX_STATE_DIMS], e[SX_MAX_STATE_DIMS], w[SX_MAX_STATE_DIMS];
+    int nf, ne, nw;
+    int8_t use[SYNO_MAX_VARS];
+} sx_build;
+
+/* Checks and charges the allowance of SIZE (abs exponents) to USE. */
+bool sx_charge(const syno_space *sp, int8_t *use, syno_size size, bool primary_only);
+
+/* shape_distance.c: lower bound of the steps from ST's frontier to the
+ * input shape, or SX_DIST_UNKNOWN when no number of steps can do it. */
+int sx_distance(syno_space *sp, const syno_pstate *st);
+/* flops_bound.c: a lower bound of the FLOPs of every final operator below
+ * ST, summed over the layers. */
+double sx_flops_bound(syno_space *sp, const syno_pstate *st);
+/* pooling (weight-free reductions that reach the input): product too large */
+bool sx_pooling_ok(syno_space *sp, const syno_pstate *st, bool final);
+
+/* steps */
+uint64_t sx_step_key(const syno_space *sp, const syno_step *s);
+
+/* Puts a copy of SP's root into SET (for enumerations that keep their own
+ * states). */
+void sx_intern_root(syno_space *sp, sx_set *set);
+
+/* finalize.c */
+int sx_finalize(syno_space *sp, const syno_pstate *st, bool dedup, syno_final ***out);
+
+static inline uint64_t sx_mix(uint64_t z)
+{
+    z += 0x9e3779b97f4a7c15ull;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+/* A fast (in-process) hash of a size's exponents; stable structural
+ * hashes use syno_size_hash. */
+static inline uint64_t sx_size_key(syno_size s)
+{
+    uint64_t a, b;
+    memcpy(&a, s.e, 8);
+    memcpy(&b, s.e + 8, 8);
+    return sx_mix(a ^ sx_mix(b));
+}
+
+#endif

@@ -1,0 +1,166 @@
+/* state.c - partial operators as sets of interned dimensions: hashing,
+ * equality, and the hash sets that hash-cons them.
+ *
+ * The hash of a state is the sum (mod 2^64) of one mixed hash per member
+ * (a frontier dim, an expanded dim or a weight axis, each mixed with its
+ * role), so a step updates it in O(1) and every order of the same steps
+ * gives the same value.  Equality is exact (the id lists are compared). */
+#include "search/engine.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Bytes of a state with N member ids. */
+size_t sx_state_bytes(int n)
+{
+    return sizeof(syno_pstate) + (size_t)n * sizeof(uint32_t);
+}
+
+/* A zeroed state with room for N ids, in arena A. */
+syno_pstate *sx_state_alloc(syno_arena *a, int n)
+{
+    return syno_arena_alloc(a, sx_state_bytes(n));
+}
+
+/* The contribution of member ID in ROLE (0 frontier, 1 expanded, 2 weight)
+ * to a state's hash. */
+uint64_t sx_member_hash(const syno_space *sp, uint32_t id, int role)
+{
+    static const uint64_t salt[3] = {0x243f6a8885a308d3ull, 0x13198a2e03707344ull, 0xa4093822299f31d0ull};
+    return sx_mix(sp->dims[id].hash ^ salt[role]);
+}
+
+/* Recomputes ST's hash from its members. */
+void sx_state_rehash(syno_space *sp, syno_pstate *st)
+{
+    uint64_t h = 0;
+    int i = 0;
+    for (; i < st->nf; i++) h += sx_member_hash(sp, st->d[i], 0);
+    for (; i < st->nf + st->ne; i++) h += sx_member_hash(sp, st->d[i], 1);
+    for (; i < st->nf + st->ne + st->nw; i++) h += sx_member_hash(sp, st->d[i], 2);
+    st->hash = h;
+}
+
+/* Exact equality of two states (same members in the same roles). */
+bool sx_state_eq(const syno_pstate *a, const syno_pstate *b)
+{
+    if (a->hash != b->hash || a->nf != b->nf || a->ne != b->ne || a->nw != b->nw) return false;
+    return memcmp(a->d, b->d, (size_t)(a->nf + a->ne + a->nw) * sizeof(uint32_t)) == 0;
+}
+
+/* ---- hash sets of states --------------------------------------------------- */
+
+/* Initializes S empty, with its own arena. */
+void sx_set_init(sx_set *s)
+{
+    memset(s, 0, sizeof *s);
+    s->arena = syno_arena_new();
+}
+
+/* Frees S and every state in it. */
+void sx_set_fini(sx_set *s)
+{
+    free(s->slot);
+    if (s->arena) syno_arena_free(s->arena);
+    memset(s, 0, sizeof *s);
+}
+
+static void grow(sx_set *s)
+{
+    size_t ncap = s->cap ? s->cap * 2 : 1024;
+    syno_pstate **t = syno_xcalloc(ncap, sizeof *t);
+    for (size_t i = 0; i < s->cap; i++) {
+        syno_pstate *st = s->slot[i];
+        if (!st) continue;
+        size_t j = (size_t)st->hash & (ncap - 1);
+        while (t[j]) j = (j + 1) & (ncap - 1);
+        t[j] = st;
+    }
+    free(s->slot);
+    s->slot = t;
+    s->cap = ncap;
+}
+
+/* The member of S equal to ST, or NULL. */
+syno_pstate *sx_set_find(const sx_set *s, const syno_pstate *st)
+{
+    if (!s->cap) return NULL;
+    for (size_t j = (size_t)st->hash & (s->cap - 1); s->slot[j]; j = (j + 1) & (s->cap - 1))
+        if (sx_state_eq(s->slot[j], st)) return s->slot[j];
+    return NULL;
+}
+
+/* Returns the member of S equal to ST, inserting a copy when there is none
+ * (*ADDED tells).  The copy has no cached children. */
+syno_pstate *sx_set_intern(sx_set *s, const syno_pstate *st, bool *added)
+{
+    if (2 * (s->n + 1) > s->cap) grow(s);
+    size_t j = (size_t)st->hash & (s->cap - 1);
+    for (; s->slot[j]; j = (j + 1) & (s->cap - 1))
+        if (sx_state_eq(s->slot[j], st)) {
+            if (added) *added = false;
+            return s->slot[j];
+        }
+    int n = st->nf + st->ne + st->nw;
+    syno_pstate *c = syno_arena_dup(s->arena, st, sx_state_bytes(n));
+    c->kids = NULL;
+    s->slot[j] = c;
+    s->n++;
+    if (added) *added = true;
+    return c;
+}
+
+/* ---- memo tables (64-bit key -> int) ------------------------------------- */
+
+/* Looks KEY up in M. */
+bool sx_memo_get(const sx_memo *m, uint64_t key, int32_t *val)
+{
+    if (!m->cap) return false;
+    key |= 1; /* 0 marks an empty slot */
+    for (size_t j = (size_t)key & (m->cap - 1); m->key[j]; j = (j + 1) & (m->cap - 1))
+        if (m->key[j] == key) {
+            *val = m->val[j];
+            return true;
+        }
+    return false;
+}
+
+/* Stores KEY -> VAL in M (replacing). */
+void sx_memo_put(sx_memo *m, uint64_t key, int32_t val)
+{
+    if (2 * (m->n + 1) > m->cap) {
+        size_t ncap = m->cap ? m->cap * 2 : 4096;
+        uint64_t *k = syno_xcalloc(ncap, sizeof *k);
+        int32_t *v = syno_xmalloc(ncap * sizeof *v);
+        for (size_t i = 0; i < m->cap; i++) {
+            if (!m->key[i]) continue;
+            size_t j = (size_t)m->key[i] & (ncap - 1);
+            while (k[j]) j = (j + 1) & (ncap - 1);
+            k[j] = m->key[i];
+            v[j] = m->val[i];
+        }
+        free(m->key);
+        free(m->val);
+        m->key = k;
+        m->val = v;
+        m->cap = ncap;
+    }
+    key |= 1;
+    size_t j = (size_t)key & (m->cap - 1);
+    for (; m->key[j]; j = (j + 1) & (m->cap - 1))
+        if (m->key[j] == key) {
+            m->val[j] = val;
+            return;
+        }
+    m->key[j] = key;
+    m->val[j] = val;
+    m->n++;
+}
+
+/* Frees M's tables. */
+void sx_memo_fini(sx_memo *m)
+{
+    free(m->key);
+    free(m->val);
+    memset(m, 0, sizeof *m);
+}

@@ -1,0 +1,37 @@
+#!/bin/sh
+# search_enum.sh - `syno enumerate`: golden counts of small synthesis spaces
+# (partial operators, final operators per depth, candidates removed by each
+# rule), the JSON form, and its command-line errors.  `make check ACCEPT=1`
+# rewrites the goldens (tests/search/*.enum) after a deliberate change.
+. "$top_srcdir/tests/lib.sh"
+G="$top_srcdir/tests/search"
+
+# enum NAME SPEC DEPTH: golden text of `syno enumerate SPEC --depth DEPTH`
+enum() {
+  "$SYNO" enumerate "$2" --depth "$3" >"$TMP/out" 2>&1
+  st=$?
+  # the time and memory line is not deterministic; the spec path is relative
+  grep -v '^  time ' "$TMP/out" | sed "s|$top_srcdir/||" >"$TMP/$1.enum"
+  if [ $st != 0 ]; then not_ok "enumerate $1 (exit $st)"; diag <"$TMP/out"; return; fi
+  golden "enumerate $1 at depth $3" "$TMP/$1.enum" "$G/$1.enum"
+}
+
+enum conv "$G/conv.syno" 7
+enum linear "$G/linear.syno" 6
+enum fmnist-d5 "$top_srcdir/examples/fmnist-conv.syno" 5
+
+"$SYNO" enumerate "$G/linear.syno" --json >"$TMP/j" 2>&1
+if grep -q '"finals":' "$TMP/j" && grep -q '"shape-distance":' "$TMP/j" && grep -q '"per_depth":' "$TMP/j"; then
+  ok "enumerate --json has finals, per_depth and the rule counts"
+else not_ok "enumerate --json"; diag <"$TMP/j"; fi
+
+expect_status "enumerate without SPEC is a usage error" 2 "$SYNO" enumerate
+expect_status "enumerate --depth 0 is a usage error" 2 "$SYNO" enumerate "$G/conv.syno" --depth 0
+expect_status "enumerate of a missing file is an input error" 1 "$SYNO" enumerate "$TMP/none.syno"
+printf 'size N;\nop f(x[n: N]) -> [n] {}\n' >"$TMP/nosearch.syno"
+"$SYNO" enumerate "$TMP/nosearch.syno" >"$TMP/out" 2>&1
+st=$?
+if [ $st = 1 ] && grep -q "has no search block" "$TMP/out"; then ok "a file without a search block is refused"
+else not_ok "a file without a search block is refused (exit $st)"; diag <"$TMP/out"; fi
+expect_status "FILE:SEARCH naming a missing search is an input error" 1 "$SYNO" enumerate "$G/conv.syno:nope"
+done_testing

@@ -1,0 +1,202 @@
+/* t_search.c - the synthesis space: rediscovery (conv2d and linear are in
+ * their spaces, by canonical hash), every final operator valid under every
+ * layer, unique, round-tripping through text with the same hash, the FLOPs
+ * bound below the final FLOPs, determinism, and the REPL-facing API (root,
+ * children, apply, why a step is refused). */
+#include "lang/canon.h"
+#include "lang/graph_print.h"
+#include "search/engine.h"
+#include "search/final_metrics.h"
+#include "search/search.h"
+#include "tests/tap.h"
+
+#include <math.h>
+
+static const char *srcdir(void)
+{
+    const char *s = getenv("top_srcdir");
+    return s ? s : SYNO_SRCDIR;
+}
+
+typedef struct finals {
+    syno_space *sp;
+    uint64_t *hash;
+    int n, cap;
+    int invalid, roundtrip_bad, bound_bad, dup;
+} finals;
+
+static void on_final(void *ctx, syno_final *f)
+{
+    finals *fs = ctx;
+    syno_space *sp = fs->sp;
+    const syno_spec *spec = syno_space_spec(sp);
+    /* valid under every layer */
+    syno_diags d;
+    syno_diags_init(&d, NULL);
+    bool ok = f->op->errors == 0;
+    for (int l = 0; ok && l < spec->nlayers; l++) ok = syno_op_check_binding(f->op, &spec->layer_binding[l], &d, syno_range_make(0, 0));
+    syno_diags_fini(&d);
+    if (!ok) fs->invalid++;
+    /* text round trip keeps the canonical hash */
+    syno_buf b = SYNO_BUF_INIT;
+    syno_graph_print_module(f->op, "found", SYNO_PRINT_NEST, NULL, NULL, &b);
+    syno_ctx *ctx2 = syno_ctx_new();
+    syno_module *m = syno_ctx_load_string(ctx2, "found.syno", b.data, b.len);
+    syno_op *op2 = m ? syno_module_find_op(m, "found") : NULL;
+    if (!op2 || op2->errors || ctx2->diags.errors || syno_space_final_hash(sp, op2) != f->hash) {
+        if (!fs->roundtrip_bad++) printf("# round trip failed for:\n%s", b.data);
+    }
+    syno_ctx_free(ctx2);
+    syno_buf_fini(&b);
+    /* the FLOPs bound of its state never exceeds its FLOPs */
+    sx_final_exact_flops(sp, f);
+    if (syno_pstate_flops_bound(f->state) > f->flops * (1 + 1e-6)) fs->bound_bad++;
+    for (int i = 0; i < fs->n; i++)
+        if (fs->hash[i] == f->hash) fs->dup++;
+    if (fs->n == fs->cap) fs->hash = realloc(fs->hash, (size_t)(fs->cap = fs->cap ? 2 * fs->cap : 64) * sizeof *fs->hash);
+    fs->hash[fs->n++] = f->hash;
+    syno_final_free(f);
+}
+
+static syno_spec *load_spec(syno_ctx *ctx, const char *rel)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", srcdir(), rel);
+    syno_spec *s = syno_search_find_spec(ctx, path);
+    if (!s) syno_diags_print(&ctx->diags, stdout);
+    return s;
+}
+
+static bool contains(const finals *fs, uint64_t h)
+{
+    for (int i = 0; i < fs->n; i++)
+        if (fs->hash[i] == h) return true;
+    return false;
+}
+
+/* Enumerates SPEC and checks every final; returns the hash list. */
+static finals check_space(const char *rel, const char *what)
+{
+    syno_ctx *ctx = syno_ctx_new();
+    finals fs;
+    memset(&fs, 0, sizeof fs);
+    syno_spec *spec = load_spec(ctx, rel);
+    ok(spec != NULL, "%s: spec loads", what);
+    if (!spec) return fs;
+    syno_space *sp = syno_space_new(spec, &ctx->diags);
+    fs.sp = sp;
+    syno_enum_result r;
+    syno_enumerate(sp, on_final, &fs, &r);
+    ok(fs.n > 0 && (uint64_t)fs.n == r.finals, "%s: %d final operators reported and delivered", what, fs.n);
+    is_int(fs.invalid, 0, "%s: every final is valid under every layer", what);
+    is_int(fs.roundtrip_bad, 0, "%s: every final round-trips through text with the same canonical hash", what);
+    is_int(fs.dup, 0, "%s: no two finals share a canonical hash", what);
+    is_int(fs.bound_bad, 0, "%s: the FLOPs lower bound of each final's state is below its FLOPs", what);
+    syno_space_free(sp);
+    syno_ctx_free(ctx);
+    fs.sp = NULL;
+    return fs;
+}
+
+static uint64_t stdlib_hash(const char *rel_spec, const char *opname)
+{
+    syno_ctx *ctx = syno_ctx_new();
+    syno_spec *spec = load_spec(ctx, rel_spec);
+    syno_op *op = syno_ctx_stdlib_op(ctx, opname);
+    uint64_t h = 0;
+    if (spec && op) {
+        syno_space *sp = syno_space_new(spec, &ctx->diags);
+        h = syno_space_final_hash(sp, op);
+        syno_space_free(sp);
+    }
+    syno_ctx_free(ctx);
+    return h;
+}
+
+static void test_api(void)
+{
+    syno_ctx *ctx = syno_ctx_new();
+    syno_spec *spec = load_spec(ctx, "tests/search/conv.syno");
+    syno_space *sp = syno_space_new(spec, &ctx->diags);
+    const syno_pstate *root = syno_space_root(sp);
+    is_int(syno_pstate_depth(root), 0, "api: the root has depth 0");
+    const syno_child *kids;
+    int n = syno_space_children(sp, root, &kids);
+    ok(n > 0, "api: the root has children (%d)", n);
+    bool reduce_first = true, sorted = true;
+    for (int i = 0; i < n; i++) {
+        reduce_first &= kids[i].step.kind == SYNO_STEP_REDUCE || i > 0;
+        if (i && kids[i - 1].step.kind == kids[i].step.kind) sorted &= kids[i - 1].step.key < kids[i].step.key;
+    }
+    ok(reduce_first && sorted, "api: children are listed by kind, then by key");
+    const syno_child *again;
+    ok(syno_space_children(sp, root, &again) == n && again == kids, "api: children are cached");
+    syno_rule why = SYNO_RULE_COUNT;
+    ok(syno_space_apply(sp, root, &kids[0].step, &why) == kids[0].state, "api: applying a listed step gives its child");
+    /* a split of the C_out output axis with itself is no step; two reductions of k cannot be split */
+    const syno_pstate *st = root;
+    syno_step red = kids[0].step;
+    for (int i = 0; i < n; i++)
+        if (kids[i].step.kind == SYNO_STEP_REDUCE && syno_size_eq(kids[i].step.param, syno_size_var(5))) red = kids[i].step;
+    st = syno_space_apply(sp, st, &red, NULL);
+    ok(st != NULL, "api: reduce k");
+    const syno_pstate *st2 = st ? syno_space_apply(sp, st, &red, NULL) : NULL;
+    ok(st2 != NULL, "api: reduce k twice");
+    if (st2) {
+        syno_step sp2 = {.kind = SYNO_STEP_SPLIT, .n = 2};
+        int k = 0;
+        for (int i = 0; i < st2->nf; i++)
+            if (sx_d(sp, st2->d[i])->kind == SX_REDUCE) sp2.op[k++] = st2->d[i];
+        why = SYNO_RULE_COUNT;
+        ok(k == 2 && !syno_space_apply(sp, st2, &sp2, &why) && why == SYNO_RULE_SPLIT_REDUCTIONS,
+           "api: a split of two reductions is refused by split-reductions (got %s)",
+           why < SYNO_RULE_COUNT ? syno_rules[why].name : "none");
+        syno_buf b = SYNO_BUF_INIT;
+        syno_space_describe(sp, st2, &b);
+        is_str(syno_buf_str(&b), "out1:C_out, out2:H, out3:W, sum:k, sum:k#2", "api: the frontier reads back");
+        syno_buf_fini(&b);
+    }
+    syno_space_free(sp);
+    syno_ctx_free(ctx);
+}
+
+static void test_determinism(void)
+{
+    uint64_t first = 0;
+    bool same = true;
+    for (int run = 0; run < 2; run++) {
+        syno_ctx *ctx = syno_ctx_new();
+        syno_spec *spec = load_spec(ctx, "tests/search/linear.syno");
+        syno_space *sp = syno_space_new(spec, &ctx->diags);
+        finals fs;
+        memset(&fs, 0, sizeof fs);
+        fs.sp = sp;
+        syno_enum_result r;
+        syno_enumerate(sp, on_final, &fs, &r);
+        uint64_t h = r.states * 1000003u + r.generated;
+        for (int i = 0; i < fs.n; i++) h = h * 31 + fs.hash[i];
+        if (run == 0) first = h;
+        else same = h == first;
+        free(fs.hash);
+        syno_space_free(sp);
+        syno_ctx_free(ctx);
+    }
+    ok(same, "determinism: two enumerations give the same counts and finals in the same order");
+}
+
+int main(void)
+{
+    finals conv = check_space("tests/search/conv.syno", "conv");
+    uint64_t conv2d = stdlib_hash("tests/search/conv.syno", "conv2d");
+    ok(conv2d && contains(&conv, conv2d), "rediscovery: conv2d is in the conv space (hash %016llx)", (unsigned long long)conv2d);
+    uint64_t conv1x1 = stdlib_hash("tests/search/conv.syno", "conv1x1");
+    ok(conv1x1 && contains(&conv, conv1x1), "rediscovery: conv1x1 is in the conv space");
+    free(conv.hash);
+    finals lin = check_space("tests/search/linear.syno", "linear");
+    uint64_t linear = stdlib_hash("tests/search/linear.syno", "linear");
+    ok(linear && contains(&lin, linear), "rediscovery: linear is in the linear space");
+    free(lin.hash);
+    test_api();
+    test_determinism();
+    return tap_done();
+}
