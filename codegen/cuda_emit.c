@@ -521,32 +521,41 @@ int syno_cuda_tile_candidates(const syno_cuda_contr *c, syno_cuda_tile *out, int
     return n;
 }
 
+/* The throughput model (see cuda_emit.h). */
+double syno_cuda_tile_score(const syno_cuda_contr *c, const syno_cuda_tile *t, int sms)
+{
+    syno_cuda_gemm g;
+    syno_cuda_gemm_analyze(c, &g);
+    if (!g.ok || t->bm == 0) return 0;
+    if (sms <= 0) sms = 132;
+    double waste = (double)(g.M * g.N) / ((double)ceil_div(g.M, t->bm) * t->bm * (double)ceil_div(g.N, t->bn) * t->bn);
+    double blocks = (double)ceil_div(g.M, t->bm) * (double)ceil_div(g.N, t->bn) * (double)g.B * t->splitk;
+    double per_sm = t->bm * t->bn >= 128 * 128 ? 2 : t->bm * t->bn >= 128 * 64 ? 3 : 4; /* resident blocks */
+    double slots = sms * per_sm, waves = blocks / slots;
+    double fill = waves / (double)(int64_t)(waves + 0.999999);
+    double reuse = (double)(t->tm * t->tn) / (t->tm + t->tn) / 4.0; /* FMAs per shared-memory read; 8x8 -> 1 */
+    double split = t->splitk > 1 ? 1.0 / (1.0 + 0.05 * t->splitk) : 1;
+    return waste * fill * (0.5 + 0.5 * reuse) * split;
+}
+
 /* Heuristic tile for SMS multiprocessors (see cuda_emit.h). */
 syno_cuda_tile syno_cuda_tile_default(const syno_cuda_contr *c, int sms)
 {
-    syno_cuda_tile direct = {0, 0, 0, 0, 0, 1};
+    syno_cuda_tile best = {0, 0, 0, 0, 0, 1};
     syno_cuda_gemm g;
     syno_cuda_gemm_analyze(c, &g);
-    if (!g.ok) return direct;
-    if (sms <= 0) sms = 132;
-    /* The biggest tile giving at least one block per multiprocessor. */
-    for (size_t i = 0; i < SYNO_ARRAY_LEN(tile_table); i++) {
-        syno_cuda_tile t = tile_table[i];
-        if (t.bk != 8 || !syno_cuda_tile_valid(c, &g, &t)) continue;
-        int64_t blocks = ceil_div(g.M, t.bm) * ceil_div(g.N, t.bn) * g.B;
-        if (blocks >= sms) return t;
+    if (!g.ok || g.K < 32) return best;
+    syno_cuda_tile cand[128];
+    int n = syno_cuda_tile_candidates(c, cand, 128);
+    double top = 0;
+    for (int i = 0; i < n; i++) {
+        double s = syno_cuda_tile_score(c, &cand[i], sms);
+        if (s > top) {
+            top = s;
+            best = cand[i];
+        }
     }
-    /* Too few blocks even with small tiles: split K. */
-    syno_cuda_tile t = {64, 64, 8, 4, 4, 1};
-    if (!syno_cuda_tile_valid(c, &g, &t)) t = (syno_cuda_tile){32, 32, 8, 2, 2, 1};
-    if (!syno_cuda_tile_valid(c, &g, &t)) return direct;
-    int64_t blocks = ceil_div(g.M, t.bm) * ceil_div(g.N, t.bn) * g.B;
-    for (int s = 32; s >= 2; s /= 2) {
-        syno_cuda_tile u = t;
-        u.splitk = s;
-        if (blocks * s <= 2 * sms && syno_cuda_tile_valid(c, &g, &u)) return u;
-    }
-    return t;
+    return best;
 }
 
 /* Printable form of a tile. */

@@ -68,9 +68,17 @@ bool syno_cuda_tile_valid(const syno_cuda_contr *c, const syno_cuda_gemm *g, con
  * returns how many. */
 int syno_cuda_tile_candidates(const syno_cuda_contr *c, syno_cuda_tile *out, int max);
 
+/* A rough throughput model of tiling T (not the direct kernel) for C on a
+ * GPU with SMS multiprocessors, in (0, 1]: the useful fraction of the
+ * tiles, how evenly the blocks fill the multiprocessors (waves), how much
+ * a thread's register block reuses shared memory, a small cost per
+ * split-K piece.  Ranks candidates for the heuristic and the tuner. */
+double syno_cuda_tile_score(const syno_cuda_contr *c, const syno_cuda_tile *t, int sms);
+
 /* A good tiling without measuring, for a GPU with SMS multiprocessors:
- * the largest tile that still gives every multiprocessor work, split-K
- * when the result is too small to fill the GPU. */
+ * the direct kernel when no tiling applies or the sum is too short (K <
+ * 32: too little work per element to amortise the tiles), else the
+ * candidate syno_cuda_tile_score ranks first. */
 syno_cuda_tile syno_cuda_tile_default(const syno_cuda_contr *c, int sms);
 
 /* "direct" or "128x128x8/8x8" (+ "/split4"), into BUF. */

@@ -2,6 +2,7 @@
 #include "codegen/cuda_tune.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,38 +18,16 @@ void syno_cuda_tuner_init(syno_cuda_tuner *t, syno_cuda_rt *rt, bool measure)
     t->reps = 5;
 }
 
-static int64_t cdiv(int64_t a, int64_t b)
-{
-    return (a + b - 1) / b;
-}
-
-/* A rough throughput model: the useful fraction of the tiles, how fully
- * the blocks occupy SMS multiprocessors (waves), and how efficient the
- * per-thread block is (bigger register blocks reuse shared memory more). */
-static double model(const syno_cuda_gemm *g, const syno_cuda_tile *t, int sms)
-{
-    double waste = (double)(g->M * g->N) / ((double)cdiv(g->M, t->bm) * t->bm * (double)cdiv(g->N, t->bn) * t->bn);
-    double blocks = (double)cdiv(g->M, t->bm) * (double)cdiv(g->N, t->bn) * (double)g->B * t->splitk;
-    double per_sm = t->bm * t->bn >= 128 * 128 ? 1 : t->bm * t->bn >= 128 * 64 ? 2 : 4; /* resident blocks */
-    double slots = sms * per_sm, waves = ceil(blocks / slots);
-    double fill = blocks / (waves * slots);
-    double reuse = (double)(t->tm * t->tn) / (t->tm + t->tn) / 4.0; /* FMAs per shared-memory load, 8x8 -> 1 */
-    double split_cost = t->splitk > 1 ? 1.0 / (1.0 + 0.05 * t->splitk) : 1;
-    return waste * fill * (0.5 + 0.5 * reuse) * split_cost;
-}
-
 /* The shortlist (see cuda_tune.h). */
 int syno_cuda_tune_shortlist(const syno_cuda_contr *c, int sms, int max, syno_cuda_tile *out)
 {
     syno_cuda_tile cand[128];
     double score[128];
     int n = syno_cuda_tile_candidates(c, cand, 128), m = 0;
-    syno_cuda_gemm g;
-    syno_cuda_gemm_analyze(c, &g);
     for (int i = 0; i < n; i++) {
         if (cand[i].bm == 0) continue;
         cand[m] = cand[i];
-        score[m++] = model(&g, &cand[i], sms);
+        score[m++] = syno_cuda_tile_score(c, &cand[i], sms);
     }
     for (int i = 1; i < m; i++) /* insertion sort, best first, stable */
         for (int j = i; j > 0 && score[j] > score[j - 1]; j--) {
