@@ -39,3 +39,4 @@ tests_unit_t_cuda_gpu_CPPFLAGS = $(AM_CPPFLAGS) -DSYNO_TEST_CC='"$(CC)"'
 TESTS += tests/unit/t_cuda_gpu tests/cuda_fake.sh
 EXTRA_DIST += tests/unit/fake_cuda.c tests/cuda_fake.sh
 libsyno_a_SOURCES += %reldir%/cuda_bench.c %reldir%/cuda_bench.h
+libsyno_a_SOURCES += %reldir%/cuda_latency.c %reldir%/cuda_latency.h

@@ -8,16 +8,13 @@
  * FP32 speed). */
 #include "codegen/cuda_bench.h"
 
-#include "codegen/cuda_tune.h"
-#include "codegen/plan.h"
+#include "codegen/cuda_latency.h"
 #include "interp/cli.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-#define MAX_PASSES (SYNO_MAX_TENSORS + 1)
 
 static double now_ms(void)
 {
@@ -26,36 +23,9 @@ static double now_ms(void)
     return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-typedef struct bench {
-    syno_cuda_rt *rt;
-    int npass;
-    syno_plan *plan[MAX_PASSES];
-    syno_cuda_prog *prog[MAX_PASSES];
-    syno_cuda_exe *exe[MAX_PASSES];
-    double dflops, pflops;
-    int nsrcs, nkernels;
-} bench;
-
-/* One call: every launch of every pass, timed on the GPU. */
-static bool timed_call(bench *B, double *ms, syno_buf *err)
-{
-    syno_cuda_timer t;
-    syno_cuda_dev *dev = syno_cuda_rt_dev(B->rt);
-    if (!syno_cuda_timer_start(dev, &t, err)) return false;
-    for (int p = 0; p < B->npass; p++)
-        if (!syno_cuda_exe_run(B->exe[p], err)) return false;
-    return syno_cuda_timer_stop(dev, &t, ms, err);
-}
-
 /* Times preparing every program on a fresh runtime over the same cache:
  * what a new process pays with a warm disk cache.  *MS per kernel. */
-static bool warm_load(bench *B, double *ms, syno_buf *err)
+static bool warm_load(syno_cuda_oprun *B, double *ms, syno_buf *err)
 {
     const char *dir = syno_cuda_cache_dir(syno_cuda_rt_cache(B->rt));
     *ms = NAN;
@@ -76,7 +46,7 @@ static bool warm_load(bench *B, double *ms, syno_buf *err)
 }
 
 /* Compiles every source again without the cache: the cold cost per kernel. */
-static bool cold_compile(bench *B, double *ms, syno_buf *err)
+static bool cold_compile(syno_cuda_oprun *B, double *ms, syno_buf *err)
 {
     const syno_cuda_dev_info *info = syno_cuda_dev_get_info(syno_cuda_rt_dev(B->rt));
     syno_cuda_target target;
@@ -98,55 +68,22 @@ static bool cold_compile(bench *B, double *ms, syno_buf *err)
 int syno_cuda_bench(syno_ctx *ctx, const syno_op *op, const syno_binding *b, const syno_cuda_bench_opts *o, FILE *f)
 {
     syno_buf report = SYNO_BUF_INIT, *out = &report;
-    bench B;
-    memset(&B, 0, sizeof B);
     syno_buf err = SYNO_BUF_INIT;
-    B.rt = syno_cuda_rt_shared(&err);
-    bool ok = B.rt != NULL;
-    syno_cuda_tuner tuner;
-    if (ok) syno_cuda_tuner_init(&tuner, B.rt, o->tune);
-    char name[80];
-    syno_cuda_prog_ident(op->name, name, sizeof name);
-    B.npass = o->grad ? 1 + op->ntensors : 1;
+    syno_cuda_oprun B;
+    memset(&B, 0, sizeof B);
+    syno_cuda_rt *rt = syno_cuda_rt_shared(&err);
     double prep0 = now_ms();
-    for (int p = 0; ok && p < B.npass; p++) {
-        B.plan[p] = syno_plan_build(op, b, p == 0 ? SYNO_PLAN_FORWARD : p - 1, &err);
-        ok = B.plan[p] != NULL;
-        if (ok) {
-            B.dflops += (double)B.plan[p]->direct_flops;
-            B.pflops += (double)B.plan[p]->flops;
-            B.prog[p] = syno_cuda_prog_from_plan(B.plan[p], name, syno_cuda_choose_tuned, &tuner, &err);
-            ok = B.prog[p] != NULL;
-        }
-        if (ok) {
-            B.nsrcs += B.prog[p]->nsrcs;
-            B.nkernels += B.prog[p]->nsteps;
-            B.exe[p] = syno_cuda_exe_new(B.rt, B.prog[p], &err);
-            ok = B.exe[p] && syno_cuda_exe_randomize(B.exe[p], o->seed + (uint64_t)p, &err);
-        }
-    }
+    bool ok = rt && syno_cuda_oprun_init(&B, rt, op, b, o->grad, o->tune, o->seed, &err);
     double prep = now_ms() - prep0;
-    /* Timing. */
-    double *ts = syno_xmalloc((size_t)(o->repeat > 0 ? o->repeat : 1) * sizeof *ts);
     double median = NAN, min = NAN;
-    for (int i = 0; ok && i < o->warmup; i++) {
-        double ms;
-        ok = timed_call(&B, &ms, &err);
-    }
-    for (int i = 0; ok && i < o->repeat; i++) ok = timed_call(&B, &ts[i], &err);
-    if (ok) {
-        qsort(ts, (size_t)o->repeat, sizeof *ts, cmp_double);
-        median = o->repeat % 2 ? ts[o->repeat / 2] : (ts[o->repeat / 2 - 1] + ts[o->repeat / 2]) / 2;
-        min = ts[0];
-    }
-    free(ts);
+    ok = ok && syno_cuda_oprun_time(&B, o->warmup, o->repeat, &median, &min, &err);
     double cold = NAN, warm = NAN;
     ok = ok && cold_compile(&B, &cold, &err) && warm_load(&B, &warm, &err);
     if (ok) {
         const syno_cuda_dev_info *info = syno_cuda_dev_get_info(syno_cuda_rt_dev(B.rt));
         syno_buf bt = SYNO_BUF_INIT;
         syno_cli_print_binding(op, b, &bt);
-        double gflops = B.dflops / (median * 1e-3) / 1e9, pgflops = B.pflops / (median * 1e-3) / 1e9;
+        double gflops = B.direct_flops / (median * 1e-3) / 1e9, pgflops = B.plan_flops / (median * 1e-3) / 1e9;
         if (o->json) {
             syno_json j;
             syno_json_init(&j, out);
@@ -174,9 +111,9 @@ int syno_cuda_bench(syno_ctx *ctx, const syno_op *op, const syno_binding *b, con
             syno_json_key(&j, "plan_gflops");
             syno_json_double(&j, pgflops);
             syno_json_key(&j, "flops");
-            syno_json_double(&j, B.dflops);
+            syno_json_double(&j, B.direct_flops);
             syno_json_key(&j, "plan_flops");
-            syno_json_double(&j, B.pflops);
+            syno_json_double(&j, B.plan_flops);
             syno_json_key(&j, "kernels");
             syno_json_int(&j, B.nkernels);
             syno_json_key(&j, "sources");
@@ -213,20 +150,16 @@ int syno_cuda_bench(syno_ctx *ctx, const syno_op *op, const syno_binding *b, con
                                  "warm load from the disk cache %.2f ms per source\n",
                             B.nkernels, B.nsrcs, cold, warm);
             syno_buf_puts(out, "  FLOPs per call: direct ");
-            syno_cli_human(B.dflops, "FLOP", out);
+            syno_cli_human(B.direct_flops, "FLOP", out);
             syno_buf_puts(out, ", plan ");
-            syno_cli_human(B.pflops, "FLOP", out);
+            syno_cli_human(B.plan_flops, "FLOP", out);
             syno_buf_puts(out, "; GFLOP/s = direct FLOPs / median time\n");
         }
         syno_buf_fini(&bt);
     } else {
         syno_diag_error(&ctx->diags, syno_range_make(0, 0), "%s", syno_buf_str(&err));
     }
-    for (int p = 0; p < B.npass; p++) {
-        syno_cuda_exe_free(B.exe[p]);
-        syno_cuda_prog_free(B.prog[p]);
-        syno_plan_free(B.plan[p]);
-    }
+    syno_cuda_oprun_fini(&B);
     syno_buf_fini(&err);
     fputs(syno_buf_str(&report), f);
     syno_buf_fini(&report);
