@@ -1,0 +1,485 @@
+/* t_train.c - the proxy network and its training (train/), without the
+ * data set: layer forwards against direct double-precision loops (the stem
+ * also against the reference evaluator's conv2d), the whole network's
+ * gradients against central finite differences, slot binding errors,
+ * bit-for-bit determinism on one thread, learning on a synthetic task, and
+ * the divergence and milestone stops.
+ *
+ * Finite differences: the loss is a float32 computation, so derivatives
+ * are checked along random ±1 directions over whole parameter tensors (a
+ * large signal: the sum of many partial derivatives), with the largest
+ * step (from 1e-2 of the tensor's RMS, halved up to five times) for which
+ * no ReLU or pooling choice flips, so the loss is smooth between the two
+ * points; a wrong backward formula is off by O(1), rounding and curvature
+ * by under 1e-2.  A tensor with a kink closer than the smallest step (where
+ * float32 rounding would dominate) is skipped, at most a quarter of them. */
+#include "codegen/cpu.h"
+#include "interp/eval.h"
+#include "lang/module.h"
+#include "tests/tap.h"
+#include "train/layers.h"
+#include "train/net.h"
+#include "train/sgd.h"
+#include "train/trainer.h"
+
+#include <math.h>
+
+static const char *test_ops =
+    "size N, C_in, C_out, H, W, K;\n"
+    "coef k = 3, g = 32;\n"
+    "# two weights: a per-channel vertical tap and a 1xk channel mix\n"
+    "op twostage(x[n: N, c: C_in, h: H, w: W]) -> [n, o, y, z] {\n"
+    "    weight A[ac: C_in, ah: k];\n"
+    "    weight B[bo: C_out, bc: C_in, bw: k];\n"
+    "    y, dy = unfold(h, k);\n"
+    "    z, dz = unfold(w, k);\n"
+    "    sum(share(share(c, ac), bc));\n"
+    "    sum(share(dy, ah));\n"
+    "    sum(share(dz, bw));\n"
+    "    o = share(expand(C_out), bo);\n"
+    "}\n"
+    "op uses_k(x[n: N, c: C_in, h: H, w: W]) -> [n, o, h, w] {\n"
+    "    weight f[fo: C_out, fc: C_in, fk: K];\n"
+    "    sum(share(c, fc));\n"
+    "    sum(share(expand(K), fk));\n"
+    "    o = share(expand(C_out), fo);\n"
+    "}\n"
+    "op grouped(x[n: N, c: C_in, h: H, w: W]) -> [n, o, h, w] {\n"
+    "    weight f[fg: g, fo: C_out/g, fc: C_in/g];\n"
+    "    gi, ci = split(c, C_in/g);\n"
+    "    sum(share(ci, fc));\n"
+    "    o = merge(share(gi, fg), share(expand(C_out/g), fo));\n"
+    "}\n"
+    "op swapped(x[n: N, c: C_in, h: H, w: W]) -> [n, w, h, o] {\n"
+    "    weight f[fo: C_out, fc: C_in];\n"
+    "    sum(share(c, fc));\n"
+    "    o = share(expand(C_out), fo);\n"
+    "}\n";
+
+static syno_ctx *ctx;
+static syno_module *mod;
+
+static const syno_op *find(const char *name)
+{
+    const syno_op *op = syno_module_find_op(mod, name);
+    if (!op) op = syno_ctx_stdlib_op(ctx, name);
+    if (!op || op->errors) {
+        syno_diags_print(&ctx->diags, stdout);
+        printf("Bail out! operator %s missing\n", name);
+        exit(1);
+    }
+    return op;
+}
+
+static void tiny_shape(syno_net_shape *s, int batch)
+{
+    static const char *const names[SYNO_NET_SLOTS] = {"t1", "t2", "t3"};
+    memset(s, 0, sizeof *s);
+    s->batch = batch;
+    s->h = s->w = 8;
+    s->stem = 3;
+    s->c[0] = 4;
+    s->c[1] = 6;
+    s->c[2] = 5;
+    s->pool_after = 0;
+    s->nclasses = 10;
+    for (int i = 0; i < SYNO_NET_SLOTS; i++) s->names[i] = names[i];
+}
+
+static void fill_normal(float *a, int64_t n, syno_rng *r, double sd)
+{
+    for (int64_t i = 0; i < n; i++) a[i] = (float)(sd * syno_rng_normal(r));
+}
+
+static double max_abs_diff(const float *a, const double *b, int64_t n)
+{
+    double m = 0;
+    for (int64_t i = 0; i < n; i++) m = fmax(m, fabs(a[i] - b[i]));
+    return m;
+}
+
+/* ---- layer forwards -------------------------------------------------------- */
+
+static void test_stem(void)
+{
+    int n = 3, c = 4, h = 6, w = 5;
+    syno_rng r;
+    syno_rng_seed(&r, 11);
+    float x[3 * 6 * 5], wt[4 * 9], y[3 * 4 * 6 * 5], dy[3 * 4 * 6 * 5], dw[4 * 9];
+    fill_normal(x, sizeof x / 4, &r, 1);
+    fill_normal(wt, sizeof wt / 4, &r, 1);
+    fill_normal(dy, sizeof dy / 4, &r, 1);
+    syno_layer_stem_forward(x, wt, y, n, c, h, w);
+    syno_layer_stem_backward(x, dy, dw, n, c, h, w);
+    /* the reference evaluator's conv2d with C_in = 1 */
+    const syno_op *conv = find("conv2d");
+    syno_binding b;
+    syno_binding_defaults(conv->vars, &b);
+    const char *names[] = {"N", "C_in", "C_out", "H", "W"};
+    int64_t vals[] = {n, 1, c, h, w};
+    for (int i = 0; i < 5; i++) b.val[syno_vars_find(conv->vars, names[i])] = vals[i];
+    int64_t sizes[64];
+    ok(syno_op_eval_sizes(conv, &b, sizes), "conv2d binds with C_in = 1");
+    double xd[3 * 6 * 5], wd[4 * 9], yd[3 * 4 * 6 * 5], dyd[3 * 4 * 6 * 5], dwd[4 * 9];
+    for (size_t i = 0; i < sizeof x / 4; i++) xd[i] = x[i];
+    for (size_t i = 0; i < sizeof wt / 4; i++) wd[i] = wt[i];
+    for (size_t i = 0; i < sizeof dy / 4; i++) dyd[i] = dy[i];
+    const double *wp[1] = {wd};
+    double *dwp[1] = {dwd};
+    syno_ref_forward(conv, sizes, xd, wp, yd);
+    syno_ref_backward(conv, sizes, xd, wp, dyd, NULL, dwp);
+    ok(max_abs_diff(y, yd, sizeof y / 4) < 1e-5, "stem forward equals the reference conv2d (C_in = 1)");
+    ok(max_abs_diff(dw, dwd, sizeof dw / 4) < 1e-4, "stem weight gradient equals the reference's");
+}
+
+static void test_bn_pool_gap(void)
+{
+    int n = 3, c = 2, hw = 10;
+    syno_rng r;
+    syno_rng_seed(&r, 12);
+    float x[60], y[60], gamma[2] = {1.5f, 0.5f}, beta[2] = {0.25f, -0.1f}, dg[2], db[2];
+    float rmean[2] = {0, 0}, rvar[2] = {1, 1}, mean[2], rstd[2];
+    fill_normal(x, 60, &r, 2);
+    for (int i = 0; i < 60; i++) x[i] += 3;
+    syno_bn bn = {c, gamma, beta, dg, db, rmean, rvar, mean, rstd};
+    syno_bn_relu_forward(&bn, x, y, n, hw, true, true);
+    double worst = 0, rm_err = 0;
+    for (int ch = 0; ch < c; ch++) {
+        double s = 0, ss = 0;
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < hw; j++) s += x[(i * c + ch) * hw + j];
+        double mu = s / (n * hw);
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < hw; j++) ss += pow(x[(i * c + ch) * hw + j] - mu, 2);
+        double var = ss / (n * hw);
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < hw; j++) {
+                double v = gamma[ch] * (x[(i * c + ch) * hw + j] - mu) / sqrt(var + SYNO_BN_EPS) + beta[ch];
+                worst = fmax(worst, fabs(y[(i * c + ch) * hw + j] - fmax(v, 0)));
+            }
+        rm_err = fmax(rm_err, fabs(rmean[ch] - 0.1 * mu));
+        rm_err = fmax(rm_err, fabs(rvar[ch] - (0.9 + 0.1 * var * 30 / 29)));
+    }
+    ok(worst < 1e-5, "BN+ReLU forward equals the direct formula (max error %.2g)", worst);
+    ok(rm_err < 1e-5, "running statistics: momentum 0.1, unbiased variance");
+
+    float px[2 * 4 * 6], py[2 * 2 * 3], dpy[12], dpx[48];
+    unsigned char arg[12];
+    fill_normal(px, 48, &r, 1);
+    fill_normal(dpy, 12, &r, 1);
+    syno_layer_maxpool_forward(px, py, arg, 2, 4, 6);
+    syno_layer_maxpool_backward(dpy, arg, dpx, 2, 4, 6);
+    bool good = true;
+    double gsum = 0, dsum = 0;
+    for (int p = 0; p < 2; p++)
+        for (int i = 0; i < 2; i++)
+            for (int j = 0; j < 3; j++) {
+                const float *q = px + p * 24 + 2 * i * 6 + 2 * j;
+                float m = fmaxf(fmaxf(q[0], q[1]), fmaxf(q[6], q[7]));
+                good &= py[p * 6 + i * 3 + j] == m;
+            }
+    for (int i = 0; i < 12; i++) gsum += dpy[i];
+    for (int i = 0; i < 48; i++) dsum += dpx[i];
+    ok(good, "max pooling takes the maximum of each 2x2 block");
+    ok(fabs(gsum - dsum) < 1e-5, "max pooling routes every gradient to one input");
+
+    float g[6], gx[60];
+    syno_layer_gap_forward(x, g, n, c, hw);
+    double s0 = 0;
+    for (int j = 0; j < hw; j++) s0 += x[hw + j];
+    ok(fabs(g[1] - s0 / hw) < 1e-5, "global average pooling is the mean");
+    syno_layer_gap_backward(g, gx, n, c, hw);
+    ok(fabs(gx[hw + 3] - g[1] / hw) < 1e-7, "its gradient spreads evenly");
+
+    float z[2 * 3] = {1, 2, 3, 0, 0, 1000}, dz[6];
+    unsigned char lab[2] = {2, 0};
+    int correct = 0;
+    double loss = syno_layer_softmax_ce(z, lab, dz, 2, 3, &correct);
+    double want = (log(exp(-2.0) + exp(-1.0) + 1) + 1000) / 2;
+    ok(fabs(loss - want) < 1e-9, "softmax cross-entropy (large logits stay finite): %.6f", loss);
+    is_int(correct, 1, "one of two predictions is right");
+    ok(fabs(dz[3] + 0.5) < 1e-6 && fabs(dz[5] - 0.5) < 1e-6, "its gradient is (softmax - onehot) / n");
+    z[0] = NAN;
+    ok(isnan(syno_layer_softmax_ce(z, lab, NULL, 2, 3, NULL)), "a NaN logit makes the loss NaN");
+}
+
+/* ---- gradients of the whole network ------------------------------------------ */
+
+static double net_loss(syno_net *net, const float *x, const unsigned char *y)
+{
+    double loss = NAN;
+    syno_buf err = SYNO_BUF_INIT;
+    if (!syno_net_forward(net, x, y, true, false, &loss, NULL, &err)) printf("# %s\n", syno_buf_str(&err));
+    syno_buf_fini(&err);
+    return loss;
+}
+
+static uint64_t signature(syno_net *net, const float *x, const unsigned char *y)
+{
+    net_loss(net, x, y);
+    return syno_net_kink_signature(net);
+}
+
+static void test_gradients(const char *opname)
+{
+    syno_net_shape s;
+    tiny_shape(&s, 3);
+    s.h = s.w = 4;
+    syno_buf err = SYNO_BUF_INIT;
+    syno_net *net = syno_net_new(&s, find(opname), syno_slot_backend_find("cpu"), &err);
+    if (!ok(net != NULL, "%s: tiny network builds", opname)) {
+        printf("# %s\n", syno_buf_str(&err));
+        syno_buf_fini(&err);
+        return;
+    }
+    syno_rng r;
+    syno_rng_seed(&r, 5);
+    float x[3 * 16];
+    unsigned char y[3] = {1, 7, 3};
+    fill_normal(x, 3 * 16, &r, 1);
+    ok(syno_net_init(net, &r, x, &err), "%s: data-driven initialisation", opname);
+    /* slot outputs have twice the input's second moment after the init */
+    syno_net_forward(net, x, y, true, false, NULL, NULL, &err);
+    double in2, out2, worst = 0;
+    for (int i = 0; i < SYNO_NET_SLOTS; i++) {
+        syno_net_slot_moments(net, i, &in2, &out2);
+        worst = fmax(worst, fabs(out2 / (2 * in2) - 1));
+    }
+    ok(worst < 1e-3, "%s: each slot's output second moment is twice its input's (off by %.2g)", opname, worst);
+    /* random parameters elsewhere too (BN scale and shift away from 1, 0) */
+    int np = syno_net_nparams(net);
+    for (int p = 0; p < np; p++) {
+        syno_param *pp = syno_net_param(net, p);
+        if (strstr(pp->name, ".gamma"))
+            for (int64_t k = 0; k < pp->n; k++) pp->w[k] = 1 + 0.3f * (float)syno_rng_normal(&r);
+        if (strstr(pp->name, ".beta") || strstr(pp->name, "fc.b"))
+            for (int64_t k = 0; k < pp->n; k++) pp->w[k] = 0.2f * (float)syno_rng_normal(&r);
+    }
+    double l0 = net_loss(net, x, y);
+    syno_net_forward(net, x, y, true, false, NULL, NULL, &err);
+    ok(syno_net_backward(net, &err), "%s: backward runs", opname);
+    int bad = 0, nokink = 0;
+    for (int p = 0; p < np; p++) {
+        syno_param *pp = syno_net_param(net, p);
+        float *dir = syno_xmalloc((size_t)pp->n * sizeof *dir), *w0 = syno_xmalloc((size_t)pp->n * sizeof *w0);
+        float *g = syno_xmalloc((size_t)pp->n * sizeof *g);
+        memcpy(w0, pp->w, (size_t)pp->n * sizeof *w0);
+        memcpy(g, pp->g, (size_t)pp->n * sizeof *g);
+        double rms = 0, gd = 0;
+        for (int64_t k = 0; k < pp->n; k++) rms += (double)w0[k] * w0[k];
+        rms = sqrt(rms / (double)pp->n);
+        for (int64_t k = 0; k < pp->n; k++) {
+            dir[k] = syno_rng_below(&r, 2) ? 1.0f : -1.0f;
+            gd += (double)g[k] * dir[k];
+        }
+        /* a step small enough that no ReLU or pooling choice flips */
+        double eps = 1e-2 * (rms > 0.3 ? rms : 0.3), fd = NAN;
+        uint64_t sig0 = signature(net, x, y);
+        for (int tries = 0; tries < 6 && isnan(fd); tries++, eps /= 2) {
+            for (int64_t k = 0; k < pp->n; k++) pp->w[k] = w0[k] + (float)eps * dir[k];
+            double lp = net_loss(net, x, y);
+            bool smooth = syno_net_kink_signature(net) == sig0;
+            for (int64_t k = 0; k < pp->n; k++) pp->w[k] = w0[k] - (float)eps * dir[k];
+            double lm = net_loss(net, x, y);
+            smooth &= syno_net_kink_signature(net) == sig0;
+            if (smooth) fd = (lp - lm) / (2 * eps);
+        }
+        memcpy(pp->w, w0, (size_t)pp->n * sizeof *w0);
+        if (isnan(fd)) {
+            nokink++;
+            printf("#   %s: no kink-free step down to %.3g (skipped)\n", pp->name, 4 * eps);
+        } else {
+            double scale = fmax(fabs(fd), fabs(gd));
+            if (!(fabs(fd - gd) <= 1e-2 * scale + 2e-5)) {
+                bad++;
+                printf("#   %s: directional derivative %.6g, finite difference %.6g (step %.3g)\n", pp->name, gd, fd,
+                       2 * eps);
+            }
+        }
+        free(dir);
+        free(w0);
+        free(g);
+    }
+    ok(bad == 0 && nokink <= np / 4, "%s: the gradient of all %d parameter tensors matches finite differences (%d without "
+       "a kink-free step)", opname, np, nokink);
+    ok(fabs(net_loss(net, x, y) - l0) == 0, "%s: restoring the parameters restores the loss", opname);
+    syno_net_free(net);
+    syno_buf_fini(&err);
+}
+
+/* ---- slot bindings -------------------------------------------------------------- */
+
+static void expect_binding_error(const char *opname, const char *want)
+{
+    syno_net_shape s;
+    syno_net_shape_fmnist(&s, 64);
+    syno_buf err = SYNO_BUF_INIT;
+    bool good = true;
+    for (int i = 0; i < SYNO_NET_SLOTS && good; i++) {
+        syno_binding b;
+        good = syno_net_slot_binding(&s, i, find(opname), &b, &err);
+    }
+    if (!ok(!good && strstr(syno_buf_str(&err), want), "%s is refused: ...%s...", opname, want))
+        printf("#   got: %s\n", syno_buf_str(&err));
+    syno_buf_fini(&err);
+}
+
+static void test_bindings(void)
+{
+    syno_net_shape s;
+    syno_net_shape_fmnist(&s, 64);
+    syno_buf err = SYNO_BUF_INIT;
+    const syno_op *conv = find("conv2d");
+    syno_binding b;
+    ok(syno_net_slot_binding(&s, 1, conv, &b, &err), "conv2d fits slot 2");
+    int64_t want[5] = {64, 16, 32, 14, 14};
+    const char *names[5] = {"N", "C_in", "C_out", "H", "W"};
+    bool same = true;
+    for (int i = 0; i < 5; i++) same &= b.val[syno_vars_find(conv->vars, names[i])] == want[i];
+    ok(same && b.val[syno_vars_find(conv->vars, "k")] == 3, "slot 2 binds N=64, C_in=16, C_out=32, H=W=14, k=3");
+    syno_buf_fini(&err);
+    expect_binding_error("uses_k", "slot fmnist_l1 (N=64, C_in=16, C_out=16, H=28, W=28): operator 'uses_k' uses "
+                                   "the size variable 'K'");
+    expect_binding_error("grouped", "slot fmnist_l1 (N=64, C_in=16, C_out=16, H=28, W=28): size of");
+    expect_binding_error("grouped", "C_out/g = 16/32");
+    expect_binding_error("swapped", "maps [N, C_in, H, W] to [N, W, H, C_out]; a slot takes");
+    expect_binding_error("linear", "a slot takes [N, C_in, H, W] to [N, C_out, H, W]");
+}
+
+/* ---- training ----------------------------------------------------------------- */
+
+/* A synthetic task the tiny network can learn: the class is the brightest
+ * of ten fixed random patterns mixed into noise. */
+static syno_dataset *synthetic(int n, uint64_t seed)
+{
+    syno_dataset *d = syno_xcalloc(1, sizeof *d);
+    d->n = n;
+    d->h = d->w = 8;
+    d->nclasses = 10;
+    d->images = syno_xmalloc((size_t)n * 64 * sizeof *d->images);
+    d->labels = syno_xmalloc((size_t)n);
+    syno_rng pr, r;
+    syno_rng_seed(&pr, 99);
+    float pat[10][64];
+    for (int c = 0; c < 10; c++) fill_normal(pat[c], 64, &pr, 1);
+    syno_rng_seed(&r, seed);
+    for (int i = 0; i < n; i++) {
+        int c = (int)syno_rng_below(&r, 10);
+        d->labels[i] = (unsigned char)c;
+        for (int k = 0; k < 64; k++) d->images[i * 64 + k] = 2.0f * pat[c][k] + (float)(0.5 * syno_rng_normal(&r));
+    }
+    return d;
+}
+
+static void small_config(syno_train_config *c, const syno_net_shape *s, bool quick)
+{
+    syno_train_config_defaults(c);
+    c->shape = s;
+    c->subset = quick ? 64 : 512;
+    c->epochs = quick ? 1 : 4;
+    c->batch = 16;
+    c->lr = 0.05;
+    c->seed = 3;
+    c->backend = "cpu";
+    c->log_points = 4;
+}
+
+static bool same_curve(const syno_train_result *a, const syno_train_result *b)
+{
+    if (a->npoints != b->npoints || a->npoints == 0) return false;
+    for (int i = 0; i < a->npoints; i++)
+        if (memcmp(&a->curve[i], &b->curve[i], sizeof a->curve[i]) != 0) return false;
+    return memcmp(&a->test_acc, &b->test_acc, sizeof a->test_acc) == 0;
+}
+
+static void test_training(bool sanitized)
+{
+    syno_net_shape s;
+    tiny_shape(&s, 16);
+    syno_dataset *train = synthetic(sanitized ? 128 : 512, 1), *test = synthetic(200, 2);
+    syno_train_config c;
+    small_config(&c, &s, sanitized);
+    syno_cpu_set_threads(1);
+    syno_train_result *a = syno_train_run(find("conv2d"), &c, train, test);
+    syno_train_result *b = syno_train_run(find("conv2d"), &c, train, test);
+    is_str(syno_train_status_name(a->status), "ok", "tiny network trains to the end");
+    ok(same_curve(a, b), "one thread: two runs give the same loss curve and accuracy bit for bit");
+    c.seed = 4;
+    syno_train_result *d = syno_train_run(find("conv2d"), &c, train, test);
+    ok(!same_curve(a, d), "another seed gives another curve");
+    if (!sanitized) {
+        ok(a->curve[a->npoints - 1].loss < 0.6 * a->curve[0].loss, "the loss falls (%.3f -> %.3f)", a->curve[0].loss,
+           a->curve[a->npoints - 1].loss);
+        ok(a->test_acc > 0.6, "the synthetic task is learnt: test accuracy %.3f", a->test_acc);
+        syno_train_result *t = syno_train_run(find("twostage"), &c, train, test);
+        ok(t->status == SYNO_TRAIN_OK && t->test_acc > 0.5, "a two-weight operator trains too: %.3f", t->test_acc);
+        syno_train_result_free(t);
+    } else {
+        skip("learning checks need more steps than a sanitized run takes");
+        skip("learning checks need more steps than a sanitized run takes");
+        skip("learning checks need more steps than a sanitized run takes");
+    }
+    syno_cpu_set_threads(2);
+    syno_train_result *e = syno_train_run(find("conv2d"), &c, train, test);
+    ok(e->status == SYNO_TRAIN_OK && e->npoints == d->npoints, "two threads train the same number of steps");
+    syno_cpu_set_threads(0);
+
+    c.seed = 3;
+    c.lr = 1e4;
+    c.max_loss = 10;
+    syno_train_result *f = syno_train_run(find("conv2d"), &c, train, test);
+    ok(f->status == SYNO_TRAIN_DIVERGED && isnan(f->test_acc), "learning rate 1e4 diverges: %s", f->message);
+    c.lr = 0.05;
+    c.nmilestones = 1;
+    c.milestones[0] = (syno_train_milestone){0.25, 1.01};
+    syno_train_result *g = syno_train_run(find("conv2d"), &c, train, test);
+    ok(g->status == SYNO_TRAIN_PRUNED && g->steps < g->steps_planned, "an unreachable milestone stops the run: %s",
+       g->message);
+    c.nmilestones = 0;
+    c.subset = 8;
+    syno_train_result *h = syno_train_run(find("conv2d"), &c, train, test);
+    ok(h->status == SYNO_TRAIN_ERROR && strstr(h->message, "smaller than one batch"), "a subset under one batch: %s",
+       h->message);
+    c.subset = 64;
+    syno_train_result *i = syno_train_run(find("grouped"), &c, train, test);
+    ok(i->status == SYNO_TRAIN_ERROR && strstr(i->message, "slot t1"), "a misfit operator is an error: %s",
+       i->message);
+    syno_train_result *res[] = {a, b, d, e, f, g, h, i};
+    for (size_t k = 0; k < SYNO_ARRAY_LEN(res); k++) syno_train_result_free(res[k]);
+    syno_dataset_free(train);
+    syno_dataset_free(test);
+}
+
+static void test_schedule(void)
+{
+    ok(fabs(syno_sgd_cosine_lr(0.1, 0, 100, 0) - 0.1) < 1e-12, "cosine schedule starts at the base rate");
+    ok(fabs(syno_sgd_cosine_lr(0.1, 50, 100, 0) - 0.05) < 1e-12, "is half way at half time");
+    ok(syno_sgd_cosine_lr(0.1, 100, 100, 0) < 1e-12, "and ends at 0");
+    ok(fabs(syno_sgd_cosine_lr(0.1, 0, 100, 10) - 0.01) < 1e-12, "warm-up starts at a tenth");
+    syno_param p = {"p", 2, (float[]){1, 2}, (float[]){0.5f, -1}, (float[]){0.1f, 0}, true};
+    syno_sgd_step(&p, 1, 0.1, 0.9, 0.01);
+    ok(fabs(p.v[0] - (0.09 + 0.5 + 0.01)) < 1e-6 && fabs(p.w[0] - (1 - 0.1 * 0.6)) < 1e-6,
+       "SGD: v = m v + g + wd w; w -= lr v");
+}
+
+int main(void)
+{
+    bool sanitized = getenv("SYNO_SANITIZED") != NULL;
+    ctx = syno_ctx_new();
+    mod = syno_ctx_load_string(ctx, "t_train_ops.syno", test_ops, strlen(test_ops));
+    if (!mod || mod->errors) {
+        syno_diags_print(&ctx->diags, stdout);
+        printf("Bail out! test operators do not check\n");
+        return 1;
+    }
+    test_stem();
+    test_bn_pool_gap();
+    test_gradients("conv2d");
+    test_gradients("twostage");
+    test_gradients("pooled_conv2d");
+    test_bindings();
+    test_schedule();
+    test_training(sanitized);
+    syno_ctx_free(ctx);
+    return tap_done();
+}

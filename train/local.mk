@@ -1,0 +1,16 @@
+# train/local.mk - proxy training on Fashion-MNIST (issue 8): the data set,
+# the proxy network and its layers, the slot backends, SGD, the trainer,
+# `syno train`, the PyTorch exporter, and their tests.
+libsyno_a_SOURCES += \
+  train/fmnist.c train/fmnist.h \
+  train/slot.c train/slot.h train/slot_backends.def train/slot_cpu.c \
+  train/layers.c train/layers.h \
+  train/net.c train/net.h \
+  train/sgd.c train/sgd.h \
+  train/trainer.c train/trainer.h \
+  train/report.c train/report.h \
+  interp/cmd_train.c
+
+check_PROGRAMS += tests/unit/t_train
+tests_unit_t_train_SOURCES = tests/unit/t_train.c tests/tap.h
+TESTS += tests/unit/t_train
