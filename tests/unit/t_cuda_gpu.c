@@ -24,6 +24,7 @@
 #include "tests/unit/cuda_test.h"
 
 #include "codegen/cuda_bench.h"
+#include "codegen/cuda_latency.h"
 #include "codegen/cuda_run.h"
 #include "codegen/cuda_tune.h"
 #include "codegen/plan.h"
@@ -325,8 +326,9 @@ static void test_failures(syno_cuda_rt *rt, const gcase *good)
        "a faulting kernel: %s", msg);
     ok(syno_cuda_dev_generation(dev) == gen + 1, "a new context generation");
     syno_buf_clear(&err);
-    ok(e && !syno_cuda_exe_run(e, &err) && strstr(syno_buf_str(&err), "before a GPU context reset"),
-       "an executable from before the reset says so: %s", syno_buf_str(&err));
+    bool refused = e && !syno_cuda_exe_run(e, &err);
+    ok(refused && strstr(syno_buf_str(&err), "before a GPU context reset"), "an executable from before the reset says so: %s",
+       syno_buf_str(&err));
     syno_buf_clear(&err);
     syno_cuda_mem_free(dev, &buf); /* of the old generation: a no-op */
     syno_cuda_module_unload(dev, mod);
@@ -433,9 +435,11 @@ int main(void)
     snprintf(tmpdir, sizeof tmpdir, "%s/syno-gpu-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
     if (!mkdtemp(tmpdir)) return skip_all("cannot make a temporary directory");
     fake = getenv("SYNO_TEST_FAKE_CUDA") && strcmp(getenv("SYNO_TEST_FAKE_CUDA"), "1") == 0;
-    if (fake && getenv("SYNO_SANITIZED"))
+    if (fake && getenv("SYNO_SANITIZED")) {
+        rmdir(tmpdir);
         return skip_all("the CPU emulation of kernels switches stacks, which AddressSanitizer does not support "
                         "(the unsanitized run covers it)");
+    }
     if (fake) {
         const char *why = NULL;
         if (!syno_cuda_nvrtc_get(&why)) return skip_all(why);
@@ -446,7 +450,12 @@ int main(void)
     setenv("SYNO_CACHE_DIR", tmpdir, 1); /* the backend's shared runtime: the same cache, not $HOME's */
     syno_buf err = SYNO_BUF_INIT;
     syno_cuda_rt *rt = syno_cuda_rt_open(0, cache_dir, &err);
-    if (!rt) return skip_all(syno_buf_str(&err));
+    if (!rt) {
+        skip_all(syno_buf_str(&err));
+        syno_buf_fini(&err);
+        rmdir(tmpdir);
+        return 0;
+    }
     const syno_cuda_dev_info *info = syno_cuda_dev_get_info(syno_cuda_rt_dev(rt));
     printf("# GPU 0: %s, sm_%d, %d SMs, %.1f GiB, driver %d%s\n", info->name, info->arch, info->sms,
            (double)info->total_mem / (1 << 30), info->driver_version, fake ? " (the fake driver: no real GPU)" : "");
@@ -585,6 +594,11 @@ int main(void)
            "syno bench --backend cuda --grad --json reports speed and compile times");
         if (rc != 0) syno_diags_print(&ctx->diags, stdout);
         for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) printf("# %s\n", line);
+        double ms = -1;
+        syno_buf_clear(&err);
+        bool timed = syno_cuda_latency(conv, &cb, false, false, 5, &ms, &err);
+        ok(timed && ms > 0, "syno_cuda_latency (the search's objective): conv2d forward %.4f ms%s", ms,
+           syno_buf_str(&err));
     }
 
     /* The tuner: measure once, then the cached choice. */
