@@ -6,10 +6,14 @@
 #include <string.h>
 #include <sys/stat.h>
 
+const char *syno_cli_command;
+
 /* Prints "syno CMD: message" and a pointer to --help on stderr; returns
- * SYNO_EXIT_USAGE for the caller to return. */
+ * SYNO_EXIT_USAGE for the caller to return.  CMD NULL means the command
+ * being run (syno_cli_command), if any. */
 int syno_cli_usage_error(const char *cmd, const char *fmt, ...)
 {
+    if (!cmd) cmd = syno_cli_command;
     va_list ap;
     va_start(ap, fmt);
     fprintf(stderr, "syno%s%s: ", cmd ? " " : "", cmd ? cmd : "");

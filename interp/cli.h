@@ -23,6 +23,7 @@ typedef struct syno_command {
 #undef SYNO_COMMAND
 
 extern const syno_command syno_commands[];
+extern const char *syno_cli_command; /* the subcommand being run, for messages */
 extern const int syno_ncommands;
 
 int syno_cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -6,7 +6,7 @@
 #include <string.h>
 
 static const char usage[] =
-    "usage: syno check [--json] [-q] FILE...\n"
+    "usage: syno check [--json] [-v] FILE...\n"
     "Parses and checks each file (size algebra, linearity, shapes, bindings,\n"
     "search blocks) and reports every error found, in compiler format.\n"
     "  --json    print a JSON report on stdout instead\n"

@@ -73,7 +73,10 @@ int main(int argc, char **argv)
         return SYNO_EXIT_OK;
     }
     for (int i = 0; i < syno_ncommands; i++)
-        if (strcmp(syno_commands[i].name, cmd) == 0) return syno_commands[i].run(argc - 1, argv + 1);
+        if (strcmp(syno_commands[i].name, cmd) == 0) {
+            syno_cli_command = syno_commands[i].name;
+            return syno_commands[i].run(argc - 1, argv + 1);
+        }
     const char *names[64];
     for (int i = 0; i < syno_ncommands && i < 64; i++) names[i] = syno_commands[i].name;
     const char *best = syno_suggest(cmd, names, syno_ncommands);

@@ -668,7 +668,7 @@ void syno_sema_module(syno_module *m)
     if (!m->ast->kids && !m->syntax_errors) {
         syno_diag_error(s.d, syno_range_make(m->src->base, m->src->base),
                         "%s: no declarations (expected size, coef, op, bind or search)",
-                        m->src->len ? "nothing but comments" : "empty file");
+                        m->ncomments ? "nothing but comments" : "empty file");
         m->errors++;
     }
     declare_vars(&s);
