@@ -11,10 +11,19 @@
  * affine operands (convolutions, matrix products) get their start offsets
  * from dot products; the others evaluate their index expressions once per
  * segment, or once per element when v is under a division. */
+/* The inner loops here (copies, zero fills, multiply-accumulate over
+ * tiles) have run-time trip counts, which gcc's -O2 cost model leaves
+ * scalar; the dynamic model vectorises them. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("vect-cost-model=dynamic")
+#endif
+
 #include "codegen/cpu_int.h"
 
 #include <stdlib.h>
 #include <string.h>
+
+#define FAST_GUARDS 8 /* guards the fast gather handles */
 
 static int64_t floor_div(int64_t a, int64_t b)
 {
@@ -120,6 +129,8 @@ void syno_cpu_access_init(cpu_access *a, const syno_plan *p, const syno_plan_sta
             if (!(a->nonlin & (1ull << i))) a->gstep[g][i] = deriv(s, a->guards[g].expr, i);
     }
     for (int g = 0; g < ng; g++) a->affine &= a->guards[g].affine;
+    a->fast = a->affine && !a->zero_always && ng <= FAST_GUARDS;
+    for (int g = 0; g < ng; g++) a->fast &= a->guards[g].kind == SYNO_PG_RANGE;
     free(tmp);
 }
 
@@ -279,6 +290,93 @@ static void segment(const cpu_stage *st, const cpu_access *a, const float *base,
     }
 }
 
+/* The gather of a fully affine operand with RANGE guards only: offsets and
+ * guard values are sums of per-iterator terms, computed once for the fixed
+ * iterators, once per row and once per segment, and the valid interval of
+ * a segment needs no division for the usual unit steps. */
+static void gather_affine(const cpu_stage *st, const cpu_access *a, const float *base, int64_t *it,
+                          const cpu_group *rows, int64_t r0, int64_t r1, const cpu_group *cols, int64_t c0, int64_t c1,
+                          float *dst, int64_t ld)
+{
+    int n = st->niters, ng = a->nguards, v = cols->it[cols->n - 1];
+    uint64_t in_rows = 0, in_cols = 0;
+    for (int j = 0; j < rows->n; j++) in_rows |= 1ull << rows->it[j];
+    for (int j = 0; j < cols->n; j++) in_cols |= 1ull << cols->it[j];
+    int64_t off_fixed = a->c0, g_fixed[FAST_GUARDS], g_row[FAST_GUARDS], gstep[FAST_GUARDS], glo[FAST_GUARDS],
+            ghi[FAST_GUARDS];
+    for (int g = 0; g < ng; g++) {
+        g_fixed[g] = a->guards[g].g0;
+        gstep[g] = a->guards[g].coef[v];
+        glo[g] = a->guards[g].lo;
+        ghi[g] = a->guards[g].hi;
+    }
+    for (int i = 0; i < n; i++) {
+        if ((in_rows | in_cols) & (1ull << i)) continue;
+        off_fixed += a->coef[i] * it[i];
+        for (int g = 0; g < ng; g++) g_fixed[g] += a->guards[g].coef[i] * it[i];
+    }
+    int64_t step = a->coef[v], ev = st->ext[v];
+    const bool mask = a->buf < 0;
+    for (int64_t r = r0; r < r1; r++) {
+        syno_cpu_group_set(st, rows, r, it);
+        int64_t off_row = off_fixed;
+        for (int g = 0; g < ng; g++) g_row[g] = g_fixed[g];
+        for (int j = 0; j < rows->n; j++) {
+            int i = rows->it[j];
+            off_row += a->coef[i] * it[i];
+            for (int g = 0; g < ng; g++) g_row[g] += a->guards[g].coef[i] * it[i];
+        }
+        float *restrict drow = dst + (r - r0) * ld;
+        syno_cpu_group_set(st, cols, c0, it);
+        for (int64_t c = c0; c < c1;) {
+            int64_t len = ev - it[v];
+            if (len > c1 - c) len = c1 - c;
+            int64_t off = off_row, lo = 0, hi = len;
+            for (int j = 0; j < cols->n; j++) off += a->coef[cols->it[j]] * it[cols->it[j]];
+            for (int g = 0; g < ng && lo < hi; g++) {
+                int64_t x = g_row[g];
+                for (int j = 0; j < cols->n; j++) x += a->guards[g].coef[cols->it[j]] * it[cols->it[j]];
+                int64_t d = gstep[g];
+                if (d == 0) {
+                    if (x < glo[g] || x >= ghi[g]) hi = lo;
+                } else if (d == 1) {
+                    if (glo[g] - x > lo) lo = glo[g] - x;
+                    if (ghi[g] - x < hi) hi = ghi[g] - x;
+                } else if (d == -1) {
+                    if (x - ghi[g] + 1 > lo) lo = x - ghi[g] + 1;
+                    if (x - glo[g] + 1 < hi) hi = x - glo[g] + 1;
+                } else if (d > 0) {
+                    int64_t a0 = ceil_div(glo[g] - x, d), a1 = ceil_div(ghi[g] - x, d);
+                    if (a0 > lo) lo = a0;
+                    if (a1 < hi) hi = a1;
+                } else {
+                    int64_t a1 = floor_div(x - glo[g], -d) + 1, a0 = floor_div(x - ghi[g], -d) + 1;
+                    if (a0 > lo) lo = a0;
+                    if (a1 < hi) hi = a1;
+                }
+            }
+            float *restrict d = drow + (c - c0);
+            if (hi < lo) hi = lo;
+            for (int64_t t = 0; t < lo; t++) d[t] = 0.0f;
+            if (mask) {
+                for (int64_t t = lo; t < hi; t++) d[t] = 1.0f;
+            } else if (step == 1) {
+                if (hi > lo) memcpy(d + lo, base + off + lo, (size_t)(hi - lo) * sizeof *d);
+            } else {
+                const float *restrict src = base + off;
+                for (int64_t t = lo; t < hi; t++) d[t] = src[t * step];
+            }
+            for (int64_t t = hi; t < len; t++) d[t] = 0.0f;
+            c += len;
+            it[v] += len;
+            for (int j = cols->n - 1; j > 0 && it[cols->it[j]] == st->ext[cols->it[j]]; j--) {
+                it[cols->it[j]] = 0;
+                it[cols->it[j - 1]]++;
+            }
+        }
+    }
+}
+
 /* Gathers the operand A (buffer BASE) into DST: DST[(r - R0) * LD + (c - C0)]
  * is its element when the iterators of ROWS take flat index r, those of
  * COLS flat index c, and the others their values in IT.  IT is used as
@@ -286,9 +384,13 @@ static void segment(const cpu_stage *st, const cpu_access *a, const float *base,
 void syno_cpu_gather(const cpu_stage *st, const cpu_access *a, const float *base, int64_t *it, const cpu_group *rows,
                      int64_t r0, int64_t r1, const cpu_group *cols, int64_t c0, int64_t c1, float *dst, int64_t ld)
 {
+    int v = cols->n ? cols->it[cols->n - 1] : -1;
+    if (v >= 0 && a->fast) {
+        gather_affine(st, a, base, it, rows, r0, r1, cols, c0, c1, dst, ld);
+        return;
+    }
     int64_t vbuf[64];
     int64_t *val = st->ps->nexprs <= 64 ? vbuf : syno_xmalloc((size_t)st->ps->nexprs * sizeof *val);
-    int v = cols->n ? cols->it[cols->n - 1] : -1;
     for (int64_t r = r0; r < r1; r++) {
         syno_cpu_group_set(st, rows, r, it);
         float *drow = dst + (r - r0) * ld;

@@ -38,6 +38,7 @@ typedef struct cpu_access {
     int64_t *dstep;       /* [niters]: d(offset)/d(it) for iterators outside nonlin */
     int64_t **gstep;      /* [nguards][niters]: d(guard)/d(it) likewise */
     bool zero_always;     /* a constant guard fails: the operand is 0 */
+    bool fast;            /* affine with at most a few RANGE guards: the fast gather */
 } cpu_access;
 
 /* A group of iterators flattened into one matrix dimension, outer first. */
@@ -72,6 +73,7 @@ typedef struct cpu_stage {
     cpu_group batch, M, N, K;
     cpu_mat L, R;
     bool stream_L;        /* tiles split M (L gathered per tile) rather than N */
+    bool ksplit;          /* tiles split K instead; partial sums per thread, added up */
     int64_t tile, ntiles;
     bool pre_L, pre_R;    /* gathered once per batch value before the tiles */
     int64_t pre_size;     /* floats of one pre-gathered copy */
@@ -91,7 +93,7 @@ typedef struct cpu_stage {
     int64_t explicit_floats;
     /* scratch floats per thread */
     int64_t scratch;
-    char method_text[160];
+    char method_text[256];
 } cpu_stage;
 
 /* The bound buffers of one plan execution. */

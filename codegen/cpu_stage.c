@@ -21,6 +21,13 @@
  * vectorisable loop.
  *
  * Work units (batch x tiles, or output tiles) go to the thread pool. */
+/* The inner loops here (copies, zero fills, multiply-accumulate over
+ * tiles) have run-time trip counts, which gcc's -O2 cost model leaves
+ * scalar; the dynamic model vectorises them. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("vect-cost-model=dynamic")
+#endif
+
 #include "codegen/cpu_int.h"
 
 #include "codegen/cpu_pool.h"
@@ -258,6 +265,27 @@ static bool setup_gemm(cpu_stage *st, uint64_t live_red, int nthreads)
         snprintf(st->method_text, sizeof st->method_text, "explicit %s: %lldx sgemm [%lldx%lld * %lldx%lld]",
                  st->L.direct && st->R.direct ? "sgemm" : "im2col + sgemm", (long long)st->batch.size,
                  (long long)st->M.size, (long long)st->K.size, (long long)st->K.size, (long long)st->N.size);
+        return true;
+    }
+    /* a long reduction into a small output: split K over the threads */
+    int64_t mx = st->M.size > st->N.size ? st->M.size : st->N.size;
+    if (st->batch.size == 1 && st->K.size >= 8 * mx && st->M.size * st->N.size <= 65536) {
+        st->ksplit = true;
+        int64_t per = (st->L.direct ? 0 : st->M.size) + (st->R.direct ? 0 : st->N.size);
+        int64_t KC = per ? GATHER_TILE_FLOATS / per : st->K.size;
+        int64_t most = st->K.size / (3 * (int64_t)nthreads);
+        if (KC > most) KC = most;
+        if (KC < 16) KC = 16;
+        if (KC > st->K.size) KC = st->K.size;
+        st->tile = KC;
+        st->ntiles = (st->K.size + KC - 1) / KC;
+        st->scratch = (st->M.size * st->N.size + 15) / 16 * 16 + KC * per;
+        st->ctemp_off = 0;
+        snprintf(st->method_text, sizeof st->method_text,
+                 "sgemm [%lldx%lld * %lldx%lld]%s%s, K split into %lld chunks of %lld summed over threads%s",
+                 (long long)st->M.size, (long long)st->K.size, (long long)st->K.size, (long long)st->N.size,
+                 st->L.direct ? "" : ", L gathered per chunk", st->R.direct ? "" : ", R gathered per chunk",
+                 (long long)st->ntiles, (long long)KC, st->out_direct ? "" : ", output permuted");
         return true;
     }
     /* which one streams */
@@ -641,6 +669,61 @@ static void generic_unit(void *ctx, int64_t u, int thread)
     generic_store(st, b, o0, o1, acc);
 }
 
+/* K-split: this unit's chunk of K, added into the thread's partial sum. */
+static void ksplit_unit(void *ctx, int64_t u, int thread)
+{
+    const job *jb = ctx;
+    const cpu_stage *st = jb->st;
+    const cpu_bufs *b = jb->b;
+    int64_t M = st->M.size, N = st->N.size, K = st->K.size;
+    int64_t k0 = u * st->tile, k1 = k0 + st->tile < K ? k0 + st->tile : K, kc = k1 - k0;
+    float *part = b->scratch + (int64_t)thread * b->scratch_per_thread;
+    float *g = part + (M * N + 15) / 16 * 16;
+    int64_t it[CPU_MAXIT] = {0};
+    const float *Lp, *Rp;
+    int64_t lda, ldb;
+    if (st->L.direct) {
+        const float *base = direct_ptr(st, b, &st->L, it);
+        Lp = st->L.trans ? base + k0 * st->L.ld : base + k0;
+        lda = st->L.ld;
+    } else {
+        const cpu_access *a = &st->acc[st->L.acc];
+        if (st->L.trans) syno_cpu_gather(st, a, acc_base(st, b, st->L.acc), it, &st->K, k0, k1, &st->M, 0, M, g, M), lda = M;
+        else syno_cpu_gather(st, a, acc_base(st, b, st->L.acc), it, &st->M, 0, M, &st->K, k0, k1, g, kc), lda = kc;
+        Lp = g;
+        g += M * kc;
+    }
+    if (st->R.direct) {
+        const float *base = direct_ptr(st, b, &st->R, it);
+        Rp = st->R.trans ? base + k0 : base + k0 * st->R.ld;
+        ldb = st->R.ld;
+    } else {
+        const cpu_access *a = &st->acc[st->R.acc];
+        if (st->R.trans) syno_cpu_gather(st, a, acc_base(st, b, st->R.acc), it, &st->N, 0, N, &st->K, k0, k1, g, kc), ldb = kc;
+        else syno_cpu_gather(st, a, acc_base(st, b, st->R.acc), it, &st->K, k0, k1, &st->N, 0, N, g, N), ldb = N;
+        Rp = g;
+    }
+    syno_cpu_sgemm(st->L.trans, st->R.trans, M, N, kc, st->alpha, Lp, lda, Rp, ldb, 1.0f, part, N);
+}
+
+/* K-split: zero the partial sums, run the chunks, add the partials up. */
+static void run_ksplit(const cpu_stage *st, const cpu_bufs *b, job *jb, bool inline_units)
+{
+    int nthreads = inline_units ? 1 : syno_pool_threads();
+    int64_t MN = st->M.size * st->N.size;
+    for (int t = 0; t < nthreads; t++) memset(b->scratch + (int64_t)t * b->scratch_per_thread, 0, (size_t)MN * sizeof(float));
+    if (inline_units)
+        for (int64_t u = 0; u < st->ntiles; u++) ksplit_unit(jb, u, 0);
+    else
+        syno_pool_run(st->ntiles, ksplit_unit, jb);
+    float *restrict dst = st->out_direct ? b->p[st->ps->out] : b->shared + st->ctemp_off;
+    memcpy(dst, b->scratch, (size_t)MN * sizeof(float));
+    for (int t = 1; t < nthreads; t++) {
+        const float *restrict part = b->scratch + (int64_t)t * b->scratch_per_thread;
+        for (int64_t i = 0; i < MN; i++) dst[i] += part[i];
+    }
+}
+
 #define PERMUTE_ROWS 64
 
 /* Copies rows [u * PERMUTE_ROWS, ...) of the [batch][M][N] temporary to
@@ -753,6 +836,8 @@ void syno_cpu_stage_run(const cpu_stage *st, const cpu_bufs *b)
     if (st->method == CPU_GEMM) {
         if (st->explicit_gemm) {
             run_explicit(st, b);
+        } else if (st->ksplit) {
+            run_ksplit(st, b, &jb, st->ps->points < INLINE_POINTS);
         } else {
             if (st->pre_L || st->pre_R) run_units(st, st->pre_count, pre_unit, &jb);
             run_units(st, st->batch.size * st->ntiles, gemm_unit, &jb);
