@@ -290,6 +290,28 @@ static void segment(const cpu_stage *st, const cpu_access *a, const float *base,
     }
 }
 
+/* Narrows [*lo, *hi) to the t with glo <= x + d*t < ghi. */
+static inline void narrow(int64_t x, int64_t d, int64_t glo, int64_t ghi, int64_t *lo, int64_t *hi)
+{
+    if (d == 0) {
+        if (x < glo || x >= ghi) *hi = *lo;
+    } else if (d == 1) {
+        if (glo - x > *lo) *lo = glo - x;
+        if (ghi - x < *hi) *hi = ghi - x;
+    } else if (d == -1) {
+        if (x - ghi + 1 > *lo) *lo = x - ghi + 1;
+        if (x - glo + 1 < *hi) *hi = x - glo + 1;
+    } else if (d > 0) {
+        int64_t a0 = ceil_div(glo - x, d), a1 = ceil_div(ghi - x, d);
+        if (a0 > *lo) *lo = a0;
+        if (a1 < *hi) *hi = a1;
+    } else {
+        int64_t a1 = floor_div(x - glo, -d) + 1, a0 = floor_div(x - ghi, -d) + 1;
+        if (a0 > *lo) *lo = a0;
+        if (a1 < *hi) *hi = a1;
+    }
+}
+
 /* The gather of a fully affine operand with RANGE guards only: offsets and
  * guard values are sums of per-iterator terms, computed once for the fixed
  * iterators, once per row and once per segment, and the valid interval of
@@ -317,6 +339,10 @@ static void gather_affine(const cpu_stage *st, const cpu_access *a, const float 
     }
     int64_t step = a->coef[v], ev = st->ext[v];
     const bool mask = a->buf < 0;
+    /* rows of u = the next-to-inner column iterator copied in one block? */
+    int u = cols->n >= 2 ? cols->it[cols->n - 2] : -1;
+    bool block = u >= 0 && !mask && step == 1 && a->coef[u] == ev;
+    for (int g = 0; g < ng && block; g++) block &= !(a->guards[g].coef[u] && a->guards[g].coef[v]);
     for (int64_t r = r0; r < r1; r++) {
         syno_cpu_group_set(st, rows, r, it);
         int64_t off_row = off_fixed;
@@ -329,6 +355,42 @@ static void gather_affine(const cpu_stage *st, const cpu_access *a, const float 
         float *restrict drow = dst + (r - r0) * ld;
         syno_cpu_group_set(st, cols, c0, it);
         for (int64_t c = c0; c < c1;) {
+            if (block && it[v] == 0 && c1 - c >= 2 * ev) {
+                /* whole rows of the next-to-inner iterator u at once: the
+                 * source is contiguous across them, so one copy, then
+                 * zeros where a guard on u or v fails */
+                int64_t nr = (c1 - c) / ev, left = st->ext[u] - it[u];
+                if (nr > left) nr = left;
+                int64_t off = off_row, ulo = 0, uhi = nr, vlo = 0, vhi = ev;
+                for (int j = 0; j < cols->n; j++) off += a->coef[cols->it[j]] * it[cols->it[j]];
+                for (int g = 0; g < ng; g++) {
+                    int64_t x = g_row[g];
+                    for (int j = 0; j < cols->n; j++) x += a->guards[g].coef[cols->it[j]] * it[cols->it[j]];
+                    if (a->guards[g].coef[u]) narrow(x, a->guards[g].coef[u], glo[g], ghi[g], &ulo, &uhi);
+                    else narrow(x, gstep[g], glo[g], ghi[g], &vlo, &vhi);
+                }
+                float *restrict d = drow + (c - c0);
+                if (uhi <= ulo || vhi <= vlo) {
+                    memset(d, 0, (size_t)(nr * ev) * sizeof *d);
+                } else {
+                    if (ulo > 0) memset(d, 0, (size_t)(ulo * ev) * sizeof *d);
+                    if (uhi < nr) memset(d + uhi * ev, 0, (size_t)((nr - uhi) * ev) * sizeof *d);
+                    int64_t first = ulo * ev + vlo, last = (uhi - 1) * ev + vhi;
+                    memcpy(d + first, base + off + first, (size_t)(last - first) * sizeof *d);
+                    if (vlo > 0 || vhi < ev)
+                        for (int64_t t = ulo; t < uhi; t++) {
+                            for (int64_t z = 0; z < vlo; z++) d[t * ev + z] = 0.0f;
+                            for (int64_t z = vhi; z < ev; z++) d[t * ev + z] = 0.0f;
+                        }
+                }
+                c += nr * ev;
+                it[u] += nr;
+                for (int j = cols->n - 2; j > 0 && it[cols->it[j]] == st->ext[cols->it[j]]; j--) {
+                    it[cols->it[j]] = 0;
+                    it[cols->it[j - 1]]++;
+                }
+                continue;
+            }
             int64_t len = ev - it[v];
             if (len > c1 - c) len = c1 - c;
             int64_t off = off_row, lo = 0, hi = len;
@@ -336,24 +398,7 @@ static void gather_affine(const cpu_stage *st, const cpu_access *a, const float 
             for (int g = 0; g < ng && lo < hi; g++) {
                 int64_t x = g_row[g];
                 for (int j = 0; j < cols->n; j++) x += a->guards[g].coef[cols->it[j]] * it[cols->it[j]];
-                int64_t d = gstep[g];
-                if (d == 0) {
-                    if (x < glo[g] || x >= ghi[g]) hi = lo;
-                } else if (d == 1) {
-                    if (glo[g] - x > lo) lo = glo[g] - x;
-                    if (ghi[g] - x < hi) hi = ghi[g] - x;
-                } else if (d == -1) {
-                    if (x - ghi[g] + 1 > lo) lo = x - ghi[g] + 1;
-                    if (x - glo[g] + 1 < hi) hi = x - glo[g] + 1;
-                } else if (d > 0) {
-                    int64_t a0 = ceil_div(glo[g] - x, d), a1 = ceil_div(ghi[g] - x, d);
-                    if (a0 > lo) lo = a0;
-                    if (a1 < hi) hi = a1;
-                } else {
-                    int64_t a1 = floor_div(x - glo[g], -d) + 1, a0 = floor_div(x - ghi[g], -d) + 1;
-                    if (a0 > lo) lo = a0;
-                    if (a1 < hi) hi = a1;
-                }
+                narrow(x, gstep[g], glo[g], ghi[g], &lo, &hi);
             }
             float *restrict d = drow + (c - c0);
             if (hi < lo) hi = lo;

@@ -109,6 +109,24 @@ static bool gather_trans(const cpu_stage *st, const cpu_access *a, const cpu_gro
     return score_r > score_c;
 }
 
+/* Length of the unit-stride runs the better orientation of a gather of A
+ * as [ROWS][COLS] copies (1 when neither inner iterator has unit stride),
+ * longer when the next iterator out continues the run; at most 256. */
+static int64_t gather_quality(const cpu_stage *st, const cpu_access *a, const cpu_group *rows, const cpu_group *cols)
+{
+    int64_t best = 1;
+    for (int side = 0; side < 2; side++) {
+        const cpu_group *g = side ? cols : rows;
+        if (!g->n) continue;
+        int v = g->it[g->n - 1];
+        if ((a->nonlin & (1ull << v)) || (a->dstep[v] != 1 && a->dstep[v] != -1)) continue;
+        int64_t q = st->ext[v];
+        if (g->n >= 2 && a->affine && a->coef[g->it[g->n - 2]] == st->ext[v] * a->coef[v]) q *= st->ext[g->it[g->n - 2]];
+        if (q > best) best = q;
+    }
+    return best < 256 ? best : 256;
+}
+
 static void permute_next(int *perm, int n, bool *done)
 {
     /* next lexicographic permutation */
@@ -233,9 +251,12 @@ static bool setup_gemm(cpu_stage *st, uint64_t live_red, int nthreads)
         while (!done) {
             for (int j = 0; j < nk; j++) st->K.it[j] = base[perm[j]];
             cpu_mat ml = {0}, mr = {0};
-            int64_t score = 0;
-            if (try_direct(st, L, &st->M, &st->K, &ml)) score += st->M.size * st->K.size;
-            if (try_direct(st, R, &st->K, &st->N, &mr)) score += st->K.size * st->N.size;
+            int64_t vl = st->M.size * st->K.size, vr = st->K.size * st->N.size;
+            bool dl = try_direct(st, L, &st->M, &st->K, &ml), dr = try_direct(st, R, &st->K, &st->N, &mr);
+            /* first what is read in place, then how long the gathers' copies run */
+            int64_t score = ((dl ? vl : 0) + (dr ? vr : 0)) * 512;
+            if (!dl) score += vl * gather_quality(st, L, &st->M, &st->K) / 64;
+            if (!dr) score += vr * gather_quality(st, R, &st->K, &st->N) / 64;
             if (score > best_score) {
                 best_score = score;
                 memcpy(best, perm, (size_t)nk * sizeof *best);
