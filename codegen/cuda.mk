@@ -40,3 +40,8 @@ TESTS += tests/unit/t_cuda_gpu tests/cuda_fake.sh
 EXTRA_DIST += tests/unit/fake_cuda.c tests/cuda_fake.sh
 libsyno_a_SOURCES += %reldir%/cuda_bench.c %reldir%/cuda_bench.h
 libsyno_a_SOURCES += %reldir%/cuda_latency.c %reldir%/cuda_latency.h
+
+# Measurements, built by `make check`, never run as tests.
+check_PROGRAMS += bench/cuda_compile
+bench_cuda_compile_SOURCES = bench/cuda_compile.c
+EXTRA_DIST += bench/cuda_vs_torch.py
