@@ -9,8 +9,11 @@ libsyno_a_SOURCES += \
   train/sgd.c train/sgd.h \
   train/trainer.c train/trainer.h \
   train/report.c train/report.h \
+  codegen/pytorch.c codegen/pytorch.h interp/export_pytorch.c \
   interp/cmd_train.c
 
 check_PROGRAMS += tests/unit/t_train
 tests_unit_t_train_SOURCES = tests/unit/t_train.c tests/tap.h
 TESTS += tests/unit/t_train
+TESTS += tests/pytorch.sh
+EXTRA_DIST += tests/pytorch.sh tests/pytorch_check.py

@@ -1,0 +1,69 @@
+#!/bin/sh
+# pytorch.sh - `syno export --pytorch` against the reference evaluator:
+# every operator of the standard library and a set of random operators
+# (tests/randop_dump) are exported, run by Debian's PyTorch (through
+# /usr/bin/python3, the interpreter Debian's python3-torch is for, or
+# $SYNO_TORCH_PYTHON), and their outputs and autograd gradients compared
+# with `syno run --backend ref` on the same tensors (exchanged as .npy;
+# the comparison itself is tests/pytorch_check.py).
+. "$top_srcdir/tests/lib.sh"
+PY=${SYNO_TORCH_PYTHON:-/usr/bin/python3}
+if ! "$PY" -c 'import torch, numpy' >/dev/null 2>&1; then
+  echo "1..0 # SKIP $PY cannot import torch and numpy (Debian: apt-get install python3-torch python3-numpy)"
+  exit 0
+fi
+RD="$top_builddir/tests/randop_dump"
+NRAND=40
+[ -n "${SYNO_SANITIZED:-}" ] && NRAND=12
+MAN="$TMP/manifest"
+: >"$MAN"
+prep_fail=0
+
+# add NAME REF BIND: exports REF and runs it with the reference evaluator.
+add() {
+  d="$TMP/case$(wc -l <"$MAN" | tr -d ' ')"
+  mkdir -p "$d"
+  if "$SYNO" export --pytorch "$2" --bind "$3" >"$d/op.py" 2>"$d/err" &&
+     "$SYNO" run "$2" --bind "$3" --seed 7 --save-inputs "$d/in" --out "$d/y.npy" --grad random \
+       --out-grads "$d/g" >/dev/null 2>>"$d/err"; then
+    printf '%s\t%s\n' "$1" "$d" >>"$MAN"
+  else
+    prep_fail=$((prep_fail + 1))
+    echo "# $1: could not prepare:"; diag <"$d/err"
+  fi
+}
+
+for f in conv syno pool linear; do
+  case $f in
+    conv|syno) b="N=2,C_in=64,C_out=64,H=6,W=6" ;;
+    pool) b="N=2,C_in=3,H=6,W=4" ;;
+    linear) b="N=3,C_in=5,C_out=4" ;;
+  esac
+  for op in $(sed -n 's/^op \([A-Za-z_][A-Za-z_0-9]*\).*/\1/p' "$top_srcdir/stdlib/$f.syno"); do
+    add "stdlib $f.syno:$op" "$top_srcdir/stdlib/$f.syno:$op" "$b"
+  done
+done
+# the lowrank example (two weights sharing a contracted index)
+add "examples/lowrank.syno:lowrank" "$top_srcdir/examples/lowrank.syno:lowrank" "N=3,C_in=8,C_out=8"
+
+mkdir -p "$TMP/rand"
+if "$RD" 8 "$NRAND" "$TMP/rand" >"$TMP/rd.out" 2>&1; then
+  i=0
+  while [ $i -lt $NRAND ]; do
+    add "random operator 8/$i" "$TMP/rand/randop_8_$i.syno:randop" small
+    i=$((i + 1))
+  done
+else
+  prep_fail=$((prep_fail + 1)); diag <"$TMP/rd.out"
+fi
+
+# pytorch_check.py prints the plan and one line per case; one more line
+# here says whether every case could be prepared.
+"$PY" "$top_srcdir/tests/pytorch_check.py" "$MAN" >"$TMP/tap"
+st=$?
+n=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$TMP/tap")
+echo "1..$((n + 1))"
+grep -v '^1\.\.' "$TMP/tap"
+[ -n "$n" ] || { echo "not ok 1 - pytorch_check.py ran (exit $st)"; exit 0; }
+if [ $prep_fail = 0 ]; then echo "ok $((n + 1)) - every case was exported and run by the reference evaluator"
+else echo "not ok $((n + 1)) - $prep_fail cases could not be exported or run"; fi
