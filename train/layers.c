@@ -12,6 +12,70 @@
 #include <stdbool.h>
 #include <string.h>
 
+/* Reductions in LANES independent float partial sums, combined in a fixed
+ * order at the end: the compiler vectorises them (a single float
+ * accumulator would be a serial chain) and the result does not depend on
+ * the thread count. */
+#define LANES 8
+
+/* Σ a[j] b[j] over j < n. */
+static float dot(const float *restrict a, const float *restrict b, int n)
+{
+    float acc[LANES] = {0};
+    int j = 0;
+    for (; j + LANES <= n; j += LANES)
+        for (int l = 0; l < LANES; l++) acc[l] += a[j + l] * b[j + l];
+    float s = 0;
+    for (; j < n; j++) s += a[j] * b[j];
+    for (int l = 0; l < LANES; l++) s += acc[l];
+    return s;
+}
+
+/* Σ x[j] and Σ (x[j] - m)² over j < n. */
+static void moments(const float *restrict x, int n, float m, float *sum, float *sq)
+{
+    float a[LANES] = {0}, b[LANES] = {0};
+    int j = 0;
+    for (; j + LANES <= n; j += LANES)
+        for (int l = 0; l < LANES; l++) {
+            float d = x[j + l] - m;
+            a[l] += d;
+            b[l] += d * d;
+        }
+    float sa = 0, sb = 0;
+    for (; j < n; j++) {
+        float d = x[j] - m;
+        sa += d;
+        sb += d * d;
+    }
+    for (int l = 0; l < LANES; l++) sa += a[l], sb += b[l];
+    *sum = sa + m * (float)n;
+    *sq = sb;
+}
+
+/* Σ dz[j] and Σ dz[j] (x[j] - m) over j < n, with dz = dy where y > 0. */
+static void relu_grad_sums(const float *restrict x, const float *restrict y, const float *restrict dy, int n, float m,
+                           float *sdz, float *sdzx)
+{
+    float a[LANES] = {0}, b[LANES] = {0};
+    int j = 0;
+    for (; j + LANES <= n; j += LANES)
+        for (int l = 0; l < LANES; l++) {
+            float dz = y[j + l] > 0 ? dy[j + l] : 0;
+            a[l] += dz;
+            b[l] += dz * (x[j + l] - m);
+        }
+    float sa = 0, sb = 0;
+    for (; j < n; j++) {
+        float dz = y[j] > 0 ? dy[j] : 0;
+        sa += dz;
+        sb += dz * (x[j] - m);
+    }
+    for (int l = 0; l < LANES; l++) sa += a[l], sb += b[l];
+    *sdz = sa;
+    *sdzx = sb;
+}
+
 /* ---- stem ---------------------------------------------------------------- */
 
 typedef struct stem_ctx {
@@ -75,11 +139,7 @@ static void stem_bwd_unit(void *ctx, int64_t u, int thread)
                 for (int i = 0; i < h; i++) {
                     int si = i + a - 1;
                     if (si < 0 || si >= h) continue;
-                    const float *restrict dr = dy + i * wd;
-                    const float *restrict xr = x + si * wd + b - 1;
-                    float row = 0;
-                    for (int j = j0; j < j1; j++) row += dr[j] * xr[j];
-                    sum += row;
+                    sum += dot(dy + i * wd + j0, x + si * wd + b - 1 + j0, j1 - j0);
                 }
                 acc[a * 3 + b] += sum;
             }
@@ -112,23 +172,19 @@ static void bn_fwd_unit(void *ctx, int64_t u, int thread)
     int64_t cs = (int64_t)bn->c * hw;
     float mean, rstd;
     if (k->train) {
-        double s = 0;
+        /* shifted by the first element: E[(x-c)^2] - E[x-c]^2 stays accurate when the mean is large */
+        float c0 = k->x[(int64_t)ch * hw];
+        double s = 0, v = 0;
         for (int i = 0; i < k->n; i++) {
-            const float *restrict xr = k->x + i * cs + (int64_t)ch * hw;
-            float r = 0;
-            for (int j = 0; j < hw; j++) r += xr[j];
-            s += r;
+            float a, b;
+            moments(k->x + i * cs + (int64_t)ch * hw, hw, c0, &a, &b);
+            s += a;
+            v += b;
         }
-        double m = (double)k->n * hw, mu = s / m, v = 0;
-        float muf = (float)mu;
-        for (int i = 0; i < k->n; i++) {
-            const float *restrict xr = k->x + i * cs + (int64_t)ch * hw;
-            float r = 0;
-            for (int j = 0; j < hw; j++) r += (xr[j] - muf) * (xr[j] - muf);
-            v += r;
-        }
-        double var = v / m;
-        mean = muf;
+        double m = (double)k->n * hw, mu = s / m, dm = mu - c0;
+        double var = v / m - dm * dm;
+        if (var < 0) var = 0;
+        mean = (float)mu;
         rstd = (float)(1.0 / sqrt(var + SYNO_BN_EPS));
         bn->mean[ch] = mean;
         bn->rstd[ch] = rstd;
@@ -169,13 +225,8 @@ static void bn_bwd_unit(void *ctx, int64_t u, int thread)
     double sdz = 0, sdzx = 0;
     for (int i = 0; i < k->n; i++) {
         int64_t o = i * cs + (int64_t)ch * hw;
-        const float *restrict xr = k->x + o, *restrict yr = k->y + o, *restrict dr = k->dy + o;
-        float a = 0, b = 0;
-        for (int j = 0; j < hw; j++) {
-            float dz = yr[j] > 0 ? dr[j] : 0;
-            a += dz;
-            b += dz * (xr[j] - mean);
-        }
+        float a, b;
+        relu_grad_sums(k->x + o, k->y + o, k->dy + o, hw, mean, &a, &b);
         sdz += a;
         sdzx += b;
     }

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 struct syno_net {
     syno_net_shape shape;
@@ -32,7 +33,28 @@ struct syno_net {
     float *g, *dg, *z, *dz;
     const unsigned char *labels;
     bool trained;                      /* the last forward was a training one with labels */
+    double prof[SYNO_NET_NPARTS];
 };
+
+static double now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+/* Adds the time since *T to part P and restarts *T. */
+static void tick(syno_net *n, int p, double *t)
+{
+    double t1 = now();
+    n->prof[p] += t1 - *t;
+    *t = t1;
+}
+
+const double *syno_net_profile(const syno_net *n)
+{
+    return n->prof;
+}
 
 static const char *const var_names[5] = {"N", "C_in", "C_out", "H", "W"};
 
@@ -336,20 +358,26 @@ bool syno_net_forward(syno_net *n, const float *x, const unsigned char *labels, 
 {
     const syno_net_shape *s = &n->shape;
     int B = s->batch, HW = s->h * s->w;
+    double t = now();
     n->x = x;
     n->labels = labels;
     n->trained = false;
     syno_layer_stem_forward(x, n->params[n->p_stem].w, n->a0, B, s->stem, s->h, s->w);
+    tick(n, SYNO_NET_STEM, &t);
     syno_bn_relu_forward(&n->bn[0], n->a0, n->r0, B, HW, train, update_stats);
+    tick(n, SYNO_NET_BN, &t);
     for (int i = 0; i < SYNO_NET_SLOTS; i++) {
-        const float *t[SYNO_MAX_TENSORS];
-        slot_tensors(n, i, t, NULL);
-        if (!syno_slot_forward(n->slot[i], t, n->s[i], err)) return false;
+        const float *tt[SYNO_MAX_TENSORS];
+        slot_tensors(n, i, tt, NULL);
+        if (!syno_slot_forward(n->slot[i], tt, n->s[i], err)) return false;
+        tick(n, SYNO_NET_SLOT_FWD + 3 * i, &t);
         syno_bn_relu_forward(&n->bn[i + 1], n->s[i], n->r[i], B, (int)n->hw[i], train, update_stats);
+        tick(n, SYNO_NET_BN, &t);
         if (i == s->pool_after) {
             int cin, cout, h, w;
             syno_net_slot_dims(s, i, &cin, &cout, &h, &w);
             syno_layer_maxpool_forward(n->r[i], n->p, n->arg, B * cout, h, w);
+            tick(n, SYNO_NET_OTHER, &t);
         }
     }
     int last = SYNO_NET_SLOTS - 1, clast = s->c[last];
@@ -363,6 +391,7 @@ bool syno_net_forward(syno_net *n, const float *x, const unsigned char *labels, 
         n->trained = train;
     }
     if (loss) *loss = l;
+    tick(n, SYNO_NET_OTHER, &t);
     return true;
 }
 
@@ -371,6 +400,7 @@ bool syno_net_backward(syno_net *n, syno_buf *err)
     SYNO_ASSERT(n->trained);
     const syno_net_shape *s = &n->shape;
     int B = s->batch, last = SYNO_NET_SLOTS - 1, clast = s->c[last];
+    double t = now();
     syno_layer_linear_backward(n->g, n->params[n->p_fc_w].w, n->dz, n->params[n->p_fc_w].g, n->params[n->p_fc_b].g,
                                n->dg, B, clast, s->nclasses);
     if (last == s->pool_after) {
@@ -378,20 +408,30 @@ bool syno_net_backward(syno_net *n, syno_buf *err)
     } else {
         syno_layer_gap_backward(n->dg, n->ds[last], B, clast, (int)n->hw[last]);
     }
+    tick(n, SYNO_NET_OTHER, &t);
     for (int i = last; i >= 0; i--) {
         if (i == s->pool_after) {
             int cin, cout, h, w;
             syno_net_slot_dims(s, i, &cin, &cout, &h, &w);
             syno_layer_maxpool_backward(n->dp, n->arg, n->ds[i], B * cout, h, w);
+            tick(n, SYNO_NET_OTHER, &t);
         }
         syno_bn_relu_backward(&n->bn[i + 1], n->s[i], n->r[i], n->ds[i], n->ds[i], B, (int)n->hw[i]);
-        const float *t[SYNO_MAX_TENSORS];
-        float *g[SYNO_MAX_TENSORS];
-        slot_tensors(n, i, t, g);
-        if (!syno_slot_backward(n->slot[i], t, n->ds[i], g, err)) return false;
+        tick(n, SYNO_NET_BN, &t);
+        const float *tt[SYNO_MAX_TENSORS];
+        float *g[SYNO_MAX_TENSORS], *gx[SYNO_MAX_TENSORS] = {NULL};
+        slot_tensors(n, i, tt, g);
+        gx[0] = g[0];
+        g[0] = NULL;
+        if (!syno_slot_backward(n->slot[i], tt, n->ds[i], gx, err)) return false;
+        tick(n, SYNO_NET_SLOT_BWD_X + 3 * i, &t);
+        if (n->slot[i]->ntensors > 1 && !syno_slot_backward(n->slot[i], tt, n->ds[i], g, err)) return false;
+        tick(n, SYNO_NET_SLOT_BWD_W + 3 * i, &t);
     }
     syno_bn_relu_backward(&n->bn[0], n->a0, n->r0, n->da0, n->da0, B, s->h * s->w);
+    tick(n, SYNO_NET_BN, &t);
     syno_layer_stem_backward(n->x, n->da0, n->params[n->p_stem].g, B, s->stem, s->h, s->w);
+    tick(n, SYNO_NET_STEM, &t);
     return true;
 }
 

@@ -98,6 +98,21 @@ bool syno_net_backward(syno_net *n, syno_buf *err);
 /* The logits of the last forward, [batch][nclasses]. */
 const float *syno_net_logits(const syno_net *n);
 
+/* Where the time goes: seconds spent in each part of the network since
+ * it was built (forward and backward passes of every batch). */
+typedef enum syno_net_part {
+    SYNO_NET_STEM,          /* stem convolution, forward and backward */
+    SYNO_NET_BN,            /* BN+ReLU layers, forward and backward */
+    SYNO_NET_OTHER,         /* pooling, GAP, classifier, loss */
+    SYNO_NET_SLOT_FWD,      /* + 3 i: slot i forward */
+    SYNO_NET_SLOT_BWD_X,    /* + 3 i: slot i gradient of its input */
+    SYNO_NET_SLOT_BWD_W,    /* + 3 i: slot i gradients of its weights */
+    SYNO_NET_NPARTS = SYNO_NET_SLOT_FWD + 3 * SYNO_NET_SLOTS
+} syno_net_part;
+
+/* Seconds per part (SYNO_NET_NPARTS entries, owned by N). */
+const double *syno_net_profile(const syno_net *n);
+
 /* A hash of the last forward's piecewise-linear choices: the sign of
  * every ReLU input and the winner of every pooling window.  Where it does
  * not change, the loss is a smooth function of the parameters (tests use

@@ -2,6 +2,16 @@
 #include "train/report.h"
 
 #include <math.h>
+#include <stdio.h>
+
+const char *syno_train_part_name(int p, char *buf, size_t n)
+{
+    static const char *const fixed[] = {"stem", "bn_relu", "pool_head_loss"};
+    static const char *const slot[] = {"forward", "backward_input", "backward_weights"};
+    if (p < SYNO_NET_SLOT_FWD) snprintf(buf, n, "%s", fixed[p]);
+    else snprintf(buf, n, "slot%d_%s", (p - SYNO_NET_SLOT_FWD) / 3 + 1, slot[(p - SYNO_NET_SLOT_FWD) % 3]);
+    return buf;
+}
 
 double syno_train_seconds_per_epoch(const syno_train_result *r)
 {
@@ -78,6 +88,16 @@ void syno_train_result_json(const syno_train_result *r, const syno_train_config 
     syno_json_double(j, syno_train_seconds_per_epoch(r));
     syno_json_key(j, "test");
     syno_json_double(j, r->seconds_test);
+    syno_json_key(j, "train_cpu");
+    syno_json_double(j, r->cpu_seconds_train);
+    syno_json_end_object(j);
+    syno_json_key(j, "profile");
+    syno_json_begin_object(j);
+    for (int p = 0; p < SYNO_NET_NPARTS; p++) {
+        char name[48];
+        syno_json_key(j, syno_train_part_name(p, name, sizeof name));
+        syno_json_double(j, r->profile[p]);
+    }
     syno_json_end_object(j);
 }
 
@@ -92,7 +112,14 @@ void syno_train_result_text(const syno_train_result *r, const syno_train_config 
         syno_buf_printf(out, "stopped (%s): %s\n", syno_train_status_name(r->status), r->message);
     syno_buf_printf(out, "train loss %.4f, train accuracy %.4f (last epoch)\n", r->train_loss, r->train_acc);
     if (!isnan(r->test_acc)) syno_buf_printf(out, "test accuracy: %.4f\n", r->test_acc);
-    syno_buf_printf(out, "time: %.1f s training (%.2f s per epoch of %lld images), %.1f s test, %.1f s setup\n",
+    syno_buf_printf(out, "time: %.1f s training (%.2f s per epoch of %lld images; %.1f s of processor time), "
+                         "%.1f s test, %.1f s setup\n",
                     r->seconds_train, syno_train_seconds_per_epoch(r), (long long)r->images_per_epoch,
-                    r->seconds_test, r->seconds_init);
+                    r->cpu_seconds_train, r->seconds_test, r->seconds_init);
+    syno_buf_puts(out, "training time by part:");
+    for (int p = 0; p < SYNO_NET_NPARTS; p++) {
+        char name[48];
+        syno_buf_printf(out, "%s %s %.1f s", p ? "," : "", syno_train_part_name(p, name, sizeof name), r->profile[p]);
+    }
+    syno_buf_putc(out, '\n');
 }

@@ -41,11 +41,16 @@ void syno_train_config_defaults(syno_train_config *c)
     c->max_loss = 10;
 }
 
-static double now(void)
+static double clock_of(clockid_t id)
 {
     struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
+    clock_gettime(id, &t);
     return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+static double now(void)
+{
+    return clock_of(CLOCK_MONOTONIC);
 }
 
 __attribute__((format(printf, 3, 4))) static void finish(syno_train_result *r, syno_train_status st, const char *fmt,
@@ -142,8 +147,10 @@ syno_train_result *syno_train_run(const syno_op *op, const syno_train_config *cf
         finish(r, SYNO_TRAIN_ERROR, "%s", syno_buf_str(&err));
         goto out_free;
     }
-    double t1 = now();
+    double t1 = now(), c1 = clock_of(CLOCK_PROCESS_CPUTIME_ID);
     r->seconds_init = t1 - t0;
+    double prof0[SYNO_NET_NPARTS];
+    memcpy(prof0, syno_net_profile(net), sizeof prof0);
     int log_points = cfg->log_points > 0 ? cfg->log_points : 1;
     int64_t interval = per_epoch / log_points > 0 ? per_epoch / log_points : 1;
     r->curve = syno_xcalloc((size_t)(cfg->epochs * (per_epoch / interval + 1) + 1), sizeof *r->curve);
@@ -223,6 +230,8 @@ syno_train_result *syno_train_run(const syno_op *op, const syno_train_config *cf
     r->steps = step;
     double t2 = now();
     r->seconds_train = t2 - t1;
+    r->cpu_seconds_train = clock_of(CLOCK_PROCESS_CPUTIME_ID) - c1;
+    for (int p = 0; p < SYNO_NET_NPARTS; p++) r->profile[p] = syno_net_profile(net)[p] - prof0[p];
     if (r->status == SYNO_TRAIN_OK || r->status == SYNO_TRAIN_PRUNED || r->status == SYNO_TRAIN_TIMEOUT) {
         if (r->status == SYNO_TRAIN_OK && test) {
             r->test_acc = syno_train_evaluate(net, test, cfg->test_subset, &err);

@@ -84,6 +84,8 @@ typedef struct syno_train_result {
     syno_train_point *curve;       /* the loss curve */
     double *epoch_seconds;         /* [epochs_done] training time of each epoch */
     double seconds_init, seconds_train, seconds_test;
+    double cpu_seconds_train;      /* processor time of the process while training (all threads) */
+    double profile[SYNO_NET_NPARTS]; /* training seconds by part of the network (net.h) */
     int64_t params;                /* slot parameters (all three slots) */
     int64_t images_per_epoch;
 } syno_train_result;
