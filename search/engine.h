@@ -120,6 +120,9 @@ struct syno_space {
     const syno_vars *vars;
     int nvars, nlayers;
     int depth;                           /* the depth bound (the spec's unless overridden) */
+    int max_red, max_weights;            /* reductions and weights (the spec's unless restricted) */
+    uint64_t disabled;                   /* rules that drop nothing (bit per syno_rule) */
+    int16_t *red_quota;                  /* per size index: reductions of that size still allowed, or NULL */
     int64_t val[SYNO_SPEC_MAX_LAYERS][SYNO_MAX_VARS];
     double logval[SYNO_SPEC_MAX_LAYERS][SYNO_MAX_VARS];
     /* desired input axes (fixed ones removed), output axes */
@@ -181,11 +184,14 @@ void sx_generate(syno_space *sp, const syno_pstate *st, sx_emit_fn emit, void *c
 /* Runs the generator for STEP alone, so that the rejection counters say
  * which rule drops it. */
 void sx_generate_only(syno_space *sp, const syno_pstate *st, const syno_step *step);
-/* One reject counter bump; returns false for convenience. */
-static inline bool sx_reject(syno_space *sp, syno_rule r)
+/* Rule R drops a candidate: true (and counted) unless R is disabled
+ * (`syno reach` disables canonical rules to tell which one excludes an
+ * operator). */
+static inline bool sx_drop(syno_space *sp, syno_rule r)
 {
+    if (sp->disabled >> r & 1) return false;
     sp->stats.rejected[r]++;
-    return false;
+    return true;
 }
 
 /* Child construction helpers (generate.c). */

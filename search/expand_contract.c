@@ -49,10 +49,8 @@ static void leaf(cgen *c)
         if (leader == UINT32_MAX || dim_less(sp, c->cand[i], leader)) leader = c->cand[i];
         if (c->wid > 1 && (sx_d(sp, c->cand[i])->wmask & (1u << (c->wid - 2)))) touches_prev = true;
     }
-    if (nshare + nexp < 2 || !nshare || !nexp) {
-        if (nshare + nexp >= 2) sx_reject(sp, SYNO_RULE_CONTRACT_FORM);
-        return;
-    }
+    if (nshare + nexp < 2) return;
+    if ((!nshare || !nexp) && sx_drop(sp, SYNO_RULE_CONTRACT_FORM)) return;
     for (int i = 0; i < c->ncand; i++) {
         if (c->mode[i] != 2) continue;
         const sdim *di = sx_d(sp, c->cand[i]);
@@ -60,20 +58,17 @@ static void leaf(cgen *c)
         for (int j = i + 1; j < c->ncand; j++) {
             const sdim *dj = sx_d(sp, c->cand[j]);
             if (c->mode[j] == 2 && (dj->kind == SX_MERGE_L || dj->kind == SX_MERGE_R) && dj->a == di->a) {
-                sx_reject(sp, SYNO_RULE_CONTRACT_ADJACENT);
-                return;
+                if (sx_drop(sp, SYNO_RULE_CONTRACT_ADJACENT)) return;
             }
         }
     }
     if (c->prev_leader != UINT32_MAX && !touches_prev && !dim_less(sp, c->prev_leader, leader)) {
-        sx_reject(sp, SYNO_RULE_WEIGHT_ORDER);
-        return;
+        if (sx_drop(sp, SYNO_RULE_WEIGHT_ORDER)) return;
     }
     double minp = sp->spec->opt[SYNO_OPT_MIN_WEIGHT_PARAMS];
     for (int l = 0; l < sp->nlayers; l++)
         if (c->numel[l] < minp) {
-            sx_reject(sp, SYNO_RULE_MIN_PARAMS);
-            return;
+            if (sx_drop(sp, SYNO_RULE_MIN_PARAMS)) return;
         }
     sx_child_begin(g, SYNO_STEP_CONTRACT);
     syno_step s = {.n = 0};
@@ -115,8 +110,7 @@ static void dfs(cgen *c, int i, const int8_t *use, int chosen)
     int8_t u[SYNO_MAX_VARS];
     memcpy(u, use, sizeof u);
     if (!sx_charge(sp, u, d->size, sp->spec->opt[SYNO_OPT_COEF_IN_WEIGHTS] == 0)) {
-        sx_reject(sp, SYNO_RULE_ALLOWANCE);
-        return;
+        if (sx_drop(sp, SYNO_RULE_ALLOWANCE)) return;
     }
     double save[SYNO_SPEC_MAX_LAYERS];
     memcpy(save, c->numel, sizeof save);
@@ -125,13 +119,10 @@ static void dfs(cgen *c, int i, const int8_t *use, int chosen)
         c->mode[i] = 1;
         dfs(c, i + 1, u, chosen + 1);
     }
-    if (forced != 1 && (c->can_expand[i] || forced == 2)) {
-        if (!c->can_expand[i]) {
-            sx_reject(sp, SYNO_RULE_CONTRACT_EXPAND);
-        } else {
-            c->mode[i] = 2;
-            dfs(c, i + 1, u, chosen + 1);
-        }
+    if (forced != 1 && (c->can_expand[i] || forced == 2) &&
+        (c->can_expand[i] || !sx_drop(sp, SYNO_RULE_CONTRACT_EXPAND))) {
+        c->mode[i] = 2;
+        dfs(c, i + 1, u, chosen + 1);
     }
     memcpy(c->numel, save, sizeof save);
     c->mode[i] = 0;
@@ -143,9 +134,8 @@ void sx_gen_contract(sx_gen *g)
     syno_space *sp = g->sp;
     const syno_pstate *p = g->parent;
     if (!sx_kind_wanted(g, SYNO_STEP_CONTRACT)) return;
-    if (p->nweights >= sp->spec->weights) {
-        sx_reject(sp, SYNO_RULE_WEIGHTS);
-        return;
+    if (p->nweights >= sp->max_weights) {
+        if (sx_drop(sp, SYNO_RULE_WEIGHTS)) return;
     }
     cgen c;
     memset(&c, 0, sizeof c);
@@ -162,8 +152,7 @@ void sx_gen_contract(sx_gen *g)
         const sdim *d = sx_d(sp, o);
         if (d->flags & SXF_DISCARD) continue; /* a weight axis must see every element */
         if (d->height + 1 > sp->spec->chain) {
-            sx_reject(sp, SYNO_RULE_CHAIN);
-            continue;
+            if (sx_drop(sp, SYNO_RULE_CHAIN)) continue;
         }
         const sdim *b = sx_d(sp, d->base);
         bool outer = b->kind == SX_ITER || b->kind == SX_MERGE_L || b->kind == SX_MERGE_R;

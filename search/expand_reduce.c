@@ -17,9 +17,8 @@ void sx_gen_reduce(sx_gen *g)
     syno_space *sp = g->sp;
     const syno_pstate *p = g->parent;
     if (!sx_kind_wanted(g, SYNO_STEP_REDUCE)) return;
-    if (p->nred >= sp->spec->reductions) {
-        sx_reject(sp, SYNO_RULE_REDUCTIONS);
-        return;
+    if (p->nred >= sp->max_red) {
+        if (sx_drop(sp, SYNO_RULE_REDUCTIONS)) return;
     }
     if (!sx_limit_ok(g, SYNO_STEP_REDUCE)) return;
     int last = 0;
@@ -39,21 +38,19 @@ void sx_gen_reduce(sx_gen *g)
             const sdim *d = sx_d(sp, p->d[i]);
             if (d->kind == SX_REDUCE && d->b == k) mult++;
         }
+        if (sp->red_quota && mult >= sp->red_quota[k]) continue; /* restricted to one multiset */
         if (mult >= SX_MAX_MULTIPLICITY) {
-            sx_reject(sp, SYNO_RULE_REDUCTIONS);
-            continue;
+            if (sx_drop(sp, SYNO_RULE_REDUCTIONS)) continue;
         }
         bool ok = true;
         for (int v = 0; v < sp->nvars && ok; v++) ok = p->use[v] + c->use[v] <= sp->spec->allow[v];
         if (!ok) {
-            sx_reject(sp, SYNO_RULE_ALLOWANCE);
-            continue;
+            if (sx_drop(sp, SYNO_RULE_ALLOWANCE)) continue;
         }
         for (int l = 0; l < sp->nlayers && ok; l++)
             ok = prod[l] * sx_size_value(sp, c->size, l) <= sp->spec->opt[SYNO_OPT_RDOM_MULTIPLIER] * sp->in_numel[l] * (1 + 1e-9);
         if (!ok) {
-            sx_reject(sp, SYNO_RULE_RDOM);
-            continue;
+            if (sx_drop(sp, SYNO_RULE_RDOM)) continue;
         }
         uint32_t r = sx_dim(sp, SX_REDUCE, mult, k, c->size, 0);
         sx_child_begin(g, SYNO_STEP_REDUCE);

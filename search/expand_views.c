@@ -29,20 +29,20 @@ static bool split_ok(sx_gen *g, uint32_t l, uint32_t r)
 {
     syno_space *sp = g->sp;
     const sdim *dl = D(g, l), *dr = D(g, r);
-    if (dl->kind == SX_SPLIT) return sx_reject(sp, SYNO_RULE_SPLIT_CHAIN);
-    if (dl->kind == SX_REDUCE && dr->kind == SX_REDUCE) return sx_reject(sp, SYNO_RULE_SPLIT_REDUCTIONS);
+    if (dl->kind == SX_SPLIT) { if (sx_drop(sp, SYNO_RULE_SPLIT_CHAIN)) return false; }
+    if (dl->kind == SX_REDUCE && dr->kind == SX_REDUCE) { if (sx_drop(sp, SYNO_RULE_SPLIT_REDUCTIONS)) return false; }
     if (dl->kind == SX_MERGE_L) {
         /* the next piece of the same merge (right-nested chains): joining them undoes the merge */
         uint32_t lo = sx_dim(sp, SX_MERGE_R, dl->a, -1, dl->param, 0);
         if (r == lo || (dr->kind == SX_MERGE_L && (uint32_t)dr->a == lo))
-            return sx_reject(sp, SYNO_RULE_SPLIT_UNDO_MERGE);
+            { if (sx_drop(sp, SYNO_RULE_SPLIT_UNDO_MERGE)) return false; }
     }
     if (dl->kind == SX_MERGE_R && dr->kind == SX_MERGE_L && dl->a == dr->a && dl->scope >= 0)
-        return sx_reject(sp, SYNO_RULE_MERGE_UNORDERED); /* a transposition of an unordered axis */
+        { if (sx_drop(sp, SYNO_RULE_MERGE_UNORDERED)) return false; } /* a transposition of an unordered axis */
     if (dl->kind == SX_SHARE_L && dr->kind == SX_SHARE_L && dl->wid == dr->wid)
-        return sx_reject(sp, SYNO_RULE_SPLIT_SHARED);
+        { if (sx_drop(sp, SYNO_RULE_SPLIT_SHARED)) return false; }
     int bit = latest_bit(g);
-    if (bit && !(dl->wmask & bit) && !(dr->wmask & bit)) return sx_reject(sp, SYNO_RULE_SPLIT_ORDER);
+    if (bit && !(dl->wmask & bit) && !(dr->wmask & bit)) { if (sx_drop(sp, SYNO_RULE_SPLIT_ORDER)) return false; }
     return true;
 }
 
@@ -128,9 +128,9 @@ static bool merge_ok(sx_gen *g, uint32_t y)
 {
     syno_space *sp = g->sp;
     const sdim *d = D(g, y);
-    if (d->kind == SX_SPLIT) return sx_reject(sp, SYNO_RULE_MERGE_OF_SPLIT);
-    if (d->kind == SX_MERGE_L) return sx_reject(sp, SYNO_RULE_MERGE_CHAIN);
-    if (d->kind == SX_REDUCE || d->kind == SX_SHARE_L) return sx_reject(sp, SYNO_RULE_MERGE_TARGET);
+    if (d->kind == SX_SPLIT) { if (sx_drop(sp, SYNO_RULE_MERGE_OF_SPLIT)) return false; }
+    if (d->kind == SX_MERGE_L) { if (sx_drop(sp, SYNO_RULE_MERGE_CHAIN)) return false; }
+    if (d->kind == SX_REDUCE || d->kind == SX_SHARE_L) { if (sx_drop(sp, SYNO_RULE_MERGE_TARGET)) return false; }
     return sx_above_latest(g, y);
 }
 
@@ -139,25 +139,25 @@ static bool block_ok(sx_gen *g, uint32_t y, syno_size b, syno_size q)
     syno_space *sp = g->sp;
     const sdim *d = D(g, y);
     if (d->kind == SX_SHIFT && sx_size_get(sp, b)->hi > sp->spec->opt[SYNO_OPT_SHIFT_PATTERN])
-        return sx_reject(sp, SYNO_RULE_MERGE_NEAR_SHIFT);
+        { if (sx_drop(sp, SYNO_RULE_MERGE_NEAR_SHIFT)) return false; }
     syno_size t;
     if (d->kind == SX_STRIDE && syno_size_div(&t, b, d->param) &&
         (syno_size_is_one(t) || syno_size_is_valid(sp->vars, t)))
-        return sx_reject(sp, SYNO_RULE_MERGE_NEAR_STRIDE);
+        { if (sx_drop(sp, SYNO_RULE_MERGE_NEAR_STRIDE)) return false; }
     if (d->kind == SX_UNFOLD && sp->spec->opt[SYNO_OPT_HEURISTIC_RULES] != 0) {
         syno_size w = D(g, (uint32_t)d->b)->size;
         if (syno_size_div(&t, b, w) && (syno_size_is_one(t) || syno_size_is_valid(sp->vars, t)))
-            return sx_reject(sp, SYNO_RULE_MERGE_NEAR_UNFOLD);
+            { if (sx_drop(sp, SYNO_RULE_MERGE_NEAR_UNFOLD)) return false; }
         if (syno_size_div(&t, w, b) && syno_size_classify(sp->vars, t) == SYNO_SIZE_COEF)
-            return sx_reject(sp, SYNO_RULE_MERGE_NEAR_UNFOLD);
+            { if (sx_drop(sp, SYNO_RULE_MERGE_NEAR_UNFOLD)) return false; }
     }
     if (d->scope >= 0) {
         /* permutation-equivalent blocks: keep the one whose low piece is not smaller */
-        if (syno_size_cmp(b, q) < 0) return sx_reject(sp, SYNO_RULE_MERGE_UNORDERED);
+        if (syno_size_cmp(b, q) < 0) { if (sx_drop(sp, SYNO_RULE_MERGE_UNORDERED)) return false; }
         if (d->kind == SX_MERGE_R) {
             syno_size prev;
             syno_size_div(&prev, D(g, (uint32_t)d->a)->size, d->param);
-            if (syno_size_cmp(q, prev) < 0) return sx_reject(sp, SYNO_RULE_MERGE_UNORDERED);
+            if (syno_size_cmp(q, prev) < 0) { if (sx_drop(sp, SYNO_RULE_MERGE_UNORDERED)) return false; }
         }
     }
     return true;
@@ -194,8 +194,7 @@ void sx_gen_merge(sx_gen *g)
                 use[v] = (int8_t)u;
             }
             if (!ok) {
-                sx_reject(sp, SYNO_RULE_ALLOWANCE);
-                continue;
+                if (sx_drop(sp, SYNO_RULE_ALLOWANCE)) continue;
             }
             uint32_t hi = sx_dim(sp, SX_MERGE_L, (int32_t)y, -1, blocks[k], 0);
             uint32_t lo = sx_dim(sp, SX_MERGE_R, (int32_t)y, -1, blocks[k], 0);
@@ -219,8 +218,7 @@ static void one_to_one(sx_gen *g, syno_step_kind kind, sx_kind dk)
     const syno_pstate *p = g->parent;
     if (!sx_kind_wanted(g, kind) || !p->nf || !sx_limit_ok(g, kind)) return;
     if (g->critical) { /* a shift or reverse never brings the input closer */
-        sx_reject(sp, SYNO_RULE_CRITICAL);
-        return;
+        if (sx_drop(sp, SYNO_RULE_CRITICAL)) return;
     }
     syno_rule target = kind == SYNO_STEP_SHIFT ? SYNO_RULE_SHIFT_TARGET : SYNO_RULE_REVERSE_TARGET;
     for (int i = 0; i < p->nf; i++) {
@@ -229,12 +227,10 @@ static void one_to_one(sx_gen *g, syno_step_kind kind, sx_kind dk)
         const sdim *d = D(g, y);
         if (d->kind == SX_REDUCE || d->kind == SX_SHARE_L || d->kind == SX_SHIFT || d->kind == SX_REVERSE ||
             d->scope >= 0) {
-            sx_reject(sp, target);
-            continue;
+            if (sx_drop(sp, target)) continue;
         }
         if (kind == SYNO_STEP_SHIFT && d->kind == SX_SPLIT && D(g, (uint32_t)d->b)->hi > sp->spec->opt[SYNO_OPT_SHIFT_PATTERN]) {
-            sx_reject(sp, SYNO_RULE_SHIFT_NEAR_SPLIT);
-            continue;
+            if (sx_drop(sp, SYNO_RULE_SHIFT_NEAR_SPLIT)) continue;
         }
         if (!sx_above_latest(g, y)) continue;
         uint32_t x = sx_dim(sp, dk, (int32_t)y, -1, syno_size_one(), 0);
@@ -268,16 +264,14 @@ void sx_gen_stride(sx_gen *g)
     const syno_pstate *p = g->parent;
     if (!sx_kind_wanted(g, SYNO_STEP_STRIDE) || !p->nf || !sx_limit_ok(g, SYNO_STEP_STRIDE)) return;
     if (g->critical) {
-        sx_reject(sp, SYNO_RULE_CRITICAL);
-        return;
+        if (sx_drop(sp, SYNO_RULE_CRITICAL)) return;
     }
     for (int i = 0; i < p->nf; i++) {
         uint32_t y = p->d[i];
         if (!sx_wanted(g, SYNO_STEP_STRIDE, y, 0, NULL)) continue;
         const sdim *d = D(g, y);
         if (d->kind == SX_UNFOLD || d->kind == SX_STRIDE || d->kind == SX_SPLIT) {
-            sx_reject(sp, SYNO_RULE_STRIDE_TARGET);
-            continue;
+            if (sx_drop(sp, SYNO_RULE_STRIDE_TARGET)) continue;
         }
         if (!sx_above_latest(g, y)) continue;
         for (int k = 0; k < sp->nsizes; k++) {
@@ -290,14 +284,12 @@ void sx_gen_stride(sx_gen *g)
                 ok &= use[v] <= sp->spec->allow[v];
             }
             if (!ok) {
-                sx_reject(sp, SYNO_RULE_ALLOWANCE);
-                continue;
+                if (sx_drop(sp, SYNO_RULE_ALLOWANCE)) continue;
             }
             uint32_t x = sx_dim(sp, SX_STRIDE, (int32_t)y, -1, c->size, 0);
             if (!sx_new_dim_ok(g, x)) continue;
             if (D(g, x)->hi > sp->spec->opt[SYNO_OPT_MAX_STRIDED]) {
-                sx_reject(sp, SYNO_RULE_STRIDE_SIZE);
-                continue;
+                if (sx_drop(sp, SYNO_RULE_STRIDE_SIZE)) continue;
             }
             sx_child_begin(g, SYNO_STEP_STRIDE);
             for (int v = 0; v < sp->nvars; v++) g->use[v] = use[v];
@@ -316,17 +308,17 @@ static bool unfold_ok(sx_gen *g, uint32_t m, uint32_t w)
     syno_space *sp = g->sp;
     const sdim *dm = D(g, m), *dw = D(g, w);
     if (dm->kind == SX_SPLIT || dm->kind == SX_SHIFT || (dm->flags & SXF_ENDS_RED))
-        return sx_reject(sp, SYNO_RULE_UNFOLD_MAIN);
-    if (dw->kind == SX_REDUCE || !(dw->flags & SXF_ODD)) return sx_reject(sp, SYNO_RULE_UNFOLD_WINDOW);
-    if (dw->hi > sp->spec->opt[SYNO_OPT_MAX_UNFOLD]) return sx_reject(sp, SYNO_RULE_UNFOLD_SIZE);
+        { if (sx_drop(sp, SYNO_RULE_UNFOLD_MAIN)) return false; }
+    if (dw->kind == SX_REDUCE || !(dw->flags & SXF_ODD)) { if (sx_drop(sp, SYNO_RULE_UNFOLD_WINDOW)) return false; }
+    if (dw->hi > sp->spec->opt[SYNO_OPT_MAX_UNFOLD]) { if (sx_drop(sp, SYNO_RULE_UNFOLD_SIZE)) return false; }
     for (int l = 0; l < sp->nlayers; l++)
         if (sx_size_value(sp, dm->size, l) < sp->spec->opt[SYNO_OPT_UNFOLD_RATIO] * sx_size_value(sp, dw->size, l) * (1 - 1e-9))
-            return sx_reject(sp, SYNO_RULE_UNFOLD_SIZE);
+            { if (sx_drop(sp, SYNO_RULE_UNFOLD_SIZE)) return false; }
     if (dm->kind == SX_UNFOLD && sp->spec->opt[SYNO_OPT_HEURISTIC_RULES] != 0) {
         /* stacked windows in ascending order */
         syno_size t;
         if (syno_size_div(&t, D(g, (uint32_t)dm->b)->size, dw->size) && syno_size_is_valid(sp->vars, t))
-            return sx_reject(sp, SYNO_RULE_UNFOLD_ORDER);
+            { if (sx_drop(sp, SYNO_RULE_UNFOLD_ORDER)) return false; }
     }
     return true;
 }
@@ -373,21 +365,18 @@ void sx_gen_expand(sx_gen *g)
         const sdim *d = D(g, y);
         bool tile = sp->spec->opt[SYNO_OPT_TILE] != 0;
         if (!(d->kind == SX_MERGE_R || (tile && d->kind == SX_MERGE_L))) {
-            sx_reject(sp, SYNO_RULE_EXPAND_TARGET);
-            continue;
+            if (sx_drop(sp, SYNO_RULE_EXPAND_TARGET)) continue;
         }
         /* expanding both pieces of one merge would expand the whole dim */
         uint32_t sib = sx_dim(sp, d->kind == SX_MERGE_R ? SX_MERGE_L : SX_MERGE_R, d->a, -1, d->param, 0);
         bool sib_expanded = false;
         for (int k = p->nf; k < p->nf + p->ne; k++) sib_expanded |= p->d[k] == sib;
         if (sib_expanded) {
-            sx_reject(sp, SYNO_RULE_EXPAND_TARGET);
-            continue;
+            if (sx_drop(sp, SYNO_RULE_EXPAND_TARGET)) continue;
         }
         if (!sx_above_latest(g, y)) continue;
         if (repeat * d->hi > sp->spec->opt[SYNO_OPT_EXPAND_REPEAT] * (1 + 1e-9)) {
-            sx_reject(sp, SYNO_RULE_EXPAND_REPEAT);
-            continue;
+            if (sx_drop(sp, SYNO_RULE_EXPAND_REPEAT)) continue;
         }
         sx_child_begin(g, SYNO_STEP_EXPAND);
         sx_child_take(g, y);

@@ -253,8 +253,7 @@ static void try_final(matcher *m)
     if (limit && m->taken >= limit) return;
     for (int j = 0; j < sp->ndes; j++)
         if (sp->des_unordered[j] && !perm_free(sp, m->match[j], 0)) {
-            sx_reject(sp, SYNO_RULE_FINAL_UNORDERED);
-            return;
+            if (sx_drop(sp, SYNO_RULE_FINAL_UNORDERED)) return;
         }
     syno_arena *a = syno_arena_new();
     syno_diags d;
@@ -263,26 +262,25 @@ static void try_final(matcher *m)
     bool ok = op->errors == 0;
     for (int l = 0; ok && l < sp->nlayers; l++) ok = syno_op_check_binding(op, &sp->spec->layer_binding[l], &d, syno_range_make(0, 0));
     syno_diags_fini(&d);
-    if (!ok) {
+    if (!ok) { /* never disabled: an invalid op is no operator */
         syno_arena_free(a);
-        sx_reject(sp, SYNO_RULE_FINAL_INVALID);
+        sp->stats.rejected[SYNO_RULE_FINAL_INVALID]++;
         return;
     }
     syno_final *f = syno_xcalloc(1, sizeof *f);
     f->arena = a;
     f->op = op;
     f->state = m->st;
-    if (!sx_final_measure(sp, f, sp->flops_lo, sp->flops_hi)) {
+    if (!sx_final_measure(sp, f, sp->flops_lo, sp->flops_hi) && sx_drop(sp, SYNO_RULE_FINAL_FLOPS)) {
         syno_final_free(f);
-        sx_reject(sp, SYNO_RULE_FINAL_FLOPS);
         return;
     }
     f->hash = syno_space_final_hash(sp, op);
     if (m->dedup) {
         int32_t dummy;
-        if (sx_memo_get(&sp->seen, f->hash, &dummy) && dummy == (int32_t)(f->hash >> 32)) {
+        if (sx_memo_get(&sp->seen, f->hash, &dummy) && dummy == (int32_t)(f->hash >> 32) &&
+            sx_drop(sp, SYNO_RULE_FINAL_DUPLICATE)) {
             syno_final_free(f);
-            sx_reject(sp, SYNO_RULE_FINAL_DUPLICATE);
             return;
         }
         sx_memo_put(&sp->seen, f->hash, (int32_t)(f->hash >> 32));
@@ -334,10 +332,7 @@ int sx_finalize(syno_space *sp, const syno_pstate *st, bool dedup, syno_final **
 {
     *out = NULL;
     if (!syno_pstate_finalizable(sp, st)) return 0;
-    if (!sx_pooling_ok(sp, st, true)) {
-        sx_reject(sp, SYNO_RULE_POOLING);
-        return 0;
-    }
+    if (!sx_pooling_ok(sp, st, true) && sx_drop(sp, SYNO_RULE_POOLING)) return 0;
     matcher m;
     memset(&m, 0, sizeof m);
     m.sp = sp;

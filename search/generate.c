@@ -101,7 +101,7 @@ bool sx_child_end(sx_gen *g, syno_step *step)
     syno_space *sp = g->sp;
     const syno_pstate *p = g->parent;
     int n = g->nf + g->ne + g->nw;
-    if (n > SX_MAX_STATE_DIMS) return sx_reject(sp, SYNO_RULE_CHAIN);
+    if (n > SX_MAX_STATE_DIMS) { if (sx_drop(sp, SYNO_RULE_CHAIN)) return false; }
     syno_pstate *c = (syno_pstate *)g->buf;
     memset(c, 0, sizeof *c);
     c->nf = (uint8_t)g->nf;
@@ -119,13 +119,13 @@ bool sx_child_end(sx_gen *g, syno_step *step)
     c->cnt[g->kind]++;
     memcpy(c->use, g->use, sizeof c->use);
     int remaining = sp->depth - c->depth;
-    if (!allowance_feasible(sp, c)) return sx_reject(sp, SYNO_RULE_ALLOWANCE);
+    if (!allowance_feasible(sp, c)) { if (sx_drop(sp, SYNO_RULE_ALLOWANCE)) return false; }
     int dist = sx_distance(sp, c);
     c->dist = (uint8_t)dist;
-    if (dist == SX_DIST_UNKNOWN || dist > remaining) return sx_reject(sp, SYNO_RULE_DISTANCE);
-    if (c->nweights == sp->spec->weights && !sx_pooling_ok(sp, c, false)) return sx_reject(sp, SYNO_RULE_POOLING);
+    if (dist == SX_DIST_UNKNOWN || dist > remaining) { if (sx_drop(sp, SYNO_RULE_DISTANCE)) return false; }
+    if (c->nweights == sp->max_weights && !sx_pooling_ok(sp, c, false)) { if (sx_drop(sp, SYNO_RULE_POOLING)) return false; }
     c->flops_lb = (float)sx_flops_bound(sp, c);
-    if (c->normal && c->flops_lb > sp->flops_hi) return sx_reject(sp, SYNO_RULE_FLOPS_BOUND);
+    if (c->normal && c->flops_lb > sp->flops_hi) { if (sx_drop(sp, SYNO_RULE_FLOPS_BOUND)) return false; }
     step->kind = g->kind;
     step->key = sx_step_key(sp, step);
     sp->stats.generated++;
@@ -138,8 +138,8 @@ bool sx_child_end(sx_gen *g, syno_step *step)
 bool sx_new_dim_ok(sx_gen *g, uint32_t id)
 {
     const sdim *d = sx_d(g->sp, id);
-    if (d->height > g->sp->spec->chain) return sx_reject(g->sp, SYNO_RULE_CHAIN);
-    if (!(d->flags & SXF_VALID)) return sx_reject(g->sp, SYNO_RULE_LAYER_SIZE);
+    if (d->height > g->sp->spec->chain) { if (sx_drop(g->sp, SYNO_RULE_CHAIN)) return false; }
+    if (!(d->flags & SXF_VALID)) { if (sx_drop(g->sp, SYNO_RULE_LAYER_SIZE)) return false; }
     return true;
 }
 
@@ -163,7 +163,7 @@ bool sx_charge(const syno_space *sp, int8_t *use, syno_size size, bool primary_o
 bool sx_limit_ok(sx_gen *g, syno_step_kind kind)
 {
     int lim = g->sp->limit[kind];
-    if (lim >= 0 && g->parent->cnt[kind] >= lim) return sx_reject(g->sp, SYNO_RULE_LIMIT);
+    if (lim >= 0 && g->parent->cnt[kind] >= lim) { if (sx_drop(g->sp, SYNO_RULE_LIMIT)) return false; }
     return true;
 }
 
@@ -173,7 +173,7 @@ bool sx_limit_ok(sx_gen *g, syno_step_kind kind)
 bool sx_above_latest(sx_gen *g, uint32_t id)
 {
     int w = g->parent->nweights;
-    if (w && !(sx_d(g->sp, id)->wmask & (1u << (w - 1)))) return sx_reject(g->sp, SYNO_RULE_VIEW_ORDER);
+    if (w && !(sx_d(g->sp, id)->wmask & (1u << (w - 1)))) { if (sx_drop(g->sp, SYNO_RULE_VIEW_ORDER)) return false; }
     return true;
 }
 

@@ -8,9 +8,10 @@ libsyno_a_SOURCES += \
   %reldir%/dims.c %reldir%/state.c %reldir%/space.c %reldir%/generate.c \
   %reldir%/expand_reduce.c %reldir%/expand_views.c %reldir%/expand_contract.c \
   %reldir%/shape_distance.c %reldir%/flops_bound.c %reldir%/finalize.c \
-  %reldir%/final_metrics.c %reldir%/algo_exhaustive.c %reldir%/spec_ref.c
-libsyno_a_SOURCES += interp/cmd_enumerate.c
+  %reldir%/final_metrics.c %reldir%/algo_exhaustive.c %reldir%/spec_ref.c \
+  %reldir%/reach.h %reldir%/reach.c
+libsyno_a_SOURCES += interp/cmd_enumerate.c interp/cmd_reach.c
 check_PROGRAMS += tests/unit/t_search
 tests_unit_t_search_SOURCES = tests/unit/t_search.c tests/tap.h
-TESTS += tests/unit/t_search tests/search_enum.sh
-EXTRA_DIST += tests/search_enum.sh tests/search bench/sampler-space.syno
+TESTS += tests/unit/t_search tests/search_enum.sh tests/search_reach.sh
+EXTRA_DIST += tests/search_enum.sh tests/search_reach.sh tests/search bench/sampler-space.syno

@@ -97,6 +97,7 @@ static void leaf(solver *s, int partial)
 {
     syno_space *sp = s->sp;
     int cost = partial, splits = 0, merges = 0, wild = s->wildcards, need = s->need;
+    bool either = s->either;
     for (int b = 0; b < s->nblocks; b++) {
         int nc = s->ncur[b], nd = s->ndes_b[b];
         if (!nc) { /* only a future reduction can be this input axis */
@@ -112,8 +113,11 @@ static void leaf(solver *s, int partial)
         cost += nd - 1;
         if (exact) continue;
         if (sx_size_legal(sp, s->prod[b])) {
+            /* one merge separates q; it is absorbed by an unfold, a view expand or (as an output
+             * piece) the expand of a contraction that may happen anyway */
             merges++;
-            cost += 2;
+            cost++;
+            either = true;
             continue;
         }
         /* a future reduction of size 1/q would complete it (one step and one split) */
@@ -124,7 +128,7 @@ static void leaf(solver *s, int partial)
         splits++;
         cost += 2;
     }
-    if (s->either && !need) cost++;
+    if (either && !need) cost++;
     if (need > s->weights_left) return;
     cost += need;
     if (splits > s->split_left || merges > s->merge_left || s->unfolds > s->unfold_left) return;
@@ -165,18 +169,18 @@ static void dfs(solver *s, int i, int partial)
 }
 
 /* Which blocks each dim may join: one holding one of its primary
- * variables; a coefficient only one where it cancels a denominator of
- * another dim; a dim that cannot be absorbed, any block. */
+ * variables; any block when it cannot be absorbed, or when some dim has a
+ * denominator (a piece of this one may cancel it: C_out = g * C_out/g
+ * completes C_in/g). */
 static void options(solver *s)
 {
+    bool any_neg = false;
+    for (int i = 0; i < s->n; i++) any_neg |= s->it[i].negvars != 0;
     for (int i = 0; i < s->n; i++) {
         const item *t = &s->it[i];
-        bool cancels = false;
-        if (!t->pvars)
-            for (int k = 0; k < s->n; k++) cancels |= k != i && (s->it[k].negvars & t->posvars) != 0;
         s->nopts[i] = 0;
         for (int b = 0; b < s->nblocks; b++) {
-            bool fits = t->pvars ? (t->pvars & s->block_vars[b]) != 0 || t->cls == A_NO : cancels || t->cls == A_NO;
+            bool fits = (t->pvars & s->block_vars[b]) != 0 || t->cls == A_NO || any_neg;
             if (fits) s->opts[i][s->nopts[i]++] = (uint8_t)b;
         }
     }
@@ -251,8 +255,8 @@ int sx_distance(syno_space *sp, const syno_pstate *st)
     s.fixed_cost = 0;
     s.ndes = sp->ndes;
     s.need_weight = st->nweights == 0;
-    s.weights_left = sp->spec->weights - st->nweights;
-    s.wildcards = st->normal ? 0 : sp->spec->reductions - st->nred;
+    s.weights_left = sp->max_weights - st->nweights;
+    s.wildcards = st->normal ? 0 : sp->max_red - st->nred;
     s.split_left = limit_left(sp, st, SYNO_STEP_SPLIT);
     s.merge_left = limit_left(sp, st, SYNO_STEP_MERGE);
     s.unfold_left = limit_left(sp, st, SYNO_STEP_UNFOLD);

@@ -105,6 +105,8 @@ syno_space *syno_space_new(const syno_spec *spec, syno_diags *d)
     sp->nvars = spec->vars->n;
     sp->nlayers = spec->nlayers;
     sp->depth = spec->depth;
+    sp->max_red = spec->reductions;
+    sp->max_weights = spec->weights;
     sp->diags = d;
     for (int l = 0; l < sp->nlayers; l++)
         for (int v = 0; v < sp->nvars; v++) {
@@ -198,6 +200,7 @@ void syno_space_free(syno_space *sp)
     syno_canon_free(sp->canon);
     free(sp->sinfo);
     free(sp->divpool);
+    free(sp->red_quota);
     free(sp);
 }
 
