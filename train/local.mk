@@ -3,7 +3,7 @@
 # `syno train`, the PyTorch exporter, and their tests.
 libsyno_a_SOURCES += \
   train/fmnist.c train/fmnist.h \
-  train/slot.c train/slot.h train/slot_backends.def train/slot_cpu.c \
+  train/slot.c train/slot.h train/slot_backends.def train/slot_cpu.c train/slot_cuda.c \
   train/layers.c train/layers.h \
   train/net.c train/net.h \
   train/sgd.c train/sgd.h \

@@ -3,7 +3,8 @@
  * also against the reference evaluator's conv2d), the whole network's
  * gradients against central finite differences, slot binding errors,
  * bit-for-bit determinism on one thread, learning on a synthetic task, and
- * the divergence and milestone stops.
+ * the divergence and milestone stops; other slot backends (cuda, where a
+ * GPU is present) against cpu.
  *
  * Finite differences: the loss is a float32 computation, so derivatives
  * are checked along random ±1 directions over whole parameter tensors (a
@@ -450,6 +451,64 @@ static void test_training(bool sanitized)
     syno_dataset_free(test);
 }
 
+/* Every other available slot backend against cpu: logits and every
+ * parameter gradient of the tiny network after the same initialisation. */
+static void test_backends(void)
+{
+    for (int k = 0; k < syno_slot_nbackends; k++) {
+        const syno_slot_backend *be = &syno_slot_backends[k];
+        if (strcmp(be->name, "cpu") == 0) continue;
+        syno_buf why = SYNO_BUF_INIT;
+        if (!be->available(&why)) {
+            char msg[300];
+            snprintf(msg, sizeof msg, "backend %s unavailable: %.200s", be->name, syno_buf_str(&why));
+            skip(msg);
+            skip(msg);
+            syno_buf_fini(&why);
+            continue;
+        }
+        syno_buf_fini(&why);
+        const char *ops[2] = {"conv2d", "twostage"};
+        for (int o = 0; o < 2; o++) {
+            syno_net_shape s;
+            tiny_shape(&s, 4);
+            syno_buf err = SYNO_BUF_INIT;
+            syno_net *ref = syno_net_new(&s, find(ops[o]), syno_slot_backend_find("cpu"), &err);
+            syno_net *got = syno_net_new(&s, find(ops[o]), be, &err);
+            if (!ref || !got) {
+                ok(0, "%s: %s builds on %s: %s", be->name, ops[o], be->name, syno_buf_str(&err));
+                syno_net_free(ref);
+                syno_net_free(got);
+                syno_buf_fini(&err);
+                continue;
+            }
+            syno_rng r1, r2, rx;
+            syno_rng_seed(&r1, 9);
+            syno_rng_seed(&r2, 9);
+            syno_rng_seed(&rx, 10);
+            float x[4 * 64];
+            unsigned char y[4] = {0, 5, 9, 2};
+            fill_normal(x, 4 * 64, &rx, 1);
+            bool good = syno_net_init(ref, &r1, x, &err) && syno_net_init(got, &r2, x, &err);
+            double l1 = 0, l2 = 0;
+            good = good && syno_net_forward(ref, x, y, true, false, &l1, NULL, &err) && syno_net_backward(ref, &err);
+            good = good && syno_net_forward(got, x, y, true, false, &l2, NULL, &err) && syno_net_backward(got, &err);
+            double worst = fabs(l1 - l2) / fmax(fabs(l1), 1e-30);
+            for (int p = 0; good && p < syno_net_nparams(ref); p++) {
+                syno_param *a = syno_net_param(ref, p), *b = syno_net_param(got, p);
+                double d = 0, m = 0;
+                for (int64_t i = 0; i < a->n; i++) d = fmax(d, fabs(a->g[i] - b->g[i])), m = fmax(m, fabs(a->g[i]));
+                worst = fmax(worst, m > 0 ? d / m : d);
+            }
+            ok(good && worst < 1e-3, "%s: %s network loss and gradients equal cpu's (relative error %.2g)%s%s", be->name,
+               ops[o], worst, good ? "" : ": ", good ? "" : syno_buf_str(&err));
+            syno_net_free(ref);
+            syno_net_free(got);
+            syno_buf_fini(&err);
+        }
+    }
+}
+
 static void test_schedule(void)
 {
     ok(fabs(syno_sgd_cosine_lr(0.1, 0, 100, 0) - 0.1) < 1e-12, "cosine schedule starts at the base rate");
@@ -479,6 +538,7 @@ int main(void)
     test_gradients("pooled_conv2d");
     test_bindings();
     test_schedule();
+    test_backends();
     test_training(sanitized);
     syno_ctx_free(ctx);
     return tap_done();
