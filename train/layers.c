@@ -12,6 +12,22 @@
 #include <stdbool.h>
 #include <string.h>
 
+/* Work (in element operations) below which a layer runs on the calling
+ * thread alone: handing a few hundred microseconds of memory-bound work to
+ * the pool costs a wake-up and a barrier, which on a busy machine (where a
+ * worker may wait for a time slice) costs more than it saves. */
+#define PARALLEL_MIN_WORK ((int64_t)1 << 22)
+
+/* Runs FN over NUNITS units: on the pool when WORK is large enough. */
+static void run(int64_t nunits, syno_pool_fn fn, void *ctx, int64_t work)
+{
+    if (work >= PARALLEL_MIN_WORK) {
+        syno_pool_run(nunits, fn, ctx);
+        return;
+    }
+    for (int64_t u = 0; u < nunits; u++) fn(ctx, u, 0);
+}
+
 /* Reductions in LANES independent float partial sums, combined in a fixed
  * order at the end: the compiler vectorises them (a single float
  * accumulator would be a serial chain) and the result does not depend on
@@ -119,7 +135,7 @@ static void stem_fwd_unit(void *ctx, int64_t u, int thread)
 void syno_layer_stem_forward(const float *x, const float *w, float *y, int n, int c, int h, int wd)
 {
     stem_ctx s = {.x = x, .w = w, .y = y, .n = n, .c = c, .h = h, .wd = wd};
-    syno_pool_run(n, stem_fwd_unit, &s);
+    run(n, stem_fwd_unit, &s, (int64_t)n * c * h * wd * 9);
 }
 
 static void stem_bwd_unit(void *ctx, int64_t u, int thread)
@@ -150,7 +166,7 @@ static void stem_bwd_unit(void *ctx, int64_t u, int thread)
 void syno_layer_stem_backward(const float *x, const float *dy, float *dw, int n, int c, int h, int wd)
 {
     stem_ctx s = {.x = x, .dy = dy, .dw = dw, .n = n, .c = c, .h = h, .wd = wd};
-    syno_pool_run(c, stem_bwd_unit, &s);
+    run(c, stem_bwd_unit, &s, (int64_t)n * c * h * wd * 9);
 }
 
 /* ---- batch normalisation + ReLU --------------------------------------------- */
@@ -211,7 +227,7 @@ static void bn_fwd_unit(void *ctx, int64_t u, int thread)
 void syno_bn_relu_forward(syno_bn *bn, const float *x, float *y, int n, int hw, bool train, bool update)
 {
     bn_ctx k = {.bn = bn, .x = x, .out = y, .n = n, .hw = hw, .train = train, .update = update};
-    syno_pool_run(bn->c, bn_fwd_unit, &k);
+    run(bn->c, bn_fwd_unit, &k, (int64_t)n * bn->c * hw * 3);
 }
 
 static void bn_bwd_unit(void *ctx, int64_t u, int thread)
@@ -250,7 +266,7 @@ static void bn_bwd_unit(void *ctx, int64_t u, int thread)
 void syno_bn_relu_backward(syno_bn *bn, const float *x, const float *y, const float *dy, float *dx, int n, int hw)
 {
     bn_ctx k = {.bn = bn, .x = x, .y = y, .dy = dy, .dx = dx, .n = n, .hw = hw, .train = true};
-    syno_pool_run(bn->c, bn_bwd_unit, &k);
+    run(bn->c, bn_bwd_unit, &k, (int64_t)n * bn->c * hw * 4);
 }
 
 /* ---- max pooling ------------------------------------------------------------ */
@@ -286,7 +302,7 @@ static void pool_fwd_unit(void *ctx, int64_t u, int thread)
 void syno_layer_maxpool_forward(const float *x, float *y, unsigned char *arg, int planes, int h, int w)
 {
     pool_ctx k = {.x = x, .y = y, .argw = arg, .h = h, .w = w};
-    syno_pool_run(planes, pool_fwd_unit, &k);
+    run(planes, pool_fwd_unit, &k, (int64_t)planes * h * w);
 }
 
 static void pool_bwd_unit(void *ctx, int64_t u, int thread)
@@ -308,7 +324,7 @@ static void pool_bwd_unit(void *ctx, int64_t u, int thread)
 void syno_layer_maxpool_backward(const float *dy, const unsigned char *arg, float *dx, int planes, int h, int w)
 {
     pool_ctx k = {.dy = dy, .arg = arg, .dx = dx, .h = h, .w = w};
-    syno_pool_run(planes, pool_bwd_unit, &k);
+    run(planes, pool_bwd_unit, &k, (int64_t)planes * h * w);
 }
 
 /* ---- global average pooling, classifier, loss ------------------------------- */

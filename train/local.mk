@@ -15,5 +15,5 @@ libsyno_a_SOURCES += \
 check_PROGRAMS += tests/unit/t_train
 tests_unit_t_train_SOURCES = tests/unit/t_train.c tests/tap.h
 TESTS += tests/unit/t_train
-TESTS += tests/pytorch.sh
-EXTRA_DIST += tests/pytorch.sh tests/pytorch_check.py
+TESTS += tests/pytorch.sh tests/train.sh
+EXTRA_DIST += tests/pytorch.sh tests/pytorch_check.py tests/train.sh
