@@ -18,3 +18,5 @@ TESTS += tests/unit/t_cpu
 check_PROGRAMS += bench/cpu_conv
 bench_cpu_conv_SOURCES = bench/cpu_conv.c
 EXTRA_DIST += bench/cpu.sh
+TESTS += tests/cpu.sh
+EXTRA_DIST += tests/cpu.sh
