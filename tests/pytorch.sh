@@ -35,7 +35,7 @@ add() {
 
 for f in conv syno pool linear; do
   case $f in
-    conv|syno) b="N=2,C_in=64,C_out=64,H=6,W=6" ;;
+    conv|syno) b="N=2,C_in=8,C_out=8,H=6,W=6,g=2,s=2" ;;
     pool) b="N=2,C_in=3,H=6,W=4" ;;
     linear) b="N=3,C_in=5,C_out=4" ;;
   esac
