@@ -164,11 +164,13 @@ void syno_cuda_dev_close(syno_cuda_dev *d)
     free(d);
 }
 
+/* D's properties (owned by D). */
 const syno_cuda_dev_info *syno_cuda_dev_get_info(const syno_cuda_dev *d)
 {
     return &d->info;
 }
 
+/* The process-wide context generation of D's GPU. */
 unsigned syno_cuda_dev_generation(const syno_cuda_dev *d)
 {
     return gen_of(d);
@@ -183,6 +185,7 @@ static bool current(syno_cuda_dev *d, unsigned gen, const char *what, syno_buf *
 
 /* ---- memory --------------------------------------------------------------- */
 
+/* BYTES of device memory into *M; false with the reason (sizes, free memory) in ERR. */
 bool syno_cuda_mem_alloc(syno_cuda_dev *d, size_t bytes, syno_cuda_mem *m, syno_buf *err)
 {
     memset(m, 0, sizeof *m);
@@ -204,6 +207,7 @@ bool syno_cuda_mem_alloc(syno_cuda_dev *d, size_t bytes, syno_cuda_mem *m, syno_
     return true;
 }
 
+/* Frees M (a no-op for an empty buffer or one of an old generation) and zeroes it. */
 void syno_cuda_mem_free(syno_cuda_dev *d, syno_cuda_mem *m)
 {
     syno_buf ignored = SYNO_BUF_INIT;
@@ -212,6 +216,7 @@ void syno_cuda_mem_free(syno_cuda_dev *d, syno_cuda_mem *m)
     memset(m, 0, sizeof *m);
 }
 
+/* Copies BYTES (at most M's size) from host SRC to M; false with ERR. */
 bool syno_cuda_mem_upload(syno_cuda_dev *d, const syno_cuda_mem *m, const void *src, size_t bytes, syno_buf *err)
 {
     SYNO_ASSERT(bytes <= m->bytes);
@@ -220,6 +225,7 @@ bool syno_cuda_mem_upload(syno_cuda_dev *d, const syno_cuda_mem *m, const void *
     return check(d, d->drv->cuMemcpyHtoD(m->ptr, src, bytes), "cuMemcpyHtoD", err);
 }
 
+/* Copies BYTES from M to host DST; reports a kernel fault that surfaces here. */
 bool syno_cuda_mem_download(syno_cuda_dev *d, void *dst, const syno_cuda_mem *m, size_t bytes, syno_buf *err)
 {
     SYNO_ASSERT(bytes <= m->bytes);
@@ -228,6 +234,7 @@ bool syno_cuda_mem_download(syno_cuda_dev *d, void *dst, const syno_cuda_mem *m,
     return check(d, d->drv->cuMemcpyDtoH(dst, m->ptr, bytes), "cuMemcpyDtoH (a kernel before it may have failed)", err);
 }
 
+/* Sets every 32-bit word of M to BITS; false with ERR. */
 bool syno_cuda_mem_fill(syno_cuda_dev *d, const syno_cuda_mem *m, unsigned bits, syno_buf *err)
 {
     if (m->bytes < 4) return true;
@@ -237,6 +244,7 @@ bool syno_cuda_mem_fill(syno_cuda_dev *d, const syno_cuda_mem *m, unsigned bits,
 
 /* ---- modules and launches ------------------------------------------------- */
 
+/* Loads IMG into the current context; NULL with the driver's JIT log in ERR. */
 syno_cuda_module *syno_cuda_module_load(syno_cuda_dev *d, const syno_cuda_image *img, syno_buf *err)
 {
     if (!enter(d, err)) return NULL;
@@ -258,6 +266,7 @@ syno_cuda_module *syno_cuda_module_load(syno_cuda_dev *d, const syno_cuda_image 
     return m;
 }
 
+/* Unloads M (only when its context still exists) and frees it. */
 void syno_cuda_module_unload(syno_cuda_dev *d, syno_cuda_module *m)
 {
     if (!m) return;
@@ -267,6 +276,7 @@ void syno_cuda_module_unload(syno_cuda_dev *d, syno_cuda_module *m)
     free(m);
 }
 
+/* Kernel NAME of M into *FN; false with ERR (a missing name included). */
 bool syno_cuda_module_function(syno_cuda_dev *d, syno_cuda_module *m, const char *name, syno_cufunction *fn,
                                syno_buf *err)
 {
@@ -276,6 +286,7 @@ bool syno_cuda_module_function(syno_cuda_dev *d, syno_cuda_module *m, const char
     return check(d, d->drv->cuModuleGetFunction(fn, m->mod, name), what, err);
 }
 
+/* Registers, local and static shared bytes of FN (-1 where unknown). */
 void syno_cuda_function_stats(syno_cuda_dev *d, syno_cufunction fn, int *regs, int *local_bytes, int *shared_bytes)
 {
     *regs = *local_bytes = *shared_bytes = -1;
@@ -288,6 +299,7 @@ void syno_cuda_function_stats(syno_cuda_dev *d, syno_cufunction fn, int *regs, i
     syno_buf_fini(&ignored);
 }
 
+/* Queues FN on the default stream; configuration errors are reported here. */
 bool syno_cuda_launch_kernel(syno_cuda_dev *d, syno_cufunction fn, const unsigned grid[3],
                              const unsigned block[3], unsigned shared_bytes, void **args, syno_buf *err)
 {
@@ -301,6 +313,7 @@ bool syno_cuda_launch_kernel(syno_cuda_dev *d, syno_cufunction fn, const unsigne
                  what, err);
 }
 
+/* Waits for queued work; a kernel fault is reported (and the context reset) here. */
 bool syno_cuda_sync(syno_cuda_dev *d, syno_buf *err)
 {
     if (!enter(d, err)) return false;
@@ -309,6 +322,7 @@ bool syno_cuda_sync(syno_cuda_dev *d, syno_buf *err)
 
 /* ---- timing --------------------------------------------------------------- */
 
+/* Creates two events and records the first; false with ERR. */
 bool syno_cuda_timer_start(syno_cuda_dev *d, syno_cuda_timer *t, syno_buf *err)
 {
     memset(t, 0, sizeof *t);
@@ -327,6 +341,7 @@ bool syno_cuda_timer_start(syno_cuda_dev *d, syno_cuda_timer *t, syno_buf *err)
     return true;
 }
 
+/* Records the second event, waits, puts the elapsed milliseconds in *MS and frees the events. */
 bool syno_cuda_timer_stop(syno_cuda_dev *d, syno_cuda_timer *t, double *ms, syno_buf *err)
 {
     float f = 0;

@@ -5,6 +5,7 @@
 #include "codegen/cuda_tune.h"
 #include "codegen/plan.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -87,6 +88,7 @@ bool syno_cuda_oprun_time(syno_cuda_oprun *r, int warmup, int reps, double *medi
     return ok;
 }
 
+/* Frees what syno_cuda_oprun_init made (also after a failed init). */
 void syno_cuda_oprun_fini(syno_cuda_oprun *r)
 {
     for (int p = 0; p < r->npass; p++) {
@@ -97,14 +99,20 @@ void syno_cuda_oprun_fini(syno_cuda_oprun *r)
     memset(r, 0, sizeof *r);
 }
 
-/* Latency on the shared runtime (see cuda_latency.h). */
+static pthread_mutex_t latency_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Latency on the shared runtime (see cuda_latency.h); callers from
+ * several threads take turns (one GPU times one candidate at a time). */
 bool syno_cuda_latency(const syno_op *op, const syno_binding *b, bool grad, bool tune, int reps, double *ms,
                        syno_buf *err)
 {
+    pthread_mutex_lock(&latency_lock);
     syno_cuda_rt *rt = syno_cuda_rt_shared(err);
-    if (!rt) return false;
     syno_cuda_oprun r;
-    bool ok = syno_cuda_oprun_init(&r, rt, op, b, grad, tune, 1, err) && syno_cuda_oprun_time(&r, 3, reps, ms, NULL, err);
+    memset(&r, 0, sizeof r);
+    bool ok = rt && syno_cuda_oprun_init(&r, rt, op, b, grad, tune, 1, err) &&
+              syno_cuda_oprun_time(&r, 3, reps, ms, NULL, err);
     syno_cuda_oprun_fini(&r);
+    pthread_mutex_unlock(&latency_lock);
     return ok;
 }

@@ -46,7 +46,8 @@ void syno_cuda_oprun_fini(syno_cuda_oprun *r);
 
 /* The latency of OP under B on the process's shared GPU runtime: median
  * of REPS calls after 3 warm-up calls, in milliseconds.  False with the
- * reason in ERR (no GPU included). */
+ * reason in ERR (no GPU included).  Thread-safe: concurrent callers take
+ * turns.  (The oprun functions above are not: one thread per runtime.) */
 bool syno_cuda_latency(const syno_op *op, const syno_binding *b, bool grad, bool tune, int reps, double *ms,
                        syno_buf *err);
 

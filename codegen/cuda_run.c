@@ -115,16 +115,19 @@ syno_cuda_rt *syno_cuda_rt_shared(syno_buf *err)
     return shared_rt;
 }
 
+/* RT's device (owned by RT). */
 syno_cuda_dev *syno_cuda_rt_dev(syno_cuda_rt *rt)
 {
     return rt->dev;
 }
 
+/* RT's kernel cache (owned by RT). */
 syno_cuda_cache *syno_cuda_rt_cache(syno_cuda_rt *rt)
 {
     return rt->cache;
 }
 
+/* RT's counters so far. */
 syno_cuda_rt_stats syno_cuda_rt_get_stats(syno_cuda_rt *rt)
 {
     return rt->stats;
@@ -240,6 +243,7 @@ static bool usable(syno_cuda_exe *e, syno_buf *err)
     return false;
 }
 
+/* Copies buffer BUF's elements from HOST to the device; false with ERR. */
 bool syno_cuda_exe_upload(syno_cuda_exe *e, int buf, const float *host, syno_buf *err)
 {
     SYNO_ASSERT(buf >= 0 && buf < e->p->nbufs);
@@ -247,6 +251,7 @@ bool syno_cuda_exe_upload(syno_cuda_exe *e, int buf, const float *host, syno_buf
            syno_cuda_mem_upload(e->rt->dev, &e->mem[buf], host, (size_t)e->p->bufs[buf].numel * sizeof(float), err);
 }
 
+/* Copies buffer BUF's elements from the device to HOST; false with ERR. */
 bool syno_cuda_exe_download(syno_cuda_exe *e, int buf, float *host, syno_buf *err)
 {
     SYNO_ASSERT(buf >= 0 && buf < e->p->nbufs);
@@ -254,6 +259,7 @@ bool syno_cuda_exe_download(syno_cuda_exe *e, int buf, float *host, syno_buf *er
            syno_cuda_mem_download(e->rt->dev, host, &e->mem[buf], (size_t)e->p->bufs[buf].numel * sizeof(float), err);
 }
 
+/* Uniform [-1, 1) inputs from SEED in every input buffer; false with ERR. */
 bool syno_cuda_exe_randomize(syno_cuda_exe *e, uint64_t seed, syno_buf *err)
 {
     syno_rng r;
@@ -287,6 +293,7 @@ static bool launch_all(syno_cuda_exe *e, syno_buf *err)
     return true;
 }
 
+/* Every launch in order, then a sync; false with ERR (a faulting kernel included). */
 bool syno_cuda_exe_run(syno_cuda_exe *e, syno_buf *err)
 {
     return usable(e, err) && launch_all(e, err) && syno_cuda_sync(e->rt->dev, err);
@@ -298,6 +305,7 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* Warm-up runs, then the median (and minimum) of REPS runs timed with GPU events. */
 bool syno_cuda_exe_time(syno_cuda_exe *e, int warmup, int reps, double *median_ms, double *min_ms, syno_buf *err)
 {
     if (!usable(e, err)) return false;
