@@ -78,6 +78,10 @@ static void needed_atoms(const syno_cuda_contr *c, bool *need)
             for (int i = 0; i < sp->atoms[a].arg.n; i++) need[sp->atoms[a].arg.t[i].atom] = true;
 }
 
+/* Tests set it to emit the 64-bit index arithmetic that only tensors of
+ * over 2^30 elements would otherwise get (see cuda_emit.h). */
+bool syno_cuda_emit_wide = false;
+
 /* "int" when every index fits in 32 bits with room to spare, else "long long". */
 static const char *index_type(const syno_cuda_contr *c, int64_t extra)
 {
@@ -100,7 +104,7 @@ static const char *index_type(const syno_cuda_contr *c, int64_t extra)
         int64_t b = ix_bound(sp, &c->guards[g].e);
         if (b > worst) worst = b;
     }
-    return worst < ((int64_t)1 << 30) ? "int" : "long long";
+    return worst < ((int64_t)1 << 30) && !syno_cuda_emit_wide ? "int" : "long long";
 }
 
 /* Defines atom A (not an iterator). */

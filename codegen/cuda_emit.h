@@ -87,6 +87,11 @@ const char *syno_cuda_tile_str(const syno_cuda_tile *t, char *buf, size_t n);
 /* Parses syno_cuda_tile_str's format; false when S is not one. */
 bool syno_cuda_tile_parse(const char *s, syno_cuda_tile *t);
 
+/* When true, every kernel computes its indices in 64 bits, as kernels
+ * over tensors of more than 2^30 elements do.  For tests (which cannot
+ * allocate such tensors); false by default.  Not thread-safe to change. */
+extern bool syno_cuda_emit_wide;
+
 /* Appends the shared prelude (helpers every kernel uses) to OUT. */
 void syno_cuda_emit_prelude(syno_buf *out);
 

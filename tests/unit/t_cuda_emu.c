@@ -251,6 +251,20 @@ int main(void)
         if (syno_op_eval_sizes(op, &b, sizes)) add_op(&j, op, &b, sizes, 1000 + (uint64_t)r, -1, label);
         free(sizes);
     }
+    /* The 64-bit index arithmetic of huge tensors, on small ones. */
+    syno_cuda_emit_wide = true;
+    for (size_t i = 0; i < SYNO_ARRAY_LEN(cuda_test_ops); i += 3) {
+        syno_op *op = syno_ctx_stdlib_op(ctx, cuda_test_ops[i]);
+        if (!op) continue;
+        syno_binding b;
+        cuda_test_binding(op, &b);
+        int64_t *sizes = syno_xmalloc((size_t)op->ndims * sizeof *sizes);
+        char label[96];
+        snprintf(label, sizeof label, "%s, 64-bit indices", op->name);
+        if (syno_op_eval_sizes(op, &b, sizes)) add_op(&j, op, &b, sizes, 300 + i, (int)i, label);
+        free(sizes);
+    }
+    syno_cuda_emit_wide = false;
     bool ran = run_job(&j);
     ok(ran, "the emulated program (%d results) compiled and ran", j.ncases);
     for (int i = 0; i < j.ncases; i++) {

@@ -85,6 +85,21 @@ int main(void)
         syno_buf_fini(&tu);
     }
 
+    /* The 64-bit index arithmetic huge tensors get. */
+    {
+        syno_op *op = syno_ctx_stdlib_op(ctx, "pooled_conv2d");
+        syno_binding b;
+        cuda_test_binding(op, &b);
+        syno_buf tu = SYNO_BUF_INIT;
+        int nk = 0;
+        syno_cuda_emit_wide = true;
+        add_op(&tu, op, &b, "wide", &nk);
+        syno_cuda_emit_wide = false;
+        ok(strstr(syno_buf_str(&tu), "long long") != NULL, "64-bit indices emitted");
+        compile_both(syno_buf_str(&tu), "pooled_conv2d with 64-bit indices", nk);
+        syno_buf_fini(&tu);
+    }
+
     /* Tile shapes on conv2d at a ResNet-like size: no register spills.  The
      * biggest (8x8 per thread), mid, small, and a split-K one; the
      * emulator test runs every shape. */
