@@ -465,6 +465,9 @@ int main(void)
     memset(&s, 0, sizeof s);
     syno_ctx *ctx = syno_ctx_new();
     for (size_t i = 0; i < SYNO_ARRAY_LEN(cuda_test_ops); i++) {
+        /* On the fake driver a few operators are enough (the host side is
+         * what it checks; t_cuda_emu runs every operator's kernels). */
+        if (fake && i % 3 != 0) continue;
         syno_op *op = syno_ctx_stdlib_op(ctx, cuda_test_ops[i]);
         if (!op) {
             ok(0, "stdlib has %s", cuda_test_ops[i]);
@@ -499,7 +502,7 @@ int main(void)
         }
         add_tiles(&s, op, &b);
     }
-    int nrand = fake ? 4 : 200;
+    int nrand = fake ? 2 : 200;
     if (getenv("SYNO_GPU_RANDOM")) nrand = atoi(getenv("SYNO_GPU_RANDOM"));
     syno_vars vars;
     syno_randop_vars(&vars);

@@ -162,7 +162,7 @@ int main(void)
         syno_rng rng;
         syno_rng_seed(&rng, 66);
         syno_buf tu = SYNO_BUF_INIT;
-        int nk = 0, nops = sanitized ? 2 : 6;
+        int nk = 0, nops = sanitized ? 2 : 4;
         for (int r = 0; r < nops; r++) {
             syno_binding b;
             syno_op *op = syno_randop(arena, &vars, &diags, &rng, NULL, &b, NULL);
