@@ -34,7 +34,7 @@ static void host_function(const syno_cuda_prog *p, const syno_op *op, const char
         syno_cuda_ident(op->tensors[p->wrt].name, t, sizeof t);
         snprintf(fname, sizeof fname, "%s_backward_%s", ident, t);
     }
-    syno_buf_printf(out, "\n/* %s of %s: ", p->wrt < 0 ? "The forward pass" : "The gradient", op->name);
+    syno_buf_printf(out, "\n/* %s of %s.  ", p->wrt < 0 ? "The forward pass" : "The gradient", op->name);
     if (p->wrt >= 0) syno_buf_printf(out, "d%s = dL/d%s given dy = dL/dy.  ", op->tensors[p->wrt].name, op->tensors[p->wrt].name);
     syno_buf_puts(out, "Device pointers, float32, C order;\n * temporaries are allocated and freed here (cudaMalloc). */\n");
     syno_buf_printf(out, "extern \"C\" cudaError_t %s(", fname);
