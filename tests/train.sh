@@ -50,7 +50,7 @@ SYNO_FMNIST_DIR="$TMP/bad" "$S" train conv2d >"$TMP/o" 2>"$TMP/e"; st=$?
   ok "a truncated file is refused" || { not_ok "truncated (exit $st)"; diag <"$TMP/e"; }
 
 if [ ! -f "$FM/train-images-idx3-ubyte.gz" ]; then
-  for i in 1 2 3 4 5; do skip "Fashion-MNIST is not installed in $FM (apt-get install dataset-fashion-mnist)"; done
+  for i in 1 2 3 4 5 6; do skip "Fashion-MNIST is not installed in $FM (apt-get install dataset-fashion-mnist)"; done
   done_testing
 fi
 
@@ -79,4 +79,17 @@ sed -n '/"curve"/,/\]$/p' "$TMP/r1" >"$TMP/c1"; sed -n '/"curve"/,/\]$/p' "$TMP/
 "$S" train conv2d --subset 64 --batch 32 --test-subset 32 >"$TMP/t" 2>&1
 grep -q "^test accuracy: " "$TMP/t" && grep -q "^loss curve" "$TMP/t" && grep -q "^training time by part: stem" "$TMP/t" &&
   ok "the text report: loss curve, test accuracy, time by part" || { not_ok "text report"; diag <"$TMP/t"; }
+
+# The example external evaluator trains an exported module in PyTorch.
+PY=${SYNO_TORCH_PYTHON:-/usr/bin/python3}
+if "$PY" -c 'import torch, numpy' >/dev/null 2>&1; then
+  "$S" export --pytorch conv2d >"$TMP/op.py"
+  L='[{"name": "fmnist_l1", "N": 16, "C_in": 16, "C_out": 16, "H": 28, "W": 28, "k": 3}, {"name": "fmnist_l2", "N": 16, "C_in": 16, "C_out": 32, "H": 14, "W": 14, "k": 3}, {"name": "fmnist_l3", "N": 16, "C_in": 32, "C_out": 32, "H": 14, "W": 14, "k": 3}]'
+  "$PY" examples/fmnist_train.py --op "$TMP/op.py" --layers "$L" --subset 64 --epochs 1 --test-subset 40 >"$TMP/o" 2>"$TMP/e"; st=$?
+  [ $st = 0 ] && tail -n 1 "$TMP/o" | grep -q '^{"accuracy": [0-9.]*, "loss": [0-9.]*, "seconds": ' &&
+    ok "examples/fmnist_train.py trains the exported module and prints its accuracy as JSON" ||
+    { not_ok "examples/fmnist_train.py (exit $st)"; diag <"$TMP/o"; diag <"$TMP/e"; }
+else
+  skip "$PY cannot import torch and numpy (Debian: apt-get install python3-torch python3-numpy)"
+fi
 done_testing

@@ -10,14 +10,14 @@ libsyno_a_SOURCES += \
   train/trainer.c train/trainer.h \
   train/report.c train/report.h \
   codegen/pytorch.c codegen/pytorch.h interp/export_pytorch.c \
-  train/external.c train/external.h \
+  train/external.c train/external.h train/proxy.c train/proxy.h \
   interp/cmd_train.c
 
 check_PROGRAMS += tests/unit/t_train
 tests_unit_t_train_SOURCES = tests/unit/t_train.c tests/tap.h
 TESTS += tests/unit/t_train
 TESTS += tests/pytorch.sh tests/train.sh
-EXTRA_DIST += tests/pytorch.sh tests/pytorch_check.py tests/train.sh
+EXTRA_DIST += tests/pytorch.sh tests/pytorch_check.py tests/train.sh examples/fmnist_train.py
 check_PROGRAMS += tests/unit/t_train_external
 tests_unit_t_train_external_SOURCES = tests/unit/t_train_external.c tests/tap.h
 TESTS += tests/unit/t_train_external
