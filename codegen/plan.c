@@ -21,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MOVE_BUDGET 60000L
+#define MOVE_BUDGET 20000L
 #define CAND_MAX 10
 
 typedef struct cost {

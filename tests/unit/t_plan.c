@@ -279,6 +279,38 @@ static void test_random(syno_rng *r)
     syno_arena_free(a);
 }
 
+/* Seven weights in a chain: no single stage can hold them, so the search
+ * must stage them (and may hit its work bound and finish greedily); the
+ * plan must still be exact, and far cheaper than the one loop nest. */
+static void test_many_tensors(syno_ctx *ctx, syno_rng *r)
+{
+    static const char src[] =
+        "size N, A, B;\n"
+        "op chain(x[n: N, a: A]) -> [n, o] {\n"
+        "    weight w1[p1: A, q1: B];\n    weight w2[p2: B, q2: B];\n    weight w3[p3: B, q3: B];\n"
+        "    weight w4[p4: B, q4: B];\n    weight w5[p5: B, q5: B];\n    weight w6[p6: B, q6: B];\n"
+        "    weight w7[p7: B, q7: B];\n"
+        "    sum(share(a, p1));\n    sum(share(q1, p2));\n    sum(share(q2, p3));\n    sum(share(q3, p4));\n"
+        "    sum(share(q4, p5));\n    sum(share(q5, p6));\n    sum(share(q6, p7));\n"
+        "    o = share(expand(B), q7);\n"
+        "}\n";
+    syno_module *m = syno_ctx_load_string(ctx, "chain.syno", src, sizeof src - 1);
+    syno_op *op = m ? syno_module_find_op(m, "chain") : NULL;
+    if (!ok(op && !op->errors, "an operator with eight tensors")) return;
+    syno_binding b;
+    bind_loose(op, "N=3,A=4,B=5", &b);
+    outcome oc = {0};
+    bool good = check_op(op, &b, r, &oc);
+    ok(good && oc.plans == 9, "its %d plans (forward and eight gradients) are exact and no dearer than direct", oc.plans);
+    syno_buf err = SYNO_BUF_INIT;
+    syno_plan *p = syno_plan_build(op, &b, SYNO_PLAN_FORWARD, &err);
+    ok(p && p->nstages >= 7 && p->flops * 100 < p->direct_flops, "chain: %d stages, plan/direct FLOPs %.2g%s",
+       p ? p->nstages : 0, p ? (double)p->flops / (double)p->direct_flops : 0.0,
+       p && !p->searched ? " (greedy past the work bound)" : "");
+    syno_plan_free(p);
+    syno_buf_fini(&err);
+}
+
 int main(void)
 {
     sanitized = getenv("SYNO_SANITIZED") != NULL;
@@ -289,6 +321,7 @@ int main(void)
     test_cheaper(ctx);
     test_library(ctx, &r);
     test_random(&r);
+    test_many_tensors(ctx, &r);
     syno_ctx_free(ctx);
     return tap_done();
 }
