@@ -26,6 +26,7 @@ typedef enum prel_kind {
     REL_REVERSE, /* v0 = ext(v0) - 1 - v1 */
     REL_STRIDE,  /* v0 = v1 * p */
     REL_UNFOLD,  /* v0 = v1 + v2 - p, and 0 <= v0 < ext(v0) */
+    REL_EQUAL,   /* v0 = v1 (a node whose two results are shared with each other) */
 } prel_kind;
 
 typedef struct prel {

@@ -31,7 +31,7 @@ static void uf_union(int *parent, int a, int b)
     else parent[a] = b;
 }
 
-static void add_rel(problem *pb, prel_kind kind, int nv, const int *v, int64_t p)
+static void push_rel(problem *pb, prel_kind kind, int nv, const int *v, int64_t p)
 {
     SYNO_ASSERT(pb->nrels < PR_MAX);
     prel *r = &pb->rels[pb->nrels++];
@@ -41,9 +41,37 @@ static void add_rel(problem *pb, prel_kind kind, int nv, const int *v, int64_t p
     r->p = p;
     for (int i = 0; i < nv; i++) {
         r->v[i] = v[i];
-        SYNO_ASSERT(!(r->vars & (1ull << v[i]))); /* a relation never links a variable to itself */
         r->vars |= 1ull << v[i];
     }
+}
+
+/* Adds a relation.  When a node's two results are one variable (shared
+ * with each other, which only dims no tensor reads may be), the second
+ * occurrence becomes a fresh copy tied to the first by an equality.
+ * Returns false when the variables or relations run out. */
+static bool add_rel(problem *pb, prel_kind kind, int nv, const int *v, int64_t p)
+{
+    int w[3];
+    int eq_from = -1, eq_to = -1;
+    for (int i = 0; i < nv; i++) {
+        w[i] = v[i];
+        for (int j = 0; j < i; j++)
+            if (v[j] == v[i]) {
+                if (pb->nvars == PV_MAX || pb->nrels + 2 > PR_MAX) return false;
+                pb->vars[pb->nvars] = pb->vars[v[i]];
+                pb->vars[pb->nvars].name = NULL;
+                w[i] = pb->nvars++;
+                eq_from = w[i];
+                eq_to = v[i];
+            }
+    }
+    if (pb->nrels == PR_MAX) return false;
+    push_rel(pb, kind, nv, w, p);
+    if (eq_from >= 0) {
+        int e[2] = {eq_from, eq_to};
+        push_rel(pb, REL_EQUAL, 2, e, 0);
+    }
+    return true;
 }
 
 static void add_factor(problem *pb, int buf, const int *vars, int rank)
@@ -117,38 +145,33 @@ bool syno_plan_problem_build(problem *pb, const syno_op *op, const int64_t *size
     for (int k = 0; k < op->nnodes && ok; k++) {
         const syno_node *n = &op->nodes[k];
         int v[3];
-        if (pb->nrels == PR_MAX && n->prim != SYNO_PRIM_SHARE && n->prim != SYNO_PRIM_EXPAND &&
-            n->prim != SYNO_PRIM_SUM && n->prim != SYNO_PRIM_MEAN) {
-            ok = false;
-            break;
-        }
         switch (n->prim) {
         case SYNO_PRIM_SPLIT: /* x = l * |r| + r */
             v[0] = var_of[n->in[0]], v[1] = var_of[n->out[0]], v[2] = var_of[n->out[1]];
-            add_rel(pb, REL_RESHAPE, 3, v, 0);
+            ok = add_rel(pb, REL_RESHAPE, 3, v, 0);
             break;
         case SYNO_PRIM_MERGE: /* y = a * |b| + b */
             v[0] = var_of[n->out[0]], v[1] = var_of[n->in[0]], v[2] = var_of[n->in[1]];
-            add_rel(pb, REL_RESHAPE, 3, v, 0);
+            ok = add_rel(pb, REL_RESHAPE, 3, v, 0);
             break;
         case SYNO_PRIM_SHIFT: {
             v[0] = var_of[n->in[0]], v[1] = var_of[n->out[0]];
             int64_t ext = pb->vars[v[0]].ext, d = n->shift % ext;
             if (d < 0) d += ext;
-            add_rel(pb, REL_SHIFT, 2, v, d);
+            ok = add_rel(pb, REL_SHIFT, 2, v, d);
             break;
         }
         case SYNO_PRIM_REVERSE:
             v[0] = var_of[n->in[0]], v[1] = var_of[n->out[0]];
-            add_rel(pb, REL_REVERSE, 2, v, 0);
+            ok = add_rel(pb, REL_REVERSE, 2, v, 0);
             break;
         case SYNO_PRIM_STRIDE:
             v[0] = var_of[n->in[0]], v[1] = var_of[n->out[0]];
-            add_rel(pb, REL_STRIDE, 2, v, sizes[n->in[0]] / sizes[n->out[0]]);
+            ok = add_rel(pb, REL_STRIDE, 2, v, sizes[n->in[0]] / sizes[n->out[0]]);
             break;
         case SYNO_PRIM_UNFOLD:
             v[0] = var_of[n->in[0]], v[1] = var_of[n->out[0]], v[2] = var_of[n->out[1]];
-            add_rel(pb, REL_UNFOLD, 3, v, sizes[n->out[1]] / 2);
+            ok = add_rel(pb, REL_UNFOLD, 3, v, sizes[n->out[1]] / 2);
             break;
         case SYNO_PRIM_MEAN:
             pb->scale /= (double)sizes[n->in[0]];
@@ -163,7 +186,8 @@ bool syno_plan_problem_build(problem *pb, const syno_op *op, const int64_t *size
         }
     }
     if (!ok) {
-        syno_buf_printf(err, "%s has more than %d index relations; it is too large to plan", op->name, PR_MAX);
+        syno_buf_printf(err, "%s has more than %d index relations or %d variables; it is too large to plan", op->name,
+                        PR_MAX, PV_MAX);
         free(parent);
         free(var_of);
         return false;
@@ -195,7 +219,7 @@ bool syno_plan_problem_build(problem *pb, const syno_op *op, const int64_t *size
     uint64_t used = pb->outmask;
     for (int f = 0; f < pb->nfactors; f++) used |= pb->factors[f].mask;
     for (int r = 0; r < pb->nrels; r++) used |= pb->rels[r].vars;
-    for (int v = 0; v < nvars; v++)
+    for (int v = 0; v < pb->nvars; v++)
         if (!(used & (1ull << v))) {
             pb->scale *= (double)pb->vars[v].ext;
             pb->has_scale = true;

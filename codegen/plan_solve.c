@@ -35,6 +35,7 @@ static uint64_t rel_derives(const prel *r, uint64_t k)
     case REL_SHIFT:
     case REL_REVERSE:
     case REL_STRIDE:
+    case REL_EQUAL:
         if (k0 && !k1) return b1;
         if (k1 && !k0) return b0;
         return 0;
@@ -284,6 +285,11 @@ static void apply(builder *b, const prel *r)
             guard(b, SYNO_PG_MULTIPLE, x, 0, r->p);
             ve[r->v[1]] = e_div(b, x, r->p);
         }
+        break;
+    case REL_EQUAL: /* x = y */
+        if (x >= 0 && y >= 0) guard_zero(b, e_sub(b, x, y));
+        else if (y >= 0) ve[r->v[0]] = y;
+        else ve[r->v[1]] = x;
         break;
     case REL_UNFOLD: /* x = y + z - p, 0 <= x < n0 */
         if (x >= 0 && y >= 0 && z >= 0) {

@@ -311,6 +311,28 @@ static void test_many_tensors(syno_ctx *ctx, syno_rng *r)
     syno_buf_fini(&err);
 }
 
+/* A node whose two results are shared with each other (possible for dims
+ * no tensor reads): the relation gets a copy of the variable and an
+ * equality. */
+static void test_self_shared(syno_ctx *ctx, syno_rng *r)
+{
+    static const char src[] = "size N;\ncoef k = 3;\n"
+                              "op a(x[n: N]) -> [n] {\n    weight w[p: k];\n    l, q = split(expand(k^2), k);\n"
+                              "    sum(share(share(l, q), p));\n}\n"
+                              "op b(x[n: N]) -> [n] {\n    weight w[p: k];\n    m, q = unfold(expand(k), k);\n"
+                              "    sum(share(share(m, q), p));\n}\n";
+    syno_module *m = syno_ctx_load_string(ctx, "selfshare.syno", src, sizeof src - 1);
+    for (int i = 0; i < 2; i++) {
+        syno_op *op = m && m->nops == 2 ? m->ops[i] : NULL;
+        if (!ok(op && !op->errors, "self-shared results: operator %d checks", i)) continue;
+        syno_binding b;
+        bind_loose(op, "N=4", &b);
+        outcome oc = {0};
+        bool good = check_op(op, &b, r, &oc);
+        ok(good && oc.plans == 3, "self-shared results: %s plans are exact (%d plans)", op->name, oc.plans);
+    }
+}
+
 int main(void)
 {
     sanitized = getenv("SYNO_SANITIZED") != NULL;
@@ -322,6 +344,7 @@ int main(void)
     test_library(ctx, &r);
     test_random(&r);
     test_many_tensors(ctx, &r);
+    test_self_shared(ctx, &r);
     syno_ctx_free(ctx);
     return tap_done();
 }
