@@ -2,12 +2,14 @@
  *
  * cpu_access.c compiles each operand of a stage into an access (offsets
  * and guards, affine where possible) and gathers blocks of it into dense
- * matrices; cpu_stage.c decides how each stage runs (matrix products or
- * the generic path) and runs it; cpu.c owns plans, buffers and the API. */
+ * matrices; cpu_stage.c decides how each stage runs, as matrix products
+ * (cpu_gemm.c) or on the generic path (cpu_generic.c); cpu.c owns plans,
+ * buffers and the API. */
 #ifndef SYNO_CPU_INT_H
 #define SYNO_CPU_INT_H
 
 #include "codegen/cpu.h"
+#include "codegen/cpu_pool.h"
 
 #define CPU_MAXIT SYNO_PLAN_MAX_ITERS
 
@@ -111,7 +113,42 @@ void syno_cpu_gather(const cpu_stage *st, const cpu_access *a, const float *base
                      int64_t r0, int64_t r1, const cpu_group *cols, int64_t c0, int64_t c1, float *dst, int64_t ld);
 void syno_cpu_group_set(const cpu_stage *st, const cpu_group *g, int64_t flat, int64_t *it);
 
+/* One running stage: the context of its pool units. */
+typedef struct cpu_job {
+    const cpu_stage *st;
+    const cpu_bufs *b;
+} cpu_job;
+
+/* Stages with fewer loop points than this run in the calling thread. */
+#define CPU_INLINE_POINTS 65536
+
+static inline void cpu_group_clear(cpu_group *g)
+{
+    g->n = 0;
+    g->size = 1;
+}
+
+/* Appends iterator IT (of stage ST) to G. */
+static inline void cpu_group_add(const cpu_stage *st, cpu_group *g, int it)
+{
+    if (g->n == 0) g->size = 1;
+    g->it[g->n++] = it;
+    g->size *= st->ext[it];
+}
+
+/* The buffer operand K of ST reads, or NULL for the guard mask. */
+static inline const float *cpu_acc_base(const cpu_stage *st, const cpu_bufs *b, int k)
+{
+    int buf = st->acc[k].buf;
+    return buf >= 0 ? b->p[buf] : NULL;
+}
+
 void syno_cpu_stage_init(cpu_stage *st, const syno_plan *p, int s, int nthreads, bool explicit_gemm);
+void syno_cpu_run_units(const cpu_stage *st, int64_t nunits, syno_pool_fn fn, cpu_job *jb);
+bool syno_cpu_gemm_setup(cpu_stage *st, uint64_t live_red, int nthreads);
+void syno_cpu_gemm_run(const cpu_stage *st, const cpu_bufs *b);
+void syno_cpu_generic_setup(cpu_stage *st, uint64_t live_red, int nthreads);
+void syno_cpu_generic_run(const cpu_stage *st, const cpu_bufs *b);
 void syno_cpu_stage_fini(cpu_stage *st);
 void syno_cpu_stage_run(const cpu_stage *st, const cpu_bufs *b);
 

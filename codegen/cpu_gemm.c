@@ -1,0 +1,589 @@
+/* cpu_gemm.c - stages that are matrix products: sgemm on tiles.
+ *
+ * The output iterators split into a batch prefix, then a run read only by
+ * one operand (M), then a run read only by the other (N); the summed
+ * iterators read by either form K.  Per batch value, out[M][N] = alpha ·
+ * L[M][K] · R[K][N], one sgemm per tile.  An operand that is a plain
+ * strided matrix in its buffer (affine, no guards, groups contiguous) is
+ * read in place; otherwise it is gathered (the implicit im2col): the larger
+ * one tile by tile into per-thread scratch (tiles split its free
+ * dimension), the smaller one once per batch value it depends on, before
+ * the tiles.  When the output order is not [batch][M][N] (and making it so
+ * would shrink the products), the products go to a temporary that is then
+ * permuted.  A long K into a small output is split over the threads
+ * instead, each adding into its own partial sum.  The order of K is chosen
+ * to let operands be read in place and the gathers copy long unit-stride
+ * runs.  The explicit mode (baselines) gathers whole matrices and lets the
+ * BLAS thread one sgemm per batch value. */
+/* The inner loops here have run-time trip counts, which gcc's -O2 cost
+ * model leaves scalar; the dynamic model vectorises them. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("vect-cost-model=dynamic")
+#endif
+
+#include "codegen/cpu_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define GATHER_TILE_FLOATS (96 * 1024) /* floats of one gathered tile (per thread) */
+
+/* Stride of group G in access A when its iterators are contiguous there
+ * (each one's coefficient is the next one's times its extent); 0 when
+ * they are not, 1 for an empty group. */
+static int64_t group_stride(const cpu_stage *st, const cpu_access *a, const cpu_group *g, bool *ok)
+{
+    *ok = true;
+    if (g->n == 0) return 1;
+    for (int j = 0; j + 1 < g->n; j++)
+        if (a->coef[g->it[j]] != a->coef[g->it[j + 1]] * st->ext[g->it[j + 1]]) *ok = false;
+    int64_t s = a->coef[g->it[g->n - 1]];
+    if (s <= 0) *ok = false;
+    return s;
+}
+
+/* Can access A be read in place as the matrix [ROWS][COLS]? */
+static bool try_direct(const cpu_stage *st, const cpu_access *a, const cpu_group *rows, const cpu_group *cols,
+                       cpu_mat *m)
+{
+    if (!a->affine || a->nguards || a->zero_always) return false;
+    bool okr, okc;
+    int64_t sr = group_stride(st, a, rows, &okr), sc = group_stride(st, a, cols, &okc);
+    if (!okr || !okc || sr > INT32_MAX || sc > INT32_MAX) return false;
+    if (rows->size == 1) sr = cols->size > 0 ? cols->size : 1;
+    if (cols->size == 1) sc = 1;
+    if (sc == 1 && sr >= cols->size) {
+        m->direct = true;
+        m->trans = false;
+        m->ld = sr;
+        return true;
+    }
+    if (sr == 1 && sc >= rows->size) {
+        m->direct = true;
+        m->trans = true;
+        m->ld = sc;
+        return true;
+    }
+    return false;
+}
+
+/* Gather orientation: copy along the inner iterator of whichever group has
+ * the longer unit-stride run.  Returns true for [cols][rows]. */
+static bool gather_trans(const cpu_stage *st, const cpu_access *a, const cpu_group *rows, const cpu_group *cols)
+{
+    int vr = rows->n ? rows->it[rows->n - 1] : -1, vc = cols->n ? cols->it[cols->n - 1] : -1;
+    if (vr < 0) return false;
+    if (vc < 0) return true;
+    int64_t score_r = st->ext[vr], score_c = st->ext[vc];
+    bool lin_r = !(a->nonlin & (1ull << vr)), lin_c = !(a->nonlin & (1ull << vc));
+    if (lin_r && (a->dstep[vr] == 1 || a->dstep[vr] == -1)) score_r *= 4;
+    if (lin_c && (a->dstep[vc] == 1 || a->dstep[vc] == -1)) score_c *= 4;
+    if (!lin_r) score_r = 0;
+    if (!lin_c) score_c = 0;
+    return score_r > score_c;
+}
+
+/* Length of the unit-stride runs the better orientation of a gather of A
+ * as [ROWS][COLS] copies (1 when neither inner iterator has unit stride),
+ * longer when the next iterator out continues the run; at most 256. */
+static int64_t gather_quality(const cpu_stage *st, const cpu_access *a, const cpu_group *rows, const cpu_group *cols)
+{
+    int64_t best = 1;
+    for (int side = 0; side < 2; side++) {
+        const cpu_group *g = side ? cols : rows;
+        if (!g->n) continue;
+        int v = g->it[g->n - 1];
+        if ((a->nonlin & (1ull << v)) || (a->dstep[v] != 1 && a->dstep[v] != -1)) continue;
+        int64_t q = st->ext[v];
+        if (g->n >= 2 && a->affine && a->coef[g->it[g->n - 2]] == st->ext[v] * a->coef[v]) q *= st->ext[g->it[g->n - 2]];
+        if (q > best) best = q;
+    }
+    return best < 256 ? best : 256;
+}
+
+static void permute_next(int *perm, int n, bool *done)
+{
+    /* next lexicographic permutation */
+    int i = n - 2;
+    while (i >= 0 && perm[i] >= perm[i + 1]) i--;
+    if (i < 0) {
+        *done = true;
+        return;
+    }
+    int j = n - 1;
+    while (perm[j] <= perm[i]) j--;
+    int t = perm[i];
+    perm[i] = perm[j];
+    perm[j] = t;
+    for (int a = i + 1, b = n - 1; a < b; a++, b--) t = perm[a], perm[a] = perm[b], perm[b] = t;
+}
+
+static int64_t vl_of(const cpu_stage *st)
+{
+    return st->M.size * st->K.size;
+}
+
+static int64_t vr_of(const cpu_stage *st)
+{
+    return st->K.size * st->N.size;
+}
+
+static int64_t round_down8(int64_t v)
+{
+    return v >= 16 ? v / 8 * 8 : v;
+}
+
+/* Sets ST up as matrix products when it is a worthwhile one (two operands
+ * read through their own iterators, a real M, N and K); LIVE_RED are the
+ * summed iterators some operand reads, NTHREADS sizes the tiles.  Returns
+ * false, leaving ST's method to the caller, otherwise. */
+bool syno_cpu_gemm_setup(cpu_stage *st, uint64_t live_red, int nthreads)
+{
+    const syno_plan_stage *s = st->ps;
+    if (s->nops != 2 || st->has_mask) return false;
+    uint64_t ia = st->acc[0].iters, ib = st->acc[1].iters;
+    /* classes of output iterators: 1 = A only, 2 = B only, 3 = both, 0 = neither */
+    int cls[CPU_MAXIT];
+    int last_mixed = -1;
+    for (int i = 0; i < s->nout; i++) {
+        cls[i] = ((ia >> i) & 1) | (((ib >> i) & 1) << 1);
+        if (cls[i] == 0 || cls[i] == 3) last_mixed = i;
+    }
+    /* Option A: the output written in place, as [batch][M][N], promoting
+     * leading single-operand iterators to the batch as needed. */
+    int p = last_mixed + 1;
+    for (; p <= s->nout; p++) {
+        int runs = 0, prev = -1;
+        bool good = true;
+        for (int i = p; i < s->nout; i++) {
+            if (cls[i] != prev) {
+                if (cls[i] != 1 && cls[i] != 2) good = false;
+                runs++;
+                prev = cls[i];
+            }
+        }
+        if (good && runs <= 2) break;
+    }
+    int64_t ma = 1, na = 1, mb = 1, nb = 1;
+    int lefta = p < s->nout ? cls[p] : 1;
+    for (int i = p; i < s->nout; i++) {
+        if (cls[i] == lefta) ma *= st->ext[i];
+        else na *= st->ext[i];
+    }
+    /* Option B: batch = iterators both (or neither) read, M and N by
+     * class, the output permuted from a temporary when its order differs. */
+    for (int i = 0; i < s->nout; i++) {
+        if (cls[i] == 1) mb *= st->ext[i];
+        if (cls[i] == 2) nb *= st->ext[i];
+    }
+    int64_t mina = ma < na ? ma : na, minb = mb < nb ? mb : nb;
+    bool use_a = mina >= (minb < 32 ? minb : 32);
+    cpu_group_clear(&st->batch);
+    cpu_group_clear(&st->M);
+    cpu_group_clear(&st->N);
+    cpu_group_clear(&st->K);
+    int left;
+    if (use_a) {
+        for (int i = 0; i < p; i++) cpu_group_add(st, &st->batch, i);
+        left = lefta; /* 1: A is L; 2: B is L */
+        for (int i = p; i < s->nout; i++) cpu_group_add(st, cls[i] == left ? &st->M : &st->N, i);
+        st->out_direct = true;
+    } else {
+        left = 1; /* the first single-operand iterator's operand is L */
+        for (int i = 0; i < s->nout; i++) {
+            if (cls[i] == 1 || cls[i] == 2) {
+                left = cls[i];
+                break;
+            }
+        }
+        for (int i = 0; i < s->nout; i++) {
+            if (cls[i] == 0 || cls[i] == 3) cpu_group_add(st, &st->batch, i);
+            else cpu_group_add(st, cls[i] == left ? &st->M : &st->N, i);
+        }
+        /* in place when the output order happens to be [batch][M][N] */
+        int order[CPU_MAXIT], no = 0;
+        for (int j = 0; j < st->batch.n; j++) order[no++] = st->batch.it[j];
+        for (int j = 0; j < st->M.n; j++) order[no++] = st->M.it[j];
+        for (int j = 0; j < st->N.n; j++) order[no++] = st->N.it[j];
+        st->out_direct = true;
+        for (int i = 0; i < no; i++) st->out_direct &= order[i] == i;
+    }
+    for (int i = s->nout; i < s->niters; i++)
+        if (live_red & (1ull << i)) cpu_group_add(st, &st->K, i);
+    if (st->K.size < 8 || st->M.size < 4 || st->N.size < 4 || st->M.size * st->N.size * st->K.size < 4096) return false;
+    if (st->M.size > INT32_MAX / 4 || st->N.size > INT32_MAX / 4 || st->K.size > INT32_MAX / 4) return false;
+    st->L.acc = left == 1 ? 0 : 1;
+    st->R.acc = left == 1 ? 1 : 0;
+    const cpu_access *L = &st->acc[st->L.acc], *R = &st->acc[st->R.acc];
+    /* K order: the permutation that lets the most data be read in place */
+    int perm[CPU_MAXIT], best[CPU_MAXIT];
+    int nk = st->K.n;
+    for (int j = 0; j < nk; j++) perm[j] = best[j] = j;
+    int64_t best_score = -1;
+    if (nk <= 6) {
+        int base[CPU_MAXIT];
+        memcpy(base, st->K.it, (size_t)nk * sizeof *base);
+        bool done = false;
+        while (!done) {
+            for (int j = 0; j < nk; j++) st->K.it[j] = base[perm[j]];
+            cpu_mat ml = {0}, mr = {0};
+            int64_t vl = st->M.size * st->K.size, vr = st->K.size * st->N.size;
+            bool dl = try_direct(st, L, &st->M, &st->K, &ml), dr = try_direct(st, R, &st->K, &st->N, &mr);
+            /* first what is read in place, then how long the gathers' copies run */
+            int64_t score = ((dl ? vl : 0) + (dr ? vr : 0)) * 512;
+            if (!dl) score += vl * gather_quality(st, L, &st->M, &st->K) / 64;
+            if (!dr) score += vr * gather_quality(st, R, &st->K, &st->N) / 64;
+            if (score > best_score) {
+                best_score = score;
+                memcpy(best, perm, (size_t)nk * sizeof *best);
+            }
+            permute_next(perm, nk, &done);
+        }
+        for (int j = 0; j < nk; j++) st->K.it[j] = base[best[j]];
+    }
+    int la = st->L.acc, ra = st->R.acc;
+    memset(&st->L, 0, sizeof st->L);
+    memset(&st->R, 0, sizeof st->R);
+    st->L.acc = la;
+    st->R.acc = ra;
+    if (!try_direct(st, L, &st->M, &st->K, &st->L)) st->L.trans = gather_trans(st, L, &st->M, &st->K);
+    if (!try_direct(st, R, &st->K, &st->N, &st->R)) st->R.trans = gather_trans(st, R, &st->K, &st->N);
+    for (int j = 0; j < st->batch.n; j++) {
+        int i = st->batch.it[j];
+        if (L->iters & (1ull << i)) st->L.batch_deps |= 1ull << i;
+        if (R->iters & (1ull << i)) st->R.batch_deps |= 1ull << i;
+    }
+    st->ctemp_floats = st->out_direct ? 0 : st->batch.size * st->M.size * st->N.size;
+    if (st->explicit_gemm) {
+        st->explicit_floats = (st->L.direct ? 0 : vl_of(st)) + (st->R.direct ? 0 : vr_of(st));
+        st->ctemp_off = (st->explicit_floats + 15) / 16 * 16;
+        st->ntiles = 1;
+        st->tile = st->N.size;
+        snprintf(st->method_text, sizeof st->method_text, "explicit %s: %lldx sgemm [%lldx%lld * %lldx%lld]",
+                 st->L.direct && st->R.direct ? "sgemm" : "im2col + sgemm", (long long)st->batch.size,
+                 (long long)st->M.size, (long long)st->K.size, (long long)st->K.size, (long long)st->N.size);
+        return true;
+    }
+    /* a long reduction into a small output: split K over the threads */
+    int64_t mx = st->M.size > st->N.size ? st->M.size : st->N.size;
+    if (st->batch.size == 1 && st->K.size >= 8 * mx && st->M.size * st->N.size <= 65536) {
+        st->ksplit = true;
+        int64_t per = (st->L.direct ? 0 : st->M.size) + (st->R.direct ? 0 : st->N.size);
+        int64_t KC = per ? GATHER_TILE_FLOATS / per : st->K.size;
+        int64_t most = st->K.size / (3 * (int64_t)nthreads);
+        if (KC > most) KC = most;
+        if (KC < 16) KC = 16;
+        if (KC > st->K.size) KC = st->K.size;
+        st->tile = KC;
+        st->ntiles = (st->K.size + KC - 1) / KC;
+        st->scratch = (st->M.size * st->N.size + 15) / 16 * 16 + KC * per;
+        st->ctemp_off = 0;
+        snprintf(st->method_text, sizeof st->method_text,
+                 "sgemm [%lldx%lld * %lldx%lld]%s%s, K split into %lld chunks of %lld summed over threads%s",
+                 (long long)st->M.size, (long long)st->K.size, (long long)st->K.size, (long long)st->N.size,
+                 st->L.direct ? "" : ", L gathered per chunk", st->R.direct ? "" : ", R gathered per chunk",
+                 (long long)st->ntiles, (long long)KC, st->out_direct ? "" : ", output permuted");
+        return true;
+    }
+    /* which one streams */
+    int64_t vl = st->M.size * st->K.size, vr = st->K.size * st->N.size;
+    if (!st->L.direct && !st->R.direct) st->stream_L = vl > vr;
+    else if (!st->L.direct) st->stream_L = true;
+    else if (!st->R.direct) st->stream_L = false;
+    else st->stream_L = st->M.size > st->N.size;
+    const cpu_mat *res = st->stream_L ? &st->R : &st->L;
+    if (!res->direct) {
+        if (st->stream_L) st->pre_R = true;
+        else st->pre_L = true;
+        st->pre_size = st->stream_L ? vr : vl;
+        st->pre_count = 1;
+        for (int j = 0; j < st->batch.n; j++)
+            if (res->batch_deps & (1ull << st->batch.it[j])) st->pre_count *= st->ext[st->batch.it[j]];
+    }
+    /* tiles */
+    int64_t S = st->stream_L ? st->M.size : st->N.size;
+    const cpu_mat *stm = st->stream_L ? &st->L : &st->R;
+    int64_t T = stm->direct ? S : GATHER_TILE_FLOATS / st->K.size;
+    if (T < 16) T = 16;
+    if (T > S) T = S;
+    int64_t want_units = 3 * (int64_t)nthreads;
+    if (st->batch.size * ((S + T - 1) / T) < want_units) {
+        int64_t per = (want_units + st->batch.size - 1) / st->batch.size;
+        int64_t t2 = (S + per - 1) / per;
+        if (t2 < T) T = t2;
+        if (T < 16 && S >= 16) T = 16;
+        if (T < 1) T = 1;
+    }
+    T = round_down8(T);
+    st->tile = T;
+    st->ntiles = (S + T - 1) / T;
+    st->scratch = stm->direct ? 0 : T * st->K.size;
+    st->ctemp_off = st->pre_L || st->pre_R ? (st->pre_count * st->pre_size + 15) / 16 * 16 : 0;
+    snprintf(st->method_text, sizeof st->method_text,
+             "sgemm %lldx[%lldx%lld * %lldx%lld]%s%s, %lld tiles of %lld along %s%s", (long long)st->batch.size,
+             (long long)st->M.size, (long long)st->K.size, (long long)st->K.size, (long long)st->N.size,
+             st->L.direct ? "" : (st->stream_L ? ", L gathered per tile" : ", L gathered once"),
+             st->R.direct ? "" : (st->stream_L ? ", R gathered once" : ", R gathered per tile"),
+             (long long)st->ntiles, (long long)T, st->stream_L ? "M" : "N",
+             st->out_direct ? "" : ", output permuted");
+    return true;
+}
+
+/* Index of the pre-gathered copy for the batch values in IT. */
+static int64_t pre_index(const cpu_stage *st, const cpu_mat *m, const int64_t *it)
+{
+    int64_t idx = 0;
+    for (int j = 0; j < st->batch.n; j++) {
+        int i = st->batch.it[j];
+        if (m->batch_deps & (1ull << i)) idx = idx * st->ext[i] + it[i];
+    }
+    return idx;
+}
+
+static void gather_full(const cpu_stage *st, const cpu_bufs *b, const cpu_mat *m, const cpu_group *rows,
+                        const cpu_group *cols, int64_t *it, float *dst)
+{
+    const cpu_access *a = &st->acc[m->acc];
+    if (m->trans) syno_cpu_gather(st, a, cpu_acc_base(st, b, m->acc), it, cols, 0, cols->size, rows, 0, rows->size, dst, rows->size);
+    else syno_cpu_gather(st, a, cpu_acc_base(st, b, m->acc), it, rows, 0, rows->size, cols, 0, cols->size, dst, cols->size);
+}
+
+static void pre_unit(void *ctx, int64_t u, int thread)
+{
+    (void)thread;
+    const cpu_job *jb = ctx;
+    const cpu_stage *st = jb->st;
+    int64_t it[CPU_MAXIT] = {0};
+    const cpu_mat *m = st->pre_L ? &st->L : &st->R;
+    /* decompose u over the batch iterators m depends on */
+    int64_t rest = u;
+    for (int j = st->batch.n - 1; j >= 0; j--) {
+        int i = st->batch.it[j];
+        if (!(m->batch_deps & (1ull << i))) continue;
+        it[i] = rest % st->ext[i];
+        rest /= st->ext[i];
+    }
+    float *dst = jb->b->shared + u * st->pre_size;
+    if (st->pre_L) gather_full(st, jb->b, m, &st->M, &st->K, it, dst);
+    else gather_full(st, jb->b, m, &st->K, &st->N, it, dst);
+}
+
+static const float *direct_ptr(const cpu_stage *st, const cpu_bufs *b, const cpu_mat *m, const int64_t *it)
+{
+    const cpu_access *a = &st->acc[m->acc];
+    int64_t off = a->c0;
+    for (int j = 0; j < st->batch.n; j++) off += a->coef[st->batch.it[j]] * it[st->batch.it[j]];
+    return cpu_acc_base(st, b, m->acc) + off;
+}
+
+static void gemm_unit(void *ctx, int64_t u, int thread)
+{
+    const cpu_job *jb = ctx;
+    const cpu_stage *st = jb->st;
+    const cpu_bufs *b = jb->b;
+    int64_t bi = u / st->ntiles, ti = u % st->ntiles;
+    int64_t it[CPU_MAXIT] = {0};
+    syno_cpu_group_set(st, &st->batch, bi, it);
+    int64_t M = st->M.size, N = st->N.size, K = st->K.size;
+    float *C = (st->out_direct ? b->p[st->ps->out] : b->shared + st->ctemp_off) + bi * M * N;
+    float *scratch = b->scratch + (int64_t)thread * b->scratch_per_thread;
+    int64_t t0 = ti * st->tile, t1 = t0 + st->tile < (st->stream_L ? M : N) ? t0 + st->tile : (st->stream_L ? M : N);
+    int64_t T = t1 - t0;
+    /* resident operand */
+    const cpu_mat *rm = st->stream_L ? &st->R : &st->L;
+    const float *res;
+    if (rm->direct) res = direct_ptr(st, b, rm, it);
+    else res = b->shared + pre_index(st, rm, it) * st->pre_size;
+    int64_t res_ld = rm->direct ? rm->ld : (st->stream_L ? (rm->trans ? K : N) : (rm->trans ? M : K));
+    /* streamed operand, tile [t0, t1) of its free dimension */
+    const cpu_mat *sm = st->stream_L ? &st->L : &st->R;
+    const cpu_access *sa = &st->acc[sm->acc];
+    const float *str;
+    int64_t str_ld;
+    if (sm->direct) {
+        const float *base = direct_ptr(st, b, sm, it);
+        if (st->stream_L) str = sm->trans ? base + t0 : base + t0 * sm->ld;
+        else str = sm->trans ? base + t0 * sm->ld : base + t0;
+        str_ld = sm->ld;
+    } else {
+        const float *base = cpu_acc_base(st, b, sm->acc);
+        if (st->stream_L) {
+            if (sm->trans) syno_cpu_gather(st, sa, base, it, &st->K, 0, K, &st->M, t0, t1, scratch, T), str_ld = T;
+            else syno_cpu_gather(st, sa, base, it, &st->M, t0, t1, &st->K, 0, K, scratch, K), str_ld = K;
+        } else {
+            if (sm->trans) syno_cpu_gather(st, sa, base, it, &st->N, t0, t1, &st->K, 0, K, scratch, K), str_ld = K;
+            else syno_cpu_gather(st, sa, base, it, &st->K, 0, K, &st->N, t0, t1, scratch, T), str_ld = T;
+        }
+        str = scratch;
+    }
+    if (st->stream_L)
+        syno_cpu_sgemm(st->L.trans, st->R.trans, T, N, K, st->alpha, str, str_ld, res, res_ld, 0.0f, C + t0 * N, N);
+    else
+        syno_cpu_sgemm(st->L.trans, st->R.trans, M, T, K, st->alpha, res, res_ld, str, str_ld, 0.0f, C + t0, N);
+}
+
+/* K-split: this unit's chunk of K, added into the thread's partial sum. */
+static void ksplit_unit(void *ctx, int64_t u, int thread)
+{
+    const cpu_job *jb = ctx;
+    const cpu_stage *st = jb->st;
+    const cpu_bufs *b = jb->b;
+    int64_t M = st->M.size, N = st->N.size, K = st->K.size;
+    int64_t k0 = u * st->tile, k1 = k0 + st->tile < K ? k0 + st->tile : K, kc = k1 - k0;
+    float *part = b->scratch + (int64_t)thread * b->scratch_per_thread;
+    float *g = part + (M * N + 15) / 16 * 16;
+    int64_t it[CPU_MAXIT] = {0};
+    const float *Lp, *Rp;
+    int64_t lda, ldb;
+    if (st->L.direct) {
+        const float *base = direct_ptr(st, b, &st->L, it);
+        Lp = st->L.trans ? base + k0 * st->L.ld : base + k0;
+        lda = st->L.ld;
+    } else {
+        const cpu_access *a = &st->acc[st->L.acc];
+        if (st->L.trans) syno_cpu_gather(st, a, cpu_acc_base(st, b, st->L.acc), it, &st->K, k0, k1, &st->M, 0, M, g, M), lda = M;
+        else syno_cpu_gather(st, a, cpu_acc_base(st, b, st->L.acc), it, &st->M, 0, M, &st->K, k0, k1, g, kc), lda = kc;
+        Lp = g;
+        g += M * kc;
+    }
+    if (st->R.direct) {
+        const float *base = direct_ptr(st, b, &st->R, it);
+        Rp = st->R.trans ? base + k0 : base + k0 * st->R.ld;
+        ldb = st->R.ld;
+    } else {
+        const cpu_access *a = &st->acc[st->R.acc];
+        if (st->R.trans) syno_cpu_gather(st, a, cpu_acc_base(st, b, st->R.acc), it, &st->N, 0, N, &st->K, k0, k1, g, kc), ldb = kc;
+        else syno_cpu_gather(st, a, cpu_acc_base(st, b, st->R.acc), it, &st->K, k0, k1, &st->N, 0, N, g, N), ldb = N;
+        Rp = g;
+    }
+    syno_cpu_sgemm(st->L.trans, st->R.trans, M, N, kc, st->alpha, Lp, lda, Rp, ldb, 1.0f, part, N);
+}
+
+/* K-split: zero the partial sums, run the chunks, add the partials up. */
+static void run_ksplit(const cpu_stage *st, const cpu_bufs *b, cpu_job *jb, bool inline_units)
+{
+    int nthreads = inline_units ? 1 : syno_pool_threads();
+    int64_t MN = st->M.size * st->N.size;
+    for (int t = 0; t < nthreads; t++) memset(b->scratch + (int64_t)t * b->scratch_per_thread, 0, (size_t)MN * sizeof(float));
+    if (inline_units)
+        for (int64_t u = 0; u < st->ntiles; u++) ksplit_unit(jb, u, 0);
+    else
+        syno_pool_run(st->ntiles, ksplit_unit, jb);
+    float *restrict dst = st->out_direct ? b->p[st->ps->out] : b->shared + st->ctemp_off;
+    memcpy(dst, b->scratch, (size_t)MN * sizeof(float));
+    for (int t = 1; t < nthreads; t++) {
+        const float *restrict part = b->scratch + (int64_t)t * b->scratch_per_thread;
+        for (int64_t i = 0; i < MN; i++) dst[i] += part[i];
+    }
+}
+
+#define PERMUTE_ROWS 64
+
+/* Copies rows [u * PERMUTE_ROWS, ...) of the [batch][M][N] temporary to
+ * the output, whose axis i is iterator i. */
+static void permute_unit(void *ctx, int64_t u, int thread)
+{
+    (void)thread;
+    const cpu_job *jb = ctx;
+    const cpu_stage *st = jb->st;
+    const float *src = jb->b->shared + st->ctemp_off;
+    float *out = jb->b->p[st->ps->out];
+    int nout = st->ps->nout;
+    int64_t stride[CPU_MAXIT], it[CPU_MAXIT] = {0};
+    int64_t acc = 1;
+    for (int i = nout - 1; i >= 0; i--) {
+        stride[i] = acc;
+        acc *= st->ext[i];
+    }
+    int64_t M = st->M.size, N = st->N.size, rows = st->batch.size * M;
+    int64_t r0 = u * PERMUTE_ROWS, r1 = r0 + PERMUTE_ROWS < rows ? r0 + PERMUTE_ROWS : rows;
+    int vn = st->N.it[st->N.n - 1];
+    for (int64_t r = r0; r < r1; r++) {
+        syno_cpu_group_set(st, &st->batch, r / M, it);
+        syno_cpu_group_set(st, &st->M, r % M, it);
+        syno_cpu_group_set(st, &st->N, 0, it);
+        const float *row = src + r * N;
+        for (int64_t j = 0; j < N;) {
+            int64_t off = 0;
+            for (int i = 0; i < nout; i++) off += stride[i] * it[i];
+            int64_t len = st->ext[vn], sv = stride[vn];
+            for (int64_t t = 0; t < len; t++) out[off + t * sv] = row[j + t];
+            j += len;
+            it[vn] = len;
+            for (int g = st->N.n - 1; g > 0 && it[st->N.it[g]] == st->ext[st->N.it[g]]; g--) {
+                it[st->N.it[g]] = 0;
+                it[st->N.it[g - 1]]++;
+            }
+        }
+    }
+}
+
+typedef struct xjob {
+    const cpu_stage *st;
+    const cpu_bufs *b;
+    const cpu_access *a;
+    const cpu_group *rows, *cols;
+    float *dst;
+    int64_t chunk;
+    const int64_t *it;
+} xjob;
+
+static void xgather_unit(void *ctx, int64_t u, int thread)
+{
+    (void)thread;
+    const xjob *x = ctx;
+    int64_t it[CPU_MAXIT];
+    memcpy(it, x->it, sizeof it);
+    int64_t r0 = u * x->chunk, r1 = r0 + x->chunk < x->rows->size ? r0 + x->chunk : x->rows->size;
+    syno_cpu_gather(x->st, x->a, cpu_acc_base(x->st, x->b, x->a - x->st->acc), it, x->rows, r0, r1, x->cols, 0,
+                    x->cols->size, x->dst + r0 * x->cols->size, x->cols->size);
+}
+
+/* The whole matrix M (rows ROWS, cols COLS in its logical orientation)
+ * gathered into DST by every thread, or its address when it is direct. */
+static const float *explicit_matrix(const cpu_stage *st, const cpu_bufs *b, const cpu_mat *m, const cpu_group *rows,
+                                    const cpu_group *cols, const int64_t *it, float *dst)
+{
+    if (m->direct) return direct_ptr(st, b, m, it);
+    xjob x = {st, b, &st->acc[m->acc], m->trans ? cols : rows, m->trans ? rows : cols, dst, 0, it};
+    x.chunk = (x.rows->size + 63) / 64;
+    syno_pool_run((x.rows->size + x.chunk - 1) / x.chunk, xgather_unit, &x);
+    return dst;
+}
+
+/* Explicit mode: for each batch value, the two whole matrices, then one
+ * sgemm threaded by the BLAS itself. */
+static void run_explicit(const cpu_stage *st, const cpu_bufs *b)
+{
+    int64_t M = st->M.size, N = st->N.size, K = st->K.size;
+    float *lbuf = b->shared, *rbuf = b->shared + (st->L.direct ? 0 : M * K);
+    for (int64_t bi = 0; bi < st->batch.size; bi++) {
+        int64_t it[CPU_MAXIT] = {0};
+        syno_cpu_group_set(st, &st->batch, bi, it);
+        const float *L = explicit_matrix(st, b, &st->L, &st->M, &st->K, it, lbuf);
+        const float *R = explicit_matrix(st, b, &st->R, &st->K, &st->N, it, rbuf);
+        int64_t lda = st->L.direct ? st->L.ld : (st->L.trans ? M : K);
+        int64_t ldb = st->R.direct ? st->R.ld : (st->R.trans ? K : N);
+        syno_cpu_blas_threads(syno_pool_threads());
+        syno_cpu_sgemm(st->L.trans, st->R.trans, M, N, K, st->alpha, L, lda, R, ldb, 0.0f,
+                       (st->out_direct ? b->p[st->ps->out] : b->shared + st->ctemp_off) + bi * M * N, N);
+        syno_cpu_blas_threads(1);
+    }
+}
+
+/* Runs GEMM stage ST on the bound buffers B (see cpu_int.h). */
+void syno_cpu_gemm_run(const cpu_stage *st, const cpu_bufs *b)
+{
+    cpu_job jb = {st, b};
+    if (st->explicit_gemm) {
+        run_explicit(st, b);
+    } else if (st->ksplit) {
+        run_ksplit(st, b, &jb, st->ps->points < CPU_INLINE_POINTS);
+    } else {
+        if (st->pre_L || st->pre_R) syno_cpu_run_units(st, st->pre_count, pre_unit, &jb);
+        syno_cpu_run_units(st, st->batch.size * st->ntiles, gemm_unit, &jb);
+    }
+    if (!st->out_direct)
+        syno_cpu_run_units(st, (st->batch.size * st->M.size + PERMUTE_ROWS - 1) / PERMUTE_ROWS, permute_unit, &jb);
+}
