@@ -21,3 +21,5 @@ EXTRA_DIST += tests/pytorch.sh tests/pytorch_check.py tests/train.sh examples/fm
 check_PROGRAMS += tests/unit/t_train_external
 tests_unit_t_train_external_SOURCES = tests/unit/t_train_external.c tests/tap.h
 TESTS += tests/unit/t_train_external
+dist_doc_DATA += doc/training.md
+EXTRA_DIST += bench/train.sh
