@@ -73,6 +73,66 @@ void syno_net_shape_fmnist(syno_net_shape *s, int batch)
     for (int i = 0; i < SYNO_NET_SLOTS; i++) s->names[i] = names[i];
 }
 
+bool syno_net_shape_from_layers(syno_net_shape *s, const syno_vars *vars, const syno_binding *layers,
+                                const char *const *names, int nlayers, int batch, int image, syno_buf *err)
+{
+    memset(s, 0, sizeof *s);
+    if (nlayers != SYNO_NET_SLOTS) {
+        syno_buf_printf(err, "the proxy network has %d convolution slots, but %d layers are given", SYNO_NET_SLOTS,
+                        nlayers);
+        return false;
+    }
+    int64_t v[SYNO_NET_SLOTS][5];
+    for (int l = 0; l < nlayers; l++)
+        for (int k = 1; k < 5; k++) {
+            int i = syno_vars_find(vars, var_names[k]);
+            v[l][k] = i >= 0 ? layers[l].val[i] : 0;
+            if (v[l][k] < 1 || v[l][k] > (1 << 20)) {
+                syno_buf_printf(err, "layer '%s' gives no value to %s, which the proxy network needs",
+                                names[l] ? names[l] : "?", var_names[k]);
+                return false;
+            }
+        }
+    s->batch = batch;
+    s->h = (int)v[0][3];
+    s->w = (int)v[0][4];
+    s->stem = (int)v[0][1];
+    s->nclasses = 10;
+    s->pool_after = -1;
+    if (s->h != image || s->w != image) {
+        syno_buf_printf(err, "the proxy task's images are %dx%d, but the first layer '%s' has H = %lld, W = %lld", image,
+                        image, names[0] ? names[0] : "?", (long long)v[0][3], (long long)v[0][4]);
+        return false;
+    }
+    for (int l = 0; l < nlayers; l++) {
+        s->c[l] = (int)v[l][2];
+        s->names[l] = names[l];
+        if (l == 0) continue;
+        if (v[l][1] != v[l - 1][2]) {
+            syno_buf_printf(err, "layer '%s' has C_in = %lld but the layer before it, '%s', has C_out = %lld: the "
+                                 "proxy network chains its slots",
+                            names[l] ? names[l] : "?", (long long)v[l][1], names[l - 1] ? names[l - 1] : "?",
+                            (long long)v[l - 1][2]);
+            return false;
+        }
+        bool same = v[l][3] == v[l - 1][3] && v[l][4] == v[l - 1][4];
+        bool half = v[l][3] * 2 == v[l - 1][3] && v[l][4] * 2 == v[l - 1][4];
+        if (half && s->pool_after < 0) s->pool_after = l - 1;
+        else if (!same) {
+            syno_buf_printf(err, "layer '%s' has H = %lld, W = %lld after '%s' with H = %lld, W = %lld: the proxy "
+                                 "network keeps the size or halves it once",
+                            names[l] ? names[l] : "?", (long long)v[l][3], (long long)v[l][4],
+                            names[l - 1] ? names[l - 1] : "?", (long long)v[l - 1][3], (long long)v[l - 1][4]);
+            return false;
+        }
+    }
+    if (s->pool_after < 0) {
+        syno_buf_puts(err, "the proxy network halves H and W once between its slots, but the layers keep them");
+        return false;
+    }
+    return true;
+}
+
 void syno_net_slot_dims(const syno_net_shape *s, int slot, int *cin, int *cout, int *h, int *w)
 {
     *cin = slot == 0 ? s->stem : s->c[slot - 1];

@@ -44,6 +44,16 @@ typedef struct syno_net_shape {
 /* The network above with batch BATCH. */
 void syno_net_shape_fmnist(syno_net_shape *s, int batch);
 
+/* The network whose slots have the sizes of NLAYERS layer bindings (over
+ * VARS, named NAMES; e.g. a search's `layers`): exactly three layers,
+ * each binding C_in, C_out, H and W, chained (C_in of one layer is C_out of
+ * the one before), on IMAGE x IMAGE inputs (H of the first layer), with H
+ * and W equal to the previous layer's or halved once (where the pooling
+ * goes).  N is BATCH.  False with ERR appended when the layers do not
+ * describe such a network. */
+bool syno_net_shape_from_layers(syno_net_shape *s, const syno_vars *vars, const syno_binding *layers,
+                                const char *const *names, int nlayers, int batch, int image, syno_buf *err);
+
 /* Sizes of slot I: C_in, C_out, H, W. */
 void syno_net_slot_dims(const syno_net_shape *s, int slot, int *cin, int *cout, int *h, int *w);
 

@@ -347,6 +347,44 @@ static void test_bindings(void)
     expect_binding_error("linear", "a slot takes [N, C_in, H, W] to [N, C_out, H, W]");
 }
 
+static void test_shape_from_layers(void)
+{
+    const syno_op *conv = find("conv2d");
+    const syno_vars *vars = conv->vars;
+    syno_binding b[3];
+    const char *names[3] = {"fmnist_l1", "fmnist_l2", "fmnist_l3"};
+    int64_t v[3][4] = {{16, 16, 28, 28}, {16, 32, 14, 14}, {32, 32, 14, 14}};
+    const char *vn[4] = {"C_in", "C_out", "H", "W"};
+    for (int l = 0; l < 3; l++) {
+        syno_binding_defaults(vars, &b[l]);
+        b[l].val[syno_vars_find(vars, "N")] = 64;
+        for (int k = 0; k < 4; k++) b[l].val[syno_vars_find(vars, vn[k])] = v[l][k];
+    }
+    syno_net_shape got, want;
+    syno_net_shape_fmnist(&want, 32);
+    syno_buf err = SYNO_BUF_INIT;
+    bool r = syno_net_shape_from_layers(&got, vars, b, names, 3, 32, 28, &err);
+    ok(r && got.batch == 32 && got.h == 28 && got.stem == 16 && got.c[0] == 16 && got.c[1] == 32 && got.c[2] == 32 &&
+           got.pool_after == want.pool_after && strcmp(got.names[1], "fmnist_l2") == 0,
+       "the fmnist layers give the fmnist network");
+    syno_buf_clear(&err);
+    r = syno_net_shape_from_layers(&got, vars, b, names, 2, 32, 28, &err);
+    ok(!r && strstr(syno_buf_str(&err), "has 3 convolution slots, but 2 layers"), "two layers are refused: %s",
+       syno_buf_str(&err));
+    syno_buf_clear(&err);
+    b[2].val[syno_vars_find(vars, "C_in")] = 24;
+    r = syno_net_shape_from_layers(&got, vars, b, names, 3, 32, 28, &err);
+    ok(!r && strstr(syno_buf_str(&err), "layer 'fmnist_l3' has C_in = 24 but the layer before it, 'fmnist_l2', has "
+                                        "C_out = 32"),
+       "a broken chain is refused: %s", syno_buf_str(&err));
+    b[2].val[syno_vars_find(vars, "C_in")] = 32;
+    syno_buf_clear(&err);
+    b[0].val[syno_vars_find(vars, "H")] = 32;
+    r = syno_net_shape_from_layers(&got, vars, b, names, 3, 32, 28, &err);
+    ok(!r && strstr(syno_buf_str(&err), "images are 28x28"), "another image size is refused: %s", syno_buf_str(&err));
+    syno_buf_fini(&err);
+}
+
 /* ---- training ----------------------------------------------------------------- */
 
 /* A synthetic task the tiny network can learn: the class is the brightest
@@ -537,6 +575,7 @@ int main(void)
     test_gradients("twostage");
     test_gradients("pooled_conv2d");
     test_bindings();
+    test_shape_from_layers();
     test_schedule();
     test_backends();
     test_training(sanitized);
