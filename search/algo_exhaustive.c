@@ -5,8 +5,8 @@
  * so merging equal states one depth at a time is exact, and only two
  * layers of states are ever held in memory.  Every state is finalized; the
  * finals are deduplicated by canonical hash across the whole run. */
+#include "search/algo.h"
 #include "search/search.h"
-#include "search/engine.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -77,3 +77,99 @@ void syno_enumerate(syno_space *sp, syno_final_fn on_final, void *ctx, syno_enum
     memcpy(r->by_step, sp->stats.by_step, sizeof r->by_step);
     r->seconds = now() - t0;
 }
+
+/* ---- as a search algorithm: the same order, a few finals at a time ---- */
+
+struct syno_algo {
+    syno_space *sp;
+    sx_set cur, next;
+    size_t cursor;               /* next slot of cur to expand */
+    syno_final **queue;          /* finals not yet proposed */
+    int qhead, qn, qcap;
+    syno_final **owned;          /* every final handed out (freed at the end) */
+    int nowned, capowned;
+};
+
+static syno_algo *ex_create(syno_space *sp, syno_rng *rng)
+{
+    (void)rng;
+    syno_algo *a = syno_xcalloc(1, sizeof *a);
+    a->sp = sp;
+    sx_set_init(&a->cur);
+    sx_set_init(&a->next);
+    sx_intern_root(sp, &a->cur);
+    return a;
+}
+
+static void push_final(syno_algo *a, syno_final *f)
+{
+    if (a->qn == a->qcap) {
+        a->qcap = a->qcap ? 2 * a->qcap : 64;
+        a->queue = syno_xrealloc(a->queue, (size_t)a->qcap * sizeof *a->queue);
+    }
+    a->queue[a->qn++] = f;
+}
+
+/* Expands one more state (finals to the queue, children to the next
+ * layer); false when the space is exhausted. */
+static bool advance(syno_algo *a)
+{
+    for (;;) {
+        while (a->cursor < a->cur.cap && !a->cur.slot[a->cursor]) a->cursor++;
+        if (a->cursor < a->cur.cap) break;
+        if (!a->next.n) return false;
+        sx_set_fini(&a->cur);
+        a->cur = a->next;
+        sx_set_init(&a->next);
+        a->cursor = 0;
+    }
+    syno_pstate *st = a->cur.slot[a->cursor++];
+    syno_final **fs;
+    int nf = syno_space_finals(a->sp, st, true, &fs);
+    for (int i = 0; i < nf; i++) push_final(a, fs[i]);
+    free(fs);
+    layer_ctx lc = {&a->next};
+    sx_generate(a->sp, st, emit_next, &lc);
+    return true;
+}
+
+static int ex_ask(syno_algo *a, int max, syno_proposal *out)
+{
+    int n = 0;
+    while (n < max) {
+        if (a->qhead == a->qn) {
+            a->qhead = a->qn = 0;
+            if (!advance(a)) break;
+            continue;
+        }
+        syno_final *f = a->queue[a->qhead++];
+        if (a->nowned == a->capowned) {
+            a->capowned = a->capowned ? 2 * a->capowned : 64;
+            a->owned = syno_xrealloc(a->owned, (size_t)a->capowned * sizeof *a->owned);
+        }
+        a->owned[a->nowned++] = f;
+        out[n].f = f;
+        out[n].path = NULL;
+        out[n].token = NULL;
+        n++;
+    }
+    return n;
+}
+
+static void ex_tell(syno_algo *a, const syno_proposal *p, double reward)
+{
+    (void)a, (void)p, (void)reward;
+}
+
+static void ex_destroy(syno_algo *a)
+{
+    for (int i = a->qhead; i < a->qn; i++) syno_final_free(a->queue[i]);
+    for (int i = 0; i < a->nowned; i++) syno_final_free(a->owned[i]);
+    free(a->queue);
+    free(a->owned);
+    sx_set_fini(&a->cur);
+    sx_set_fini(&a->next);
+    free(a);
+}
+
+const syno_algo_ops syno_algo_exhaustive = {ex_create, ex_ask, ex_tell, ex_destroy};

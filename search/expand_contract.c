@@ -89,7 +89,7 @@ static void leaf(cgen *c)
     sx_child_end(g, &s);
 }
 
-static void dfs(cgen *c, int i, const int8_t *use, int chosen)
+static void contract_dfs(cgen *c, int i, const int8_t *use, int chosen)
 {
     syno_space *sp = c->g->sp;
     if (i == c->ncand) {
@@ -104,7 +104,7 @@ static void dfs(cgen *c, int i, const int8_t *use, int chosen)
             if (c->g->only->op[k] == o) forced = c->g->only->expand[k] ? 2 : 1;
     }
     c->mode[i] = 0;
-    if (forced <= 0) dfs(c, i + 1, use, chosen);
+    if (forced <= 0) contract_dfs(c, i + 1, use, chosen);
     if (chosen == SYNO_STEP_MAX || forced == 0) return;
     const sdim *d = sx_d(sp, o);
     int8_t u[SYNO_MAX_VARS];
@@ -117,12 +117,12 @@ static void dfs(cgen *c, int i, const int8_t *use, int chosen)
     for (int l = 0; l < sp->nlayers; l++) c->numel[l] *= sx_size_value(sp, d->size, l);
     if (forced != 2) {
         c->mode[i] = 1;
-        dfs(c, i + 1, u, chosen + 1);
+        contract_dfs(c, i + 1, u, chosen + 1);
     }
     if (forced != 1 && (c->can_expand[i] || forced == 2) &&
         (c->can_expand[i] || !sx_drop(sp, SYNO_RULE_CONTRACT_EXPAND))) {
         c->mode[i] = 2;
-        dfs(c, i + 1, u, chosen + 1);
+        contract_dfs(c, i + 1, u, chosen + 1);
     }
     memcpy(c->numel, save, sizeof save);
     c->mode[i] = 0;
@@ -165,5 +165,5 @@ void sx_gen_contract(sx_gen *g)
         c.cand[c.ncand++] = o;
     }
     for (int l = 0; l < sp->nlayers; l++) c.numel[l] = 1;
-    dfs(&c, 0, p->use, 0);
+    contract_dfs(&c, 0, p->use, 0);
 }

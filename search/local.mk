@@ -9,9 +9,12 @@ libsyno_a_SOURCES += \
   %reldir%/expand_reduce.c %reldir%/expand_views.c %reldir%/expand_contract.c \
   %reldir%/shape_distance.c %reldir%/flops_bound.c %reldir%/finalize.c \
   %reldir%/final_metrics.c %reldir%/algo_exhaustive.c %reldir%/spec_ref.c \
-  %reldir%/reach.h %reldir%/reach.c
-libsyno_a_SOURCES += interp/cmd_enumerate.c interp/cmd_reach.c
+  %reldir%/reach.h %reldir%/reach.c \
+  %reldir%/evaluate.h %reldir%/evaluate.c %reldir%/evaluators.def %reldir%/reward.c \
+  %reldir%/store.h %reldir%/store.c %reldir%/algo.h %reldir%/rollout.c %reldir%/algo_random.c \
+  %reldir%/algo_beam.c %reldir%/algo_mcts.c %reldir%/search_run.h %reldir%/driver.c %reldir%/results_file.c
+libsyno_a_SOURCES += interp/cmd_enumerate.c interp/cmd_reach.c interp/cmd_search.c interp/cmd_results.c
 check_PROGRAMS += tests/unit/t_search
 tests_unit_t_search_SOURCES = tests/unit/t_search.c tests/tap.h
-TESTS += tests/unit/t_search tests/search_enum.sh tests/search_reach.sh
-EXTRA_DIST += tests/search_enum.sh tests/search_reach.sh tests/search bench/sampler-space.syno
+TESTS += tests/unit/t_search tests/search_enum.sh tests/search_reach.sh tests/search_run.sh
+EXTRA_DIST += tests/search_enum.sh tests/search_reach.sh tests/search_run.sh tests/search bench/sampler-space.syno

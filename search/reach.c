@@ -150,7 +150,7 @@ typedef struct finder {
     uint64_t budget;          /* states visited before giving up */
 } finder;
 
-static void dfs(finder *f, const syno_pstate *st)
+static void reach_dfs(finder *f, const syno_pstate *st)
 {
     if (f->found || !f->budget) return;
     f->budget--;
@@ -173,7 +173,7 @@ static void dfs(finder *f, const syno_pstate *st)
     int n = syno_space_children(f->sp, st, &kids);
     for (int i = 0; i < n && !f->found; i++) {
         f->path[f->depth++] = &kids[i].step;
-        dfs(f, kids[i].state);
+        reach_dfs(f, kids[i].state);
         f->depth--;
     }
 }
@@ -200,7 +200,7 @@ static bool search(const syno_spec *spec, const profile *p, uint64_t hash, uint6
     f.sp = sp;
     f.target = hash;
     f.budget = 2000000;
-    dfs(&f, syno_space_root(sp));
+    reach_dfs(&f, syno_space_root(sp));
     if (f.found && r) {
         r->depth = f.found_depth;
         r->nsteps = f.found_depth;

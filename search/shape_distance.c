@@ -36,8 +36,21 @@ enum {
     A_UNFOLD,   /* 1 step: an unfold window */
     A_RAW1,     /* 1 step after a contraction shares it */
     A_RAW2,     /* two contractions: share, then expand */
+    A_RAW12,    /* either of the two above */
     A_CONTRACT, /* a contraction expands it */
     A_EITHER,   /* a contraction, or 1 step of its own */
+};
+
+/* The ways to absorb a dim of each class: (steps of its own, contractions
+ * needed), at most two. */
+static const struct {
+    int n;
+    int cost[2], need[2];
+} ways[] = {
+    [A_NO] = {0, {0, 0}, {0, 0}},       [A_UNFOLD] = {1, {1, 0}, {0, 0}},
+    [A_RAW1] = {1, {1, 0}, {1, 0}},     [A_RAW2] = {1, {0, 0}, {2, 0}},
+    [A_RAW12] = {2, {1, 0}, {1, 2}},    [A_CONTRACT] = {1, {0, 0}, {1, 0}},
+    [A_EITHER] = {2, {1, 0}, {0, 1}},
 };
 
 typedef struct item {
@@ -66,7 +79,7 @@ typedef struct solver {
     syno_size prod[MAXB];
     int ncur[MAXB], ndes_b[MAXB];
     bool chain0[MAXB];
-    int need, either, unfolds;
+    int need, unfolds;
     int best;
     int fixed_cost;                /* discarding dims */
     bool need_weight;              /* no weight yet */
@@ -97,7 +110,7 @@ static void leaf(solver *s, int partial)
 {
     syno_space *sp = s->sp;
     int cost = partial, splits = 0, merges = 0, wild = s->wildcards, need = s->need;
-    bool either = s->either;
+    bool either = false;
     for (int b = 0; b < s->nblocks; b++) {
         int nc = s->ncur[b], nd = s->ndes_b[b];
         if (!nc) { /* only a future reduction can be this input axis */
@@ -128,16 +141,16 @@ static void leaf(solver *s, int partial)
         splits++;
         cost += 2;
     }
-    if (either && !need) cost++;
+    if (either && !need) cost++; /* a leftover factor: absorbed by a contraction or one step */
     if (need > s->weights_left) return;
     cost += need;
     if (splits > s->split_left || merges > s->merge_left || s->unfolds > s->unfold_left) return;
     if (cost < s->best) s->best = cost;
 }
 
-static void dfs(solver *s, int i, int partial)
+static void sd_dfs(solver *s, int i, int partial)
 {
-    if (partial >= s->best) return;
+    if (partial + s->need >= s->best) return;
     if (i == s->n) {
         leaf(s, partial);
         return;
@@ -150,37 +163,37 @@ static void dfs(solver *s, int i, int partial)
         s->ncur[b]++;
         bool c0 = s->chain0[b];
         s->chain0[b] |= t->chain0;
-        dfs(s, i + 1, partial + join);
+        sd_dfs(s, i + 1, partial + join);
         s->chain0[b] = c0;
         s->ncur[b]--;
         sz_sub(&s->prod[b], &t->size);
     }
     if (t->cls == A_NO || t->chain0) return;
-    int need = s->need, either = s->either, unfolds = s->unfolds, cost = 0;
-    switch (t->cls) {
-    case A_UNFOLD: cost = 1, s->unfolds++; break;
-    case A_RAW1: cost = 1, s->unfolds++, s->need = s->need > 1 ? s->need : 1; break;
-    case A_RAW2: s->need = 2; break;
-    case A_CONTRACT: s->need = s->need > 1 ? s->need : 1; break;
-    case A_EITHER: s->either = 1; break;
+    int need = s->need, unfolds = s->unfolds;
+    for (int w = 0; w < ways[t->cls].n; w++) {
+        int c = ways[t->cls].cost[w], nd = ways[t->cls].need[w];
+        s->need = need > nd ? need : nd;
+        s->unfolds = unfolds + (c && t->cls != A_EITHER);
+        sd_dfs(s, i + 1, partial + c);
     }
-    dfs(s, i + 1, partial + cost);
-    s->need = need, s->either = either, s->unfolds = unfolds;
+    s->need = need, s->unfolds = unfolds;
 }
 
 /* Which blocks each dim may join: one holding one of its primary
- * variables; any block when it cannot be absorbed, or when some dim has a
- * denominator (a piece of this one may cancel it: C_out = g * C_out/g
- * completes C_in/g). */
+ * variables; any block when it cannot be absorbed; and a block one of
+ * whose dims has a denominator (a piece of this dim may cancel it:
+ * C_out = g * C_out/g completes C_in/g). */
 static void options(solver *s)
 {
-    bool any_neg = false;
-    for (int i = 0; i < s->n; i++) any_neg |= s->it[i].negvars != 0;
+    bool cancel[MAXB] = {false};
+    for (int b = 0; b < s->nblocks; b++)
+        for (int i = 0; i < s->n; i++) cancel[b] |= (s->it[i].pvars & s->block_vars[b]) && s->it[i].negvars;
     for (int i = 0; i < s->n; i++) {
         const item *t = &s->it[i];
         s->nopts[i] = 0;
         for (int b = 0; b < s->nblocks; b++) {
-            bool fits = (t->pvars & s->block_vars[b]) != 0 || t->cls == A_NO || any_neg;
+            bool own = (t->pvars & s->block_vars[b]) != 0;
+            bool fits = own || t->cls == A_NO || (cancel[b] && !(t->negvars & ~0u && own));
             if (fits) s->opts[i][s->nopts[i]++] = (uint8_t)b;
         }
     }
@@ -203,8 +216,8 @@ static void solve_partition(solver *s)
     }
     options(s);
     s->need = s->need_weight;
-    s->either = s->unfolds = 0;
-    dfs(s, 0, s->fixed_cost);
+    s->unfolds = 0;
+    sd_dfs(s, 0, s->fixed_cost);
 }
 
 /* Tries every grouping of the desired axes into blocks where a multi-axis
@@ -284,8 +297,10 @@ int sx_distance(syno_space *sp, const syno_pstate *st)
         bool ws = b->kind == SX_REDUCE && d->nshares >= 1;
         bool ws_ok = d->lo >= sp->spec->opt[SYNO_OPT_WS_MIN] * (1 - 1e-9) && d->hi <= sp->spec->opt[SYNO_OPT_WS_MAX] * (1 + 1e-9);
         bool unfold = odd_coef && s.unfold_left;
-        if (d->kind == SX_REDUCE)
-            t->cls = unfold && s.weights_left ? A_RAW1 : s.weights_left >= 2 && ws_ok ? A_RAW2 : A_NO;
+        if (d->kind == SX_REDUCE) {
+            bool r1 = unfold && s.weights_left, r2 = s.weights_left >= 2 && ws_ok;
+            t->cls = r1 && r2 ? A_RAW12 : r1 ? A_RAW1 : r2 ? A_RAW2 : A_NO;
+        }
         else if (merge_piece) {
             bool view = view_expand && (d->kind == SX_MERGE_R || (tile && d->kind == SX_MERGE_L));
             bool outer_ok = d->hi <= sp->spec->opt[SYNO_OPT_OUTER_MAX] * (1 + 1e-9);

@@ -160,6 +160,45 @@ static void test_api(void)
     syno_ctx_free(ctx);
 }
 
+static uint64_t set_sum;
+static int set_n;
+
+static void sum_final(void *ctx, syno_final *f)
+{
+    (void)ctx;
+    set_sum += sx_mix(f->hash);
+    set_n++;
+    syno_final_free(f);
+}
+
+/* Shape distance, the critical-state rule and the FLOPs bound only guide:
+ * switched off, the same final operators come out (of a larger lattice). */
+static void test_guidance_loses_nothing(const char *rel, int depth)
+{
+    uint64_t sum[2];
+    int n[2];
+    uint64_t states[2];
+    for (int pass = 0; pass < 2; pass++) {
+        syno_ctx *ctx = syno_ctx_new();
+        syno_spec *spec = load_spec(ctx, rel);
+        syno_space *sp = syno_space_new(spec, &ctx->diags);
+        if (pass) sp->disabled = 1ull << SYNO_RULE_DISTANCE | 1ull << SYNO_RULE_CRITICAL | 1ull << SYNO_RULE_FLOPS_BOUND;
+        syno_space_set_depth(sp, depth);
+        set_sum = 0;
+        set_n = 0;
+        syno_enum_result r;
+        syno_enumerate(sp, sum_final, NULL, &r);
+        sum[pass] = set_sum;
+        n[pass] = set_n;
+        states[pass] = r.states;
+        syno_space_free(sp);
+        syno_ctx_free(ctx);
+    }
+    ok(n[0] == n[1] && sum[0] == sum[1] && states[1] > states[0],
+       "guidance loses no final in %s at depth %d (%d finals; %llu states with it, %llu without)", rel, depth, n[0],
+       (unsigned long long)states[0], (unsigned long long)states[1]);
+}
+
 static void test_determinism(void)
 {
     uint64_t first = 0;
@@ -198,5 +237,9 @@ int main(void)
     free(lin.hash);
     test_api();
     test_determinism();
+    test_guidance_loses_nothing("tests/search/conv.syno", 7);
+    test_guidance_loses_nothing("tests/search/linear.syno", 6);
+    test_guidance_loses_nothing("tests/search/resnet18.syno", 3);
+    test_guidance_loses_nothing("bench/sampler-space.syno", getenv("SYNO_SANITIZED") ? 3 : 4);
     return tap_done();
 }

@@ -1,0 +1,106 @@
+/* cmd_search.c - `syno search SPEC [--db FILE] [--algorithm A] [--seed N]
+ * [--iterations N] [--jobs N] [--resume] [--out DIR]`: runs the search
+ * block of SPEC (search/search_run.h). */
+#include "interp/cli.h"
+#include "search/search.h"
+#include "search/search_run.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char usage[] =
+    "usage: syno search SPEC [--db FILE] [--algorithm random|beam|mcts|exhaustive]\n"
+    "                   [--seed N] [--iterations N] [--jobs N] [--resume] [--out DIR]\n"
+    "Runs the search block of SPEC: the algorithm proposes operators from the\n"
+    "synthesis space, each new one is evaluated (FLOPs, parameters, and the\n"
+    "objective's metrics) in a child process and recorded in the results\n"
+    "store, the best are written as .syno files, and a table of the best ones\n"
+    "is printed at the end.  A progress line goes to stderr when it is a tty.\n"
+    "  SPEC              FILE, or FILE:SEARCH when the file has several searches\n"
+    "  --db FILE         the results store (default: results.db next to SPEC)\n"
+    "  --algorithm A     mcts, random, beam or exhaustive (default: the spec's)\n"
+    "  --seed N          the seed of every random choice (default: the spec's)\n"
+    "  --iterations N    candidates to evaluate in all (default: the spec's)\n"
+    "  --jobs N          evaluations at a time (the candidates do not change)\n"
+    "  --resume          continue the search recorded in the store\n"
+    "  --out DIR         where operators are written (default: results/ next to the store)\n"
+    "  --top N           rows of the table and files kept (default 10)\n";
+
+static bool parse_u64(const char *s, uint64_t *out)
+{
+    char *end;
+    if (!*s || *s == '-') return false;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (*end) return false;
+    *out = v;
+    return true;
+}
+
+static bool parse_int(const char *s, int lo, int hi, int *out)
+{
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (!*s || *end || v < lo || v > hi) return false;
+    *out = (int)v;
+    return true;
+}
+
+/* Entry point of `syno search`. */
+int syno_cmd_search(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"db", required_argument, NULL, 'd'},         {"algorithm", required_argument, NULL, 'a'},
+        {"seed", required_argument, NULL, 's'},       {"iterations", required_argument, NULL, 'i'},
+        {"jobs", required_argument, NULL, 'j'},       {"resume", no_argument, NULL, 'r'},
+        {"out", required_argument, NULL, 'o'},        {"top", required_argument, NULL, 't'},
+        {"help", no_argument, NULL, 'h'},             {NULL, 0, NULL, 0}};
+    syno_search_opts o;
+    memset(&o, 0, sizeof o);
+    o.algorithm = -1;
+    o.jobs = 1;
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'd': o.db = optarg; break;
+        case 'o': o.out_dir = optarg; break;
+        case 'r': o.resume = true; break;
+        case 'a':
+            o.algorithm = -1;
+            for (int k = 0; k < SYNO_ALG_COUNT; k++)
+                if (strcmp(optarg, syno_algorithm_names[k]) == 0) o.algorithm = k;
+            if (o.algorithm < 0)
+                return syno_cli_usage_error("search", "unknown algorithm '%s' (mcts, random, beam or exhaustive)", optarg);
+            break;
+        case 's':
+            if (!parse_u64(optarg, &o.seed)) return syno_cli_usage_error("search", "--seed takes a non-negative integer, not '%s'", optarg);
+            o.seed_set = true;
+            break;
+        case 'i':
+            if (!parse_int(optarg, 1, 100000000, &o.iterations))
+                return syno_cli_usage_error("search", "--iterations takes an integer from 1 to 100000000, not '%s'", optarg);
+            break;
+        case 'j':
+            if (!parse_int(optarg, 1, 256, &o.jobs)) return syno_cli_usage_error("search", "--jobs takes an integer from 1 to 256, not '%s'", optarg);
+            break;
+        case 't':
+            if (!parse_int(optarg, 1, 256, &o.top)) return syno_cli_usage_error("search", "--top takes an integer from 1 to 256, not '%s'", optarg);
+            break;
+        case 'h': fputs(usage, stdout); return SYNO_EXIT_OK;
+        default: return syno_cli_usage_error("search", "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind != argc - 1) return syno_cli_usage_error("search", optind == argc ? "no SPEC given" : "one SPEC at a time");
+    const char *ref = argv[optind];
+    syno_ctx *ctx = syno_ctx_new();
+    syno_spec *spec = syno_search_find_spec(ctx, ref);
+    if (!spec) return syno_cli_finish(ctx, SYNO_EXIT_USER);
+    o.spec_path = spec->module->src->name;
+    o.progress = isatty(STDERR_FILENO) != 0;
+    o.out = stdout;
+    int status = syno_search_run(spec, &o, &ctx->diags);
+    return syno_cli_finish(ctx, status ? SYNO_EXIT_USER : SYNO_EXIT_OK);
+}

@@ -1,0 +1,427 @@
+/* driver.c - `syno search`: the loop that asks an algorithm for candidates,
+ * evaluates the new ones in child processes, records every evaluation in
+ * the store (one transaction each), tells the algorithm the rewards,
+ * writes the best operators out, and resumes a killed search.
+ *
+ * Determinism: the algorithm draws from one RNG seeded with the search's
+ * seed and is asked for batches of SYNO_SEARCH_BATCH candidates whatever
+ * --jobs is; the rewards it is told come in batch order.  So for a seed the
+ * candidates and their order do not depend on --jobs (only the wall time,
+ * and latencies measured while other evaluations run, do).
+ *
+ * Resume: the store keeps the spec's text hash, the algorithm, the seed
+ * and every evaluation.  A resumed search replays the algorithm from the
+ * seed; a candidate already in the store is answered from it (not
+ * evaluated again), so the replay retraces the killed run exactly and then
+ * goes on with new candidates. */
+#include "config.h"
+
+#include "search/search_run.h"
+
+#include "lang/canon.h"
+#include "lang/module.h"
+#include "search/algo.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+typedef struct run {
+    const syno_spec *spec;
+    const syno_search_opts *o;
+    syno_diags *d;
+    syno_store *store;
+    syno_space *sp;
+    char *db, *out_dir;
+    double ref[SYNO_METRIC_COUNT];
+    bool want[SYNO_METRIC_COUNT];
+    bool have_ref;
+    int64_t done, failed, fresh;
+    double best;
+    uint64_t best_hash;
+    syno_canon *canon;
+} run;
+
+static double wall(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static char *dir_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash) return syno_xstrdup(".");
+    if (slash == path) return syno_xstrdup("/");
+    char *d = syno_xmalloc((size_t)(slash - path) + 1);
+    memcpy(d, path, (size_t)(slash - path));
+    d[slash - path] = 0;
+    return d;
+}
+
+static char *join(const char *dir, const char *name)
+{
+    syno_buf b = SYNO_BUF_INIT;
+    syno_buf_printf(&b, "%s/%s", dir, name);
+    return syno_buf_take(&b);
+}
+
+static void error(run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void error(run *r, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    syno_buf b = SYNO_BUF_INIT;
+    syno_buf_vprintf(&b, fmt, ap);
+    va_end(ap);
+    syno_diag_error(r->d, syno_range_make(0, 0), "%s", syno_buf_str(&b));
+    syno_buf_fini(&b);
+}
+
+static void refs_text(const double *v, syno_buf *b)
+{
+    for (int k = 0; k < SYNO_METRIC_COUNT; k++) syno_buf_printf(b, "%s%s=%.17g", k ? ";" : "", syno_metric_names[k], v[k]);
+}
+
+static void refs_parse(const char *s, double *v)
+{
+    for (int k = 0; k < SYNO_METRIC_COUNT; k++) v[k] = NAN;
+    while (s && *s) {
+        for (int k = 0; k < SYNO_METRIC_COUNT; k++) {
+            size_t n = strlen(syno_metric_names[k]);
+            if (strncmp(s, syno_metric_names[k], n) == 0 && s[n] == '=') v[k] = strtod(s + n + 1, NULL);
+        }
+        s = strchr(s, ';');
+        if (s) s++;
+    }
+}
+
+/* The store's meta data: written for a new search, checked on resume.
+ * Fills the algorithm, seed and iterations to use. */
+static bool setup_meta(run *r, syno_algorithm *alg, uint64_t *seed, int *iters)
+{
+    const syno_spec *spec = r->spec;
+    const syno_source *src = spec->module->src;
+    char hex[17];
+    syno_hash_hex(syno_canon_fnv1a(src->text, src->len), hex);
+    int64_t count = syno_store_count(r->store, false);
+    char *old_hash = syno_store_get_meta(r->store, "spec_hash");
+    if (!r->o->resume) {
+        if (count > 0 || old_hash) {
+            error(r, "%s already holds a search (%lld candidates); continue it with --resume or choose another "
+                     "file with --db", r->db, (long long)count);
+            free(old_hash);
+            return false;
+        }
+        char buf[64];
+        syno_store_set_meta(r->store, "spec_text", src->text);
+        syno_store_set_meta(r->store, "spec_file", r->o->spec_path ? r->o->spec_path : src->name);
+        syno_store_set_meta(r->store, "spec_name", spec->name);
+        syno_store_set_meta(r->store, "spec_hash", hex);
+        syno_store_set_meta(r->store, "algorithm", syno_algorithm_names[*alg]);
+        snprintf(buf, sizeof buf, "%llu", (unsigned long long)*seed);
+        syno_store_set_meta(r->store, "seed", buf);
+        snprintf(buf, sizeof buf, "%d", SYNO_SEARCH_BATCH);
+        syno_store_set_meta(r->store, "batch", buf);
+        snprintf(buf, sizeof buf, "%d", *iters);
+        syno_store_set_meta(r->store, "iterations", buf);
+        syno_store_set_meta(r->store, "version", PACKAGE_VERSION);
+        return true;
+    }
+    if (!old_hash) {
+        error(r, "%s holds no search to resume (start one without --resume)", r->db);
+        return false;
+    }
+    bool ok = true;
+    if (strcmp(old_hash, hex) != 0) {
+        error(r, "the spec file changed since the search in %s started (its text hash was %s, now %s); resuming would "
+                 "mix two searches: start a new one with another --db", r->db, old_hash, hex);
+        ok = false;
+    }
+    free(old_hash);
+    char *name = syno_store_get_meta(r->store, "spec_name");
+    if (ok && name && strcmp(name, spec->name) != 0) {
+        error(r, "%s holds search '%s', not '%s'", r->db, name, spec->name);
+        ok = false;
+    }
+    free(name);
+    char *a = syno_store_get_meta(r->store, "algorithm"), *s = syno_store_get_meta(r->store, "seed");
+    if (ok && a) {
+        int stored = -1;
+        for (int k = 0; k < SYNO_ALG_COUNT; k++)
+            if (strcmp(a, syno_algorithm_names[k]) == 0) stored = k;
+        if (r->o->algorithm >= 0 && r->o->algorithm != stored) {
+            error(r, "%s was searched with --algorithm %s; resume it with the same algorithm", r->db, a);
+            ok = false;
+        }
+        if (stored >= 0) *alg = (syno_algorithm)stored;
+    }
+    if (ok && s) {
+        uint64_t stored = strtoull(s, NULL, 10);
+        if (r->o->seed_set && r->o->seed != stored) {
+            error(r, "%s was searched with --seed %s; resume it with the same seed", r->db, s);
+            ok = false;
+        }
+        *seed = stored;
+    }
+    char *it = syno_store_get_meta(r->store, "iterations");
+    if (ok && it && r->o->iterations <= 0) *iters = atoi(it); /* the budget the search was started with */
+    else if (ok && r->o->iterations > 0) {
+        char buf[32];
+        snprintf(buf, sizeof buf, "%d", r->o->iterations);
+        syno_store_set_meta(r->store, "iterations", buf);
+    }
+    free(it);
+    free(a);
+    free(s);
+    return ok;
+}
+
+/* The reference values of the metrics: the baseline's (evaluated once and
+ * kept in the store). */
+static void setup_reference(run *r)
+{
+    for (int k = 0; k < SYNO_METRIC_COUNT; k++) r->ref[k] = NAN;
+    char *m = syno_store_get_meta(r->store, "reference");
+    if (m) {
+        refs_parse(m, r->ref);
+        r->have_ref = true;
+        free(m);
+        return;
+    }
+    if (!r->spec->baseline_op) return;
+    syno_eval_input in;
+    syno_eval_input_init(&in, r->spec->baseline_op, r->spec, 1, 0);
+    const syno_eval_input *pin = &in;
+    syno_metrics met;
+    syno_evaluate_batch(&pin, 1, r->want, 1, &met);
+    if (!met.ok) return;
+    for (int k = 0; k < SYNO_METRIC_COUNT; k++) r->ref[k] = met.v[k];
+    syno_buf b = SYNO_BUF_INIT;
+    refs_text(r->ref, &b);
+    syno_store_set_meta(r->store, "reference", b.data);
+    syno_store_set_meta(r->store, "reference_of", r->spec->baseline);
+    syno_buf_fini(&b);
+    r->have_ref = true;
+}
+
+static void write_file(run *r, const syno_record *rec)
+{
+    syno_buf err = SYNO_BUF_INIT;
+    char *path = syno_search_write_result(r->out_dir, r->spec, r->o->spec_path, rec, r->have_ref ? r->ref : NULL, &err);
+    if (path) syno_store_set_file(r->store, rec->hash, path);
+    else fprintf(stderr, "syno: warning: %s\n", syno_buf_str(&err));
+    free(path);
+    syno_buf_fini(&err);
+}
+
+/* Records one evaluated candidate (its own transaction). */
+static bool record(run *r, const syno_proposal *p, const syno_metrics *m, double reward)
+{
+    syno_canon_result cres;
+    memset(&cres, 0, sizeof cres);
+    syno_canon_opts co;
+    memset(&co, 0, sizeof co);
+    bool have_text = syno_canon_run(r->canon, p->f->op, &co, &cres);
+    syno_record rec;
+    memset(&rec, 0, sizeof rec);
+    rec.hash = p->f->hash;
+    rec.text = have_text ? cres.text : NULL;
+    rec.path = p->path;
+    rec.ok = m->ok;
+    rec.reason = m->ok ? NULL : m->reason;
+    for (int k = 0; k < SYNO_METRIC_COUNT; k++) rec.v[k] = m->v[k];
+    rec.reward = reward;
+    rec.seconds = m->seconds;
+    rec.when = wall();
+    rec.iteration = r->done + 1;
+    char it[32];
+    snprintf(it, sizeof it, "%lld", (long long)(r->done + 1));
+    const char *keys[] = {"iterations_done"}, *vals[] = {it};
+    syno_buf err = SYNO_BUF_INIT;
+    bool ok = syno_store_add(r->store, &rec, 1, keys, vals, &err);
+    if (!ok) error(r, "%s: cannot record a candidate: %s", r->db, syno_buf_str(&err));
+    syno_buf_fini(&err);
+    if (ok && m->ok && (reward > r->best || !r->best_hash)) {
+        r->best = reward;
+        r->best_hash = rec.hash;
+        write_file(r, &rec);
+    }
+    syno_canon_result_fini(&cres);
+    return ok;
+}
+
+static void progress(run *r, syno_algorithm alg, int iters, double t0)
+{
+    if (!r->o->progress) return;
+    char hex[17] = "-";
+    if (r->best_hash) syno_hash_hex(r->best_hash, hex);
+    double el = wall() - t0;
+    fprintf(stderr, "\r[%s] %lld/%d evaluated, %lld failed, best %.4f (%.8s), %.1f s", syno_algorithm_names[alg],
+            (long long)r->done, iters, (long long)r->failed, r->best_hash ? r->best : 0.0, hex, el);
+    fflush(stderr);
+}
+
+/* Runs the search (see search_run.h). */
+int syno_search_run(const syno_spec *spec, const syno_search_opts *o, syno_diags *d)
+{
+    run r;
+    memset(&r, 0, sizeof r);
+    r.spec = spec;
+    r.o = o;
+    r.d = d;
+    r.best = -1;
+    const char *spec_path = o->spec_path ? o->spec_path : spec->module->src->name;
+    if (o->db) r.db = syno_xstrdup(o->db);
+    else {
+        char *dir = dir_of(spec_path);
+        r.db = join(dir, "results.db");
+        free(dir);
+    }
+    if (o->out_dir) r.out_dir = syno_xstrdup(o->out_dir);
+    else {
+        char *dir = dir_of(r.db);
+        r.out_dir = join(dir, "results");
+        free(dir);
+    }
+    for (int i = 0; i < spec->nobj; i++) r.want[spec->obj[i].metric] = true;
+    r.want[SYNO_METRIC_FLOPS] = r.want[SYNO_METRIC_PARAMS] = true;
+    struct stat stt;
+    if (o->resume && stat(r.db, &stt) != 0) {
+        error(&r, "%s does not exist: there is no search to resume", r.db);
+        free(r.db);
+        free(r.out_dir);
+        return 1;
+    }
+    if (!o->resume) { /* the store's directory */
+        char *dir = dir_of(r.db);
+        for (char *p = dir + 1; *p; p++)
+            if (*p == '/') *p = 0, mkdir(dir, 0777), *p = '/';
+        mkdir(dir, 0777);
+        free(dir);
+    }
+    syno_buf err = SYNO_BUF_INIT;
+    r.store = syno_store_open(r.db, !o->resume, &err);
+    if (!r.store) {
+        error(&r, "%s", syno_buf_str(&err));
+        syno_buf_fini(&err);
+        free(r.db);
+        free(r.out_dir);
+        return 1;
+    }
+    syno_buf_fini(&err);
+    syno_algorithm alg = o->algorithm >= 0 ? (syno_algorithm)o->algorithm : spec->algorithm;
+    uint64_t seed = o->seed_set ? o->seed : spec->seed;
+    int iters = o->iterations > 0 ? o->iterations : spec->iterations;
+    int status = 1;
+    if (!setup_meta(&r, &alg, &seed, &iters)) goto out;
+    r.sp = syno_space_new(spec, d);
+    if (!r.sp) goto out;
+    r.canon = syno_canon_new();
+    setup_reference(&r);
+    r.done = syno_store_count(r.store, false);
+    r.failed = r.done - syno_store_count(r.store, true);
+    syno_rng rng;
+    syno_rng_seed(&rng, seed);
+    const syno_algo_ops *ops = syno_algo_get(alg);
+    syno_algo *a = ops->create(r.sp, &rng);
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    int jobs = o->jobs > 0 ? o->jobs : 1;
+    int threads = (int)(ncpu > jobs ? ncpu / jobs : 1);
+    double t0 = wall();
+    int idle = 0;
+    bool exhausted = false, stuck = false;
+    while (r.done < iters) {
+        syno_proposal props[SYNO_SEARCH_BATCH];
+        int n = ops->ask(a, SYNO_SEARCH_BATCH, props);
+        if (!n) {
+            exhausted = true;
+            break;
+        }
+        double reward[SYNO_SEARCH_BATCH];
+        bool known[SYNO_SEARCH_BATCH];
+        syno_eval_input in[SYNO_SEARCH_BATCH];
+        const syno_eval_input *pin[SYNO_SEARCH_BATCH];
+        int which[SYNO_SEARCH_BATCH], nnew = 0;
+        for (int i = 0; i < n; i++) {
+            syno_record rec;
+            known[i] = false;
+            if (syno_store_find(r.store, props[i].f->hash, &rec)) {
+                known[i] = true;
+                reward[i] = rec.ok ? rec.reward : -1;
+                if (rec.ok && (rec.reward > r.best || !r.best_hash)) r.best = rec.reward, r.best_hash = rec.hash;
+                continue;
+            }
+            bool dup = false;
+            for (int k = 0; k < nnew && !dup; k++) dup = props[which[k]].f->hash == props[i].f->hash;
+            if (dup || r.done + nnew >= iters) continue;
+            syno_eval_input_init(&in[nnew], props[i].f->op, spec, props[i].f->hash, threads);
+            pin[nnew] = &in[nnew];
+            which[nnew++] = i;
+        }
+        syno_metrics met[SYNO_SEARCH_BATCH];
+        if (nnew) syno_evaluate_batch(pin, nnew, r.want, jobs, met);
+        for (int k = 0; k < nnew; k++) {
+            int i = which[k];
+            if (met[k].ok && !r.have_ref) { /* no baseline: the first success is the reference */
+                for (int m = 0; m < SYNO_METRIC_COUNT; m++) r.ref[m] = met[k].v[m];
+                r.have_ref = true;
+                syno_buf b = SYNO_BUF_INIT;
+                refs_text(r.ref, &b);
+                syno_store_set_meta(r.store, "reference", b.data);
+                syno_buf_fini(&b);
+            }
+            reward[i] = syno_search_reward(spec, &met[k], r.ref);
+            known[i] = true;
+            if (!record(&r, &props[i], &met[k], reward[i])) {
+                ops->destroy(a);
+                goto out;
+            }
+            r.done++;
+            r.fresh++;
+            r.failed += !met[k].ok;
+        }
+        for (int i = 0; i < n; i++) {
+            if (!known[i]) { /* a duplicate within the batch, or past the budget */
+                syno_record rec;
+                reward[i] = syno_store_find(r.store, props[i].f->hash, &rec) && rec.ok ? rec.reward : -1;
+            }
+            ops->tell(a, &props[i], reward[i]);
+            free(props[i].path);
+        }
+        idle = nnew ? 0 : idle + 1;
+        progress(&r, alg, iters, t0);
+        if (idle > 250) { /* the algorithm only proposes known operators */
+            stuck = true;
+            break;
+        }
+    }
+    if (o->progress) fputc('\n', stderr);
+    ops->destroy(a);
+    /* the best ones as files */
+    int top = o->top > 0 ? o->top : 10;
+    FILE *out = o->out ? o->out : stdout;
+    fprintf(out, "search %s: %lld candidates evaluated (%lld this run, %lld failed), algorithm %s, seed %llu%s\n",
+            spec->name, (long long)r.done, (long long)r.fresh, (long long)r.failed, syno_algorithm_names[alg],
+            (unsigned long long)seed,
+            exhausted ? "; the space is exhausted"
+            : stuck   ? "; the algorithm proposed only known operators for 250 rounds (the space is probably exhausted)"
+                      : "");
+    fprintf(out, "results in %s; operators in %s/\n", r.db, r.out_dir);
+    syno_search_keep_files(r.store, top, spec, spec_path, r.out_dir, r.have_ref ? r.ref : NULL);
+    syno_search_print_table(r.store, top, r.have_ref ? r.ref : NULL, out);
+    status = 0;
+out:
+    syno_canon_free(r.canon);
+    syno_space_free(r.sp);
+    syno_store_close(r.store);
+    free(r.db);
+    free(r.out_dir);
+    return status;
+}

@@ -1,0 +1,280 @@
+/* evaluate.c - the evaluators (FLOPs, params, CPU latency; the accuracy
+ * slot) and their execution in child processes (see evaluate.h). */
+#include "search/evaluate.h"
+
+#include "codegen/cpu.h"
+#include "interp/eval.h"
+#include "lang/rng.h"
+#include "search/final_metrics.h"
+
+#include <errno.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+const char *const syno_evaluator_docs[SYNO_METRIC_COUNT] = {
+#define SYNO_EVALUATOR(metric, fn, doc) doc,
+#include "search/evaluators.def"
+#undef SYNO_EVALUATOR
+};
+
+static syno_evaluator_fn evaluators[SYNO_METRIC_COUNT] = {
+#define SYNO_EVALUATOR(metric, fn, doc) fn,
+#include "search/evaluators.def"
+#undef SYNO_EVALUATOR
+};
+
+/* Replaces the evaluator of METRIC. */
+void syno_evaluator_register(syno_metric metric, syno_evaluator_fn fn)
+{
+    SYNO_ASSERT(metric < SYNO_METRIC_COUNT && fn);
+    evaluators[metric] = fn;
+}
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* Fills IN (see evaluate.h). */
+void syno_eval_input_init(syno_eval_input *in, const syno_op *op, const syno_spec *spec, uint64_t seed, int threads)
+{
+    memset(in, 0, sizeof *in);
+    in->op = op;
+    in->spec = spec;
+    in->seed = seed;
+    in->threads = threads;
+    in->nlayers = spec->nlayers;
+    for (int l = 0; l < spec->nlayers; l++) {
+        const syno_binding *b = &spec->layer_binding[l];
+        syno_binding *o = &in->layers[l];
+        syno_binding_defaults(op->vars, o);
+        o->name = b->name;
+        for (int v = 0; v < op->vars->n; v++) {
+            int j = syno_vars_find(spec->vars, op->vars->v[v].name);
+            if (j >= 0 && b->val[j] > 0) o->val[v] = b->val[j];
+        }
+    }
+}
+
+/* ---- the evaluators --------------------------------------------------------- */
+
+/* FLOPs of the staged plans, per layer and summed. */
+bool syno_eval_flops(const syno_eval_input *in, syno_metrics *m, syno_buf *why)
+{
+    double sum = 0;
+    for (int l = 0; l < in->nlayers; l++) {
+        double f = syno_search_op_flops(in->op, &in->layers[l]);
+        if (!(f >= 0)) {
+            syno_buf_printf(why, "FLOPs do not evaluate under layer '%s'", in->layers[l].name ? in->layers[l].name : "?");
+            return false;
+        }
+        m->layer[SYNO_METRIC_FLOPS][l] = f;
+        sum += f;
+    }
+    m->v[SYNO_METRIC_FLOPS] = sum;
+    return true;
+}
+
+/* Weight elements, per layer and summed. */
+bool syno_eval_params(const syno_eval_input *in, syno_metrics *m, syno_buf *why)
+{
+    (void)why;
+    double sum = 0;
+    for (int l = 0; l < in->nlayers; l++) {
+        m->layer[SYNO_METRIC_PARAMS][l] = syno_search_op_params(in->op, &in->layers[l]);
+        sum += m->layer[SYNO_METRIC_PARAMS][l];
+    }
+    m->v[SYNO_METRIC_PARAMS] = sum;
+    return true;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Median forward time on the CPU executor (after a warm-up run), per layer
+ * and summed, with random inputs and weights. */
+bool syno_eval_latency(const syno_eval_input *in, syno_metrics *m, syno_buf *why)
+{
+    const syno_op *op = in->op;
+    if (in->threads > 0) syno_cpu_set_threads(in->threads);
+    double sum = 0;
+    syno_rng rng;
+    syno_rng_seed(&rng, in->seed);
+    for (int l = 0; l < in->nlayers; l++) {
+        syno_cpu *cpu = syno_cpu_new(op, &in->layers[l], why);
+        if (!cpu) return false;
+        int64_t *sizes = syno_xmalloc((size_t)op->ndims * sizeof *sizes);
+        if (!syno_op_eval_sizes(op, &in->layers[l], sizes)) {
+            free(sizes);
+            syno_cpu_free(cpu);
+            syno_buf_printf(why, "sizes do not evaluate under layer '%s'", in->layers[l].name ? in->layers[l].name : "?");
+            return false;
+        }
+        float *t[SYNO_MAX_TENSORS + 1];
+        int64_t numel[SYNO_MAX_TENSORS + 1];
+        int nt = op->ntensors;
+        for (int k = 0; k <= nt; k++) {
+            int64_t shape[64];
+            int r = syno_ref_shape(op, sizes, k < nt ? k : SYNO_REF_OUT, shape);
+            numel[k] = 1;
+            for (int a = 0; a < r; a++) numel[k] *= shape[a];
+            t[k] = syno_xmalloc((size_t)(numel[k] ? numel[k] : 1) * sizeof(float));
+            if (k < nt)
+                for (int64_t i = 0; i < numel[k]; i++) t[k][i] = (float)(syno_rng_unit(&rng) * 2 - 1);
+        }
+        syno_cpu_forward(cpu, (const float *const *)t, t[nt]);
+        double times[5];
+        int reps = 5;
+        for (int r = 0; r < reps; r++) {
+            double t0 = now();
+            syno_cpu_forward(cpu, (const float *const *)t, t[nt]);
+            times[r] = now() - t0;
+        }
+        qsort(times, (size_t)reps, sizeof *times, cmp_double);
+        m->layer[SYNO_METRIC_LATENCY][l] = times[reps / 2];
+        sum += times[reps / 2];
+        for (int k = 0; k <= nt; k++) free(t[k]);
+        free(sizes);
+        syno_cpu_free(cpu);
+    }
+    m->v[SYNO_METRIC_LATENCY] = sum;
+    return true;
+}
+
+/* The accuracy slot: unavailable until the training code registers its
+ * evaluator. */
+bool syno_eval_accuracy(const syno_eval_input *in, syno_metrics *m, syno_buf *why)
+{
+    (void)in, (void)m;
+    syno_buf_puts(why, "no accuracy evaluator: proxy training is not part of this build (use objective flops, "
+                       "params or latency)");
+    return false;
+}
+
+/* ---- running them ------------------------------------------------------------ */
+
+/* Evaluates IN in this process (see evaluate.h). */
+void syno_evaluate(const syno_eval_input *in, const bool *want, syno_metrics *m)
+{
+    memset(m, 0, sizeof *m);
+    for (int k = 0; k < SYNO_METRIC_COUNT; k++) {
+        m->v[k] = NAN;
+        for (int l = 0; l < SYNO_SPEC_MAX_LAYERS; l++) m->layer[k][l] = NAN;
+    }
+    double t0 = now();
+    m->ok = true;
+    for (int k = 0; k < SYNO_METRIC_COUNT && m->ok; k++) {
+        if (!want[k]) continue;
+        syno_buf why = SYNO_BUF_INIT;
+        if (!evaluators[k](in, m, &why)) {
+            m->ok = false;
+            snprintf(m->reason, sizeof m->reason, "%s: %s", syno_metric_names[k], why.len ? why.data : "failed");
+        }
+        syno_buf_fini(&why);
+    }
+    m->seconds = now() - t0;
+}
+
+typedef struct child {
+    pid_t pid;
+    int fd;
+    int index;
+    size_t got;
+    syno_metrics m;
+} child;
+
+static void finish(child *c, syno_metrics *out)
+{
+    int status = 0;
+    while (waitpid(c->pid, &status, 0) < 0 && errno == EINTR) {}
+    close(c->fd);
+    syno_metrics *m = &out[c->index];
+    if (c->got == sizeof c->m) {
+        *m = c->m;
+        return;
+    }
+    memset(m, 0, sizeof *m);
+    for (int k = 0; k < SYNO_METRIC_COUNT; k++) m->v[k] = NAN;
+    m->ok = false;
+    if (WIFSIGNALED(status))
+        snprintf(m->reason, sizeof m->reason, "the evaluation crashed (signal %d, %s)", WTERMSIG(status),
+                 strsignal(WTERMSIG(status)));
+    else
+        snprintf(m->reason, sizeof m->reason, "the evaluation ended without a result (exit status %d)",
+                 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+}
+
+/* Evaluates N inputs in child processes, JOBS at a time (see evaluate.h). */
+void syno_evaluate_batch(const syno_eval_input *const *in, int n, const bool *want, int jobs, syno_metrics *out)
+{
+    if (jobs < 1) jobs = 1;
+    child *run = syno_xcalloc((size_t)jobs, sizeof *run);
+    int nrun = 0, next = 0;
+    fflush(NULL);
+    while (next < n || nrun) {
+        while (nrun < jobs && next < n) {
+            int fds[2];
+            if (pipe(fds) != 0) {
+                syno_evaluate(in[next], want, &out[next]); /* no pipes left: evaluate here */
+                next++;
+                continue;
+            }
+            pid_t pid = fork();
+            if (pid == 0) {
+                close(fds[0]);
+                syno_metrics m;
+                syno_evaluate(in[next], want, &m);
+                const char *p = (const char *)&m;
+                size_t left = sizeof m;
+                while (left) {
+                    ssize_t w = write(fds[1], p, left);
+                    if (w <= 0) _exit(3);
+                    p += w, left -= (size_t)w;
+                }
+                _exit(0);
+            }
+            close(fds[1]);
+            if (pid < 0) {
+                close(fds[0]);
+                syno_evaluate(in[next], want, &out[next]);
+                next++;
+                continue;
+            }
+            child *c = &run[nrun++];
+            memset(c, 0, sizeof *c);
+            c->pid = pid;
+            c->fd = fds[0];
+            c->index = next++;
+        }
+        /* read from whoever has data; a closed pipe ends that child */
+        struct pollfd pf[64];
+        int np = nrun < 64 ? nrun : 64;
+        for (int i = 0; i < np; i++) pf[i].fd = run[i].fd, pf[i].events = POLLIN, pf[i].revents = 0;
+        if (poll(pf, (nfds_t)np, -1) < 0 && errno != EINTR) break;
+        for (int i = np - 1; i >= 0; i--) {
+            if (!pf[i].revents) continue;
+            child *c = &run[i];
+            ssize_t r = c->got < sizeof c->m ? read(c->fd, (char *)&c->m + c->got, sizeof c->m - c->got) : 0;
+            if (r > 0) {
+                c->got += (size_t)r;
+                if (c->got < sizeof c->m) continue;
+            } else if (r < 0 && errno == EINTR) {
+                continue;
+            }
+            finish(c, out);
+            run[i] = run[--nrun];
+        }
+    }
+    free(run);
+}

@@ -1,0 +1,153 @@
+/* rollout.c - random walks from a partial operator to a final one (see
+ * algo.h), shared by the random, beam and MCTS algorithms. */
+#include "search/algo.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Initializes W over SP, drawing from RNG. */
+void syno_walker_init(syno_walker *w, syno_space *sp, syno_rng *rng)
+{
+    memset(w, 0, sizeof *w);
+    w->sp = sp;
+    w->rng = rng;
+}
+
+/* Frees W and the finals it keeps. */
+void syno_walker_fini(syno_walker *w)
+{
+    for (int i = 0; i < w->nfins; i++) {
+        for (int k = 0; k < w->fins[i].n; k++) syno_final_free(w->fins[i].v[k]);
+        free(w->fins[i].v);
+    }
+    free(w->fins);
+    sx_memo_fini(&w->dead);
+    sx_memo_fini(&w->fin_index);
+    memset(w, 0, sizeof *w);
+}
+
+static uint64_t key(const syno_pstate *st)
+{
+    return (uint64_t)(uintptr_t)st;
+}
+
+/* True when ST is known to lead to no final operator. */
+bool syno_walker_dead(syno_walker *w, const syno_pstate *st)
+{
+    int32_t v;
+    return sx_memo_get(&w->dead, key(st), &v);
+}
+
+/* Marks ST dead. */
+void syno_walker_kill(syno_walker *w, const syno_pstate *st)
+{
+    sx_memo_put(&w->dead, key(st), 1);
+}
+
+/* The finals of ST, computed once (see algo.h). */
+int syno_walker_finals(syno_walker *w, const syno_pstate *st, syno_final ***out)
+{
+    int32_t idx;
+    if (!sx_memo_get(&w->fin_index, key(st), &idx)) {
+        if (w->nfins == w->capfins) {
+            w->capfins = w->capfins ? 2 * w->capfins : 64;
+            w->fins = syno_xrealloc(w->fins, (size_t)w->capfins * sizeof *w->fins);
+        }
+        idx = w->nfins++;
+        w->fins[idx].n = syno_pstate_finalizable(w->sp, st) ? syno_space_finals(w->sp, st, false, &w->fins[idx].v) : 0;
+        if (!w->fins[idx].n) w->fins[idx].v = NULL;
+        sx_memo_put(&w->fin_index, key(st), idx);
+    }
+    *out = w->fins[idx].v;
+    return w->fins[idx].n;
+}
+
+typedef struct walk {
+    syno_walker *w;
+    const syno_step **steps;
+    const syno_pstate **states;
+    int maxsteps, n;
+    long budget;            /* states visited before giving up */
+} walk;
+
+/* A randomized depth-first search: at each state choose a kind of step
+ * (or finalizing) uniformly, then a step of that kind; when everything
+ * below a child turns out dead, mark it and choose again among the others.
+ * Dead states are remembered, so every dead subtree is explored once. */
+static syno_final *walk_dfs(walk *k, const syno_pstate *st, int depth)
+{
+    syno_walker *w = k->w;
+    if (syno_walker_dead(w, st) || k->budget-- <= 0) return NULL;
+    const syno_child *kids;
+    int nk = syno_space_children(w->sp, st, &kids);
+    syno_final **fs;
+    int nfs = syno_walker_finals(w, st, &fs);
+    for (;;) {
+        int count[SYNO_STEP_COUNT] = {0}, nopt = nfs ? 1 : 0;
+        for (int i = 0; i < nk; i++)
+            if (!syno_walker_dead(w, kids[i].state) && !count[kids[i].step.kind]++) nopt++;
+        if (!nopt) {
+            syno_walker_kill(w, st);
+            return NULL;
+        }
+        int pick = (int)syno_rng_below(w->rng, (uint64_t)nopt);
+        if (nfs && pick == 0) return fs[syno_rng_below(w->rng, (uint64_t)nfs)];
+        pick -= nfs ? 1 : 0;
+        int kind = 0;
+        for (; kind < SYNO_STEP_COUNT; kind++)
+            if (count[kind] && pick-- == 0) break;
+        int which = (int)syno_rng_below(w->rng, (uint64_t)count[kind]);
+        const syno_child *c = NULL;
+        for (int i = 0; i < nk; i++)
+            if (kids[i].step.kind == (syno_step_kind)kind && !syno_walker_dead(w, kids[i].state) && which-- == 0) {
+                c = &kids[i];
+                break;
+            }
+        if (depth < k->maxsteps) {
+            if (k->steps) k->steps[depth] = &c->step;
+            if (k->states) k->states[depth] = c->state;
+        }
+        syno_final *f = walk_dfs(k, c->state, depth + 1);
+        if (f) {
+            if (depth + 1 > k->n) k->n = depth + 1 <= k->maxsteps ? depth + 1 : k->maxsteps;
+            return f;
+        }
+        if (k->budget <= 0) return NULL;
+    }
+}
+
+/* A random final below FROM (see algo.h): NULL when there is none (FROM
+ * is then dead) or when TRIES thousand states were visited without one. */
+syno_final *syno_walk(syno_walker *w, const syno_pstate *from, int tries, const syno_step **steps,
+                      const syno_pstate **states, int maxsteps, int *nsteps)
+{
+    walk k = {w, steps, states, maxsteps, 0, 1000L * (tries > 0 ? tries : 1)};
+    syno_final *f = walk_dfs(&k, from, 0);
+    *nsteps = f ? k.n : 0;
+    return f;
+}
+
+/* The steps as one line of text (a new string). */
+char *syno_path_text(syno_space *sp, const syno_step *const *steps, int n)
+{
+    syno_buf b = SYNO_BUF_INIT;
+    for (int i = 0; i < n; i++) {
+        if (i) syno_buf_puts(&b, "; ");
+        syno_space_describe_step(sp, steps[i], &b);
+    }
+    if (!n) syno_buf_puts(&b, "");
+    return syno_buf_take(&b);
+}
+
+/* The algorithm named by A. */
+const syno_algo_ops *syno_algo_get(syno_algorithm a)
+{
+    switch (a) {
+    case SYNO_ALG_MCTS: return &syno_algo_mcts;
+    case SYNO_ALG_RANDOM: return &syno_algo_random;
+    case SYNO_ALG_BEAM: return &syno_algo_beam;
+    case SYNO_ALG_EXHAUSTIVE: return &syno_algo_exhaustive;
+    case SYNO_ALG_COUNT: break;
+    }
+    SYNO_UNREACHABLE();
+}

@@ -1,0 +1,326 @@
+/* store.c - the SQLite results store (see store.h). */
+#include "config.h"
+
+#include "search/store.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifdef HAVE_SQLITE
+#include <sqlite3.h>
+
+struct syno_store {
+    sqlite3 *db;
+    sqlite3_stmt *find, *add, *meta_set, *meta_get, *set_file;
+};
+
+static const char schema[] =
+    "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);"
+    "CREATE TABLE IF NOT EXISTS candidates ("
+    " id INTEGER PRIMARY KEY, hash TEXT UNIQUE NOT NULL, text TEXT, path TEXT, status TEXT NOT NULL,"
+    " reason TEXT, flops REAL, params REAL, latency REAL, accuracy REAL, reward REAL, seconds REAL,"
+    " created REAL, iteration INTEGER, file TEXT);"
+    "CREATE INDEX IF NOT EXISTS candidates_reward ON candidates(status, reward DESC);";
+
+
+/* Hex form of H (16 lower-case digits). */
+void syno_hash_hex(uint64_t h, char out[17])
+{
+    snprintf(out, 17, "%016llx", (unsigned long long)h);
+}
+
+/* Parses 16 hex digits. */
+bool syno_hash_parse(const char *s, uint64_t *h)
+{
+    if (!s || strlen(s) != 16) return false;
+    char *end;
+    unsigned long long v = strtoull(s, &end, 16);
+    if (*end) return false;
+    *h = (uint64_t)v;
+    return true;
+}
+
+static bool prep(syno_store *s, const char *sql, sqlite3_stmt **st, syno_buf *err)
+{
+    if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) == SQLITE_OK) return true;
+    if (err) syno_buf_printf(err, "%s", sqlite3_errmsg(s->db));
+    return false;
+}
+
+/* Opens the store (see store.h). */
+syno_store *syno_store_open(const char *path, bool create, syno_buf *err)
+{
+    syno_store *s = syno_xcalloc(1, sizeof *s);
+    int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0);
+    if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
+        syno_buf_printf(err, "cannot open %s: %s", path, s->db ? sqlite3_errmsg(s->db) : "out of memory");
+        syno_store_close(s);
+        return NULL;
+    }
+    sqlite3_busy_timeout(s->db, 10000);
+    char *msg = NULL;
+    if (sqlite3_exec(s->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", NULL, NULL, &msg) != SQLITE_OK ||
+        sqlite3_exec(s->db, schema, NULL, NULL, &msg) != SQLITE_OK) {
+        syno_buf_printf(err, "%s: %s", path, msg ? msg : sqlite3_errmsg(s->db));
+        sqlite3_free(msg);
+        syno_store_close(s);
+        return NULL;
+    }
+    if (!prep(s, "SELECT id, hash, text, path, file, status, reason, flops, params, latency, accuracy, reward, seconds, "
+                 "created, iteration FROM candidates WHERE hash = ?", &s->find, err) ||
+        !prep(s, "INSERT INTO candidates (hash, text, path, status, reason, flops, params, latency, accuracy, reward, "
+                 "seconds, created, iteration, file) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", &s->add, err) ||
+        !prep(s, "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", &s->meta_set, err) ||
+        !prep(s, "SELECT value FROM meta WHERE key = ?", &s->meta_get, err) ||
+        !prep(s, "UPDATE candidates SET file = ? WHERE hash = ?", &s->set_file, err)) {
+        syno_store_close(s);
+        return NULL;
+    }
+    return s;
+}
+
+/* Closes S (everything committed stays). */
+void syno_store_close(syno_store *s)
+{
+    if (!s) return;
+    sqlite3_finalize(s->find);
+    sqlite3_finalize(s->add);
+    sqlite3_finalize(s->meta_set);
+    sqlite3_finalize(s->meta_get);
+    sqlite3_finalize(s->set_file);
+    if (s->db) sqlite3_close(s->db);
+    free(s);
+}
+
+static bool meta_put(syno_store *s, const char *key, const char *value)
+{
+    sqlite3_reset(s->meta_set);
+    sqlite3_bind_text(s->meta_set, 1, key, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s->meta_set, 2, value, -1, SQLITE_TRANSIENT);
+    return sqlite3_step(s->meta_set) == SQLITE_DONE;
+}
+
+/* Sets meta KEY to VALUE (its own transaction). */
+bool syno_store_set_meta(syno_store *s, const char *key, const char *value)
+{
+    return meta_put(s, key, value);
+}
+
+/* The value of meta KEY, or NULL. */
+char *syno_store_get_meta(syno_store *s, const char *key)
+{
+    sqlite3_reset(s->meta_get);
+    sqlite3_bind_text(s->meta_get, 1, key, -1, SQLITE_TRANSIENT);
+    char *v = NULL;
+    if (sqlite3_step(s->meta_get) == SQLITE_ROW && sqlite3_column_text(s->meta_get, 0))
+        v = syno_xstrdup((const char *)sqlite3_column_text(s->meta_get, 0));
+    sqlite3_reset(s->meta_get);
+    return v;
+}
+
+static void bind_real(sqlite3_stmt *st, int i, double v)
+{
+    if (isfinite(v)) sqlite3_bind_double(st, i, v);
+    else sqlite3_bind_null(st, i);
+}
+
+/* Adds a candidate and meta pairs in one transaction (see store.h). */
+bool syno_store_add(syno_store *s, const syno_record *r, int n, const char *const *keys, const char *const *values,
+                    syno_buf *err)
+{
+    char hex[17];
+    syno_hash_hex(r->hash, hex);
+    if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+        syno_buf_printf(err, "%s", sqlite3_errmsg(s->db));
+        return false;
+    }
+    sqlite3_stmt *st = s->add;
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    sqlite3_bind_text(st, 1, hex, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, r->text, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 3, r->path, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 4, r->ok ? "ok" : "failed", -1, SQLITE_STATIC);
+    if (r->reason) sqlite3_bind_text(st, 5, r->reason, -1, SQLITE_TRANSIENT);
+    for (int m = 0; m < SYNO_METRIC_COUNT; m++) bind_real(st, 6 + m, r->v[m]);
+    bind_real(st, 10, r->reward);
+    bind_real(st, 11, r->seconds);
+    bind_real(st, 12, r->when);
+    sqlite3_bind_int64(st, 13, r->iteration);
+    if (r->file) sqlite3_bind_text(st, 14, r->file, -1, SQLITE_TRANSIENT);
+    bool ok = sqlite3_step(st) == SQLITE_DONE;
+    for (int i = 0; ok && i < n; i++) ok = meta_put(s, keys[i], values[i]);
+    if (!ok) {
+        syno_buf_printf(err, "%s", sqlite3_errmsg(s->db));
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        return false;
+    }
+    if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+        syno_buf_printf(err, "%s", sqlite3_errmsg(s->db));
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        return false;
+    }
+    return true;
+}
+
+/* Records FILE for candidate HASH. */
+bool syno_store_set_file(syno_store *s, uint64_t hash, const char *file)
+{
+    char hex[17];
+    syno_hash_hex(hash, hex);
+    sqlite3_reset(s->set_file);
+    sqlite3_bind_text(s->set_file, 1, file, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s->set_file, 2, hex, -1, SQLITE_TRANSIENT);
+    return sqlite3_step(s->set_file) == SQLITE_DONE;
+}
+
+static double col_real(sqlite3_stmt *st, int i)
+{
+    return sqlite3_column_type(st, i) == SQLITE_NULL ? NAN : sqlite3_column_double(st, i);
+}
+
+static const char *col_text(sqlite3_stmt *st, int i)
+{
+    return (const char *)sqlite3_column_text(st, i);
+}
+
+/* Fills R from a row of the find/each queries (same column order). */
+static void read_row(sqlite3_stmt *st, syno_record *r)
+{
+    memset(r, 0, sizeof *r);
+    r->id = sqlite3_column_int64(st, 0);
+    syno_hash_parse(col_text(st, 1), &r->hash);
+    r->text = col_text(st, 2);
+    r->path = col_text(st, 3);
+    r->file = col_text(st, 4);
+    const char *status = col_text(st, 5);
+    r->ok = status && strcmp(status, "ok") == 0;
+    r->reason = col_text(st, 6);
+    for (int m = 0; m < SYNO_METRIC_COUNT; m++) r->v[m] = col_real(st, 7 + m);
+    r->reward = col_real(st, 11);
+    r->seconds = col_real(st, 12);
+    r->when = col_real(st, 13);
+    r->iteration = sqlite3_column_int64(st, 14);
+}
+
+/* Looks HASH up (see store.h). */
+bool syno_store_find(syno_store *s, uint64_t hash, syno_record *r)
+{
+    char hex[17];
+    syno_hash_hex(hash, hex);
+    sqlite3_reset(s->find);
+    sqlite3_bind_text(s->find, 1, hex, -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(s->find) != SQLITE_ROW) return false;
+    read_row(s->find, r);
+    return true;
+}
+
+/* Calls FN for the candidates (see store.h).  Returns how many. */
+int syno_store_each(syno_store *s, int limit, bool best_first, syno_store_fn fn, void *ctx)
+{
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "SELECT id, hash, text, path, file, status, reason, flops, params, latency, accuracy, reward, seconds, "
+             "created, iteration FROM candidates ORDER BY %s LIMIT %d",
+             best_first ? "status = 'ok' DESC, reward DESC, id" : "id", limit > 0 ? limit : -1);
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) return -1;
+    int n = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        syno_record r;
+        read_row(st, &r);
+        fn(ctx, &r);
+        n++;
+    }
+    sqlite3_finalize(st);
+    return n;
+}
+
+/* Number of candidates (successful ones only with OK_ONLY). */
+int64_t syno_store_count(syno_store *s, bool ok_only)
+{
+    sqlite3_stmt *st;
+    const char *sql = ok_only ? "SELECT count(*) FROM candidates WHERE status = 'ok'" : "SELECT count(*) FROM candidates";
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) return -1;
+    int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+    sqlite3_finalize(st);
+    return n;
+}
+
+#else /* !HAVE_SQLITE */
+
+struct syno_store {
+    int unused;
+};
+
+void syno_hash_hex(uint64_t h, char out[17])
+{
+    snprintf(out, 17, "%016llx", (unsigned long long)h);
+}
+
+bool syno_hash_parse(const char *s, uint64_t *h)
+{
+    if (!s || strlen(s) != 16) return false;
+    char *end;
+    *h = (uint64_t)strtoull(s, &end, 16);
+    return !*end;
+}
+
+syno_store *syno_store_open(const char *path, bool create, syno_buf *err)
+{
+    (void)create;
+    syno_buf_printf(err, "cannot open %s: syno was built without SQLite (install libsqlite3-dev and reconfigure)", path);
+    return NULL;
+}
+
+void syno_store_close(syno_store *s)
+{
+    free(s);
+}
+
+bool syno_store_set_meta(syno_store *s, const char *key, const char *value)
+{
+    (void)s, (void)key, (void)value;
+    return false;
+}
+
+char *syno_store_get_meta(syno_store *s, const char *key)
+{
+    (void)s, (void)key;
+    return NULL;
+}
+
+bool syno_store_add(syno_store *s, const syno_record *r, int n, const char *const *keys, const char *const *values,
+                    syno_buf *err)
+{
+    (void)s, (void)r, (void)n, (void)keys, (void)values, (void)err;
+    return false;
+}
+
+bool syno_store_set_file(syno_store *s, uint64_t hash, const char *file)
+{
+    (void)s, (void)hash, (void)file;
+    return false;
+}
+
+bool syno_store_find(syno_store *s, uint64_t hash, syno_record *r)
+{
+    (void)s, (void)hash, (void)r;
+    return false;
+}
+
+int syno_store_each(syno_store *s, int limit, bool best_first, syno_store_fn fn, void *ctx)
+{
+    (void)s, (void)limit, (void)best_first, (void)fn, (void)ctx;
+    return -1;
+}
+
+int64_t syno_store_count(syno_store *s, bool ok_only)
+{
+    (void)s, (void)ok_only;
+    return -1;
+}
+
+#endif

@@ -1,0 +1,75 @@
+/* store.h - the results store of a search: one SQLite file per search.
+ *
+ * Tables:
+ *   meta(key, value)         the spec's text, name, file and hash, the
+ *                            algorithm, seed, batch, baseline metrics, and
+ *                            the progress counters (iteration, RNG state);
+ *   candidates(...)          every evaluated candidate: canonical hash,
+ *                            canonical text, the step path, status ('ok' or
+ *                            'failed'), failure reason, FLOPs, params,
+ *                            latency, accuracy, reward, evaluation time,
+ *                            when, and the .syno file written for it.
+ * The database runs in WAL mode and every finished evaluation is committed
+ * in its own transaction (with the progress counters), so a search killed
+ * at any moment (kill -9 included) loses no finished evaluation.  A
+ * resumed search replays its algorithm from the seed, taking the results
+ * of candidates already in the store instead of evaluating them again. */
+#ifndef SYNO_SEARCH_STORE_H
+#define SYNO_SEARCH_STORE_H
+
+#include "lang/buf.h"
+#include "lang/spec.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef struct syno_store syno_store;
+
+/* A candidate's record. */
+typedef struct syno_record {
+    int64_t id;
+    uint64_t hash;
+    const char *text;       /* canonical text (owned by the store's last query) */
+    const char *path;       /* the steps from the root */
+    const char *file;       /* the .syno file written for it, or NULL */
+    bool ok;
+    const char *reason;     /* why it failed */
+    double v[SYNO_METRIC_COUNT]; /* NaN where not measured */
+    double reward;
+    double seconds;         /* evaluation time */
+    double when;            /* seconds since the epoch */
+    int64_t iteration;
+} syno_record;
+
+/* Opens (creating when needed) the store at PATH.  NULL with the reason
+ * in ERR. */
+syno_store *syno_store_open(const char *path, bool create, syno_buf *err);
+void syno_store_close(syno_store *s);
+
+/* meta table */
+bool syno_store_set_meta(syno_store *s, const char *key, const char *value);
+/* The value of KEY (a new string to free), or NULL. */
+char *syno_store_get_meta(syno_store *s, const char *key);
+
+/* Adds candidate R (its hash must be new) and the meta pairs KEYS/VALUES
+ * (N of them) in one transaction.  Returns false with the reason in ERR. */
+bool syno_store_add(syno_store *s, const syno_record *r, int n, const char *const *keys, const char *const *values,
+                    syno_buf *err);
+/* Records the file written for candidate HASH. */
+bool syno_store_set_file(syno_store *s, uint64_t hash, const char *file);
+
+/* Looks HASH up: true and *R filled (strings valid until the next query)
+ * when it was evaluated. */
+bool syno_store_find(syno_store *s, uint64_t hash, syno_record *r);
+
+/* Calls FN for every candidate, best reward first (failed ones last), at
+ * most LIMIT (0: all). */
+typedef void (*syno_store_fn)(void *ctx, const syno_record *r);
+int syno_store_each(syno_store *s, int limit, bool best_first, syno_store_fn fn, void *ctx);
+int64_t syno_store_count(syno_store *s, bool ok_only);
+
+/* Hex form of a hash ("0123456789abcdef") and back. */
+void syno_hash_hex(uint64_t h, char out[17]);
+bool syno_hash_parse(const char *s, uint64_t *h);
+
+#endif
