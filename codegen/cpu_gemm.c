@@ -178,7 +178,9 @@ bool syno_cpu_gemm_setup(cpu_stage *st, uint64_t live_red, int nthreads)
         if (cls[i] == 2) nb *= st->ext[i];
     }
     int64_t mina = ma < na ? ma : na, minb = mb < nb ? mb : nb;
-    bool use_a = mina >= (minb < 32 ? minb : 32);
+    /* in place unless that makes the products small: a side under 32
+     * that B makes larger, or equal sides but fewer, smaller products */
+    bool use_a = mina >= (minb < 32 ? minb : 32) && (mina >= 32 || ma * na >= mb * nb);
     cpu_group_clear(&st->batch);
     cpu_group_clear(&st->M);
     cpu_group_clear(&st->N);

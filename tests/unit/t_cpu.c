@@ -265,6 +265,39 @@ static void test_nan(syno_ctx *ctx)
     syno_buf_fini(&err);
 }
 
+/* Long reductions into small outputs (weight gradients) split K over the
+ * threads: with gathered operands (conv2d) and with operands read in place
+ * (linear), on the pool.  The plans must say so, and be exact. */
+static void test_ksplit(syno_ctx *ctx, syno_rng *r)
+{
+    static const struct {
+        const char *op, *bind;
+        int wrt;
+    } cases[] = {
+        {"conv2d", "N=4,C_in=4,C_out=4,H=16,W=16", 1},
+        {"linear", "N=2048,C_in=16,C_out=8", 1},
+    };
+    int saved = syno_cpu_threads();
+    syno_cpu_set_threads(2);
+    for (size_t i = 0; i < SYNO_ARRAY_LEN(cases); i++) {
+        syno_op *op = syno_ctx_stdlib_op(ctx, cases[i].op);
+        syno_binding b;
+        bind_loose(op, cases[i].bind, &b);
+        syno_buf err = SYNO_BUF_INIT;
+        syno_cpu *c = syno_cpu_new(op, &b, &err);
+        const syno_plan *p = c ? syno_cpu_plan(c, cases[i].wrt, &err) : NULL;
+        const char *m = p ? syno_cpu_stage_method(c, cases[i].wrt, 0) : NULL;
+        bool split = m && strstr(m, "K split");
+        ok(split && p->stages[0].points >= 65536, "%s [%s] gradient of %s: %s", op->name, cases[i].bind,
+           op->tensors[cases[i].wrt].name, m ? m : syno_buf_str(&err));
+        syno_cpu_free(c);
+        syno_buf_fini(&err);
+        double e = compare(op, &b, r);
+        ok(e <= BOUND, "%s [%s]: cpu equals ref with K split over 2 threads (error %g)", op->name, cases[i].bind, e);
+    }
+    syno_cpu_set_threads(saved);
+}
+
 int main(void)
 {
     sanitized = getenv("SYNO_SANITIZED") != NULL;
@@ -274,6 +307,7 @@ int main(void)
     test_library(ctx, &r);
     test_random(&r);
     test_threads(ctx, &r);
+    test_ksplit(ctx, &r);
     test_nan(ctx);
     printf("# stages run as sgemm: %d, generic: %d\n", gemm_stages, generic_stages);
     ok(gemm_stages >= 20 && generic_stages >= 20, "both execution methods were exercised (%d sgemm, %d generic)",
