@@ -1,7 +1,8 @@
 /* cmd_search.c - `syno search SPEC [--db FILE] [--algorithm A] [--seed N]
- * [--iterations N] [--jobs N] [--resume] [--out DIR]`: runs the search
- * block of SPEC (search/search_run.h). */
+ * [--iterations N] [--jobs N] [--resume] [--out DIR] [--evaluator CMD]`:
+ * runs the search block of SPEC (search/search_run.h). */
 #include "interp/cli.h"
+#include "search/eval_external.h"
 #include "search/search.h"
 #include "search/search_run.h"
 
@@ -26,7 +27,12 @@ static const char usage[] =
     "  --jobs N          evaluations at a time (the candidates do not change)\n"
     "  --resume          continue the search recorded in the store\n"
     "  --out DIR         where operators are written (default: results/ next to the store)\n"
-    "  --top N           rows of the table and files kept (default 10)\n";
+    "  --top N           rows of the table and files kept (default 10)\n"
+    "  --evaluator CMD   measure accuracy with a command run per candidate instead\n"
+    "                    of proxy training: {pytorch} {syno} {layers} {hash} {dir}\n"
+    "                    are replaced; its last output line is the accuracy or a\n"
+    "                    JSON object with \"accuracy\" (doc/training.md)\n"
+    "  --evaluator-timeout S  seconds the command may run (default: no limit)\n";
 
 static bool parse_u64(const char *s, uint64_t *out)
 {
@@ -55,7 +61,10 @@ int syno_cmd_search(int argc, char **argv)
         {"seed", required_argument, NULL, 's'},       {"iterations", required_argument, NULL, 'i'},
         {"jobs", required_argument, NULL, 'j'},       {"resume", no_argument, NULL, 'r'},
         {"out", required_argument, NULL, 'o'},        {"top", required_argument, NULL, 't'},
+        {"evaluator", required_argument, NULL, 'e'}, {"evaluator-timeout", required_argument, NULL, 'T'},
         {"help", no_argument, NULL, 'h'},             {NULL, 0, NULL, 0}};
+    const char *evaluator = NULL;
+    double evaluator_timeout = 0;
     syno_search_opts o;
     memset(&o, 0, sizeof o);
     o.algorithm = -1;
@@ -89,15 +98,39 @@ int syno_cmd_search(int argc, char **argv)
         case 't':
             if (!parse_int(optarg, 1, 256, &o.top)) return syno_cli_usage_error("search", "--top takes an integer from 1 to 256, not '%s'", optarg);
             break;
+        case 'e': evaluator = optarg; break;
+        case 'T': {
+            char *end;
+            evaluator_timeout = strtod(optarg, &end);
+            if (!*optarg || *end || !(evaluator_timeout > 0))
+                return syno_cli_usage_error("search", "--evaluator-timeout takes a number of seconds > 0, not '%s'", optarg);
+            break;
+        }
         case 'h': fputs(usage, stdout); return SYNO_EXIT_OK;
         default: return syno_cli_usage_error("search", "unknown option '%s'", argv[optind - 1]);
         }
     }
     if (optind != argc - 1) return syno_cli_usage_error("search", optind == argc ? "no SPEC given" : "one SPEC at a time");
+    if (evaluator) {
+        syno_buf err = SYNO_BUF_INIT;
+        bool good = syno_search_use_evaluator(evaluator, evaluator_timeout, &err);
+        if (!good) syno_cli_usage_error("search", "--evaluator: %s", syno_buf_str(&err));
+        syno_buf_fini(&err);
+        if (!good) return SYNO_EXIT_USAGE;
+    } else if (evaluator_timeout > 0) {
+        return syno_cli_usage_error("search", "--evaluator-timeout needs --evaluator");
+    }
     const char *ref = argv[optind];
     syno_ctx *ctx = syno_ctx_new();
     syno_spec *spec = syno_search_find_spec(ctx, ref);
     if (!spec) return syno_cli_finish(ctx, SYNO_EXIT_USER);
+    bool accuracy = false;
+    for (int i = 0; i < spec->nobj; i++) accuracy |= spec->obj[i].metric == SYNO_METRIC_ACCURACY;
+    if (evaluator && !accuracy) {
+        syno_cli_error("--evaluator measures accuracy, but the objective of search '%s' does not use it "
+                       "(add 'objective accuracy;')", spec->name);
+        return syno_cli_finish(ctx, SYNO_EXIT_USER);
+    }
     o.spec_path = spec->module->src->name;
     o.progress = isatty(STDERR_FILENO) != 0;
     o.out = stdout;

@@ -13,7 +13,7 @@
  *   limit merge 1, split 3, shift 2, stride 0;
  *   objective accuracy;  objective flops;  objective accuracy: 1, latency: 0.5;
  *   algorithm mcts iterations 200 seed 42;   (beam also takes width N)
- *   train subset 10000 epochs 2 batch 64 lr 0.05 momentum 0.9;
+ *   train subset 10000 epochs 2 batch 64 lr 0.05 momentum 0.9 test 2000 limit 120;
  *   options min_unfold_ratio 2.3, shift_pattern 2;   (lang/spec_options.def) */
 #include "lang/module.h"
 #include "lang/sema.h"
@@ -447,9 +447,12 @@ static void train(spec_ctx *c, const syno_ast *item)
         else if (strcmp(k, "batch") == 0 && integer && v >= 1 && v <= 4096) c->sp->train_batch = (int)v;
         else if (strcmp(k, "lr") == 0 && v > 0 && v < 100) c->sp->train_lr = v;
         else if (strcmp(k, "momentum") == 0 && v >= 0 && v < 1) c->sp->train_momentum = v;
+        else if (strcmp(k, "test") == 0 && integer && v >= 10 && v <= 10000) c->sp->train_test = (int)v;
+        else if (strcmp(k, "limit") == 0 && v > 0 && v <= 1e7) c->sp->train_limit = v;
         else {
             error(c, t->range, "'%s %s' is not a valid training setting (subset 10..60000, epochs 1..1000, "
-                               "batch 1..4096, lr > 0, momentum in [0, 1))", k, t->next->text);
+                               "batch 1..4096, lr > 0, momentum in [0, 1), test 10..10000, limit SECONDS > 0)", k,
+                  t->next->text);
             return;
         }
     }
@@ -506,6 +509,8 @@ static void set_defaults(syno_spec *sp)
     sp->train_batch = 64;
     sp->train_lr = 0.05;
     sp->train_momentum = 0.9;
+    sp->train_test = 0;
+    sp->train_limit = 0;
 }
 
 static bool axis_is_var(const syno_spec_axis *a, int v)

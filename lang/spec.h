@@ -83,6 +83,8 @@ typedef struct syno_spec {
     /* proxy training (accuracy objective) */
     int train_subset, train_epochs, train_batch;
     double train_lr, train_momentum;
+    int train_test;                     /* test images evaluated (0: all) */
+    double train_limit;                 /* seconds per candidate (0: none) */
 } syno_spec;
 
 #endif

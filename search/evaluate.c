@@ -152,15 +152,8 @@ bool syno_eval_latency(const syno_eval_input *in, syno_metrics *m, syno_buf *why
     return true;
 }
 
-/* The accuracy slot: unavailable until the training code registers its
- * evaluator. */
-bool syno_eval_accuracy(const syno_eval_input *in, syno_metrics *m, syno_buf *why)
-{
-    (void)in, (void)m;
-    syno_buf_puts(why, "no accuracy evaluator: proxy training is not part of this build (use objective flops, "
-                       "params or latency)");
-    return false;
-}
+/* The accuracy evaluator, syno_eval_accuracy, is proxy training:
+ * search/eval_accuracy.c (issue 8). */
 
 /* ---- running them ------------------------------------------------------------ */
 

@@ -6,8 +6,10 @@
  *     the ratio being to the baseline operator's value (or, without a
  *     baseline, to the first successful candidate's), max_ratio the top of
  *     a relative FLOPs window (1 when there is none): Syno's FLOPs target;
- *   accuracy: ((max(acc, lb) - lb) / (ub - lb))^p with lb 0.4, ub 0.7,
- *     p 4 (Syno's ResNet-18 settings), capped at 1.
+ *   accuracy: ((max(acc, lb) - lb) / (ub - lb))^p, capped at 1, with p 4
+ *     and ub the baseline's accuracy, lb = max(ub - 0.3, 0) (Syno's ResNet-18
+ *     settings, lb 0.4 and ub 0.7, put around the proxy task's baseline;
+ *     those very values without a baseline accuracy).
  * The reward is the weighted mean of the objective's scores. */
 #include "search/search_run.h"
 
@@ -24,7 +26,8 @@ double syno_search_reward(const syno_spec *spec, const syno_metrics *m, const do
         double w = spec->obj[i].weight, v = m->v[k], s;
         if (!isfinite(v)) continue;
         if (k == SYNO_METRIC_ACCURACY) {
-            double lb = 0.4, ub = 0.7, x = ((v > lb ? v : lb) - lb) / (ub - lb);
+            double ub = isfinite(ref[k]) && ref[k] > 0 ? ref[k] : 0.7, lb = ub > 0.3 ? ub - 0.3 : 0;
+            double x = ((v > lb ? v : lb) - lb) / (ub - lb);
             s = pow(x < 1 ? x : 1, 4);
         } else {
             double r = isfinite(ref[k]) && ref[k] > 0 ? v / ref[k] : 1;

@@ -11,13 +11,14 @@ libsyno_a_SOURCES += \
   train/report.c train/report.h \
   codegen/pytorch.c codegen/pytorch.h interp/export_pytorch.c \
   train/external.c train/external.h train/proxy.c train/proxy.h \
-  interp/cmd_train.c
+  interp/cmd_train.c \
+  search/eval_accuracy.c search/eval_external.c search/eval_external.h
 
 check_PROGRAMS += tests/unit/t_train
 tests_unit_t_train_SOURCES = tests/unit/t_train.c tests/tap.h
 TESTS += tests/unit/t_train
-TESTS += tests/pytorch.sh tests/train.sh
-EXTRA_DIST += tests/pytorch.sh tests/pytorch_check.py tests/train.sh examples/fmnist_train.py
+TESTS += tests/pytorch.sh tests/train.sh tests/train_search.sh
+EXTRA_DIST += tests/pytorch.sh tests/pytorch_check.py tests/train.sh tests/train_search.sh examples/fmnist_train.py
 check_PROGRAMS += tests/unit/t_train_external
 tests_unit_t_train_external_SOURCES = tests/unit/t_train_external.c tests/tap.h
 TESTS += tests/unit/t_train_external

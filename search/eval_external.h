@@ -1,0 +1,14 @@
+/* eval_external.h - `syno search --evaluator CMD`: a user's command as the
+ * accuracy evaluator of the search (train/external.h says how the command
+ * is run and what it must print). */
+#ifndef SYNO_EVAL_EXTERNAL_H
+#define SYNO_EVAL_EXTERNAL_H
+
+#include "lang/buf.h"
+
+/* Makes the command template TEMPL (borrowed: it must outlive the search)
+ * the accuracy evaluator, each run limited to TIMEOUT seconds (0: none).
+ * False with the problem in ERR when the template is malformed. */
+bool syno_search_use_evaluator(const char *templ, double timeout, syno_buf *err);
+
+#endif
