@@ -9,8 +9,9 @@
  * classic way: per image, unfold the input into a (C_in·k·k) x (H·W)
  * column matrix (split over the threads), then one cblas_sgemm with
  * OpenBLAS using the same number of threads.  The naive loop is seven
- * nested loops in one thread (it is timed once: it is slow).  Each is
- * timed after one warm-up call; the median is reported, with GFLOP/s from
+ * nested loops in one thread (it is timed once: it is slow).  Ours and the
+ * baseline are timed alternately, call by call, after one warm-up call
+ * each; the median is reported, with GFLOP/s from
  * the 2·N·C_out·H·W·C_in·k² FLOPs of direct evaluation.  The three outputs
  * are compared before any timing is trusted.  This is a measurement, not a
  * test: it never fails on a time. */
@@ -194,26 +195,28 @@ int main(int argc, char **argv)
     double flops = 2.0 * N * CO * H * W * CI * K * K;
 
     blas_threads(1); /* ours runs one sgemm per thread */
-    double *ts = malloc((size_t)REPEAT * sizeof *ts), med_ours, med_base, t_naive;
+    /* ours and the baseline alternate, call by call, so that a change in
+     * the machine's load affects both alike */
+    double *ts = malloc((size_t)REPEAT * sizeof *ts), *tb = malloc((size_t)REPEAT * sizeof *tb), med_ours, med_base,
+           t_naive;
     syno_cpu_forward(cpu, t, y0);
-    for (int i = 0; i < REPEAT; i++) {
-        double t0 = now();
-        syno_cpu_forward(cpu, t, y0);
-        ts[i] = now() - t0;
-    }
-    qsort(ts, (size_t)REPEAT, sizeof *ts, cmp_double);
-    med_ours = ts[REPEAT / 2];
-
     blas_threads(THREADS);
     baseline(x, f, y1, col);
     for (int i = 0; i < REPEAT; i++) {
+        blas_threads(1); /* ours runs one sgemm per thread */
         double t0 = now();
-        baseline(x, f, y1, col);
+        syno_cpu_forward(cpu, t, y0);
         ts[i] = now() - t0;
+        blas_threads(THREADS);
+        t0 = now();
+        baseline(x, f, y1, col);
+        tb[i] = now() - t0;
     }
-    qsort(ts, (size_t)REPEAT, sizeof *ts, cmp_double);
-    med_base = ts[REPEAT / 2];
     blas_threads(1);
+    qsort(ts, (size_t)REPEAT, sizeof *ts, cmp_double);
+    qsort(tb, (size_t)REPEAT, sizeof *tb, cmp_double);
+    med_ours = ts[REPEAT / 2];
+    med_base = tb[REPEAT / 2];
 
     double t0 = now();
     naive(x, f, y2);
@@ -244,6 +247,6 @@ int main(int argc, char **argv)
     syno_cpu_free(cpu);
     syno_ctx_free(ctx);
     syno_buf_fini(&err);
-    free(x), free(f), free(y0), free(y1), free(y2), free(col), free(ts);
+    free(x), free(f), free(y0), free(y1), free(y2), free(col), free(ts), free(tb);
     return bad;
 }
