@@ -260,6 +260,18 @@ uint32_t sx_dim(syno_space *sp, sx_kind kind, int32_t a, int32_t b, syno_size pa
         if (odd) d->flags |= SXF_ODD;
     }
     d->hash = merkle(sp, d);
+    d->size_key = sx_size_key(d->size);
+    for (int v = 0; v < sp->nvars; v++) {
+        if (d->size.e[v] > 0 && sp->vars->v[v].kind == SYNO_VAR_PRIMARY) d->pvars |= 1u << v;
+        if (d->size.e[v] < 0) d->negvars |= 1u << v;
+        if (d->size.e[v] > 0) d->posvars |= 1u << v;
+    }
+    const sdim *base = &sp->dims[d->base];
+    if (base->kind == SX_ITER || base->kind == SX_MERGE_L || base->kind == SX_MERGE_R) d->dist_flags |= SXD_MERGE_PIECE;
+    if (base->kind == SX_REDUCE && d->nshares >= 1) d->dist_flags |= SXD_WS;
+    if (d->lo >= sp->spec->opt[SYNO_OPT_WS_MIN] * (1 - 1e-9) && d->hi <= sp->spec->opt[SYNO_OPT_WS_MAX] * (1 + 1e-9))
+        d->dist_flags |= SXD_WS_OK;
+    if (d->hi <= sp->spec->opt[SYNO_OPT_OUTER_MAX] * (1 + 1e-9)) d->dist_flags |= SXD_OUTER_OK;
     return id;
 }
 

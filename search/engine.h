@@ -51,8 +51,18 @@ typedef struct sdim {
     int32_t scope;       /* unordered scope: the root ITER/REDUCE dim, or -1 */
     uint32_t base;       /* the dim below its chain of SHARE_L (itself if none) */
     uint8_t nshares;     /* length of that chain */
+    uint8_t dist_flags;  /* SXD_*: what the shape distance needs to know */
     float lo, hi;        /* smallest and largest value over the layers */
+    uint32_t pvars, negvars, posvars; /* variables with positive (primary), negative, positive exponent */
+    uint64_t size_key;   /* sx_size_key(size) */
 } sdim;
+
+enum {
+    SXD_MERGE_PIECE = 1, /* below its shares: an output axis or a merge piece */
+    SXD_WS = 2,          /* a reduction already shared with a weight */
+    SXD_WS_OK = 4,       /* within the bounds of an axis two weights share */
+    SXD_OUTER_OK = 8,    /* within max_outer_expand */
+};
 
 /* A partial operator.  d[] holds nf frontier ids, then ne expanded ids,
  * then nw weight axis ids, each run sorted ascending. */

@@ -178,7 +178,7 @@ void sx_gen_merge(sx_gen *g)
         int nb = sx_divisors(sp, ysize, &pool);
         syno_size blocks[512];
         if (nb > (int)SYNO_ARRAY_LEN(blocks)) nb = (int)SYNO_ARRAY_LEN(blocks);
-        memcpy(blocks, pool, (size_t)nb * sizeof *blocks);
+        if (nb) memcpy(blocks, pool, (size_t)nb * sizeof *blocks);
         for (int k = 0; k < nb; k++) {
             syno_size q;
             syno_size_div(&q, ysize, blocks[k]);
@@ -217,14 +217,14 @@ static void one_to_one(sx_gen *g, syno_step_kind kind, sx_kind dk)
     syno_space *sp = g->sp;
     const syno_pstate *p = g->parent;
     if (!sx_kind_wanted(g, kind) || !p->nf || !sx_limit_ok(g, kind)) return;
-    if (g->critical) { /* a shift or reverse never brings the input closer */
-        if (sx_drop(sp, SYNO_RULE_CRITICAL)) return;
-    }
     syno_rule target = kind == SYNO_STEP_SHIFT ? SYNO_RULE_SHIFT_TARGET : SYNO_RULE_REVERSE_TARGET;
     for (int i = 0; i < p->nf; i++) {
         uint32_t y = p->d[i];
         if (!sx_wanted(g, kind, y, 0, NULL)) continue;
         const sdim *d = D(g, y);
+        /* at the critical depth a shift or reverse only helps by making a split's top or a
+         * merge's left piece mergeable again */
+        if (g->critical && d->kind != SX_SPLIT && d->kind != SX_MERGE_L && sx_drop(sp, SYNO_RULE_CRITICAL)) continue;
         if (d->kind == SX_REDUCE || d->kind == SX_SHARE_L || d->kind == SX_SHIFT || d->kind == SX_REVERSE ||
             d->scope >= 0) {
             if (sx_drop(sp, target)) continue;

@@ -271,19 +271,26 @@ static void try_final(matcher *m)
     f->arena = a;
     f->op = op;
     f->state = m->st;
-    if (!sx_final_measure(sp, f, sp->flops_lo, sp->flops_hi) && sx_drop(sp, SYNO_RULE_FINAL_FLOPS)) {
+    /* the canonical hash first: a duplicate needs no plans (its first copy decided its FLOPs) */
+    f->hash = syno_space_final_hash(sp, op);
+    int32_t seen = 0, tag = (int32_t)(f->hash >> 33) * 2;
+    bool known = m->dedup && sx_memo_get(&sp->seen, f->hash, &seen) && (seen & ~1) == tag;
+    if (known && (seen & 1) && sx_drop(sp, SYNO_RULE_FINAL_DUPLICATE)) {
         syno_final_free(f);
         return;
     }
-    f->hash = syno_space_final_hash(sp, op);
+    if (known && !(seen & 1)) { /* the same operator left the window before */
+        sp->stats.rejected[SYNO_RULE_FINAL_FLOPS]++;
+        syno_final_free(f);
+        return;
+    }
+    if (!sx_final_measure(sp, f, sp->flops_lo, sp->flops_hi) && sx_drop(sp, SYNO_RULE_FINAL_FLOPS)) {
+        if (m->dedup) sx_memo_put(&sp->seen, f->hash, tag);
+        syno_final_free(f);
+        return;
+    }
     if (m->dedup) {
-        int32_t dummy;
-        if (sx_memo_get(&sp->seen, f->hash, &dummy) && dummy == (int32_t)(f->hash >> 32) &&
-            sx_drop(sp, SYNO_RULE_FINAL_DUPLICATE)) {
-            syno_final_free(f);
-            return;
-        }
-        sx_memo_put(&sp->seen, f->hash, (int32_t)(f->hash >> 32));
+        sx_memo_put(&sp->seen, f->hash, tag | 1);
         sp->stats.finals++;
     }
     m->taken++;

@@ -59,6 +59,7 @@ typedef struct item {
     uint32_t negvars; /* variables with a negative exponent */
     uint32_t posvars; /* variables with a positive exponent */
     uint8_t cls;      /* how it can be absorbed alone */
+    uint8_t mstat;    /* 0: a merge may separate it; 1: after one more step; 2: never */
     bool chain0;      /* no step may touch it any more */
 } item;
 
@@ -78,6 +79,10 @@ typedef struct solver {
     /* incremental block state */
     syno_size prod[MAXB];
     int ncur[MAXB], ndes_b[MAXB];
+    int nmerge0[MAXB], nmerge1[MAXB]; /* items of each merge status in the block */
+    /* coefficient dims joined by splits into one unfold window (two windows at most) */
+    syno_size wprod[2];
+    int wn[2], wraw[2];
     bool chain0[MAXB];
     int need, unfolds;
     int best;
@@ -109,18 +114,24 @@ static int limit_left(const syno_space *sp, const syno_pstate *st, syno_step_kin
 static void leaf(solver *s, int partial)
 {
     syno_space *sp = s->sp;
-    int cost = partial, splits = 0, merges = 0, wild = s->wildcards, need = s->need;
+    int cost = partial, splits = 0, merges = 0, wild = s->wildcards, need = s->need, unfolds_extra = 0;
     bool either = false;
     for (int b = 0; b < s->nblocks; b++) {
         int nc = s->ncur[b], nd = s->ndes_b[b];
-        if (!nc) { /* only a future reduction can be this input axis */
-            if (!wild--) return;
-            cost += nd; /* the reduction and the merges */
-            merges += nd - 1;
+        if (!nc) { /* only future reductions (one per axis: a sum is never merged) */
+            if (wild < nd) return;
+            wild -= nd;
+            cost += nd;
             continue;
         }
         bool exact = syno_size_is_one(s->prod[b]);
         if (s->chain0[b] && !(exact && nc == 1 && nd == 1)) return;
+        if (nd >= 2 || !exact) { /* some dim of the group must be separated by a merge */
+            if (!s->nmerge0[b]) {
+                if (!s->nmerge1[b]) return;
+                cost++;
+            }
+        }
         splits += nc - 1; /* joins are already in PARTIAL */
         merges += nd - 1;
         cost += nd - 1;
@@ -141,10 +152,22 @@ static void leaf(solver *s, int partial)
         splits++;
         cost += 2;
     }
+    for (int k = 0; k < 2; k++) { /* window groups: each one unfold (already in PARTIAL) */
+        if (s->wn[k] < 2) {
+            if (s->wn[k] == 1 && s->wraw[k]) need = need > 1 ? need : 1; /* a lone sum: shared first */
+            if (s->wn[k] == 1) unfolds_extra++;
+            continue;
+        }
+        const sx_size_info *in = sx_size_get(sp, s->wprod[k]);
+        if (!in->legal || !in->odd || syno_size_classify(sp->vars, s->wprod[k]) != SYNO_SIZE_COEF) return;
+        if (s->wraw[k] == s->wn[k]) need = need > 1 ? need : 1; /* sums only: one of them shared first */
+        unfolds_extra++;
+    }
     if (either && !need) cost++; /* a leftover factor: absorbed by a contraction or one step */
     if (need > s->weights_left) return;
     cost += need;
-    if (splits > s->split_left || merges > s->merge_left || s->unfolds > s->unfold_left) return;
+    splits += (s->wn[0] > 1 ? s->wn[0] - 1 : 0) + (s->wn[1] > 1 ? s->wn[1] - 1 : 0);
+    if (splits > s->split_left || merges > s->merge_left || s->unfolds + unfolds_extra > s->unfold_left) return;
     if (cost < s->best) s->best = cost;
 }
 
@@ -161,13 +184,29 @@ static void sd_dfs(solver *s, int i, int partial)
         int join = s->ncur[b] > 0;
         sz_add(&s->prod[b], &t->size);
         s->ncur[b]++;
+        s->nmerge0[b] += t->mstat == 0;
+        s->nmerge1[b] += t->mstat == 1;
         bool c0 = s->chain0[b];
         s->chain0[b] |= t->chain0;
         sd_dfs(s, i + 1, partial + join);
         s->chain0[b] = c0;
+        s->nmerge0[b] -= t->mstat == 0;
+        s->nmerge1[b] -= t->mstat == 1;
         s->ncur[b]--;
         sz_sub(&s->prod[b], &t->size);
     }
+    if (!t->pvars && !t->chain0 && s->unfold_left)
+        for (int k = 0; k < 2; k++) { /* join a window group (the second only when the first is used) */
+            if (k && !s->wn[0]) break;
+            int join = s->wn[k] > 0;
+            sz_add(&s->wprod[k], &t->size);
+            s->wn[k]++;
+            s->wraw[k] += t->cls == A_RAW1 || t->cls == A_RAW12 || t->cls == A_RAW2;
+            sd_dfs(s, i + 1, partial + join + !join);
+            s->wraw[k] -= t->cls == A_RAW1 || t->cls == A_RAW12 || t->cls == A_RAW2;
+            s->wn[k]--;
+            sz_sub(&s->wprod[k], &t->size);
+        }
     if (t->cls == A_NO || t->chain0) return;
     int need = s->need, unfolds = s->unfolds;
     for (int w = 0; w < ways[t->cls].n; w++) {
@@ -194,6 +233,13 @@ static void options(solver *s)
         for (int b = 0; b < s->nblocks; b++) {
             bool own = (t->pvars & s->block_vars[b]) != 0;
             bool fits = own || t->cls == A_NO || (cancel[b] && !(t->negvars & ~0u && own));
+            if (fits && t->mstat == 2) {
+                /* never separated: it must be one piece of one input axis of the block */
+                bool one = t->pvars == 0;
+                for (int v = 0; v < s->sp->nvars && !one; v++)
+                    one = t->pvars == (1u << v) && (s->block_vars[b] & (1u << v)) && t->size.e[v] == 1;
+                fits = one;
+            }
             if (fits) s->opts[i][s->nopts[i]++] = (uint8_t)b;
         }
     }
@@ -205,6 +251,7 @@ static void solve_partition(solver *s)
         s->block_vars[b] = 0;
         s->prod[b] = syno_size_one();
         s->ncur[b] = s->ndes_b[b] = 0;
+        s->nmerge0[b] = s->nmerge1[b] = 0;
         s->chain0[b] = false;
     }
     for (int j = 0; j < s->ndes; j++) {
@@ -217,6 +264,8 @@ static void solve_partition(solver *s)
     options(s);
     s->need = s->need_weight;
     s->unfolds = 0;
+    s->wprod[0] = s->wprod[1] = syno_size_one();
+    s->wn[0] = s->wn[1] = s->wraw[0] = s->wraw[1] = 0;
     sd_dfs(s, 0, s->fixed_cost);
 }
 
@@ -248,6 +297,28 @@ static void partitions(solver *s, int j)
     s->nblocks--;
 }
 
+/* Whether a merge can ever separate D (reshapes are split-then-merge, so
+ * bottom-up a merge never acts on a split's top, a merge's left piece, a
+ * sum or a share; after a contraction views act only above the latest
+ * weight): 0 now, 1 after one more step (a shift, a reverse, or an unfold
+ * whose window carries the weight), 2 never. */
+static int merge_status(const syno_space *sp, const syno_pstate *st, const sdim *d, const solver *s, int shift_left,
+                        int reverse_left)
+{
+    if (!s->merge_left) return 2;
+    bool above = !st->nweights || (d->wmask & (1u << (st->nweights - 1)));
+    bool fixed = d->kind == SX_SPLIT || d->kind == SX_MERGE_L || d->kind == SX_REDUCE || d->kind == SX_SHARE_L;
+    if (above && !fixed) return 0;
+    bool repeat_ok = d->kind != SX_REDUCE && d->kind != SX_SHARE_L && d->kind != SX_SHIFT && d->kind != SX_REVERSE &&
+                     d->scope < 0;
+    if (above && repeat_ok && shift_left &&
+        !(d->kind == SX_SPLIT && sp->dims[d->b].hi > sp->spec->opt[SYNO_OPT_SHIFT_PATTERN]))
+        return 1;
+    if (above && repeat_ok && reverse_left) return 1;
+    if (s->unfold_left && d->kind != SX_SPLIT && d->kind != SX_SHIFT && !(d->flags & SXF_ENDS_RED)) return 1;
+    return 2;
+}
+
 static int item_cmp(const void *a, const void *b)
 {
     const item *x = a, *y = b;
@@ -275,10 +346,12 @@ int sx_distance(syno_space *sp, const syno_pstate *st)
     s.unfold_left = limit_left(sp, st, SYNO_STEP_UNFOLD);
     bool tile = sp->spec->opt[SYNO_OPT_TILE] != 0;
     bool view_expand = limit_left(sp, st, SYNO_STEP_EXPAND) > 0 && sp->spec->opt[SYNO_OPT_EXPAND_REPEAT] > 1;
+    int shift_left = limit_left(sp, st, SYNO_STEP_SHIFT), reverse_left = limit_left(sp, st, SYNO_STEP_REVERSE);
+    int cap = sp->depth - st->depth + 1; /* anything at least this is "too far" */
+    if (cap < 1) cap = 1;
+    uint64_t key = 0;
     for (int i = 0; i < st->nf; i++) {
         const sdim *d = sx_d(sp, st->d[i]);
-        const sdim *b = sx_d(sp, d->base);
-        bool odd_coef = (d->flags & SXF_ODD) != 0;
         if (d->flags & SXF_DISCARD) {
             if (!(d->flags & SXF_COEF)) return SX_DIST_UNKNOWN;
             s.fixed_cost++;
@@ -287,38 +360,30 @@ int sx_distance(syno_space *sp, const syno_pstate *st)
         item *t = &s.it[s.n++];
         t->size = d->size;
         t->chain0 = d->height >= sp->spec->chain;
-        t->pvars = t->negvars = t->posvars = 0;
-        for (int v = 0; v < sp->nvars; v++) {
-            if (d->size.e[v] > 0 && sp->vars->v[v].kind == SYNO_VAR_PRIMARY) t->pvars |= 1u << v;
-            if (d->size.e[v] < 0) t->negvars |= 1u << v;
-            if (d->size.e[v] > 0) t->posvars |= 1u << v;
-        }
-        bool merge_piece = b->kind == SX_ITER || b->kind == SX_MERGE_L || b->kind == SX_MERGE_R;
-        bool ws = b->kind == SX_REDUCE && d->nshares >= 1;
-        bool ws_ok = d->lo >= sp->spec->opt[SYNO_OPT_WS_MIN] * (1 - 1e-9) && d->hi <= sp->spec->opt[SYNO_OPT_WS_MAX] * (1 + 1e-9);
-        bool unfold = odd_coef && s.unfold_left;
+        t->pvars = d->pvars;
+        t->negvars = d->negvars;
+        t->posvars = d->posvars;
+        bool unfold = (d->flags & SXF_ODD) && s.unfold_left;
+        bool ws_ok = d->dist_flags & SXD_WS_OK;
+        t->mstat = (uint8_t)merge_status(sp, st, d, &s, shift_left, reverse_left);
         if (d->kind == SX_REDUCE) {
             bool r1 = unfold && s.weights_left, r2 = s.weights_left >= 2 && ws_ok;
             t->cls = r1 && r2 ? A_RAW12 : r1 ? A_RAW1 : r2 ? A_RAW2 : A_NO;
-        }
-        else if (merge_piece) {
+        } else if (d->dist_flags & SXD_MERGE_PIECE) {
             bool view = view_expand && (d->kind == SX_MERGE_R || (tile && d->kind == SX_MERGE_L));
-            bool outer_ok = d->hi <= sp->spec->opt[SYNO_OPT_OUTER_MAX] * (1 + 1e-9);
-            t->cls = view ? A_EITHER : s.weights_left && outer_ok ? A_CONTRACT : A_NO;
-        } else if (ws) t->cls = unfold ? (ws_ok ? A_EITHER : A_UNFOLD) : s.weights_left && ws_ok ? A_CONTRACT : A_NO;
-        else t->cls = unfold ? A_UNFOLD : A_NO;
+            t->cls = view ? A_EITHER : s.weights_left && (d->dist_flags & SXD_OUTER_OK) ? A_CONTRACT : A_NO;
+        } else if (d->dist_flags & SXD_WS) {
+            t->cls = unfold ? (ws_ok ? A_EITHER : A_UNFOLD) : s.weights_left && ws_ok ? A_CONTRACT : A_NO;
+        } else {
+            t->cls = unfold ? A_UNFOLD : A_NO;
+        }
+        key += sx_mix(d->size_key ^ ((uint64_t)t->cls << 56) ^ ((uint64_t)t->chain0 << 61) ^ ((uint64_t)t->mstat << 62));
     }
     if (s.fixed_cost > s.unfold_left) return SX_DIST_UNKNOWN;
-    int cap = sp->depth - st->depth + 1; /* anything at least this is "too far" */
-    if (cap < 1) cap = 1;
-    qsort(s.it, (size_t)s.n, sizeof *s.it, item_cmp);
-    uint64_t key = sx_mix(0x9d2c5680ull + (uint64_t)s.fixed_cost + ((uint64_t)s.need_weight << 8) +
-                          ((uint64_t)s.split_left << 10) + ((uint64_t)s.merge_left << 17) +
-                          ((uint64_t)s.unfold_left << 24) + ((uint64_t)view_expand << 31) +
-                          ((uint64_t)s.weights_left << 32) + ((uint64_t)s.wildcards << 40));
-    for (int i = 0; i < s.n; i++)
-        key = sx_mix(key ^ sx_size_key(s.it[i].size) ^ ((uint64_t)s.it[i].cls << 56) ^
-                     ((uint64_t)s.it[i].chain0 << 61));
+    key = sx_mix(key ^ sx_mix(0x9d2c5680ull + (uint64_t)s.fixed_cost + ((uint64_t)s.need_weight << 8) +
+                              ((uint64_t)s.split_left << 10) + ((uint64_t)s.merge_left << 17) +
+                              ((uint64_t)s.unfold_left << 24) + ((uint64_t)view_expand << 31) +
+                              ((uint64_t)s.weights_left << 32) + ((uint64_t)s.wildcards << 40)));
     int32_t memo;
     if (sx_memo_get(&sp->dist_memo, key, &memo)) {
         int val = memo & 0xffff, mcap = memo >> 16;
@@ -326,6 +391,7 @@ int sx_distance(syno_space *sp, const syno_pstate *st)
         if (cap <= mcap) return SX_DIST_UNKNOWN;                /* at least mcap >= cap */
     }
     s.best = cap;
+    qsort(s.it, (size_t)s.n, sizeof *s.it, item_cmp);
     partitions(&s, 0);
     sx_memo_put(&sp->dist_memo, key, (int32_t)(s.best | (cap << 16)));
     return s.best < cap ? s.best : SX_DIST_UNKNOWN;
