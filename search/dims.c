@@ -275,6 +275,18 @@ uint32_t sx_dim(syno_space *sp, sx_kind kind, int32_t a, int32_t b, syno_size pa
     return id;
 }
 
+/* The share(O) dims of weight WID (cached for weights 1 and 2). */
+uint32_t sx_share(syno_space *sp, uint32_t o, int wid, bool right)
+{
+    if (wid <= 2) {
+        uint32_t id = sp->dims[o].share[wid - 1][right];
+        if (id) return id;
+    }
+    uint32_t id = sx_dim(sp, right ? SX_SHARE_R : SX_SHARE_L, (int32_t)o, -1, syno_size_one(), wid);
+    if (wid <= 2) sp->dims[o].share[wid - 1][right] = id; /* ids are never 0 for shares (the root comes first) */
+    return id;
+}
+
 /* True when the reduction RED lies below dimension ID. */
 bool sx_reduce_below(const syno_space *sp, uint32_t id, uint32_t red)
 {

@@ -55,6 +55,7 @@ typedef struct sdim {
     float lo, hi;        /* smallest and largest value over the layers */
     uint32_t pvars, negvars, posvars; /* variables with positive (primary), negative, positive exponent */
     uint64_t size_key;   /* sx_size_key(size) */
+    uint32_t share[2][2];/* ids of share(this) for weights 1 and 2: [wid-1][0 left, 1 right], 0 unknown */
 } sdim;
 
 enum {
@@ -172,6 +173,8 @@ struct syno_space {
 
 /* dims.c */
 uint32_t sx_dim(syno_space *sp, sx_kind kind, int32_t a, int32_t b, syno_size param, int wid);
+/* The share(O) dims of weight WID (left: the data side, right: the weight axis). */
+uint32_t sx_share(syno_space *sp, uint32_t o, int wid, bool right);
 static inline const sdim *sx_d(const syno_space *sp, uint32_t id) { return &sp->dims[id]; }
 bool sx_size_layers(const syno_space *sp, syno_size s, float *lo, float *hi, bool *odd);
 double sx_size_value(const syno_space *sp, syno_size s, int layer);

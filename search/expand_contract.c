@@ -77,8 +77,8 @@ static void leaf(cgen *c)
         if (!c->mode[i]) continue;
         uint32_t o = c->cand[i];
         sx_charge(sp, g->use, sx_d(sp, o)->size, primary_only);
-        uint32_t l = sx_dim(sp, SX_SHARE_L, (int32_t)o, -1, syno_size_one(), c->wid);
-        uint32_t r = sx_dim(sp, SX_SHARE_R, (int32_t)o, -1, syno_size_one(), c->wid);
+        uint32_t l = sx_share(sp, o, c->wid, false);
+        uint32_t r = sx_share(sp, o, c->wid, true);
         sx_child_take(g, o);
         sx_child_put(g, l, c->mode[i] == 2 ? 1 : 0);
         sx_child_put(g, r, 2);

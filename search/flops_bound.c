@@ -10,10 +10,15 @@
  * when reduction r is summed, the working set is at least
  *     input * prod(increases r needs) / prod(reductions summed before r),
  * minimised over which other reductions go first (each brings the
- * increases it needs).  Steps added below only add increases and
- * dependencies, so the bound never decreases along a path, and the full
- * iteration space (outputs times reductions, what direct evaluation pays
- * per tensor) is never below it. */
+ * increases it needs).  A reduction that shares an axis with a weight is
+ * paid twice (a multiply and an add per point, in one stage or two, as the
+ * staged plans count them).  A reduction that two weights share may be
+ * summed in a stage of the two weights alone (a low-rank product formed
+ * first): there the bound is also at most the points of the union of their
+ * axes.  Steps added below only add increases and dependencies, so the
+ * bound never decreases along a path, and the FLOPs of the staged plans
+ * (codegen/plan.h) are never below it (tests/unit/t_search checks both on
+ * every final operator of its spaces). */
 #include "search/engine.h"
 
 #include <math.h>
@@ -103,6 +108,27 @@ static void walk(fb *f, uint32_t id)
     }
 }
 
+/* Points of a stage holding weights W1 and W2 of ST alone under LAYER: the
+ * product of the sizes of the indices of their axes (an axis is its share's
+ * dim, below any other shares; indices both weights have count once). */
+static double weight_union_points(syno_space *sp, const syno_pstate *st, int w1, int w2, int layer)
+{
+    uint32_t seen[64];
+    int nseen = 0;
+    double pts = 1;
+    for (int i = st->nf + st->ne; i < st->nf + st->ne + st->nw; i++) {
+        const sdim *w = sx_d(sp, st->d[i]);
+        if (w->wid != w1 && w->wid != w2) continue;
+        uint32_t base = sx_d(sp, (uint32_t)w->a)->base;
+        bool dup = false;
+        for (int k = 0; k < nseen && !dup; k++) dup = seen[k] == base;
+        if (dup) continue;
+        if (nseen < 64) seen[nseen++] = base;
+        pts *= sx_size_value(sp, w->size, layer);
+    }
+    return pts;
+}
+
 /* The FLOPs lower bound of ST, summed over the layers (0 when nothing is
  * known yet). */
 double sx_flops_bound(syno_space *sp, const syno_pstate *st)
@@ -122,6 +148,7 @@ double sx_flops_bound(syno_space *sp, const syno_pstate *st)
         const sdim *w = sx_d(sp, st->d[i]);
         wred[w->wid] |= reds_below(&f, (uint32_t)w->a);
     }
+    int nw = st->nweights < SYNO_MAX_TENSORS - 1 ? st->nweights : SYNO_MAX_TENSORS - 1;
     uint32_t deps[MAXR] = {0};
     for (int r = 0; r < f.nred; r++)
         for (int i = 0; i < f.ninc; i++) {
@@ -158,6 +185,17 @@ double sx_flops_bound(syno_space *sp, const syno_pstate *st)
                 for (int q = 0; q < f.nred; q++)
                     if (b & (1u << q)) c /= redv[q];
                 if (c < best) best = c;
+            }
+            int touching = 0;
+            for (int w = 1; w <= nw; w++) touching += (wred[w] >> r) & 1;
+            if (touching == 1) best *= 2;
+            if (touching >= 2) { /* the two weights' own product may sum it */
+                for (int w1 = 1; w1 <= nw; w1++)
+                    for (int w2 = w1 + 1; w2 <= nw; w2++) {
+                        if (!((wred[w1] >> r) & 1) || !((wred[w2] >> r) & 1)) continue;
+                        double pts = weight_union_points(sp, st, w1, w2, l);
+                        if (pts < best) best = pts;
+                    }
             }
             if (best > worst) worst = best;
         }

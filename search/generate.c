@@ -182,13 +182,13 @@ bool sx_above_latest(sx_gen *g, uint32_t id)
 static void run(syno_space *sp, const syno_pstate *st, sx_emit_fn emit, void *ctx, const syno_step *only)
 {
     if (st->depth >= sp->depth) return;
-    sx_gen g;
-    memset(&g, 0, sizeof g);
+    sx_gen g; /* the child arrays are filled by sx_child_begin */
     g.sp = sp;
     g.parent = st;
     g.emit = emit;
     g.ctx = ctx;
     g.only = only;
+    g.nf = g.ne = g.nw = 0;
     int remaining = sp->depth - st->depth;
     g.critical = st->normal && st->dist == remaining;
     if (!st->normal) sx_gen_reduce(&g);

@@ -18,3 +18,6 @@ check_PROGRAMS += tests/unit/t_search
 tests_unit_t_search_SOURCES = tests/unit/t_search.c tests/tap.h
 TESTS += tests/unit/t_search tests/search_enum.sh tests/search_reach.sh tests/search_run.sh
 EXTRA_DIST += tests/search_enum.sh tests/search_reach.sh tests/search_run.sh tests/search bench/sampler-space.syno
+check_PROGRAMS += bench/search_bench
+bench_search_bench_SOURCES = bench/search_bench.c
+EXTRA_DIST += bench/search.sh
