@@ -26,6 +26,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 /* The most elements bench allocates over all of its tensors. */
@@ -50,11 +51,13 @@ static const char usage[] =
     "  --threads N    threads (default: $SYNO_THREADS, else every online CPU)\n"
     "  --seed N       seed of the random tensors (default 0)\n"
     "  --no-baseline  time only the staged plan\n"
-    "  --json         one JSON object: median_s, min_s, gflops, plan_gflops,\n"
-    "                 flops, plan_flops, baseline {name, median_s, gflops, ...}\n";
+    "  --json         one JSON object: median_s, min_s, cpu_s (CPU seconds per\n"
+    "                 call, all threads), gflops, plan_gflops, flops, plan_flops,\n"
+    "                 baseline {name, median_s, gflops, ...}\n";
 
 typedef struct timing {
     double median, min;
+    double cpu;      /* process CPU seconds per call, every thread */
     int runs, warm;
 } timing;
 
@@ -71,6 +74,14 @@ static double now(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* User + system CPU time of the process, all threads. */
+static double cpu_seconds(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + 1e-6 * (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -106,11 +117,13 @@ static bool time_it(syno_cpu *c, bench_data *d, float *y, float **g, int warm, i
     for (int i = 1; i < warm; i++)
         if (!call(c, d, y, g, err)) return false;
     double *ts = syno_xmalloc((size_t)repeat * sizeof *ts);
+    double c0 = cpu_seconds();
     for (int i = 0; i < repeat; i++) {
         double t0 = now();
         call(c, d, y, g, err);
         ts[i] = now() - t0;
     }
+    t->cpu = (cpu_seconds() - c0) / repeat;
     qsort(ts, (size_t)repeat, sizeof *ts, cmp_double);
     t->median = repeat % 2 ? ts[repeat / 2] : 0.5 * (ts[repeat / 2 - 1] + ts[repeat / 2]);
     t->min = ts[0];
@@ -307,6 +320,8 @@ int syno_cmd_bench(int argc, char **argv)
         syno_json_double(&j, to.median);
         syno_json_key(&j, "min_s");
         syno_json_double(&j, to.min);
+        syno_json_key(&j, "cpu_s");
+        syno_json_double(&j, to.cpu);
         syno_json_key(&j, "gflops");
         syno_json_double(&j, dflops / to.median / 1e9);
         syno_json_key(&j, "plan_gflops");
@@ -350,6 +365,8 @@ int syno_cmd_bench(int argc, char **argv)
         syno_buf_printf(&out, "  %-22s median %9.3f ms  (min %.3f; %d runs after %ld warm-up)  %8.2f GFLOP/s  (plan: %.2f)\n",
                         "ours: staged plan", 1e3 * to.median, 1e3 * to.min, to.runs, warmup,
                         dflops / to.median / 1e9, pflops / to.median / 1e9);
+        syno_buf_printf(&out, "  %-22s %.3f ms of CPU per call over all threads (%.2f GFLOP per CPU-second)\n", "",
+                        1e3 * to.cpu, dflops / to.cpu / 1e9);
         if (base_name) {
             char label[64];
             snprintf(label, sizeof label, "baseline: %s", base_name);
