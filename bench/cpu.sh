@@ -61,4 +61,4 @@ rm -f "${TMPDIR:-/tmp}/cpu_bench.$$"
 echo "  the three slots: $((total / 1000)) ms per batch of 64 -> $((total * 157 / 1000000)) s per epoch of 10,000 images" \
   "(157 batches; stem, BN, pooling and the classifier not included)"
 echo "  CPU time: $((cpu / 1000)) ms per batch over all threads -> $((cpu * 157 / 1000000)) CPU-seconds per epoch," \
-  "i.e. about $((cpu * 157 / 1000000 / threads)) s per epoch on $threads otherwise idle cores"
+  "i.e. at best about $((cpu * 157 / 1000000 / threads)) s per epoch on $threads otherwise idle cores"
