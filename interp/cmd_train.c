@@ -171,6 +171,7 @@ static bool apply_spec(syno_ctx *ctx, train_args *a)
     if (!a->set[O_BATCH - O_TASK]) a->cfg.batch = sp->train_batch;
     if (!a->set[O_LR - O_TASK]) a->cfg.lr = sp->train_lr;
     if (!a->set[O_MOMENTUM - O_TASK]) a->cfg.momentum = sp->train_momentum;
+    if (!a->set[O_TEST - O_TASK]) a->cfg.test_subset = sp->train_test;
     return true;
 }
 

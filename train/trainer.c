@@ -106,7 +106,7 @@ syno_train_result *syno_train_run(const syno_op *op, const syno_train_config *cf
     syno_train_result *r = syno_xcalloc(1, sizeof *r);
     r->test_acc = r->train_loss = r->train_acc = NAN;
     syno_buf err = SYNO_BUF_INIT;
-    double t0 = now();
+    double t0 = now(), c0 = clock_of(CLOCK_PROCESS_CPUTIME_ID);
     const syno_slot_backend *be =
         cfg->backend && strcmp(cfg->backend, "auto") != 0 ? syno_slot_backend_find(cfg->backend) : syno_slot_backend_auto();
     SYNO_ASSERT(be);
@@ -213,9 +213,11 @@ syno_train_result *syno_train_run(const syno_op *op, const syno_train_config *cf
                     }
                 }
                 iloss = 0, icorrect = 0, isteps = 0;
-                if (!stop && cfg->time_limit > 0 && now() - t0 > cfg->time_limit) {
-                    finish(r, SYNO_TRAIN_TIMEOUT, "still training after %.1f s (limit %g s), at step %lld of %lld",
-                           now() - t0, cfg->time_limit, (long long)step, (long long)r->steps_planned);
+                double cpu = clock_of(CLOCK_PROCESS_CPUTIME_ID) - c0;
+                if (!stop && cfg->time_limit > 0 && cpu > cfg->time_limit) {
+                    finish(r, SYNO_TRAIN_TIMEOUT,
+                           "still training after %.1f s of processor time (limit %g s), at step %lld of %lld", cpu,
+                           cfg->time_limit, (long long)step, (long long)r->steps_planned);
                     stop = true;
                 }
             }

@@ -11,8 +11,10 @@
  *
  * A run ends early, with a status saying why, when the loss is not finite
  * or above `max_loss` (divergence), when the training accuracy misses a
- * milestone (hopeless: Syno's prune milestones), or when it runs past its
- * time limit.  Such runs still report what they measured. */
+ * milestone (hopeless: Syno's prune milestones), or when it has used more
+ * processor time than its limit (processor time, not wall time, so that a
+ * busy machine does not fail a candidate).  Such runs still report what
+ * they measured. */
 #ifndef SYNO_TRAINER_H
 #define SYNO_TRAINER_H
 
@@ -55,7 +57,7 @@ typedef struct syno_train_config {
     double max_loss;        /* a log interval's mean loss above this: diverged */
     int nmilestones;
     syno_train_milestone milestones[SYNO_TRAIN_MAX_MILESTONES];
-    double time_limit;      /* seconds, 0 = none */
+    double time_limit;      /* processor seconds (all threads, setup included), 0 = none */
     const char *backend;    /* slot backend name, NULL or "auto": syno_slot_backend_auto */
     const syno_net_shape *shape; /* the network (batch ignored: `batch` wins); NULL: the fmnist one */
     /* Called after every log interval (may be NULL). */
