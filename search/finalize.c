@@ -273,7 +273,7 @@ static void try_final(matcher *m)
     f->state = m->st;
     /* the canonical hash first: a duplicate needs no plans (its first copy decided its FLOPs) */
     f->hash = syno_space_final_hash(sp, op);
-    int32_t seen = 0, tag = (int32_t)(f->hash >> 33) * 2;
+    int32_t seen = 0, tag = (int32_t)((uint32_t)(f->hash >> 32) & ~1u);
     bool known = m->dedup && sx_memo_get(&sp->seen, f->hash, &seen) && (seen & ~1) == tag;
     if (known && (seen & 1) && sx_drop(sp, SYNO_RULE_FINAL_DUPLICATE)) {
         syno_final_free(f);

@@ -257,7 +257,7 @@ int syno_space_children(syno_space *sp, const syno_pstate *st, const syno_child 
     if (!s->kids) {
         collect c = {0};
         sx_generate(sp, st, collect_emit, &c);
-        qsort(c.v, (size_t)c.n, sizeof *c.v, child_cmp);
+        if (c.n > 1) qsort(c.v, (size_t)c.n, sizeof *c.v, child_cmp);
         s->kids = syno_xcalloc(1, sizeof *s->kids);
         s->kids->v = c.v;
         s->kids->n = c.n;
