@@ -2,7 +2,7 @@
 # `syno bench` and their tests (issue 3, part 2).
 libsyno_a_SOURCES += \
   codegen/plan.h codegen/plan_int.h codegen/plan.c codegen/plan_problem.c \
-  codegen/plan_solve.c codegen/plan_print.c
+  codegen/plan_search.c codegen/plan_solve.c codegen/plan_print.c
 check_PROGRAMS += tests/unit/t_plan
 tests_unit_t_plan_SOURCES = tests/unit/t_plan.c tests/tap.h
 TESTS += tests/unit/t_plan

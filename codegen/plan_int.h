@@ -9,8 +9,8 @@
  * that satisfies every relation and keeps every variable in range, of the
  * product of the factors, with the output variables held fixed.
  * plan_problem.c builds problems, plan_solve.c turns one stage (some
- * factors and relations) into a loop nest, plan.c searches stage
- * sequences and assembles the syno_plan. */
+ * factors and relations) into a loop nest, plan_search.c searches stage
+ * sequences and plan.c assembles the syno_plan. */
 #ifndef SYNO_PLAN_INT_H
 #define SYNO_PLAN_INT_H
 
@@ -80,6 +80,45 @@ typedef struct psolution {
 } psolution;
 
 bool syno_plan_problem_build(problem *pb, const syno_op *op, const int64_t *sizes, int wrt, syno_buf *err);
+
+/* The search (plan_search.c): states, moves and their costs. */
+typedef struct cost {
+    double flops, bytes;
+    int stages;
+} cost;
+
+/* The current factors (variable masks, sorted) and the relations left. */
+typedef struct sstate {
+    int nf;
+    uint64_t f[PF_MAX];
+    uint64_t rels;
+} sstate;
+
+/* One stage: factors (indices into the state's list) and relations. */
+typedef struct smove {
+    int fs[SYNO_PLAN_MAX_OPS];
+    int nfs;
+    uint64_t rs;
+} smove;
+
+/* A move evaluated: its variables, open (output) variables, cost, and the
+ * state after it. */
+typedef struct mresult {
+    bool final;
+    uint64_t vs, open;
+    cost c;
+    sstate next;
+} mresult;
+
+typedef struct plan_search plan_search;
+
+plan_search *syno_plan_search_new(const problem *pb);
+void syno_plan_search_free(plan_search *S);
+void syno_plan_search_run(plan_search *S, const sstate *init);
+void syno_plan_search_force(plan_search *S, const sstate *init, const smove *mv);
+bool syno_plan_search_next(plan_search *S, const sstate *st, smove *mv, mresult *r);
+bool syno_plan_search_greedy(const plan_search *S);
+void syno_plan_open_list(const problem *pb, uint64_t open, bool final, int *list, int *n);
 
 void syno_plan_solution_init(psolution *s);
 void syno_plan_solution_fini(psolution *s);
