@@ -4,7 +4,8 @@
  * (random walks to final operators per second).  bench/search.sh runs it
  * on the reference implementation's sampler space.
  *
- *   search_bench SPEC [--depth D] [--samples N] [--seed S] */
+ *   search_bench SPEC [--depth D] [--samples N] [--seed S] [--jobs N]
+ * (with --jobs the CPU time is that of all threads; see the wall time) */
 #include "search/algo.h"
 #include "search/search.h"
 
@@ -31,15 +32,16 @@ static long peak_kb(void)
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(stderr, "usage: search_bench SPEC [--depth D] [--samples N] [--seed S]\n");
+        fprintf(stderr, "usage: search_bench SPEC [--depth D] [--samples N] [--seed S] [--jobs N]\n");
         return 2;
     }
-    int depth = 0, samples = 2000;
+    int depth = 0, samples = 2000, jobs = 1;
     uint64_t seed = 1;
     for (int i = 2; i + 1 < argc; i += 2) {
         if (strcmp(argv[i], "--depth") == 0) depth = atoi(argv[i + 1]);
         else if (strcmp(argv[i], "--samples") == 0) samples = atoi(argv[i + 1]);
         else if (strcmp(argv[i], "--seed") == 0) seed = strtoull(argv[i + 1], NULL, 10);
+        else if (strcmp(argv[i], "--jobs") == 0) jobs = atoi(argv[i + 1]);
     }
     syno_ctx *ctx = syno_ctx_new();
     syno_spec *spec = syno_search_find_spec(ctx, argv[1]);
@@ -52,9 +54,10 @@ int main(int argc, char **argv)
     syno_space *sp = syno_space_new(spec, &ctx->diags);
     if (depth) syno_space_set_depth(sp, depth);
     syno_enum_result r;
-    syno_enumerate(sp, NULL, NULL, &r);
+    syno_enumerate(sp, jobs, NULL, NULL, &r);
     double t1 = cpu_seconds();
-    printf("enumerate %s depth %d: %.3f s CPU, peak RSS %.1f MB\n", spec->name, r.depth, t1 - t0, peak_kb() / 1024.0);
+    printf("enumerate %s depth %d: %.3f s CPU, %.3f s wall (%d thread%s), peak RSS %.1f MB\n", spec->name, r.depth,
+           t1 - t0, r.seconds, jobs, jobs == 1 ? "" : "s", peak_kb() / 1024.0);
     printf("  partial operators %llu distinct, %llu children generated, %llu merged (hash-consing)\n",
            (unsigned long long)r.states, (unsigned long long)r.generated, (unsigned long long)r.merged);
     printf("  final operators %llu (%llu before canonical dedup)\n", (unsigned long long)r.finals,

@@ -18,7 +18,7 @@ static const char usage[] =
     "dedup), per depth, and the candidates removed by each rule.\n"
     "  SPEC        FILE, or FILE:SEARCH when the file has several searches\n"
     "  --depth D   the depth bound (default: the spec's 'depth')\n"
-    "  --jobs N    accepted for symmetry with 'syno search'; counting is one thread\n"
+    "  --jobs N    threads sharing each depth (the counts do not change)\n"
     "  --json      one JSON object on stdout\n"
     "  --print     also print every final operator (as .syno text)\n";
 
@@ -152,7 +152,7 @@ int syno_cmd_enumerate(int argc, char **argv)
     if (!sp) return syno_cli_finish(ctx, SYNO_EXIT_USER);
     if (depth) syno_space_set_depth(sp, depth);
     syno_enum_result r;
-    syno_enumerate(sp, print ? print_final : NULL, NULL, &r);
+    syno_enumerate(sp, jobs, print ? print_final : NULL, NULL, &r);
     if (json) print_json(spec, ref, &r);
     else print_text(spec, ref, &r);
     syno_space_free(sp);

@@ -8,12 +8,14 @@
 #include "search/algo.h"
 #include "search/search.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 typedef struct layer_ctx {
     sx_set *next;
+    pthread_mutex_t *lock;  /* when several threads fill NEXT */
 } layer_ctx;
 
 static void emit_next(syno_space *sp, void *ctx, const syno_pstate *child, const syno_step *step)
@@ -21,9 +23,11 @@ static void emit_next(syno_space *sp, void *ctx, const syno_pstate *child, const
     (void)step;
     layer_ctx *lc = ctx;
     bool added;
+    if (lc->lock) pthread_mutex_lock(lc->lock);
     sx_set_intern(lc->next, child, &added);
-    if (added) sp->stats.states++;
-    else sp->stats.merged++;
+    if (lc->lock) pthread_mutex_unlock(lc->lock);
+    if (added) sx_loc(sp)->stats.states++;
+    else sx_loc(sp)->stats.merged++;
 }
 
 static double now(void)
@@ -33,34 +37,99 @@ static double now(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+typedef struct worker {
+    syno_space *sp;
+    sx_set *cur, *next;
+    int index, n;
+    sx_local local;          /* this thread's counters and caches (kept across depths) */
+    syno_final_fn on_final;
+    void *ctx;
+    pthread_mutex_t *lock;   /* NEXT and the callback */
+} worker;
+
+/* Finalizes and expands the states of CUR in slots INDEX, INDEX + N, ... */
+static void *work(void *arg)
+{
+    worker *w = arg;
+    syno_space *sp = w->sp;
+    if (w->n > 1) sx_tl = &w->local;
+    layer_ctx lc = {w->next, w->n > 1 ? w->lock : NULL};
+    for (size_t i = (size_t)w->index; i < w->cur->cap; i += (size_t)w->n) {
+        syno_pstate *st = w->cur->slot[i];
+        if (!st) continue;
+        syno_final **fs;
+        int nf = syno_space_finals(sp, st, true, &fs);
+        for (int k = 0; k < nf; k++) {
+            if (!w->on_final) {
+                syno_final_free(fs[k]);
+                continue;
+            }
+            if (lc.lock) pthread_mutex_lock(lc.lock);
+            w->on_final(w->ctx, fs[k]);
+            if (lc.lock) pthread_mutex_unlock(lc.lock);
+        }
+        free(fs);
+        sx_generate(sp, st, emit_next, &lc);
+    }
+    sx_tl = NULL;
+    return NULL;
+}
+
+static void add_stats(syno_space_stats *to, const syno_space_stats *from)
+{
+    to->generated += from->generated;
+    to->states += from->states;
+    to->merged += from->merged;
+    to->finals += from->finals;
+    for (int k = 0; k < SYNO_RULE_COUNT; k++) to->rejected[k] += from->rejected[k];
+    for (int k = 0; k < SYNO_STEP_COUNT; k++) to->by_step[k] += from->by_step[k];
+}
+
 /* Enumerates SP (see search.h). */
-void syno_enumerate(syno_space *sp, syno_final_fn on_final, void *ctx, syno_enum_result *r)
+void syno_enumerate(syno_space *sp, int jobs, syno_final_fn on_final, void *ctx, syno_enum_result *r)
 {
     memset(r, 0, sizeof *r);
+    if (jobs < 1) jobs = 1;
     double t0 = now();
     r->depth = sp->depth;
     sx_set cur, next;
     sx_set_init(&cur);
     sx_intern_root(sp, &cur);
-    uint64_t finals_before = sp->stats.finals;
+    pthread_mutex_t lock;
+    pthread_mutex_init(&lock, NULL);
+    worker *w = syno_xcalloc((size_t)jobs, sizeof *w);
+    sp->threaded = jobs > 1;
+    uint64_t finals_before = sp->local.stats.finals;
     for (int depth = 0; cur.n; depth++) {
         sx_set_init(&next);
-        layer_ctx lc = {&next};
         r->states_at[depth] = cur.n;
-        uint64_t f0 = sp->stats.finals;
-        for (size_t i = 0; i < cur.cap; i++) {
-            syno_pstate *st = cur.slot[i];
-            if (!st) continue;
-            syno_final **fs;
-            int nf = syno_space_finals(sp, st, true, &fs);
-            for (int k = 0; k < nf; k++) {
-                if (on_final) on_final(ctx, fs[k]);
-                else syno_final_free(fs[k]);
+        uint64_t f0 = 0;
+        for (int t = 0; t < jobs; t++) f0 += w[t].local.stats.finals;
+        f0 += sp->local.stats.finals;
+        pthread_t *th = syno_xcalloc((size_t)jobs, sizeof *th);
+        for (int t = 0; t < jobs; t++) {
+            w[t].sp = sp;
+            w[t].cur = &cur;
+            w[t].next = &next;
+            w[t].index = t;
+            w[t].n = jobs;
+            w[t].on_final = on_final;
+            w[t].ctx = ctx;
+            w[t].lock = &lock;
+            if (jobs == 1 || pthread_create(&th[t], NULL, work, &w[t]) != 0) {
+                if (jobs > 1) { /* no thread: do this share here */
+                    w[t].n = jobs;
+                }
+                work(&w[t]);
+                th[t] = 0;
             }
-            free(fs);
-            sx_generate(sp, st, emit_next, &lc);
         }
-        r->finals_at[depth] = sp->stats.finals - f0;
+        for (int t = 0; t < jobs; t++)
+            if (th[t]) pthread_join(th[t], NULL);
+        free(th);
+        uint64_t f1 = sp->local.stats.finals;
+        for (int t = 0; t < jobs; t++) f1 += w[t].local.stats.finals;
+        r->finals_at[depth] = f1 - f0;
         size_t bytes = syno_arena_bytes(cur.arena) + syno_arena_bytes(next.arena) +
                        (cur.cap + next.cap) * sizeof(void *);
         if (bytes > r->peak_bytes) r->peak_bytes = bytes;
@@ -68,13 +137,21 @@ void syno_enumerate(syno_space *sp, syno_final_fn on_final, void *ctx, syno_enum
         cur = next;
     }
     sx_set_fini(&cur);
-    r->states = sp->stats.states;
-    r->generated = sp->stats.generated;
-    r->merged = sp->stats.merged;
-    r->finals = sp->stats.finals - finals_before;
-    r->finals_raw = r->finals + sp->stats.rejected[SYNO_RULE_FINAL_DUPLICATE];
-    memcpy(r->rejected, sp->stats.rejected, sizeof r->rejected);
-    memcpy(r->by_step, sp->stats.by_step, sizeof r->by_step);
+    sp->threaded = false;
+    for (int t = 0; t < jobs; t++) {
+        if (jobs > 1) add_stats(&sp->local.stats, &w[t].local.stats);
+        sx_local_fini(&w[t].local);
+    }
+    free(w);
+    pthread_mutex_destroy(&lock);
+    syno_space_stats *st = &sp->local.stats;
+    r->states = st->states;
+    r->generated = st->generated;
+    r->merged = st->merged;
+    r->finals = st->finals - finals_before;
+    r->finals_raw = r->finals + st->rejected[SYNO_RULE_FINAL_DUPLICATE];
+    memcpy(r->rejected, st->rejected, sizeof r->rejected);
+    memcpy(r->by_step, st->by_step, sizeof r->by_step);
     r->seconds = now() - t0;
 }
 
@@ -128,7 +205,7 @@ static bool advance(syno_algo *a)
     int nf = syno_space_finals(a->sp, st, true, &fs);
     for (int i = 0; i < nf; i++) push_final(a, fs[i]);
     free(fs);
-    layer_ctx lc = {&a->next};
+    layer_ctx lc = {&a->next, NULL};
     sx_generate(a->sp, st, emit_next, &lc);
     return true;
 }

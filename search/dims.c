@@ -9,6 +9,8 @@
  * structure, stable across runs and machines. */
 #include "search/engine.h"
 
+#include "lang/canon.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,7 +32,7 @@ static void rehash(syno_space *sp)
     uint32_t ncap = sp->dtab_cap ? sp->dtab_cap * 2 : 1024;
     uint32_t *t = syno_xcalloc(ncap, sizeof *t);
     for (uint32_t i = 0; i < sp->ndims; i++) {
-        const sdim *d = &sp->dims[i];
+        const sdim *d = sx_d(sp, i);
         uint64_t h = key_hash(d->kind, d->a, d->b, d->param, d->wid);
         uint32_t j = (uint32_t)h & (ncap - 1);
         while (t[j]) j = (j + 1) & (ncap - 1);
@@ -91,33 +93,46 @@ bool sx_size_layers(const syno_space *sp, syno_size s, float *lo, float *hi, boo
     return ok;
 }
 
-/* The cached facts about size S (computed on first use). */
+__thread sx_local *sx_tl;
+
+/* Frees what a thread's local state holds. */
+void sx_local_fini(sx_local *l)
+{
+    sx_memo_fini(&l->dist_memo);
+    free(l->sinfo);
+    free(l->divpool);
+    syno_canon_free(l->canon);
+    memset(l, 0, sizeof *l);
+}
+
+/* The cached facts about size S (computed on first use, per thread). */
 const sx_size_info *sx_size_get(syno_space *sp, syno_size s)
 {
-    if (2 * (sp->sinfo_n + 1) > sp->sinfo_cap) {
-        uint32_t ncap = sp->sinfo_cap ? 2 * sp->sinfo_cap : 1024;
+    sx_local *lc = sx_loc(sp);
+    if (2 * (lc->sinfo_n + 1) > lc->sinfo_cap) {
+        uint32_t ncap = lc->sinfo_cap ? 2 * lc->sinfo_cap : 1024;
         sx_size_info *t = syno_xcalloc(ncap, sizeof *t);
-        for (uint32_t i = 0; i < sp->sinfo_cap; i++) {
-            if (!sp->sinfo[i].used) continue;
-            uint32_t j = (uint32_t)sx_size_key(sp->sinfo[i].size) & (ncap - 1);
+        for (uint32_t i = 0; i < lc->sinfo_cap; i++) {
+            if (!lc->sinfo[i].used) continue;
+            uint32_t j = (uint32_t)sx_size_key(lc->sinfo[i].size) & (ncap - 1);
             while (t[j].used) j = (j + 1) & (ncap - 1);
-            t[j] = sp->sinfo[i];
+            t[j] = lc->sinfo[i];
         }
-        free(sp->sinfo);
-        sp->sinfo = t;
-        sp->sinfo_cap = ncap;
+        free(lc->sinfo);
+        lc->sinfo = t;
+        lc->sinfo_cap = ncap;
     }
-    uint32_t mask = sp->sinfo_cap - 1;
+    uint32_t mask = lc->sinfo_cap - 1;
     uint32_t j = (uint32_t)sx_size_key(s) & mask;
-    for (; sp->sinfo[j].used; j = (j + 1) & mask)
-        if (syno_size_eq(sp->sinfo[j].size, s)) return &sp->sinfo[j];
-    sx_size_info *in = &sp->sinfo[j];
+    for (; lc->sinfo[j].used; j = (j + 1) & mask)
+        if (syno_size_eq(lc->sinfo[j].size, s)) return &lc->sinfo[j];
+    sx_size_info *in = &lc->sinfo[j];
     in->used = true;
     in->size = s;
     in->div_off = -1;
     in->valid_layers = sx_size_layers(sp, s, &in->lo, &in->hi, &in->odd);
     in->legal = in->valid_layers && syno_size_is_valid(sp->vars, s);
-    sp->sinfo_n++;
+    lc->sinfo_n++;
     return in;
 }
 
@@ -144,18 +159,18 @@ static uint64_t merkle(const syno_space *sp, const sdim *d)
         return sx_mix(sx_mix(h ^ syno_size_hash(d->param)) + (uint64_t)d->a);
     case SX_SPLIT:
     case SX_UNFOLD:
-        h = sx_mix(h ^ sp->dims[d->a].hash);
-        return sx_mix(h + (sp->dims[d->b].hash << 17 | sp->dims[d->b].hash >> 47));
+        h = sx_mix(h ^ sx_d(sp, (uint32_t)(d->a))->hash);
+        return sx_mix(h + (sx_d(sp, (uint32_t)(d->b))->hash << 17 | sx_d(sp, (uint32_t)(d->b))->hash >> 47));
     case SX_MERGE_L:
     case SX_MERGE_R:
     case SX_STRIDE:
-        return sx_mix(sx_mix(h ^ sp->dims[d->a].hash) + syno_size_hash(d->param));
+        return sx_mix(sx_mix(h ^ sx_d(sp, (uint32_t)(d->a))->hash) + syno_size_hash(d->param));
     case SX_SHARE_L:
     case SX_SHARE_R:
-        return sx_mix(sx_mix(h ^ sp->dims[d->a].hash) + (uint64_t)d->wid);
+        return sx_mix(sx_mix(h ^ sx_d(sp, (uint32_t)(d->a))->hash) + (uint64_t)d->wid);
     case SX_SHIFT:
     case SX_REVERSE:
-        return sx_mix(h ^ sp->dims[d->a].hash);
+        return sx_mix(h ^ sx_d(sp, (uint32_t)(d->a))->hash);
     case SX_KINDS:
         break;
     }
@@ -167,22 +182,32 @@ static uint64_t merkle(const syno_space *sp, const sdim *d)
  * the multiplicity for ITER / REDUCE, -1 when unused); PARAM is the merge
  * block, stride factor or reduction size.  The caller checks validity
  * (flags) before using a new dim in a state. */
+static uint32_t intern(syno_space *sp, sx_kind kind, int32_t a, int32_t b, syno_size param, int wid);
+
 uint32_t sx_dim(syno_space *sp, sx_kind kind, int32_t a, int32_t b, syno_size param, int wid)
+{
+    if (!sp->threaded) return intern(sp, kind, a, b, param, wid);
+    pthread_mutex_lock(&sp->lock);
+    uint32_t id = intern(sp, kind, a, b, param, wid);
+    pthread_mutex_unlock(&sp->lock);
+    return id;
+}
+
+static uint32_t intern(syno_space *sp, sx_kind kind, int32_t a, int32_t b, syno_size param, int wid)
 {
     if (2 * (sp->ndims + 1) > sp->dtab_cap) rehash(sp);
     uint32_t mask = sp->dtab_cap - 1;
     uint32_t j = (uint32_t)key_hash(kind, a, b, param, wid) & mask;
     for (; sp->dtab[j]; j = (j + 1) & mask) {
-        const sdim *d = &sp->dims[sp->dtab[j] - 1];
+        const sdim *d = sx_d(sp, sp->dtab[j] - 1);
         if (key_eq(d, kind, a, b, param, wid)) return sp->dtab[j] - 1;
     }
-    if (sp->ndims == sp->capdims) {
-        sp->capdims = sp->capdims ? sp->capdims * 2 : 1024;
-        sp->dims = syno_xrealloc(sp->dims, (size_t)sp->capdims * sizeof *sp->dims);
+    uint32_t id = sp->ndims;
+    if (!(id & ((1u << SX_CHUNK_BITS) - 1))) {
+        SYNO_ASSERT((id >> SX_CHUNK_BITS) < SX_MAX_CHUNKS);
+        sp->dchunk[id >> SX_CHUNK_BITS] = syno_xmalloc(sizeof(sdim) << SX_CHUNK_BITS);
     }
-    uint32_t id = sp->ndims++;
-    sp->dtab[j] = id + 1;
-    sdim *d = &sp->dims[id];
+    sdim *d = sx_dm(sp, id);
     memset(d, 0, sizeof *d);
     d->kind = (uint8_t)kind;
     d->a = a;
@@ -191,8 +216,8 @@ uint32_t sx_dim(syno_space *sp, sx_kind kind, int32_t a, int32_t b, syno_size pa
     d->wid = (uint8_t)wid;
     d->scope = -1;
     d->base = id;
-    const sdim *da = kind >= SX_SPLIT ? &sp->dims[a] : NULL;
-    const sdim *db = (kind == SX_SPLIT || kind == SX_UNFOLD) ? &sp->dims[b] : NULL;
+    const sdim *da = kind >= SX_SPLIT ? sx_d(sp, (uint32_t)a) : NULL;
+    const sdim *db = (kind == SX_SPLIT || kind == SX_UNFOLD) ? sx_d(sp, (uint32_t)b) : NULL;
     bool sized = true;
     switch (kind) {
     case SX_ITER:
@@ -266,24 +291,27 @@ uint32_t sx_dim(syno_space *sp, sx_kind kind, int32_t a, int32_t b, syno_size pa
         if (d->size.e[v] < 0) d->negvars |= 1u << v;
         if (d->size.e[v] > 0) d->posvars |= 1u << v;
     }
-    const sdim *base = &sp->dims[d->base];
+    const sdim *base = sx_d(sp, d->base);
     if (base->kind == SX_ITER || base->kind == SX_MERGE_L || base->kind == SX_MERGE_R) d->dist_flags |= SXD_MERGE_PIECE;
     if (base->kind == SX_REDUCE && d->nshares >= 1) d->dist_flags |= SXD_WS;
     if (d->lo >= sp->spec->opt[SYNO_OPT_WS_MIN] * (1 - 1e-9) && d->hi <= sp->spec->opt[SYNO_OPT_WS_MAX] * (1 + 1e-9))
         d->dist_flags |= SXD_WS_OK;
     if (d->hi <= sp->spec->opt[SYNO_OPT_OUTER_MAX] * (1 + 1e-9)) d->dist_flags |= SXD_OUTER_OK;
+    sp->ndims = id + 1; /* published: lookups see it only now */
+    sp->dtab[j] = id + 1;
     return id;
 }
 
 /* The share(O) dims of weight WID (cached for weights 1 and 2). */
 uint32_t sx_share(syno_space *sp, uint32_t o, int wid, bool right)
 {
-    if (wid <= 2) {
-        uint32_t id = sp->dims[o].share[wid - 1][right];
+    uint32_t *cache = wid <= 2 ? &sx_dm(sp, o)->share[wid - 1][right] : NULL;
+    if (cache) {
+        uint32_t id = __atomic_load_n(cache, __ATOMIC_ACQUIRE);
         if (id) return id;
     }
     uint32_t id = sx_dim(sp, right ? SX_SHARE_R : SX_SHARE_L, (int32_t)o, -1, syno_size_one(), wid);
-    if (wid <= 2) sp->dims[o].share[wid - 1][right] = id; /* ids are never 0 for shares (the root comes first) */
+    if (cache) __atomic_store_n(cache, id, __ATOMIC_RELEASE); /* never 0: the root's dims come first */
     return id;
 }
 
@@ -292,7 +320,7 @@ bool sx_reduce_below(const syno_space *sp, uint32_t id, uint32_t red)
 {
     for (;;) {
         if (id == red) return true;
-        const sdim *d = &sp->dims[id];
+        const sdim *d = sx_d(sp, id);
         switch ((sx_kind)d->kind) {
         case SX_ITER:
         case SX_REDUCE:
@@ -318,7 +346,7 @@ static void size_text(const syno_space *sp, syno_size s, syno_buf *out)
  * consumed below ("H*W = split(H, W)", "k = sum#1"). */
 void sx_dim_text(const syno_space *sp, uint32_t id, syno_buf *out)
 {
-    const sdim *d = &sp->dims[id];
+    const sdim *d = sx_d(sp, id);
     switch ((sx_kind)d->kind) {
     case SX_ITER:
         syno_buf_printf(out, "out%d:", d->a);

@@ -14,6 +14,7 @@
 
 #include "lang/spec.h"
 
+#include <pthread.h>
 #include <string.h>
 #include "search/space.h"
 
@@ -126,6 +127,21 @@ typedef struct sx_size_choice {
     int8_t use[SYNO_MAX_VARS];
 } sx_size_choice;
 
+/* What each thread keeps for itself: counters and caches (enumeration with
+ * --jobs runs generators in several threads over one space). */
+typedef struct sx_local {
+    syno_space_stats stats;
+    sx_memo dist_memo;                   /* shape distances by signature */
+    sx_size_info *sinfo;                 /* size cache: open addressing */
+    uint32_t sinfo_cap, sinfo_n;
+    syno_size *divpool;                  /* merge blocks of cached sizes */
+    int32_t ndivpool, capdivpool;
+    struct syno_canon *canon;            /* canonical hashing context */
+} sx_local;
+
+#define SX_CHUNK_BITS 14
+#define SX_MAX_CHUNKS (1 << 14)
+
 struct syno_space {
     const syno_spec *spec;
     const syno_vars *vars;
@@ -149,33 +165,45 @@ struct syno_space {
     int limit[SYNO_STEP_COUNT];          /* -1 = none */
     int max_red_mult;                    /* largest multiplicity of one reduction size */
     /* tables */
-    sdim *dims;
-    uint32_t ndims, capdims;
+    sdim **dchunk;                       /* dims in chunks of 2^SX_CHUNK_BITS: never moved */
+    uint32_t ndims;
     uint32_t *dtab;                      /* open addressing: dim id + 1, 0 empty */
     uint32_t dtab_cap;
+    bool threaded;                       /* generators run in several threads: lock the shared tables */
+    pthread_mutex_t lock;                /* the dim table, the finals' dedup set */
     sx_size_choice *sizes;               /* enumerable sizes (reductions, strides) */
     int nsizes;
-    sx_size_info *sinfo;                 /* size cache: open addressing */
-    uint32_t sinfo_cap, sinfo_n;
-    syno_size *divpool;                  /* merge blocks of cached sizes */
-    int32_t ndivpool, capdivpool;
+    sx_local local;                      /* the caller's thread's counters and caches */
     sx_set store;                        /* every state handed out by the API */
     syno_pstate *root;
-    sx_memo dist_memo, flops_memo;
-    syno_space_stats stats;
+
     /* finals */
     sx_memo seen;                        /* canonical hashes of finals returned (dedup) */
-    struct syno_canon *canon;            /* canonical hashing context */
     /* scratch for state building */
     syno_arena *scratch;
     syno_diags *diags;
 };
 
+/* The counters and caches of the calling thread. */
+extern __thread sx_local *sx_tl;
+static inline sx_local *sx_loc(syno_space *sp)
+{
+    return sx_tl ? sx_tl : &sp->local;
+}
+void sx_local_fini(sx_local *l);
+
 /* dims.c */
 uint32_t sx_dim(syno_space *sp, sx_kind kind, int32_t a, int32_t b, syno_size param, int wid);
 /* The share(O) dims of weight WID (left: the data side, right: the weight axis). */
 uint32_t sx_share(syno_space *sp, uint32_t o, int wid, bool right);
-static inline const sdim *sx_d(const syno_space *sp, uint32_t id) { return &sp->dims[id]; }
+static inline sdim *sx_dm(const syno_space *sp, uint32_t id)
+{
+    return &sp->dchunk[id >> SX_CHUNK_BITS][id & ((1u << SX_CHUNK_BITS) - 1)];
+}
+static inline const sdim *sx_d(const syno_space *sp, uint32_t id)
+{
+    return sx_dm(sp, id);
+}
 bool sx_size_layers(const syno_space *sp, syno_size s, float *lo, float *hi, bool *odd);
 double sx_size_value(const syno_space *sp, syno_size s, int layer);
 bool sx_size_legal(syno_space *sp, syno_size s);
@@ -203,7 +231,7 @@ void sx_generate_only(syno_space *sp, const syno_pstate *st, const syno_step *st
 static inline bool sx_drop(syno_space *sp, syno_rule r)
 {
     if (sp->disabled >> r & 1) return false;
-    sp->stats.rejected[r]++;
+    sx_loc(sp)->stats.rejected[r]++;
     return true;
 }
 

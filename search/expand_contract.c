@@ -164,6 +164,17 @@ void sx_gen_contract(sx_gen *g)
         c.can_expand[c.ncand] = outer || ws;
         c.cand[c.ncand++] = o;
     }
+    /* a fixed order (by structure, not by id) so that what the search counts does not depend
+     * on the order in which dims were created */
+    for (int i = 1; i < c.ncand; i++)
+        for (int j = i; j > 0 && sx_d(sp, c.cand[j])->hash < sx_d(sp, c.cand[j - 1])->hash; j--) {
+            uint32_t t = c.cand[j];
+            c.cand[j] = c.cand[j - 1];
+            c.cand[j - 1] = t;
+            bool e = c.can_expand[j];
+            c.can_expand[j] = c.can_expand[j - 1];
+            c.can_expand[j - 1] = e;
+        }
     for (int l = 0; l < sp->nlayers; l++) c.numel[l] = 1;
     contract_dfs(&c, 0, p->use, 0);
 }

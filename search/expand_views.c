@@ -77,14 +77,15 @@ void sx_gen_split(sx_gen *g)
  * until the next call).  Returns the count. */
 int sx_divisors(syno_space *sp, syno_size size, const syno_size **out)
 {
+    sx_local *lc = sx_loc(sp);
     const sx_size_info *in = sx_size_get(sp, size);
     if (in->div_off >= 0) {
-        *out = sp->divpool + in->div_off;
+        *out = lc->divpool + in->div_off;
         return in->div_n;
     }
     int E = (int)sp->spec->opt[SYNO_OPT_ENUMERATIONS];
     int lo[SYNO_MAX_VARS], hi[SYNO_MAX_VARS], cur[SYNO_MAX_VARS];
-    int32_t off = sp->ndivpool, n = 0;
+    int32_t off = lc->ndivpool, n = 0;
     bool empty = false;
     for (int v = 0; v < sp->nvars; v++) {
         int e = size.e[v];
@@ -106,11 +107,11 @@ int sx_divisors(syno_space *sp, syno_size size, const syno_size **out)
         syno_size b = syno_size_one(), q;
         for (int v = 0; v < sp->nvars; v++) b.e[v] = (int8_t)cur[v];
         if (syno_size_div(&q, size, b) && sx_size_legal(sp, b) && sx_size_legal(sp, q)) {
-            if (sp->ndivpool == sp->capdivpool) {
-                sp->capdivpool = sp->capdivpool ? 2 * sp->capdivpool : 1024;
-                sp->divpool = syno_xrealloc(sp->divpool, (size_t)sp->capdivpool * sizeof *sp->divpool);
+            if (lc->ndivpool == lc->capdivpool) {
+                lc->capdivpool = lc->capdivpool ? 2 * lc->capdivpool : 1024;
+                lc->divpool = syno_xrealloc(lc->divpool, (size_t)lc->capdivpool * sizeof *lc->divpool);
             }
-            sp->divpool[sp->ndivpool++] = b;
+            lc->divpool[lc->ndivpool++] = b;
             n++;
         }
         int v = 0;
@@ -120,7 +121,7 @@ int sx_divisors(syno_space *sp, syno_size size, const syno_size **out)
     sx_size_info *w = (sx_size_info *)sx_size_get(sp, size); /* the table may have grown */
     w->div_off = off;
     w->div_n = n;
-    *out = sp->divpool + off;
+    *out = lc->divpool + off;
     return n;
 }
 

@@ -54,10 +54,10 @@ static bool pieces_ok(const syno_space *sp, uint32_t id)
 
 static bool perm_free(const syno_space *sp, uint32_t id, int depth)
 {
+    while (sx_d(sp, id)->kind == SX_SHARE_L) id = (uint32_t)sx_d(sp, id)->a;
     const sdim *d = sx_d(sp, id);
-    while (d->kind == SX_SHARE_L) d = sx_d(sp, (uint32_t)d->a);
     if (d->kind == SX_SHIFT || d->kind == SX_REVERSE) return false;
-    if (d->kind == SX_SPLIT && depth < 8) return pieces_ok(sp, (uint32_t)(d - sp->dims));
+    if (d->kind == SX_SPLIT && depth < 8) return pieces_ok(sp, id);
     return true;
 }
 
@@ -264,7 +264,7 @@ static void try_final(matcher *m)
     syno_diags_fini(&d);
     if (!ok) { /* never disabled: an invalid op is no operator */
         syno_arena_free(a);
-        sp->stats.rejected[SYNO_RULE_FINAL_INVALID]++;
+        sx_loc(sp)->stats.rejected[SYNO_RULE_FINAL_INVALID]++;
         return;
     }
     syno_final *f = syno_xcalloc(1, sizeof *f);
@@ -274,25 +274,29 @@ static void try_final(matcher *m)
     /* the canonical hash first: a duplicate needs no plans (its first copy decided its FLOPs) */
     f->hash = syno_space_final_hash(sp, op);
     int32_t seen = 0, tag = (int32_t)((uint32_t)(f->hash >> 32) & ~1u);
+    if (m->dedup && sp->threaded) pthread_mutex_lock(&sp->lock);
     bool known = m->dedup && sx_memo_get(&sp->seen, f->hash, &seen) && (seen & ~1) == tag;
+    if (m->dedup && !known) sx_memo_put(&sp->seen, f->hash, tag | 1); /* taken (a reject is marked below) */
+    if (m->dedup && sp->threaded) pthread_mutex_unlock(&sp->lock);
     if (known && (seen & 1) && sx_drop(sp, SYNO_RULE_FINAL_DUPLICATE)) {
         syno_final_free(f);
         return;
     }
     if (known && !(seen & 1)) { /* the same operator left the window before */
-        sp->stats.rejected[SYNO_RULE_FINAL_FLOPS]++;
+        sx_loc(sp)->stats.rejected[SYNO_RULE_FINAL_FLOPS]++;
         syno_final_free(f);
         return;
     }
     if (!sx_final_measure(sp, f, sp->flops_lo, sp->flops_hi) && sx_drop(sp, SYNO_RULE_FINAL_FLOPS)) {
-        if (m->dedup) sx_memo_put(&sp->seen, f->hash, tag);
+        if (m->dedup) {
+            if (sp->threaded) pthread_mutex_lock(&sp->lock);
+            sx_memo_put(&sp->seen, f->hash, tag);
+            if (sp->threaded) pthread_mutex_unlock(&sp->lock);
+        }
         syno_final_free(f);
         return;
     }
-    if (m->dedup) {
-        sx_memo_put(&sp->seen, f->hash, tag | 1);
-        sp->stats.finals++;
-    }
+    if (m->dedup) sx_loc(sp)->stats.finals++;
     m->taken++;
     if (m->nout == m->capout) {
         m->capout = m->capout ? 2 * m->capout : 4;

@@ -128,8 +128,8 @@ bool sx_child_end(sx_gen *g, syno_step *step)
     if (c->normal && c->flops_lb > sp->flops_hi) { if (sx_drop(sp, SYNO_RULE_FLOPS_BOUND)) return false; }
     step->kind = g->kind;
     step->key = sx_step_key(sp, step);
-    sp->stats.generated++;
-    sp->stats.by_step[g->kind]++;
+    sx_loc(sp)->stats.generated++;
+    sx_loc(sp)->stats.by_step[g->kind]++;
     g->emit(sp, g->ctx, c, step);
     return true;
 }
@@ -216,10 +216,10 @@ static void drop(syno_space *sp, void *ctx, const syno_pstate *child, const syno
 /* Generates STEP alone from ST (for the rejection counters). */
 void sx_generate_only(syno_space *sp, const syno_pstate *st, const syno_step *step)
 {
-    syno_space_stats save = sp->stats;
+    syno_space_stats *stats = &sx_loc(sp)->stats, save = *stats;
     run(sp, st, drop, NULL, step);
-    memcpy(save.rejected, sp->stats.rejected, sizeof save.rejected);
-    sp->stats = save;
+    memcpy(save.rejected, stats->rejected, sizeof save.rejected);
+    *stats = save;
 }
 
 /* The stable key of STEP: its kind, operand structures, expand flags and
@@ -228,7 +228,7 @@ uint64_t sx_step_key(const syno_space *sp, const syno_step *s)
 {
     uint64_t h = sx_mix(0x5bd1e995ull + (uint64_t)s->kind);
     for (int i = 0; i < s->n; i++) {
-        uint64_t m = sx_mix(sp->dims[s->op[i]].hash + (uint64_t)s->expand[i]);
+        uint64_t m = sx_mix(sx_d(sp, s->op[i])->hash + (uint64_t)s->expand[i]);
         h = s->kind == SYNO_STEP_CONTRACT ? h + m : sx_mix(h ^ m); /* contraction operands are a set */
     }
     return sx_mix(h ^ syno_size_hash(s->param));

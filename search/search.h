@@ -30,8 +30,12 @@ typedef struct syno_enum_result {
 typedef void (*syno_final_fn)(void *ctx, syno_final *f);
 
 /* Enumerates the whole space of SP breadth-first, one depth at a time
- * (states of one depth merged exactly), finalizing every state.  ON_FINAL
- * may be NULL (finals are then freed).  Deterministic. */
-void syno_enumerate(syno_space *sp, syno_final_fn on_final, void *ctx, syno_enum_result *r);
+ * (states of one depth merged exactly), finalizing every state, with JOBS
+ * threads sharing each depth.  ON_FINAL may be NULL (finals are then
+ * freed); with several threads it is called under a lock, in an order that
+ * varies.  The counts are deterministic (with several threads, whether a
+ * final operator that is both a duplicate and outside the FLOPs window is
+ * counted as one or the other may vary). */
+void syno_enumerate(syno_space *sp, int jobs, syno_final_fn on_final, void *ctx, syno_enum_result *r);
 
 #endif

@@ -312,7 +312,7 @@ static int merge_status(const syno_space *sp, const syno_pstate *st, const sdim 
     bool repeat_ok = d->kind != SX_REDUCE && d->kind != SX_SHARE_L && d->kind != SX_SHIFT && d->kind != SX_REVERSE &&
                      d->scope < 0;
     if (above && repeat_ok && shift_left &&
-        !(d->kind == SX_SPLIT && sp->dims[d->b].hi > sp->spec->opt[SYNO_OPT_SHIFT_PATTERN]))
+        !(d->kind == SX_SPLIT && sx_d(sp, (uint32_t)d->b)->hi > sp->spec->opt[SYNO_OPT_SHIFT_PATTERN]))
         return 1;
     if (above && repeat_ok && reverse_left) return 1;
     if (s->unfold_left && d->kind != SX_SPLIT && d->kind != SX_SHIFT && !(d->flags & SXF_ENDS_RED)) return 1;
@@ -385,7 +385,8 @@ int sx_distance(syno_space *sp, const syno_pstate *st)
                               ((uint64_t)s.unfold_left << 24) + ((uint64_t)view_expand << 31) +
                               ((uint64_t)s.weights_left << 32) + ((uint64_t)s.wildcards << 40)));
     int32_t memo;
-    if (sx_memo_get(&sp->dist_memo, key, &memo)) {
+    sx_memo *dm = &sx_loc(sp)->dist_memo;
+    if (sx_memo_get(dm, key, &memo)) {
         int val = memo & 0xffff, mcap = memo >> 16;
         if (val < mcap) return val < cap ? val : SX_DIST_UNKNOWN; /* exact */
         if (cap <= mcap) return SX_DIST_UNKNOWN;                /* at least mcap >= cap */
@@ -393,6 +394,6 @@ int sx_distance(syno_space *sp, const syno_pstate *st)
     s.best = cap;
     qsort(s.it, (size_t)s.n, sizeof *s.it, item_cmp);
     partitions(&s, 0);
-    sx_memo_put(&sp->dist_memo, key, (int32_t)(s.best | (cap << 16)));
+    sx_memo_put(dm, key, (int32_t)(s.best | (cap << 16)));
     return s.best < cap ? s.best : SX_DIST_UNKNOWN;
 }

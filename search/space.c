@@ -105,6 +105,8 @@ syno_space *syno_space_new(const syno_spec *spec, syno_diags *d)
     sp->nvars = spec->vars->n;
     sp->nlayers = spec->nlayers;
     sp->depth = spec->depth;
+    sp->dchunk = syno_xcalloc(SX_MAX_CHUNKS, sizeof *sp->dchunk);
+    pthread_mutex_init(&sp->lock, NULL);
     sp->max_red = spec->reductions;
     sp->max_weights = spec->weights;
     sp->diags = d;
@@ -165,16 +167,16 @@ syno_space *syno_space_new(const syno_spec *spec, syno_diags *d)
     sx_state_rehash(sp, root);
     root->dist = (uint8_t)sx_distance(sp, root);
     sp->root = sx_set_intern(&sp->store, root, NULL);
-    sp->stats.states = 1;
+    sp->local.stats.states = 1;
     return sp;
 }
 
 /* Sets the depth bound of SP to DEPTH (before anything is generated). */
 void syno_space_set_depth(syno_space *sp, int depth)
 {
-    SYNO_ASSERT(sp->stats.states <= 1 && depth >= 1 && depth < SX_DIST_UNKNOWN);
+    SYNO_ASSERT(sp->local.stats.states <= 1 && depth >= 1 && depth < SX_DIST_UNKNOWN);
     sp->depth = depth;
-    sx_memo_fini(&sp->dist_memo); /* distances are capped by the depth */
+    sx_memo_fini(&sp->local.dist_memo); /* distances are capped by the depth */
     syno_pstate *root = (syno_pstate *)sp->root;
     root->dist = (uint8_t)sx_distance(sp, root);
 }
@@ -191,15 +193,13 @@ void syno_space_free(syno_space *sp)
         }
     }
     sx_set_fini(&sp->store);
-    sx_memo_fini(&sp->dist_memo);
-    sx_memo_fini(&sp->flops_memo);
-    free(sp->dims);
+    sx_local_fini(&sp->local);
+    for (uint32_t c = 0; c < SX_MAX_CHUNKS && sp->dchunk && sp->dchunk[c]; c++) free(sp->dchunk[c]);
+    free(sp->dchunk);
+    pthread_mutex_destroy(&sp->lock);
     free(sp->dtab);
     free(sp->sizes);
     sx_memo_fini(&sp->seen);
-    syno_canon_free(sp->canon);
-    free(sp->sinfo);
-    free(sp->divpool);
     free(sp->red_quota);
     free(sp);
 }
@@ -232,8 +232,8 @@ static void collect_emit(syno_space *sp, void *ctx, const syno_pstate *child, co
     collect *c = ctx;
     bool added;
     syno_pstate *st = sx_set_intern(&sp->store, child, &added);
-    if (added) sp->stats.states++;
-    else sp->stats.merged++;
+    if (added) sx_loc(sp)->stats.states++;
+    else sx_loc(sp)->stats.merged++;
     if (c->n == c->cap) {
         c->cap = c->cap ? 2 * c->cap : 16;
         c->v = syno_xrealloc(c->v, (size_t)c->cap * sizeof *c->v);
@@ -289,16 +289,17 @@ const syno_pstate *syno_space_apply(syno_space *sp, const syno_pstate *st, const
     if (why) {
         /* generate only this step and see which rule drops it */
         uint64_t before[SYNO_RULE_COUNT];
-        memcpy(before, sp->stats.rejected, sizeof before);
+        syno_space_stats *stats = &sx_loc(sp)->stats;
+        memcpy(before, stats->rejected, sizeof before);
         sx_generate_only(sp, st, step);
         *why = SYNO_RULE_COUNT;
         if (st->depth >= sp->depth) *why = SYNO_RULE_DEPTH;
         for (int r = 0; r < SYNO_RULE_COUNT; r++)
-            if (sp->stats.rejected[r] != before[r]) {
+            if (stats->rejected[r] != before[r]) {
                 *why = (syno_rule)r;
                 break;
             }
-        memcpy(sp->stats.rejected, before, sizeof before);
+        memcpy(stats->rejected, before, sizeof before);
     }
     return NULL;
 }
@@ -314,7 +315,8 @@ int syno_space_finals(syno_space *sp, const syno_pstate *st, bool dedup, syno_fi
  * on valid ops), a hash of the printed form stands in. */
 uint64_t syno_space_final_hash(syno_space *sp, const syno_op *op)
 {
-    if (!sp->canon) sp->canon = syno_canon_new();
+    sx_local *lc = sx_loc(sp);
+    if (!lc->canon) lc->canon = syno_canon_new();
     syno_canon_opts o;
     memset(&o, 0, sizeof o);
     bool in_u[SYNO_SPEC_MAX_AXES], out_u[SYNO_SPEC_MAX_AXES], any = false;
@@ -326,7 +328,7 @@ uint64_t syno_space_final_hash(syno_space *sp, const syno_op *op)
         o.out_unordered = out_u;
     }
     uint64_t h;
-    if (syno_canon_hash(sp->canon, op, &o, &h)) return h;
+    if (syno_canon_hash(lc->canon, op, &o, &h)) return h;
     syno_buf b = SYNO_BUF_INIT;
     syno_graph_print_op(op, "op", 0, &b);
     h = syno_canon_fnv1a(b.data, b.len);
@@ -402,5 +404,5 @@ void syno_space_describe_step(syno_space *sp, const syno_step *step, syno_buf *o
 /* The counters of SP. */
 syno_space_stats *syno_space_stats_of(syno_space *sp)
 {
-    return &sp->stats;
+    return &sp->local.stats;
 }

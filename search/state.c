@@ -27,7 +27,7 @@ syno_pstate *sx_state_alloc(syno_arena *a, int n)
 uint64_t sx_member_hash(const syno_space *sp, uint32_t id, int role)
 {
     static const uint64_t salt[3] = {0x243f6a8885a308d3ull, 0x13198a2e03707344ull, 0xa4093822299f31d0ull};
-    return sx_mix(sp->dims[id].hash ^ salt[role]);
+    return sx_mix(sx_d(sp, id)->hash ^ salt[role]);
 }
 
 /* Recomputes ST's hash from its members. */

@@ -25,6 +25,11 @@ if grep -q '"finals":' "$TMP/j" && grep -q '"shape-distance":' "$TMP/j" && grep 
   ok "enumerate --json has finals, per_depth and the rule counts"
 else not_ok "enumerate --json"; diag <"$TMP/j"; fi
 
+"$SYNO" enumerate "$top_srcdir/examples/fmnist-conv.syno" --depth 5 | grep -v '^  time ' >"$TMP/j1"
+"$SYNO" enumerate "$top_srcdir/examples/fmnist-conv.syno" --depth 5 --jobs 3 | grep -v '^  time ' >"$TMP/j3"
+cmp -s "$TMP/j1" "$TMP/j3" && ok "enumerate --jobs 3 counts the same as one thread" ||
+  { not_ok "enumerate --jobs 3 counts the same as one thread"; diff "$TMP/j1" "$TMP/j3" | diag; }
+
 expect_status "enumerate without SPEC is a usage error" 2 "$SYNO" enumerate
 expect_status "enumerate --depth 0 is a usage error" 2 "$SYNO" enumerate "$G/conv.syno" --depth 0
 expect_status "enumerate of a missing file is an input error" 1 "$SYNO" enumerate "$TMP/none.syno"

@@ -86,7 +86,7 @@ static finals check_space(const char *rel, const char *what)
     syno_space *sp = syno_space_new(spec, &ctx->diags);
     fs.sp = sp;
     syno_enum_result r;
-    syno_enumerate(sp, on_final, &fs, &r);
+    syno_enumerate(sp, 1, on_final, &fs, &r);
     ok(fs.n > 0 && (uint64_t)fs.n == r.finals, "%s: %d final operators reported and delivered", what, fs.n);
     is_int(fs.invalid, 0, "%s: every final is valid under every layer", what);
     is_int(fs.roundtrip_bad, 0, "%s: every final round-trips through text with the same canonical hash", what);
@@ -187,7 +187,7 @@ static void test_guidance_loses_nothing(const char *rel, int depth)
         set_sum = 0;
         set_n = 0;
         syno_enum_result r;
-        syno_enumerate(sp, sum_final, NULL, &r);
+        syno_enumerate(sp, 1, sum_final, NULL, &r);
         sum[pass] = set_sum;
         n[pass] = set_n;
         states[pass] = r.states;
@@ -211,7 +211,7 @@ static void test_determinism(void)
         memset(&fs, 0, sizeof fs);
         fs.sp = sp;
         syno_enum_result r;
-        syno_enumerate(sp, on_final, &fs, &r);
+        syno_enumerate(sp, 1, on_final, &fs, &r);
         uint64_t h = r.states * 1000003u + r.generated;
         for (int i = 0; i < fs.n; i++) h = h * 31 + fs.hash[i];
         if (run == 0) first = h;
