@@ -268,20 +268,55 @@ void syno_cn_affine_wax(cn_ir *ir, int w, int sgn, int64_t off)
     s->off = off;
 }
 
-/* True when S is an integer wherever the op is valid: a product of
- * variables with non-negative exponents, the size of some dim of the
- * original op, or of a live dim of the IR (every IR dim is built from
- * those by products and by checked refinements, so all are integers). */
+static bool has_negative(const cn_ir *ir, syno_size s)
+{
+    for (int i = 0; i < ir->vars.n; i++)
+        if (s.e[i] < 0) return true;
+    return false;
+}
+
+/* Can R (exponents) be brought to all >= 0 by dividing it by at most DEPTH
+ * of the known integers K?  (R = k1 * k2 * ... * m with m a product of
+ * variables is then an integer.) */
+static bool reach(const cn_ir *ir, syno_size r, const syno_size *k, int nk, int depth)
+{
+    int v = -1;
+    for (int i = 0; i < ir->vars.n && v < 0; i++)
+        if (r.e[i] < 0) v = i;
+    if (v < 0) return true;
+    if (depth == 0) return false;
+    for (int i = 0; i < nk; i++) {
+        if (k[i].e[v] >= 0) continue;
+        syno_size q;
+        if (syno_size_div(&q, r, k[i]) && reach(ir, q, k, nk, depth - 1)) return true;
+    }
+    return false;
+}
+
+/* True when S is an integer wherever the op is valid: a product of sizes
+ * known to be integers (those of the original op's dims and of the IR's
+ * live dims, which are built from them by products and checked
+ * refinements) and of variables with non-negative exponents.  Products
+ * matter: the text of a normal form names products of its digits (the
+ * links of a split chain), so judging from products keeps what is proven
+ * the same when the canonical text is read back. */
 bool syno_cn_is_safe(const cn_ir *ir, syno_size s)
 {
-    bool neg = false;
-    for (int i = 0; i < ir->vars.n; i++) neg |= s.e[i] < 0;
-    if (!neg) return true;
-    for (int i = 0; i < ir->nsafe; i++)
-        if (syno_size_eq(ir->safe[i], s)) return true;
-    for (int d = 0; d < ir->ndims; d++)
-        if (!ir->dims[d].dead && syno_size_eq(ir->dims[d].size, s)) return true;
-    return false;
+    if (!has_negative(ir, s)) return true;
+    syno_size k[128];
+    int nk = 0;
+    for (int i = 0; i < ir->nsafe + ir->ndims && nk < 128; i++) {
+        syno_size x;
+        if (i < ir->nsafe) x = ir->safe[i];
+        else if (!ir->dims[i - ir->nsafe].dead) x = ir->dims[i - ir->nsafe].size;
+        else continue;
+        if (syno_size_eq(x, s)) return true;
+        if (!has_negative(ir, x)) continue;
+        bool dup = false;
+        for (int j = 0; j < nk && !dup; j++) dup = syno_size_eq(k[j], x);
+        if (!dup) k[nk++] = x;
+    }
+    return reach(ir, s, k, nk, 6);
 }
 
 static uint64_t mix64(uint64_t h)

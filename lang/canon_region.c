@@ -133,8 +133,9 @@ static bool cut(region *r, alist *l, syno_size R, alist *prefix, alist *suffix)
         if (syno_size_div(&lo, d, Q) && proper(ir, lo)) {
             /* The cut falls inside atom i: its high part Q ends the prefix. */
             int x = l->a[i];
-            r->atoms[x].kid[0] = new_atom(r, Q);
-            r->atoms[x].kid[1] = new_atom(r, lo);
+            int hi_atom = new_atom(r, Q), lo_atom = new_atom(r, lo); /* may move r->atoms */
+            r->atoms[x].kid[0] = hi_atom;
+            r->atoms[x].kid[1] = lo_atom;
             for (int j = 0; j < i; j++) push(ir, prefix, l->a[j]);
             push(ir, prefix, r->atoms[x].kid[0]);
             push(ir, suffix, r->atoms[x].kid[1]);

@@ -16,11 +16,17 @@
  * Expands: stride(expand(s*n), s) = expand(n); mean(expand(S)) = nothing;
  * all sums over expands read by the same weights are one sum.
  * Shares (DIAG): an expand operand is dropped, nested shares are flattened,
- * weights read the result rather than an operand (same index), and a share
- * with one operand left is that operand.
+ * weights read the result rather than an operand (same index; the text
+ * cannot tell them apart), and a share with one operand left is that
+ * operand.  A transform feeding a DIAG does not push the weights below it
+ * up (they belong to the result), and pushes go to the top of a chain of
+ * transforms at once, so that removing a transform pair that cancels never
+ * decides where a weight ends up.
  * Opaque reshapes: weights move up through them (split at a merge, fused
- * at a split read on every side); nested splits of an unordered input (and
- * merges into an unordered output) are one n-ary split (merge). */
+ * at a split read on every side), reductions over all their results are
+ * reductions over their operands, splits and merges of expands are expands;
+ * nested splits of an unordered input (and merges into an unordered output)
+ * are one n-ary split (merge). */
 #include "lang/canon_int.h"
 
 #include <string.h>
@@ -58,7 +64,8 @@ static int reduce_kind(const cn_ir *ir, int dim)
 static int digits(const cn_ir *ir, int y, int **out, int *one)
 {
     int c = ir->dims[y].dst;
-    if (c >= 0 && (ir->nodes[c].kind == CN_SPLIT || ir->nodes[c].kind == CN_USPLIT)) {
+    int kind = c >= 0 ? ir->nodes[c].kind : -1;
+    if (kind == CN_SPLIT || kind == CN_USPLIT || kind == CN_OSPLIT || kind == CN_OUSPLIT) {
         *out = ir->nodes[c].out;
         return ir->nodes[c].nout;
     }
@@ -76,19 +83,98 @@ static void drop_trans(cn_ir *ir, int k)
     syno_cn_forward(ir, y, x);
 }
 
+static bool push_weights(cn_ir *ir, int k);
+
+/* True when D leads, through shifts and reverses only, into a share of
+ * data dims (a DIAG operand): weights read there belong to the share's
+ * result, and are moved there (pull_weights, then the DIAG rule), never
+ * pushed up meanwhile.  One place for them, whichever order rules run in. */
+static bool diag_bound(const cn_ir *ir, int d)
+{
+    for (int guard = 0; guard < 256; guard++) {
+        int c = ir->dims[d].dst;
+        if (c < 0) return false;
+        if (ir->nodes[c].kind == CN_DIAG) return true;
+        if (ir->nodes[c].kind != CN_TRANS) return false;
+        d = ir->nodes[c].out[0];
+    }
+    return false;
+}
+
+/* For transform K feeding a DIAG (through transforms): the weights reading
+ * every digit of its operand read its result instead, re-indexed. */
+static bool pull_weights(cn_ir *ir, int k)
+{
+    int x = ir->nodes[k].in[0], y = ir->nodes[k].out[0];
+    int p = ir->dims[x].src;
+    int one = x, *a = &one, na = 1;
+    if (p >= 0 && (ir->nodes[p].kind == CN_MERGE || ir->nodes[p].kind == CN_UMERGE ||
+                   ir->nodes[p].kind == CN_OMERGE || ir->nodes[p].kind == CN_OUMERGE)) {
+        a = ir->nodes[p].in;
+        na = ir->nodes[p].nin;
+    }
+    uint32_t all = ir->dims[x].att >= 0 ? syno_cn_att_mask(ir, x) : ~0u;
+    bool self = ir->dims[x].att >= 0;
+    if (!self)
+        for (int i = 0; i < na; i++) all &= syno_cn_att_mask(ir, a[i]);
+    if (self) { /* weights read x itself */
+        a = &one;
+        na = 1;
+    }
+    if (!all) return false;
+    int s = ir->nodes[k].sgn;
+    int64_t off = ir->nodes[k].off;
+    for (int t = 0; t < SYNO_MAX_TENSORS; t++) {
+        if (!(all & (1u << t))) continue;
+        int ws[64];
+        SYNO_ASSERT(na <= 64);
+        for (int i = 0; i < na; i++) {
+            ws[i] = syno_cn_find_att(ir, a[i], t);
+            detach_one(ir, a[i], ws[i]);
+        }
+        int w = na == 1 ? ws[0] : syno_cn_fuse_waxes(ir, ws, na);
+        syno_cn_affine_wax(ir, w, s, off); /* it read x = s*y + off */
+        syno_cn_attach(ir, w, y);
+    }
+    return true;
+}
+
+static bool push_weights(cn_ir *ir, int k);
+
+/* After weights arrived at X, the input of a transform: if X is itself the
+ * result of a transform, they keep going up. */
+static void keep_pushing(cn_ir *ir, int x)
+{
+    if (produced_by(ir, x, CN_TRANS)) push_weights(ir, ir->dims[x].src);
+}
+
 static bool push_weights(cn_ir *ir, int k)
 {
     int x = ir->nodes[k].in[0], y = ir->nodes[k].out[0];
+    bool moved = false;
+    if (diag_bound(ir, y)) return pull_weights(ir, k);
+    if (ir->dims[y].att >= 0 && ir->dims[y].dst >= 0 && ir->nodes[ir->dims[y].dst].kind != CN_SPLIT &&
+        ir->nodes[ir->dims[y].dst].kind != CN_USPLIT) {
+        /* Weights read y itself (above an opaque split, say): they go up. */
+        int ws[SYNO_MAX_TENSORS], n;
+        syno_cn_detach_all(ir, y, ws, &n);
+        for (int i = 0; i < n; i++) {
+            syno_cn_affine_wax(ir, ws[i], ir->nodes[k].sgn, -ir->nodes[k].sgn * ir->nodes[k].off);
+            syno_cn_attach(ir, ws[i], x);
+        }
+        moved = true;
+        keep_pushing(ir, x);
+    }
     int *A, one;
     int na = digits(ir, y, &A, &one);
     int a[64];
     SYNO_ASSERT(na <= 64);
     memcpy(a, A, (size_t)na * sizeof *a);
     uint32_t all = ~0u;
-    for (int i = 0; i < na; i++) all &= syno_cn_att_mask(ir, a[i]);
-    if (!all) return false;
+    for (int i = 0; i < na; i++) all &= diag_bound(ir, a[i]) ? 0 : syno_cn_att_mask(ir, a[i]);
+    if (!all) return moved;
     int s = ir->nodes[k].sgn;
-    int64_t c = ir->nodes[k].off;
+    int64_t off = ir->nodes[k].off;
     for (int t = 0; t < SYNO_MAX_TENSORS; t++) {
         if (!(all & (1u << t))) continue;
         int ws[64];
@@ -97,10 +183,11 @@ static bool push_weights(cn_ir *ir, int k)
             detach_one(ir, a[i], ws[i]);
         }
         int w = na == 1 ? ws[0] : syno_cn_fuse_waxes(ir, ws, na);
-        /* The weight read y; now it reads x = s*y + c, so y = s*x - s*c. */
-        syno_cn_affine_wax(ir, w, s, -s * c);
+        /* The weight read y; now it reads x = s*y + off, so y = s*x - s*off. */
+        syno_cn_affine_wax(ir, w, s, -s * off);
         syno_cn_attach(ir, w, x);
     }
+    keep_pushing(ir, x);
     return true;
 }
 
@@ -270,8 +357,193 @@ static bool fuse_free_sums(cn_ir *ir)
  * the region stopped lining up: a weight read at the result of a merge
  * reads the operands (its axis split), and a weight read at every result
  * of a split reads the operand (its axes fused). */
+/* Two results of an opaque split of an unordered axis that are reduced by
+ * the same kind of reduction and read by the same weights are one digit (the
+ * order of the axis's digits is free): one result of their product size,
+ * the weights' axes fused. */
+static bool fuse_reduced_digits(cn_ir *ir, int k)
+{
+    cn_node *n = &ir->nodes[k];
+    for (int a = 0; a < n->nout; a++) {
+        int da = n->out[a], ra = ir->dims[da].dst;
+        if (ra < 0 || (ir->nodes[ra].kind != CN_SUM && ir->nodes[ra].kind != CN_MEAN)) continue;
+        for (int b = a + 1; b < n->nout; b++) {
+            int db = n->out[b], rb = ir->dims[db].dst;
+            if (rb < 0 || ir->nodes[rb].kind != ir->nodes[ra].kind) continue;
+            uint32_t mask = syno_cn_att_mask(ir, da);
+            if (syno_cn_att_mask(ir, db) != mask) continue;
+            for (int t = 0; t < SYNO_MAX_TENSORS; t++) {
+                if (!(mask & (1u << t))) continue;
+                int pair[2] = {syno_cn_find_att(ir, da, t), syno_cn_find_att(ir, db, t)};
+                detach_one(ir, da, pair[0]);
+                detach_one(ir, db, pair[1]);
+                syno_cn_attach(ir, syno_cn_fuse_waxes(ir, pair, 2), da);
+            }
+            syno_size_mul(&ir->dims[da].size, ir->dims[da].size, ir->dims[db].size);
+            syno_cn_kill_node(ir, rb);
+            ir->dims[db].dead = true;
+            int nk = syno_cn_new_node(ir, CN_OUSPLIT, 1, n->nout - 1);
+            n = &ir->nodes[k];
+            syno_cn_set_in(ir, nk, 0, n->in[0]);
+            for (int j = 0, at = 0; j < n->nout; j++)
+                if (j != b) syno_cn_set_out(ir, nk, at++, n->out[j]);
+            syno_cn_kill_node(ir, k);
+            if (ir->nodes[nk].nout == 1) { /* one digit left: the split is gone */
+                int x = ir->nodes[nk].in[0];
+                syno_cn_kill_node(ir, nk);
+                ir->dims[x].dst = CN_NONE;
+                syno_cn_forward(ir, da, x);
+            }
+            return true;
+        }
+    }
+    return false;
+}
+
+/* An opaque split of an expand is expands (a broadcast index needs no
+ * alignment): the weights reading it read the pieces.  An opaque merge of
+ * expands read by the same weights is one expand. */
+static bool free_opaque(cn_ir *ir, int k)
+{
+    cn_node c = ir->nodes[k];
+    if (c.kind == CN_OSPLIT || c.kind == CN_OUSPLIT) {
+        int x = c.in[0];
+        if (!produced_by(ir, x, CN_EXPAND)) return false;
+        int ws[SYNO_MAX_TENSORS], nw;
+        syno_cn_detach_all(ir, x, ws, &nw);
+        for (int i = 0; i < nw; i++) {
+            syno_size sizes[64];
+            int pieces[64];
+            SYNO_ASSERT(c.nout <= 64);
+            for (int j = 0; j < c.nout; j++) sizes[j] = ir->dims[c.out[j]].size;
+            syno_cn_split_wax(ir, ws[i], c.nout, sizes, pieces);
+            for (int j = 0; j < c.nout; j++) syno_cn_attach(ir, pieces[j], c.out[j]);
+        }
+        syno_cn_kill_node(ir, ir->dims[x].src);
+        syno_cn_kill_node(ir, k);
+        ir->dims[x].dead = true;
+        for (int j = 0; j < c.nout; j++) syno_cn_set_out(ir, syno_cn_new_node(ir, CN_EXPAND, 0, 1), 0, c.out[j]);
+        return true;
+    }
+    uint32_t mask = syno_cn_att_mask(ir, c.in[0]);
+    bool all = true;
+    for (int j = 0; j < c.nin; j++)
+        if (!produced_by(ir, c.in[j], CN_EXPAND) || syno_cn_att_mask(ir, c.in[j]) != mask) all = false;
+    if (!all) {
+        /* Two expands read by the same weights, adjacent (or anywhere in a
+         * merge into an unordered output): one expand of their product. */
+        for (int a = 0; a < c.nin; a++) {
+            int da = c.in[a];
+            if (!produced_by(ir, da, CN_EXPAND)) continue;
+            for (int b = a + 1; b < c.nin && (b == a + 1 || c.kind == CN_OUMERGE); b++) {
+                int db = c.in[b];
+                if (!produced_by(ir, db, CN_EXPAND) || syno_cn_att_mask(ir, db) != syno_cn_att_mask(ir, da)) continue;
+                uint32_t m = syno_cn_att_mask(ir, da);
+                for (int t = 0; t < SYNO_MAX_TENSORS; t++) {
+                    if (!(m & (1u << t))) continue;
+                    int pair[2] = {syno_cn_find_att(ir, da, t), syno_cn_find_att(ir, db, t)};
+                    detach_one(ir, da, pair[0]);
+                    detach_one(ir, db, pair[1]);
+                    syno_cn_attach(ir, syno_cn_fuse_waxes(ir, pair, 2), da);
+                }
+                syno_size_mul(&ir->dims[da].size, ir->dims[da].size, ir->dims[db].size);
+                syno_cn_kill_node(ir, ir->dims[db].src);
+                ir->dims[db].dead = true;
+                syno_cn_kill_node(ir, k);
+                if (c.nin == 2) { /* the merge is gone: its result is the expand */
+                    int e = ir->dims[da].src;
+                    ir->dims[da].dead = true;
+                    syno_cn_kill_node(ir, e);
+                    syno_cn_set_out(ir, syno_cn_new_node(ir, CN_EXPAND, 0, 1), 0, c.out[0]);
+                    int ws[SYNO_MAX_TENSORS], nw;
+                    syno_cn_detach_all(ir, da, ws, &nw);
+                    for (int i = 0; i < nw; i++) syno_cn_attach(ir, ws[i], c.out[0]);
+                    return true;
+                }
+                int nk = syno_cn_new_node(ir, c.kind, c.nin - 1, 1);
+                for (int j = 0, at = 0; j < c.nin; j++)
+                    if (j != b) syno_cn_set_in(ir, nk, at++, c.in[j]);
+                syno_cn_set_out(ir, nk, 0, c.out[0]);
+                return true;
+            }
+        }
+        return false;
+    }
+    for (int t = 0; t < SYNO_MAX_TENSORS; t++) {
+        if (!(mask & (1u << t))) continue;
+        int ws[64];
+        SYNO_ASSERT(c.nin <= 64);
+        for (int j = 0; j < c.nin; j++) {
+            ws[j] = syno_cn_find_att(ir, c.in[j], t);
+            detach_one(ir, c.in[j], ws[j]);
+        }
+        syno_cn_attach(ir, syno_cn_fuse_waxes(ir, ws, c.nin), c.out[0]);
+    }
+    for (int j = 0; j < c.nin; j++) {
+        syno_cn_kill_node(ir, ir->dims[c.in[j]].src);
+        ir->dims[c.in[j]].dead = true;
+    }
+    syno_cn_kill_node(ir, k);
+    syno_cn_set_out(ir, syno_cn_new_node(ir, CN_EXPAND, 0, 1), 0, c.out[0]);
+    return true;
+}
+
+/* Two digits of an unordered input (results of one OUSPLIT) merged next
+ * to each other, read by the same weights: the digit order of the input is
+ * free, so they are one digit, and the merge of them is that digit. */
+static bool fuse_merged_digits(cn_ir *ir, int k)
+{
+    cn_node m = ir->nodes[k];
+    if (m.kind != CN_OMERGE && m.kind != CN_OUMERGE) return false;
+    for (int i = 0; i < m.nin; i++) {
+        int a = m.in[i], sa = ir->dims[a].src;
+        if (sa < 0 || ir->nodes[sa].kind != CN_OUSPLIT) continue;
+        for (int j = 0; j < m.nin; j++) {
+            int b = m.in[j];
+            if (j == i || ir->dims[b].src != sa || (m.kind == CN_OMERGE && j != i + 1)) continue;
+            if (syno_cn_att_mask(ir, a) != syno_cn_att_mask(ir, b)) continue;
+            uint32_t mask = syno_cn_att_mask(ir, a);
+            for (int t = 0; t < SYNO_MAX_TENSORS; t++) {
+                if (!(mask & (1u << t))) continue;
+                int pair[2] = {syno_cn_find_att(ir, a, t), syno_cn_find_att(ir, b, t)};
+                detach_one(ir, a, pair[0]);
+                detach_one(ir, b, pair[1]);
+                syno_cn_attach(ir, syno_cn_fuse_waxes(ir, pair, 2), a);
+            }
+            /* The split loses b; a becomes the digit a*|b| + b. */
+            cn_node sp = ir->nodes[sa];
+            int ns = syno_cn_new_node(ir, CN_OUSPLIT, 1, sp.nout - 1);
+            syno_cn_set_in(ir, ns, 0, sp.in[0]);
+            for (int q = 0, at = 0; q < sp.nout; q++)
+                if (sp.out[q] != b) syno_cn_set_out(ir, ns, at++, sp.out[q]);
+            syno_cn_kill_node(ir, sa);
+            syno_size_mul(&ir->dims[a].size, ir->dims[a].size, ir->dims[b].size);
+            ir->dims[b].dead = true;
+            syno_cn_kill_node(ir, k);
+            if (m.nin == 2) {
+                ir->dims[a].dst = CN_NONE;
+                syno_cn_forward(ir, m.out[0], a);
+            } else {
+                int nm = syno_cn_new_node(ir, m.kind, m.nin - 1, 1);
+                for (int q = 0, at = 0; q < m.nin; q++)
+                    if (q != j) syno_cn_set_in(ir, nm, at++, m.in[q]);
+                syno_cn_set_out(ir, nm, 0, m.out[0]);
+            }
+            if (ir->nodes[ns].nout == 1) { /* one digit left: no split */
+                int x = ir->nodes[ns].in[0], d = ir->nodes[ns].out[0];
+                syno_cn_kill_node(ir, ns);
+                ir->dims[x].dst = CN_NONE;
+                syno_cn_forward(ir, d, x);
+            }
+            return true;
+        }
+    }
+    return false;
+}
+
 static bool opaque_rules(cn_ir *ir, int k)
 {
+    if (free_opaque(ir, k) || fuse_merged_digits(ir, k)) return true;
     cn_node *n = &ir->nodes[k];
     bool changed = false;
     if (n->kind == CN_OMERGE || n->kind == CN_OUMERGE) {
@@ -286,9 +558,20 @@ static bool opaque_rules(cn_ir *ir, int k)
             for (int j = 0; j < n->nin; j++) syno_cn_attach(ir, pieces[j], n->in[j]);
             changed = true;
         }
+        int r = ir->dims[y].dst;
+        if (r >= 0 && (ir->nodes[r].kind == CN_SUM || ir->nodes[r].kind == CN_MEAN)) {
+            /* A reduction over a merge is a reduction over each operand. */
+            int kind = ir->nodes[r].kind;
+            syno_cn_kill_node(ir, r);
+            syno_cn_kill_node(ir, k);
+            ir->dims[y].dead = true;
+            cn_node c = ir->nodes[k];
+            for (int j = 0; j < c.nin; j++) syno_cn_set_in(ir, syno_cn_new_node(ir, kind, 1, 0), 0, c.in[j]);
+            return true;
+        }
     } else if (n->kind == CN_OSPLIT || n->kind == CN_OUSPLIT) {
         uint32_t all = ~0u;
-        for (int j = 0; j < n->nout; j++) all &= syno_cn_att_mask(ir, n->out[j]);
+        for (int j = 0; j < n->nout; j++) all &= diag_bound(ir, n->out[j]) ? 0 : syno_cn_att_mask(ir, n->out[j]);
         for (int t = 0; t < SYNO_MAX_TENSORS; t++) {
             if (!(all & (1u << t))) continue;
             int ws[64];
@@ -300,6 +583,29 @@ static bool opaque_rules(cn_ir *ir, int k)
             syno_cn_attach(ir, syno_cn_fuse_waxes(ir, ws, n->nout), n->in[0]);
             changed = true;
         }
+        /* Reductions of one kind over every result, read by no weight: a
+         * reduction over the operand (all of its values are visited). */
+        int kind = -1;
+        for (int j = 0; j < n->nout; j++) {
+            int r = ir->dims[n->out[j]].dst;
+            int rk = r >= 0 ? ir->nodes[r].kind : -1;
+            if ((rk != CN_SUM && rk != CN_MEAN) || ir->dims[n->out[j]].att >= 0 || (kind >= 0 && rk != kind)) {
+                kind = -2;
+                break;
+            }
+            kind = rk;
+        }
+        if (kind >= 0) {
+            for (int j = 0; j < n->nout; j++) {
+                syno_cn_kill_node(ir, ir->dims[n->out[j]].dst);
+                ir->dims[n->out[j]].dead = true;
+            }
+            syno_cn_kill_node(ir, k);
+            int x = n->in[0];
+            syno_cn_set_in(ir, syno_cn_new_node(ir, kind, 1, 0), 0, x);
+            return true;
+        }
+        if (n->kind == CN_OUSPLIT && fuse_reduced_digits(ir, k)) return true;
     }
     return changed;
 }
@@ -372,7 +678,9 @@ static bool misc_rules(cn_ir *ir)
         if (n->dead) continue;
         if (n->kind == CN_OMERGE || n->kind == CN_OSPLIT || n->kind == CN_OUMERGE || n->kind == CN_OUSPLIT) {
             bool c = opaque_rules(ir, k);
-            if ((ir->nodes[k].kind == CN_OUSPLIT || ir->nodes[k].kind == CN_OUMERGE) && flatten_unordered(ir, k)) c = true;
+            if (!ir->nodes[k].dead && (ir->nodes[k].kind == CN_OUSPLIT || ir->nodes[k].kind == CN_OUMERGE) &&
+                flatten_unordered(ir, k))
+                c = true;
             changed |= c;
             continue;
         }
@@ -405,6 +713,30 @@ static bool trans_pass(cn_ir *ir)
     return changed;
 }
 
+/* The graph invariants every rule keeps: live nodes and live dims point at
+ * each other consistently. */
+static void check_links(const cn_ir *ir)
+{
+    for (int k = 0; k < ir->nnodes; k++) {
+        const cn_node *n = &ir->nodes[k];
+        if (n->dead) continue;
+        for (int i = 0; i < n->nin; i++) {
+            const cn_dim *d = &ir->dims[n->in[i]];
+            SYNO_ASSERT(!d->dead && d->dst == k && d->dst_slot == i);
+        }
+        for (int i = 0; i < n->nout; i++) {
+            const cn_dim *d = &ir->dims[n->out[i]];
+            SYNO_ASSERT(!d->dead && d->src == k && d->src_slot == i);
+        }
+    }
+    for (int d = 0; d < ir->ndims; d++) {
+        const cn_dim *x = &ir->dims[d];
+        if (x->dead) continue;
+        SYNO_ASSERT(x->dst != CN_NONE && (x->dst < 0 || !ir->nodes[x->dst].dead));
+        SYNO_ASSERT(x->src < 0 || !ir->nodes[x->src].dead);
+    }
+}
+
 /* Rewrites IR to its normal form: region normalization and the rules
  * above, alternated until nothing changes. */
 void syno_cn_normalize(cn_ir *ir)
@@ -416,6 +748,7 @@ void syno_cn_normalize(cn_ir *ir)
         changed |= misc_rules(ir);
         if (!changed) {
             ir->iterations = it;
+            check_links(ir);
             return;
         }
     }
