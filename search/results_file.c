@@ -88,6 +88,9 @@ char *syno_search_write_result(const char *dir, const syno_spec *spec, const cha
         if (ref && isfinite(ref[k]) && ref[k] > 0 && k != SYNO_METRIC_ACCURACY)
             syno_buf_printf(&b, "  (%.3fx the baseline%s%s)", r->v[k] / ref[k], spec->baseline ? " " : "",
                             spec->baseline ? spec->baseline : "");
+        if (ref && isfinite(ref[k]) && k == SYNO_METRIC_ACCURACY) /* points from the baseline's */
+            syno_buf_printf(&b, "  (the baseline%s%s: %.4g, %+.1f points)", spec->baseline ? " " : "",
+                            spec->baseline ? spec->baseline : "", ref[k], 100 * (r->v[k] - ref[k]));
         syno_buf_puts(&b, k == SYNO_METRIC_ACCURACY ? "\n" : "  summed over the layers\n");
     }
     /* per layer */
@@ -174,6 +177,8 @@ static void row(void *ctx, const syno_record *r)
             human(r->v[k], &c);
             if (isfinite(r->v[k]) && t->ref && isfinite(t->ref[k]) && t->ref[k] > 0 && k != SYNO_METRIC_ACCURACY)
                 syno_buf_printf(&c, " (%.2fx)", r->v[k] / t->ref[k]);
+            if (isfinite(r->v[k]) && t->ref && isfinite(t->ref[k]) && k == SYNO_METRIC_ACCURACY)
+                syno_buf_printf(&c, " (%+.1f)", 100 * (r->v[k] - t->ref[k])); /* points from the baseline */
             syno_buf_printf(&b, "%-19s", syno_buf_str(&c));
             syno_buf_fini(&c);
         }
