@@ -153,9 +153,9 @@ static bool push_weights(cn_ir *ir, int k)
     int x = ir->nodes[k].in[0], y = ir->nodes[k].out[0];
     bool moved = false;
     if (diag_bound(ir, y)) return pull_weights(ir, k);
-    if (ir->dims[y].att >= 0 && ir->dims[y].dst >= 0 && ir->nodes[ir->dims[y].dst].kind != CN_SPLIT &&
-        ir->nodes[ir->dims[y].dst].kind != CN_USPLIT) {
-        /* Weights read y itself (above an opaque split, say): they go up. */
+    if (ir->dims[y].att >= 0 && ir->dims[y].dst != CN_OUT) {
+        /* Weights read y itself (above an opaque split, say): they go up.
+         * (Weights on an output axis are the digit rule's business below.) */
         int ws[SYNO_MAX_TENSORS], n;
         syno_cn_detach_all(ir, y, ws, &n);
         for (int i = 0; i < n; i++) {
@@ -224,7 +224,7 @@ static bool trans_rules(cn_ir *ir, int k)
     }
     int *A, one;
     int na = digits(ir, y, &A, &one);
-    int kind = reduce_kind(ir, A[0]);
+    int kind = ir->dims[y].att < 0 ? reduce_kind(ir, A[0]) : 0;
     for (int i = 0; i < na && kind; i++)
         if (reduce_kind(ir, A[i]) != kind || ir->dims[A[i]].att >= 0) kind = 0;
     if (kind) {

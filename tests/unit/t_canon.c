@@ -524,12 +524,12 @@ int main(void)
     test_hash_function();
     test_stdlib(&rng);
     test_corpus(&rng);
-    test_random(&rng, 200, 4, 12, "random depth 4-12");
+    test_random(&rng, 300, 4, 12, "random depth 4-12");
     int scale = sanitized ? 2 : 1;
-    test_relabel(&rng, 300 / scale, 4, 12);
-    test_relabel(&rng, 200 / scale, 14, 30);
-    test_level2(&rng, 200 / scale, 4, 12);
-    test_level2(&rng, 150 / scale, 14, 30);
+    test_relabel(&rng, 1200 / scale, 4, 12);
+    test_relabel(&rng, 600 / scale, 14, 30);
+    test_level2(&rng, 600 / scale, 4, 12);
+    test_level2(&rng, 400 / scale, 14, 30);
     syno_canon_free(cn);
     return tap_done();
 }
