@@ -14,9 +14,15 @@
  * unordered (channel-like axes): shifts and digit orders on them are free.
  *
  * Partial operators (the search's bottom-up candidates) are accepted too:
- * dims that nothing produces yet are "open" leaves, distinguished only by
- * size and an optional caller tag.  Their canonical text carries `open`
- * lines and does not parse; their hash is as stable as any other.
+ * dims that nothing produces yet (made with syno_op_new_dim and never
+ * produced) are "open" leaves, distinguished only by size and an optional
+ * caller tag.  Such an op need not be finished, but every dim must have its
+ * size set (dims[d].size, dims[d].sized) and be consumed exactly once, and
+ * weights must be complete; sizes that disagree with a primitive are
+ * refused.  Equal hashes of partial operators mean that every completion of
+ * one is equivalent to the matching completion of the other.  Their
+ * canonical text carries `open` lines and does not parse; their hash is as
+ * stable as any other.
  *
  * Use one syno_canon context per thread: it keeps scratch memory between
  * calls, which is what makes millions of calls cheap. */
