@@ -93,7 +93,7 @@ void syno_enumerate(syno_space *sp, int jobs, syno_final_fn on_final, void *ctx,
     double t0 = now();
     r->depth = sp->depth;
     sx_set cur, next;
-    sx_set_init(&cur);
+    sx_set_init(&cur, sp);
     sx_intern_root(sp, &cur);
     pthread_mutex_t lock;
     pthread_mutex_init(&lock, NULL);
@@ -101,7 +101,7 @@ void syno_enumerate(syno_space *sp, int jobs, syno_final_fn on_final, void *ctx,
     sp->threaded = jobs > 1;
     uint64_t finals_before = sp->local.stats.finals;
     for (int depth = 0; cur.n; depth++) {
-        sx_set_init(&next);
+        sx_set_init(&next, sp);
         r->states_at[depth] = cur.n;
         uint64_t f0 = 0;
         for (int t = 0; t < jobs; t++) f0 += w[t].local.stats.finals;
@@ -172,8 +172,8 @@ static syno_algo *ex_create(syno_space *sp, syno_rng *rng)
     (void)rng;
     syno_algo *a = syno_xcalloc(1, sizeof *a);
     a->sp = sp;
-    sx_set_init(&a->cur);
-    sx_set_init(&a->next);
+    sx_set_init(&a->cur, sp);
+    sx_set_init(&a->next, a->sp);
     sx_intern_root(sp, &a->cur);
     return a;
 }
@@ -197,7 +197,7 @@ static bool advance(syno_algo *a)
         if (!a->next.n) return false;
         sx_set_fini(&a->cur);
         a->cur = a->next;
-        sx_set_init(&a->next);
+        sx_set_init(&a->next, a->sp);
         a->cursor = 0;
     }
     syno_pstate *st = a->cur.slot[a->cursor++];

@@ -144,7 +144,13 @@ bool sx_size_legal(syno_space *sp, syno_size s)
     return sx_size_get(sp, s)->legal;
 }
 
-static uint64_t merkle(const syno_space *sp, const sdim *d)
+static uint64_t child(const syno_space *sp, int32_t id, bool blind)
+{
+    const sdim *c = sx_d(sp, (uint32_t)id);
+    return blind ? c->bhash : c->hash;
+}
+
+static uint64_t merkle(const syno_space *sp, const sdim *d, bool blind)
 {
     static const uint64_t salt[SX_KINDS] = {
         0x6a09e667f3bcc908ull, 0xbb67ae8584caa73bull, 0x3c6ef372fe94f82bull, 0xa54ff53a5f1d36f1ull,
@@ -156,21 +162,21 @@ static uint64_t merkle(const syno_space *sp, const sdim *d)
     case SX_ITER:
         return sx_mix(h ^ (uint64_t)d->a);
     case SX_REDUCE:
-        return sx_mix(sx_mix(h ^ syno_size_hash(d->param)) + (uint64_t)d->a);
+        return sx_mix(sx_mix(h ^ syno_size_hash(d->param)) + (blind ? 0 : (uint64_t)d->a));
     case SX_SPLIT:
     case SX_UNFOLD:
-        h = sx_mix(h ^ sx_d(sp, (uint32_t)(d->a))->hash);
-        return sx_mix(h + (sx_d(sp, (uint32_t)(d->b))->hash << 17 | sx_d(sp, (uint32_t)(d->b))->hash >> 47));
+        h = sx_mix(h ^ child(sp, d->a, blind));
+        return sx_mix(h + (child(sp, d->b, blind) << 17 | child(sp, d->b, blind) >> 47));
     case SX_MERGE_L:
     case SX_MERGE_R:
     case SX_STRIDE:
-        return sx_mix(sx_mix(h ^ sx_d(sp, (uint32_t)(d->a))->hash) + syno_size_hash(d->param));
+        return sx_mix(sx_mix(h ^ child(sp, d->a, blind)) + syno_size_hash(d->param));
     case SX_SHARE_L:
     case SX_SHARE_R:
-        return sx_mix(sx_mix(h ^ sx_d(sp, (uint32_t)(d->a))->hash) + (uint64_t)d->wid);
+        return sx_mix(sx_mix(h ^ child(sp, d->a, blind)) + (uint64_t)d->wid);
     case SX_SHIFT:
     case SX_REVERSE:
-        return sx_mix(h ^ sx_d(sp, (uint32_t)(d->a))->hash);
+        return sx_mix(h ^ child(sp, d->a, blind));
     case SX_KINDS:
         break;
     }
@@ -284,7 +290,8 @@ static uint32_t intern(syno_space *sp, sx_kind kind, int32_t a, int32_t b, syno_
         d->flags |= SXF_COEF;
         if (odd) d->flags |= SXF_ODD;
     }
-    d->hash = merkle(sp, d);
+    d->hash = merkle(sp, d, false);
+    d->bhash = merkle(sp, d, true);
     d->size_key = sx_size_key(d->size);
     for (int v = 0; v < sp->nvars; v++) {
         if (d->size.e[v] > 0 && sp->vars->v[v].kind == SYNO_VAR_PRIMARY) d->pvars |= 1u << v;

@@ -43,7 +43,8 @@ enum {
 };
 
 typedef struct sdim {
-    uint64_t hash;
+    uint64_t hash;       /* structural (Merkle), reductions told apart by multiplicity */
+    uint64_t bhash;      /* the same, blind to which of equal reductions it is */
     syno_size size;
     syno_size param;
     int32_t a, b;
@@ -89,12 +90,13 @@ typedef struct sx_children {
 
 /* A hash set of states in an arena (the space's store, enumeration layers). */
 typedef struct sx_set {
+    const struct syno_space *sp;
     syno_arena *arena;
     syno_pstate **slot;
     size_t cap, n;
 } sx_set;
 
-void sx_set_init(sx_set *s);
+void sx_set_init(sx_set *s, const struct syno_space *sp);
 void sx_set_fini(sx_set *s);
 /* Returns the member equal to ST, or inserts a copy of ST and returns it
  * (*ADDED says which). */
@@ -170,6 +172,7 @@ struct syno_space {
     uint32_t *dtab;                      /* open addressing: dim id + 1, 0 empty */
     uint32_t dtab_cap;
     bool threaded;                       /* generators run in several threads: lock the shared tables */
+    bool exact_states;                   /* states equal only with the very same reductions (tests) */
     pthread_mutex_t lock;                /* the dim table, the finals' dedup set */
     sx_size_choice *sizes;               /* enumerable sizes (reductions, strides) */
     int nsizes;
@@ -216,7 +219,7 @@ syno_pstate *sx_state_alloc(syno_arena *a, int n);
 size_t sx_state_bytes(int n);
 uint64_t sx_member_hash(const syno_space *sp, uint32_t id, int role);
 void sx_state_rehash(syno_space *sp, syno_pstate *st);
-bool sx_state_eq(const syno_pstate *a, const syno_pstate *b);
+bool sx_state_eq(const syno_space *sp, const syno_pstate *a, const syno_pstate *b);
 
 /* The generator: every canonical child of a state.  EMIT gets a child
  * (built in scratch memory, copied by whoever keeps it) and its step. */

@@ -27,12 +27,13 @@ typedef struct cgen {
     uint32_t prev_leader;           /* leader of the previous weight's contraction, or UINT32_MAX */
 } cgen;
 
-/* (height, hash) order of dims. */
+/* (height, blind hash) order of dims: equal reductions tie, so that the
+ * order does not depend on which of them is which. */
 static bool dim_less(const syno_space *sp, uint32_t a, uint32_t b)
 {
     const sdim *da = sx_d(sp, a), *db = sx_d(sp, b);
     if (da->height != db->height) return da->height < db->height;
-    return da->hash < db->hash;
+    return da->bhash < db->bhash;
 }
 
 static void leaf(cgen *c)
@@ -62,7 +63,7 @@ static void leaf(cgen *c)
             }
         }
     }
-    if (c->prev_leader != UINT32_MAX && !touches_prev && !dim_less(sp, c->prev_leader, leader)) {
+    if (c->prev_leader != UINT32_MAX && !touches_prev && dim_less(sp, leader, c->prev_leader)) {
         if (sx_drop(sp, SYNO_RULE_WEIGHT_ORDER)) return;
     }
     double minp = sp->spec->opt[SYNO_OPT_MIN_WEIGHT_PARAMS];
@@ -167,7 +168,7 @@ void sx_gen_contract(sx_gen *g)
     /* a fixed order (by structure, not by id) so that what the search counts does not depend
      * on the order in which dims were created */
     for (int i = 1; i < c.ncand; i++)
-        for (int j = i; j > 0 && sx_d(sp, c.cand[j])->hash < sx_d(sp, c.cand[j - 1])->hash; j--) {
+        for (int j = i; j > 0 && sx_d(sp, c.cand[j])->bhash < sx_d(sp, c.cand[j - 1])->bhash; j--) {
             uint32_t t = c.cand[j];
             c.cand[j] = c.cand[j - 1];
             c.cand[j - 1] = t;

@@ -159,7 +159,7 @@ syno_space *syno_space_new(const syno_spec *spec, syno_diags *d)
         sp->flops_hi = spec->flops_max * scale;
     }
     enumerate_sizes(sp);
-    sx_set_init(&sp->store);
+    sx_set_init(&sp->store, sp);
     /* the root: every output axis that is not fixed */
     syno_pstate *root = sx_state_alloc(sp->store.arena, SX_MAX_STATE_DIMS);
     for (int i = 0; i < spec->nout; i++)
@@ -234,6 +234,8 @@ static void collect_emit(syno_space *sp, void *ctx, const syno_pstate *child, co
     syno_pstate *st = sx_set_intern(&sp->store, child, &added);
     if (added) sx_loc(sp)->stats.states++;
     else sx_loc(sp)->stats.merged++;
+    for (int i = 0; i < c->n; i++)
+        if (c->v[i].state == st) return; /* the same child by another step (equal reductions swapped) */
     if (c->n == c->cap) {
         c->cap = c->cap ? 2 * c->cap : 16;
         c->v = syno_xrealloc(c->v, (size_t)c->cap * sizeof *c->v);

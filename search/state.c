@@ -27,7 +27,8 @@ syno_pstate *sx_state_alloc(syno_arena *a, int n)
 uint64_t sx_member_hash(const syno_space *sp, uint32_t id, int role)
 {
     static const uint64_t salt[3] = {0x243f6a8885a308d3ull, 0x13198a2e03707344ull, 0xa4093822299f31d0ull};
-    return sx_mix(sx_d(sp, id)->hash ^ salt[role]);
+    const sdim *d = sx_d(sp, id);
+    return sx_mix((sp->exact_states ? d->hash : d->bhash) ^ salt[role]);
 }
 
 /* Recomputes ST's hash from its members. */
@@ -41,20 +42,45 @@ void sx_state_rehash(syno_space *sp, syno_pstate *st)
     st->hash = h;
 }
 
-/* Exact equality of two states (same members in the same roles). */
-bool sx_state_eq(const syno_pstate *a, const syno_pstate *b)
+static int cmp_u64(const void *x, const void *y)
+{
+    uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+    return (a > b) - (a < b);
+}
+
+/* Equality of two states: the same members in the same roles, up to which
+ * of equal reductions is which (reductions are never merged, so states
+ * with the same multiset of blind member hashes are the same partial
+ * operator with equal reductions relabeled); exact with SP->exact_states. */
+bool sx_state_eq(const syno_space *sp, const syno_pstate *a, const syno_pstate *b)
 {
     if (a->hash != b->hash || a->nf != b->nf || a->ne != b->ne || a->nw != b->nw) return false;
-    return memcmp(a->d, b->d, (size_t)(a->nf + a->ne + a->nw) * sizeof(uint32_t)) == 0;
+    int n = a->nf + a->ne + a->nw;
+    if (memcmp(a->d, b->d, (size_t)n * sizeof(uint32_t)) == 0) return true;
+    if (sp->exact_states) return false;
+    uint64_t ha[3 * SX_MAX_STATE_DIMS], hb[3 * SX_MAX_STATE_DIMS];
+    int off = 0;
+    int len[3] = {a->nf, a->ne, a->nw};
+    for (int role = 0; role < 3; role++) {
+        for (int i = 0; i < len[role]; i++) {
+            ha[off + i] = sx_d(sp, a->d[off + i])->bhash;
+            hb[off + i] = sx_d(sp, b->d[off + i])->bhash;
+        }
+        qsort(ha + off, (size_t)len[role], sizeof *ha, cmp_u64);
+        qsort(hb + off, (size_t)len[role], sizeof *hb, cmp_u64);
+        off += len[role];
+    }
+    return memcmp(ha, hb, (size_t)n * sizeof *ha) == 0;
 }
 
 /* ---- hash sets of states --------------------------------------------------- */
 
-/* Initializes S empty, with its own arena. */
-void sx_set_init(sx_set *s)
+/* Initializes S empty, with its own arena, for states of SP. */
+void sx_set_init(sx_set *s, const syno_space *sp)
 {
     memset(s, 0, sizeof *s);
     s->arena = syno_arena_new();
+    s->sp = sp;
 }
 
 /* Frees S and every state in it. */
@@ -86,7 +112,7 @@ syno_pstate *sx_set_find(const sx_set *s, const syno_pstate *st)
 {
     if (!s->cap) return NULL;
     for (size_t j = (size_t)st->hash & (s->cap - 1); s->slot[j]; j = (j + 1) & (s->cap - 1))
-        if (sx_state_eq(s->slot[j], st)) return s->slot[j];
+        if (sx_state_eq(s->sp, s->slot[j], st)) return s->slot[j];
     return NULL;
 }
 
@@ -97,7 +123,7 @@ syno_pstate *sx_set_intern(sx_set *s, const syno_pstate *st, bool *added)
     if (2 * (s->n + 1) > s->cap) grow(s);
     size_t j = (size_t)st->hash & (s->cap - 1);
     for (; s->slot[j]; j = (j + 1) & (s->cap - 1))
-        if (sx_state_eq(s->slot[j], st)) {
+        if (sx_state_eq(s->sp, s->slot[j], st)) {
             if (added) *added = false;
             return s->slot[j];
         }

@@ -199,6 +199,33 @@ static void test_guidance_loses_nothing(const char *rel, int depth)
        (unsigned long long)states[0], (unsigned long long)states[1]);
 }
 
+/* Merging states that differ only in which of equal reductions is which
+ * loses no final operator either. */
+static void test_blind_states(const char *rel, int depth)
+{
+    uint64_t sum[2], states[2];
+    int n[2];
+    for (int pass = 0; pass < 2; pass++) {
+        syno_ctx *ctx = syno_ctx_new();
+        syno_spec *spec = load_spec(ctx, rel);
+        syno_space *sp = syno_space_new(spec, &ctx->diags);
+        sp->exact_states = pass;
+        syno_space_set_depth(sp, depth);
+        set_sum = 0;
+        set_n = 0;
+        syno_enum_result r;
+        syno_enumerate(sp, 1, sum_final, NULL, &r);
+        sum[pass] = set_sum;
+        n[pass] = set_n;
+        states[pass] = r.states;
+        syno_space_free(sp);
+        syno_ctx_free(ctx);
+    }
+    ok(n[0] == n[1] && sum[0] == sum[1] && states[0] <= states[1],
+       "equal reductions merged: the same %d finals in %s at depth %d (%llu states instead of %llu)", n[0], rel, depth,
+       (unsigned long long)states[0], (unsigned long long)states[1]);
+}
+
 static void test_determinism(void)
 {
     uint64_t first = 0;
@@ -241,5 +268,8 @@ int main(void)
     test_guidance_loses_nothing("tests/search/linear.syno", 6);
     test_guidance_loses_nothing("tests/search/resnet18.syno", 3);
     test_guidance_loses_nothing("bench/sampler-space.syno", getenv("SYNO_SANITIZED") ? 3 : 4);
+    test_blind_states("tests/search/conv.syno", 7);
+    test_blind_states("bench/sampler-space.syno", getenv("SYNO_SANITIZED") ? 6 : 8);
+    test_blind_states("tests/search/resnet18.syno", getenv("SYNO_SANITIZED") ? 4 : 5);
     return tap_done();
 }
