@@ -210,6 +210,14 @@ const syno_spec *syno_space_spec(const syno_space *sp)
     return sp->spec;
 }
 
+/* The baseline's summed FLOPs and parameters (see space.h). */
+bool syno_space_baseline(const syno_space *sp, double *flops, double *params)
+{
+    *flops = sp->baseline_flops;
+    *params = sp->baseline_params;
+    return sp->spec->baseline_op != NULL;
+}
+
 /* Puts a copy of the root into SET. */
 void sx_intern_root(syno_space *sp, sx_set *set)
 {
@@ -312,6 +320,12 @@ int syno_space_finals(syno_space *sp, const syno_pstate *st, bool dedup, syno_fi
     return sx_finalize(sp, st, dedup, out);
 }
 
+/* The staged plans' FLOPs of F (see space.h). */
+void syno_space_final_exact_flops(syno_space *sp, syno_final *f)
+{
+    sx_final_exact_flops(sp, f);
+}
+
 /* The canonical hash of OP (lang/canon.h), at the unordered level when
  * the spec marks axes unordered.  Should canonicalization fail (it does not
  * on valid ops), a hash of the printed form stands in. */
@@ -401,6 +415,20 @@ void syno_space_describe_step(syno_space *sp, const syno_step *step, syno_buf *o
         syno_size_print(sp->vars, step->param, out);
     }
     syno_buf_putc(out, ')');
+}
+
+/* The number of open dims of ST (see space.h). */
+int syno_pstate_nopen(const syno_pstate *st)
+{
+    return st->nf;
+}
+
+/* The I-th open dim of ST: its text and size (see space.h). */
+syno_size syno_space_open_dim(syno_space *sp, const syno_pstate *st, int i, syno_buf *out)
+{
+    SYNO_ASSERT(i >= 0 && i < st->nf);
+    if (out) sx_dim_text(sp, st->d[i], out);
+    return sx_d(sp, st->d[i])->size;
 }
 
 /* The counters of SP. */

@@ -104,6 +104,10 @@ void syno_space_free(syno_space *sp);
 /* Overrides the depth bound (1..254) before any state is generated. */
 void syno_space_set_depth(syno_space *sp, int depth);
 const syno_spec *syno_space_spec(const syno_space *sp);
+/* The baseline's FLOPs and parameters summed over the layers (the scale of
+ * a relative FLOPs window and what finals are compared with).  Returns
+ * false, leaving both 0, when the spec names no baseline. */
+bool syno_space_baseline(const syno_space *sp, double *flops, double *params);
 
 /* The root: the output axes, nothing applied. */
 const syno_pstate *syno_space_root(syno_space *sp);
@@ -126,6 +130,9 @@ const syno_pstate *syno_space_apply(syno_space *sp, const syno_pstate *st, const
  * syno_final_free and free()). */
 int syno_space_finals(syno_space *sp, const syno_pstate *st, bool dedup, syno_final ***out);
 void syno_final_free(syno_final *f);
+/* Makes F's FLOPs the staged plans' when they are still direct
+ * evaluation's upper bound (f->flops_exact false), as for the baseline. */
+void syno_space_final_exact_flops(syno_space *sp, syno_final *f);
 
 /* Canonical hash of a finished op (lang/canon.h's with the spec's
  * unordered axes when it exists). */
@@ -142,6 +149,11 @@ bool syno_pstate_finalizable(syno_space *sp, const syno_pstate *st);
  * applied to ST ("unfold(H, sum k)"). */
 void syno_space_describe(syno_space *sp, const syno_pstate *st, syno_buf *out);
 void syno_space_describe_step(syno_space *sp, const syno_step *step, syno_buf *out);
+/* The number of open dimensions of ST, and the I-th of them (0 <= I < that
+ * number, in the order syno_space_describe lists them): its text, appended
+ * to OUT when OUT is not NULL, and its size in the spec's variables. */
+int syno_pstate_nopen(const syno_pstate *st);
+syno_size syno_space_open_dim(syno_space *sp, const syno_pstate *st, int i, syno_buf *out);
 
 syno_space_stats *syno_space_stats_of(syno_space *sp);
 
