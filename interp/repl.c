@@ -36,6 +36,7 @@ void syno_repl_free(syno_repl *r)
 {
     if (!r) return;
     syno_repl_reset(r);
+    syno_repl_walk_free(r->walk);
     syno_repl_unbind(r, "");
     free(r->bind_block);
     syno_buf_fini(&r->pending);

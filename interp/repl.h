@@ -63,6 +63,8 @@ typedef struct syno_repl {
     /* the statement being typed (continuation lines) */
     syno_buf pending;
     int pending_lines;
+    /* the synthesis walk (:spec ... :keep), NULL before :spec */
+    struct syno_repl_walk *walk;
     /* bookkeeping */
     int errors;               /* user errors so far: the exit status of a script */
     bool quit;
@@ -147,6 +149,11 @@ void syno_repl_list(syno_repl *r, const char *what, syno_buf *out);
  * not in the session. */
 bool syno_repl_source(syno_repl *r, const char *name, bool bare, syno_buf *out);
 
+/* Appends "size ...;" and "coef ...;" lines declaring the variables OP
+ * uses (coefficients with their values), so that OP's text checks on its
+ * own. */
+void syno_repl_var_header(const syno_op *op, syno_buf *out);
+
 /* ---- repl_bind.c: the current binding ------------------------------------ */
 
 /* Adds the values of SPEC ("N=8,C_in=64", names of bind blocks, separated
@@ -190,6 +197,53 @@ const syno_repl_cmd *syno_repl_cmd_find(const char *name);
 /* Runs the command line LINE (starting with ':').  Returns false when the
  * session should end (:quit). */
 bool syno_repl_command(syno_repl *r, const char *line);
+
+/* ---- repl_walk.c: the hand-guided synthesis walk ------------------------- */
+
+/* The walk: its own copy of a search block, the space, and the partial
+ * operators from the root to the current one (repl_walk.c). */
+typedef struct syno_repl_walk syno_repl_walk;
+
+/* Frees a walk.  NULL is a no-op. */
+void syno_repl_walk_free(syno_repl_walk *w);
+
+/* `:spec`: starts a walk at the root of the search block REF, which is the
+ * name of a search block of the session, FILE (with one search block) or
+ * FILE:SEARCH; NULL means the session's only search block.  Replaces the
+ * walk in progress on success and prints the spec and the root; reports
+ * why and keeps the old walk on failure.  Returns success. */
+bool syno_repl_walk_start(syno_repl *r, const char *ref);
+
+/* `:frontier`: prints the path taken and the current partial operator
+ * (open dimensions with sizes, shape distance, FLOPs bound).  Reports an
+ * error when there is no walk. */
+void syno_repl_walk_frontier(syno_repl *r);
+
+/* `:next`: prints the canonical children of the current partial operator,
+ * numbered from 1 in the space's fixed order, with their shape distance
+ * and FLOPs bound. */
+void syno_repl_walk_next(syno_repl *r);
+
+/* `:take K`: moves to child K (1-based, as :next numbers them) and prints
+ * it.  Reports and returns false when K is out of range. */
+bool syno_repl_walk_take(syno_repl *r, long k);
+
+/* `:back`: returns to the partial operator before the last step.  Reports
+ * and returns false at the root. */
+bool syno_repl_walk_back(syno_repl *r);
+
+/* `:finalize`: prints the finished operators of the current partial
+ * operator, numbered, with canonical hash, FLOPs and parameters (relative
+ * to the baseline when the spec has one) and their .syno text; or why
+ * there are none. */
+void syno_repl_walk_finalize(syno_repl *r);
+
+/* `:keep [K] NAME`: adds finished operator K (0: the only one) of the
+ * current partial operator to the session as `op NAME`, with the size and
+ * coef declarations it uses, parsed as the text "<keep:NAME>".  Reports
+ * and returns false when nothing is finished, K is out of range or
+ * ambiguous, or the session refuses the text. */
+bool syno_repl_walk_keep(syno_repl *r, long k, const char *name);
 
 /* ---- repl_complete.c: completion candidates ------------------------------- */
 

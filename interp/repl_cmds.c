@@ -1,6 +1,7 @@
 /* repl_cmds.c - the REPL's :commands.  The list is repl_cmds.def; each
  * command is a small function that calls the library (explain, DOT, fmt,
- * the session) and prints.  Commands report user mistakes with
+ * CUDA export, the session, the synthesis walk of repl_walk.c) or runs a
+ * `syno` subcommand in a child process (run, bench), and prints.  Commands report user mistakes with
  * syno_repl_error and carry on: nothing here ends the session but :quit. */
 #include "codegen/dot.h"
 #include "codegen/plan.h"
@@ -17,6 +18,12 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+/* the formats of `syno export` (interp/exports.def): :cuda is one */
+#define SYNO_EXPORT(name, needs_binding, summary) \
+    int syno_export_##name(syno_ctx *ctx, const syno_op *op, const syno_binding *b, syno_buf *out);
+#include "interp/exports.def"
+#undef SYNO_EXPORT
 
 #define SYNO_REPL_CMD(name, alias, args, complete, help) \
     static void cmd_##name(syno_repl *r, const char *rest, int argc, char **argv);
@@ -168,6 +175,7 @@ static void delegate(syno_repl *r, int (*cmd)(int, char **), int argc, char **ar
     }
     if (pid == 0) {
         signal(SIGINT, SIG_DFL);
+        if (syno_repl_interrupted()) raise(SIGINT); /* Ctrl-C came before the fork */
         int st = cmd(argc, argv);
         fflush(stdout);
         fflush(stderr);
@@ -266,24 +274,17 @@ static void cmd_plan(syno_repl *r, const char *rest, int argc, char **argv)
     syno_buf_fini(&err);
 }
 
-static void cmd_run(syno_repl *r, const char *rest, int argc, char **argv)
+/* A `syno` subcommand that finds operators in files (run, bench) on
+ * session or library operator OP, named REF by the user: runs CMD (NAME)
+ * with "NAME FILE:OP --bind VALUES" and the options ARGV[0..ARGC), where
+ * VALUES are B's values of the variables OP's sizes use.  A session
+ * operator goes through a temporary copy of the session. */
+static void delegate_op(syno_repl *r, int (*cmd)(int, char **), const char *name, syno_op *op, const char *ref,
+                        const syno_binding *b, int argc, char **argv)
 {
-    if (!nargs(r, "run", argc, 1, 64)) return;
-    syno_op *op = syno_repl_find_op(r, argv[0]);
-    if (!op) return;
-    syno_binding b;
-    int64_t *sizes;
-    if (!syno_repl_bound(r, op, &b, &sizes)) return;
-    if (!sizes) {
-        syno_repl_error(r, "running needs concrete sizes: set a binding first (:bind N=8,...)");
-        return;
-    }
-    free(sizes);
-    /* `syno run` finds operators in files: a session operator goes through
-     * a temporary copy of the session */
     char path[4096] = "";
-    syno_buf ref = SYNO_BUF_INIT, bind = SYNO_BUF_INIT;
-    if (op == syno_repl_session_op(r, argv[0])) {
+    syno_buf fref = SYNO_BUF_INIT, bind = SYNO_BUF_INIT;
+    if (op == syno_repl_session_op(r, ref)) {
         const char *dir = getenv("TMPDIR");
         snprintf(path, sizeof path, "%s/syno-repl-XXXXXX.syno", dir && *dir ? dir : "/tmp");
         int fd = mkstemps(path, 5);
@@ -297,27 +298,79 @@ static void cmd_run(syno_repl *r, const char *rest, int argc, char **argv)
             if (fd >= 0) unlink(path);
             return;
         }
-        syno_buf_printf(&ref, "%s:%s", path, op->name);
+        syno_buf_printf(&fref, "%s:%s", path, op->name);
     } else {
-        syno_buf_puts(&ref, argv[0]);
+        syno_buf_puts(&fref, ref);
     }
     for (int v = 0; v < op->vars->n; v++) {
         bool used = false;
         for (int d = 0; d < op->ndims && !used; d++) used = op->dims[d].size.e[v] != 0;
-        if (used) syno_buf_printf(&bind, "%s%s=%lld", bind.len ? "," : "", op->vars->v[v].name, (long long)b.val[v]);
+        if (used) syno_buf_printf(&bind, "%s%s=%lld", bind.len ? "," : "", op->vars->v[v].name, (long long)b->val[v]);
     }
-    char **args = syno_xcalloc((size_t)argc + 4, sizeof *args);
+    char **args = syno_xcalloc((size_t)argc + 5, sizeof *args);
     int n = 0;
-    args[n++] = (char *)"run";
-    args[n++] = (char *)syno_buf_str(&ref);
+    args[n++] = (char *)name;
+    args[n++] = (char *)syno_buf_str(&fref);
     args[n++] = (char *)"--bind";
     args[n++] = (char *)syno_buf_str(&bind);
-    for (int i = 1; i < argc; i++) args[n++] = argv[i];
-    delegate(r, syno_cmd_run, n, args);
+    for (int i = 0; i < argc; i++) args[n++] = argv[i];
+    delegate(r, cmd, n, args);
     free(args);
     if (*path) unlink(path);
-    syno_buf_fini(&ref);
+    syno_buf_fini(&fref);
     syno_buf_fini(&bind);
+}
+
+/* OP of a command that needs concrete sizes, bound: fills B; reports and
+ * returns NULL when OP is unknown or the binding does not do (WHY says
+ * what the sizes are for). */
+static syno_op *bound_op(syno_repl *r, const char *ref, const char *why, syno_binding *b)
+{
+    syno_op *op = syno_repl_find_op(r, ref);
+    if (!op) return NULL;
+    int64_t *sizes;
+    if (!syno_repl_bound(r, op, b, &sizes)) return NULL;
+    if (!sizes) {
+        syno_repl_error(r, "%s needs concrete sizes: set a binding first (:bind N=8,...)", why);
+        return NULL;
+    }
+    free(sizes);
+    return op;
+}
+
+static void cmd_run(syno_repl *r, const char *rest, int argc, char **argv)
+{
+    if (!nargs(r, "run", argc, 1, 64)) return;
+    syno_binding b;
+    syno_op *op = bound_op(r, argv[0], "running", &b);
+    if (op) delegate_op(r, syno_cmd_run, "run", op, argv[0], &b, argc - 1, argv + 1);
+}
+
+static void cmd_bench(syno_repl *r, const char *rest, int argc, char **argv)
+{
+    if (!nargs(r, "bench", argc, 1, 64)) return;
+    syno_binding b;
+    syno_op *op = bound_op(r, argv[0], "timing", &b);
+    if (!op) return;
+    if (r->interactive) { /* nothing shows until the end: say that it runs */
+        fprintf(r->out, "timing %s (Ctrl-C stops it) ...\n", op->name);
+        fflush(r->out);
+    }
+    delegate_op(r, syno_cmd_bench, "bench", op, argv[0], &b, argc - 1, argv + 1);
+}
+
+static void cmd_cuda(syno_repl *r, const char *rest, int argc, char **argv)
+{
+    if (!nargs(r, "cuda", argc, 1, 2)) return;
+    syno_binding b;
+    syno_op *op = bound_op(r, argv[0], "generating CUDA", &b);
+    if (!op) return;
+    syno_buf out = SYNO_BUF_INIT;
+    int st = syno_export_cuda(r->ctx, op, &b, &out);
+    if (syno_repl_flush_diags(r) == 0 && st != SYNO_EXIT_OK) r->errors++;
+    if (st == SYNO_EXIT_OK && argc == 1) print(r, &out);
+    else if (st == SYNO_EXIT_OK && write_file(r, argv[1], &out)) fprintf(r->out, "wrote %s\n", argv[1]);
+    syno_buf_fini(&out);
 }
 
 static void cmd_dot(syno_repl *r, const char *rest, int argc, char **argv)
@@ -378,6 +431,64 @@ static void cmd_reset(syno_repl *r, const char *rest, int argc, char **argv)
     if (!nargs(r, "reset", argc, 0, 0)) return;
     syno_repl_reset(r);
     fprintf(r->out, "the session is empty\n");
+}
+
+/* Parses the number ARG of :NAME (a step or a finished operator), or
+ * reports and returns 0. */
+static long number(syno_repl *r, const char *name, const char *arg, const char *what)
+{
+    char *end;
+    long v = strtol(arg, &end, 10);
+    if (!*arg || *end || v < 1) {
+        syno_repl_error(r, ":%s needs %s (a number from 1), not '%s'", name, what, arg);
+        return 0;
+    }
+    return v;
+}
+
+static void cmd_spec(syno_repl *r, const char *rest, int argc, char **argv)
+{
+    if (!nargs(r, "spec", argc, 0, 1)) return;
+    syno_repl_walk_start(r, argc ? argv[0] : NULL);
+}
+
+static void cmd_frontier(syno_repl *r, const char *rest, int argc, char **argv)
+{
+    if (!nargs(r, "frontier", argc, 0, 0)) return;
+    syno_repl_walk_frontier(r);
+}
+
+static void cmd_next(syno_repl *r, const char *rest, int argc, char **argv)
+{
+    if (!nargs(r, "next", argc, 0, 0)) return;
+    syno_repl_walk_next(r);
+}
+
+static void cmd_take(syno_repl *r, const char *rest, int argc, char **argv)
+{
+    if (!nargs(r, "take", argc, 1, 1)) return;
+    long k = number(r, "take", argv[0], "the number of a step of :next");
+    if (k) syno_repl_walk_take(r, k);
+}
+
+static void cmd_back(syno_repl *r, const char *rest, int argc, char **argv)
+{
+    if (!nargs(r, "back", argc, 0, 0)) return;
+    syno_repl_walk_back(r);
+}
+
+static void cmd_finalize(syno_repl *r, const char *rest, int argc, char **argv)
+{
+    if (!nargs(r, "finalize", argc, 0, 0)) return;
+    syno_repl_walk_finalize(r);
+}
+
+static void cmd_keep(syno_repl *r, const char *rest, int argc, char **argv)
+{
+    if (!nargs(r, "keep", argc, 1, 2)) return;
+    long k = 0;
+    if (argc == 2 && !(k = number(r, "keep", argv[0], "the number of a finished operator of :finalize"))) return;
+    syno_repl_walk_keep(r, k, argv[argc - 1]);
 }
 
 static void cmd_complete(syno_repl *r, const char *rest, int argc, char **argv)

@@ -239,6 +239,10 @@ static void complete_arg(syno_repl *r, char kind, const char *w, size_t n, syno_
     case 'w':
         for (size_t i = 0; i < SYNO_ARRAY_LEN(sections); i++) add(m, w, n, sections[i], NULL);
         break;
+    case 's':
+        for (int i = 0; r->mod && i < r->mod->nspecs; i++) add(m, w, n, r->mod->specs[i]->name, NULL);
+        add_files(w, n, m);
+        break;
     default: break;
     }
 }

@@ -471,8 +471,8 @@ static void format_items(syno_repl *r, int t, const syno_repl_item *items, int n
     syno_arena_free(view.arena);
 }
 
-/* Appends "size ...;" and "coef ...;" lines for the variables OP uses. */
-static void var_header(const syno_op *op, syno_buf *out)
+/* See repl.h. */
+void syno_repl_var_header(const syno_op *op, syno_buf *out)
 {
     for (int kind = SYNO_VAR_PRIMARY; kind <= SYNO_VAR_COEF; kind++) {
         int n = 0;
@@ -512,7 +512,7 @@ bool syno_repl_source(syno_repl *r, const char *name, bool bare, syno_buf *out)
         syno_op *op = it.decl->kind == SYNO_AST_OP ? syno_repl_session_op(r, name) : NULL;
         if (it.var) it.var = NULL; /* a variable: show its whole declaration */
         if (op && !bare) {
-            var_header(op, &text);
+            syno_repl_var_header(op, &text);
             syno_buf_putc(&text, '\n');
         }
         if (it.decl->kind == SYNO_AST_SIZE_DECL || it.decl->kind == SYNO_AST_COEF_DECL) {

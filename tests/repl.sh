@@ -309,6 +309,7 @@ mkdir -p files/sub && : >files/model.syno
 :complete :help wr
 :complete :list b
 :complete :unbind 
+:complete :spec files/m
 EOF
 has "commands complete" complete '^:explain$'
 [ "$(grep -c '^:' "$TMP/complete.out")" -ge "$(grep -c '^SYNO_REPL_CMD' "$top_srcdir/interp/repl_cmds.def")" ] && ok "':' offers every command" || not_ok "all commands"
@@ -325,4 +326,182 @@ has "directories are marked" complete '^files/sub/$'
 has "the second argument of :write is a declaration" complete '^lowrank$'
 has ":help completes command names" complete '^write$'
 has ":list completes sections" complete '^binds$'
+[ "$(grep -c '^files/model.syno$' "$TMP/complete.out")" = 3 ] && ok "file names complete after :spec" || { not_ok ":spec file completion"; diag <"$TMP/complete.out"; }
+
+# ---- :bench and :cuda ---------------------------------------------------------------------
+{ cat decls.txt; cat <<'EOF'; } | repl bench
+:bench lowrank
+:cuda lowrank
+:bind mlp
+:bench lowrank --repeat 2 --warmup 0 --no-baseline
+:bench lowrank --repeat 0
+:bench nope
+:cuda nope
+:cuda lowrank lowrank.cu
+:cuda
+EOF
+has ":bench needs a binding" bench '^error: timing needs concrete sizes: set a binding first'
+has ":cuda needs a binding" bench '^error: generating CUDA needs concrete sizes'
+has ":bench times a session operator as syno bench does" bench '^bench lowrank, forward, N=8, C_in=16, C_out=32, s=4, '
+has ":bench takes the options of syno bench" bench '^  ours: staged plan  *median .*(min .*; 2 runs after 0 warm-up)'
+has ":bench passes syno bench's errors on" bench "repeat needs a number from 1 to 100000, not '0'"
+[ "$(grep -c "^error: no operator 'nope'" "$TMP/bench.out")" = 2 ] && ok ":bench and :cuda of an unknown operator" || { not_ok ":bench/:cuda nope"; diag <"$TMP/bench.out"; }
+has ":cuda OP FILE writes the file" bench '^wrote lowrank.cu$'
+has ":cuda without an operator" bench 'error: missing argument; usage: :cuda OP \[FILE\]'
+status "a failed :bench makes the script fail" bench 1
+"$S" export --cuda lr.syno:lowrank --bind mlp >"$TMP/exported.cu" 2>&1
+cmp -s "$TMP/exported.cu" lowrank.cu && ok ":cuda writes what syno export --cuda prints" || { not_ok ":cuda vs export --cuda"; diff "$TMP/exported.cu" lowrank.cu | head -20 | diag; }
+{ cat decls.txt; printf ':bind mlp\n:cuda lowrank\n'; } | repl cuda
+sed -n '/^\/\* syno_lowrank.cu/,$p' "$TMP/cuda.out" >"$TMP/printed.cu"
+cmp -s "$TMP/printed.cu" lowrank.cu && ok ":cuda prints the same source" || { not_ok ":cuda printed"; diff "$TMP/printed.cu" lowrank.cu | head -20 | diag; }
+grep -q '^SYNO_KERNEL void ' lowrank.cu && ok ":cuda source has kernels" || { not_ok ":cuda kernels"; head -40 lowrank.cu | diag; }
+
+# ---- the synthesis walk: :spec :frontier :next :take :back :finalize :keep ----------------
+CONV="$top_srcdir/tests/search/conv.syno"
+# walk_to FILE: a session that starts the walk and takes, one by one, the
+# steps of `syno reach`'s path to conv2d, each by the number :next shows it
+# with (found by its text, so the test does not depend on the order)
+walk_to() {
+  printf ':spec %s\n' "$CONV" >"$1"
+  "$S" reach "$CONV" conv2d | sed -n 's/^ *[0-9]*\. //p' >"$TMP/path"
+  [ -s "$TMP/path" ] || return 1
+  while IFS= read -r step; do
+    n=$({ cat "$1"; echo ':next'; } | "$S" 2>/dev/null |
+      awk -v s="$step" '{ t = $0; sub(/^ *[0-9]+\. /, "", t); if (index(t, s "  ") == 1) { sub(/\..*/, ""); gsub(/ /, ""); print; exit } }')
+    [ -n "$n" ] || { echo "no step '$step' in :next" >&2; return 1; }
+    echo ":take $n" >>"$1"
+  done <"$TMP/path"
+}
+if walk_to "$TMP/walk.in"; then ok ":next lists every step of reach's path to conv2d"; else not_ok "walking reach's path"; diag <"$TMP/walk.in"; fi
+{ cat "$TMP/walk.in"; cat <<'EOF'; } | repl walk
+:frontier
+:finalize
+:keep myconv
+:canon myconv conv2d
+:write walked.syno myconv
+:explain myconv
+EOF
+status "the walk runs without errors" walk 0
+has ":spec names the search and its shapes" walk '^search conv from .*conv.syno: \[N, C_in, H, W\] -> \[N, C_out, H, W\], depth 7, 2 layers$'
+has ":spec shows the root" walk '^depth 0 of 7: shape distance 2 to the input \[C_in, H, W\]$'
+hasnt "no FLOPs bound without a FLOPs window" walk 'FLOPs >='
+has ":spec lists the open dimensions with their sizes" walk '^  open  out1:C_out  C_out$'
+has ":take says what it applied" walk '^took contract(expand out1:C_out, sum:C_in, sum:k, sum:k#2)$'
+has ":frontier shows the path taken" walk '^search conv, after reduce(C_in), reduce(k), reduce(k), contract('
+has ":frontier shows the expanded dimensions and the weights" walk '^  weight 1 \[C_out, C_in, k, k\]$'
+has "a state whose open dimensions match the input says so" walk 'the open dimensions match the input: :finalize lists'
+has ":finalize counts the finished operators" walk '^1 finished operator at depth 6; :keep NAME saves it into the session$'
+hc=$("$S" canon --hash conv2d | cut -d' ' -f1)
+has ":finalize shows conv2d's canonical hash" walk "^1\. hash $hc  FLOPs "
+has ":finalize prints the operator" walk '^   op final1(x\[d0: N, d1: C_in, d2: H, d3: W\])'
+has ":keep adds the operator to the session" walk '^op myconv(x\[N, C_in, H, W\]) -> \[N, C_out, H, W\]  weight w1\[C_out, C_in, k, k\]$'
+has ":keep: the kept operator is conv2d" walk "^$hc  myconv$"
+has ":keep: the kept operator can be explained" walk '^operator myconv  (<keep:myconv>:'
+h2=$("$S" canon --hash walked.syno:myconv 2>&1 | cut -d' ' -f1)
+[ "$h2" = "$hc" ] && ok ":write of a kept operator: a file with conv2d's canonical hash" || { not_ok ":write kept op ($h2 vs $hc)"; diag <walked.syno; }
+
+# :back and :take again reach the same state; the errors
+{ head -n 4 "$TMP/walk.in"; echo ':back'; sed -n 4p "$TMP/walk.in"; echo ':frontier'; cat <<'EOF'; } | repl back
+:take 99
+:take two
+:finalize
+:keep early
+EOF
+has ":back says what it undid" back '^undid reduce(k)$'
+[ "$(grep -c '^took reduce(k)$' "$TMP/back.out")" = 3 ] && ok ":take after :back applies the step again" || { not_ok ":back then :take"; diag <"$TMP/back.out"; }
+has ":frontier after :back and :take" back '^search conv, after reduce(C_in), reduce(k), reduce(k)$'
+has ":take out of range" back '^error: no step 99: :next lists [0-9]* steps here (1 to [0-9]*)$'
+has ":take of a non-number" back "^error: :take needs the number of a step of :next (a number from 1), not 'two'$"
+has ":finalize of an unfinished state says why" back '^nothing is finished at depth 3: the open dimensions do not match the input \[C_in, H, W\] yet (shape distance'
+has ":keep when nothing is finished" back '^error: nothing is finished at depth 3: '
+status "errors of the walk make the script fail" back 1
+
+cat <<EOF | repl walkerr
+:frontier
+:next
+:take 1
+:back
+:finalize
+:keep x
+:spec no/such.syno
+:spec nosearch
+:spec lr.syno
+:spec $top_srcdir/tests/search/limits.syno
+:spec $top_srcdir/tests/search/limits.syno:shallow
+:back
+:keep 0 x
+:keep 1 2x
+:spec no/such.syno
+:frontier
+EOF
+[ "$(grep -c '^error: no synthesis walk: start one with :spec FILE\[:SEARCH\]' "$TMP/walkerr.out")" = 6 ] &&
+  ok ":frontier, :next, :take, :back, :finalize, :keep without a walk" || { not_ok "commands without a walk"; diag <"$TMP/walkerr.out"; }
+has ":spec of a missing file" walkerr "error: cannot open 'no/such.syno'"
+has ":spec of an unknown name" walkerr "^error: no search 'nosearch' in the session (:list searches shows them) and no file 'nosearch'$"
+has ":spec of a file without a search block" walkerr "error: lr.syno has no search block (write 'search NAME { ... }')"
+has ":spec of a file with several searches" walkerr "limits.syno defines 5 searches; name one as .*limits.syno:SEARCH (one_weight, shallow"
+has ":spec FILE:SEARCH" walkerr '^search shallow from .*limits.syno: .*depth 5'
+has ":back at the root" walkerr '^error: already at the root of search shallow: no step to undo$'
+has ":keep 0" walkerr "^error: :keep needs the number of a finished operator of :finalize (a number from 1), not '0'$"
+has ":keep of a bad name" walkerr "^error: '2x' is not an operator name"
+has "a failed :spec keeps the walk" walkerr '^search shallow, at the root$'
+
+printf ':spec %s:window\n:next\n' "$top_srcdir/tests/search/limits.syno" | repl window
+has ":spec shows the FLOPs window" window '^search window from .*, baseline conv2d (151 MFLOP, 36.9 k params), FLOPs window \[22.6 MFLOP, 136 MFLOP\]$'
+has ":next shows the FLOPs bound under a window" window '^ *[0-9]*\. reduce(C_in)  *distance 1  FLOPs >= 0 FLOP$'
+
+# a search block of the session; the walk keeps its own copy
+cat <<'EOF' | repl walksession
+size N, C_in, C_out, H, W;
+coef k = 3;
+bind l1 { N = 2, C_in = 4, C_out = 8, H = 8, W = 8 }
+search small {
+    input [N, C_in, H, W];
+    output [N, C_out, H, W];
+    fixed N;
+    layers l1;
+    baseline conv2d;
+    depth 3;
+    weights 1;
+}
+search bare {
+    input [N, C_in];
+    output [N, C_out];
+}
+:spec
+:spec bare
+:spec small
+:reset
+:take 1
+:complete :spec 
+EOF
+has ":spec alone with several searches" walksession '^error: the session has 2 search blocks; name one: :spec SEARCH (small, bare)$'
+has "a search the space cannot use is reported where it was typed" walksession "^<repl:5>:1:1: error: search 'bare' has no 'layers'"
+has ":spec SEARCH of the session, with its baseline" walksession '^search small from the session: \[N, C_in, H, W\] -> \[N, C_out, H, W\], depth 3, 1 layer, baseline conv2d (73.7 kFLOP, 288 params)$'
+has "the walk goes on after :reset" walksession '^took '
+cat <<'EOF' | repl walkfinal
+size N, C_in, C_out;
+bind l1 { N = 8, C_in = 16, C_out = 32 }
+op dense(x[n: N, i: C_in]) -> [n, o] {
+    weight w[wo: C_out, wi: C_in];
+    sum(share(i, wi));
+    o = share(expand(C_out), wo);
+}
+search lin {
+    input [N, C_in];
+    output [N, C_out];
+    fixed N;
+    layers l1;
+    baseline dense;
+    depth 3;
+    weights 1;
+}
+:spec
+:complete :spec l
+:take 1
+:next
+EOF
+has ":spec alone takes the session's only search" walkfinal '^search lin from the session: '
+has ":spec completes the session's searches" walkfinal '^lin$'
+has "a step that can be finalized is marked in :next" walkfinal '(finalizable)$'
 done_testing

@@ -4,8 +4,9 @@
 # and the screen comes back with capture-pane.  Checks a multi-line
 # definition under the continuation prompt, an error with its underline,
 # completion of a primitive and of a command, Ctrl-C cancelling a partly
-# typed statement and stopping a long :run, Ctrl-D, and a multi-line
-# history entry recalled after a restart.  Every wait polls the screen (at most 10 s), nothing is timed.
+# typed statement and stopping a long :run, Ctrl-D, a multi-line
+# history entry recalled after a restart, the synthesis walk to conv2d
+# (:spec, :next, :take, :back, :keep, :write) and Ctrl-C during :bench.  Every wait polls the screen (at most 10 s), nothing is timed.
 . "$top_srcdir/tests/lib.sh"
 if ! command -v tmux >/dev/null 2>&1; then
   echo "1..0 # SKIP tmux is not installed (apt-get install tmux)"
@@ -67,7 +68,7 @@ gone() {
   return 1
 }
 
-plan 16
+plan 23
 start && wait_last '^syno>$' && ok "the REPL starts on a terminal and prompts" || { not_ok "the REPL starts"; screen | diag; }
 
 # a multi-line definition
@@ -147,4 +148,80 @@ gone
 if grep -q '^:list$' "$TMP/xdg/syno/history" 2>/dev/null && [ "$(stat -c %a "$TMP/xdg/syno/history")" = 600 ]; then
   ok "the history defaults to \$XDG_STATE_HOME/syno/history (created, mode 0600)"
 else not_ok "XDG history"; ls -lR "$TMP/xdg" 2>&1 | diag; fi
+
+# the synthesis walk by hand: :spec, then each step of `syno reach`'s path
+# to conv2d, its number read off the screen after :next by its text; a
+# :back and the step again; :keep and :write; the file holds conv2d
+CONV="$top_srcdir/tests/search/conv.syno"
+case $CONV in /*) ;; *) CONV="$(pwd)/$CONV" ;; esac
+"$SYNO" reach "$CONV" conv2d | sed -n 's/^ *[0-9]*\. //p' >"$TMP/path"
+# everything the session printed, wrapped lines joined
+scrollback() { $T capture-pane -p -J -t main -S - 2>/dev/null | sed '/^ *$/d'; }
+# command LINE: sends LINE and waits for the prompt that follows its output
+command() {
+  before=$(scrollback | grep -c '^syno>')
+  send_line "$1"
+  i=0
+  while [ $i -lt 100 ]; do
+    [ "$(scrollback | grep -c '^syno>')" -gt "$before" ] && last_line | grep -q '^syno>$' && return 0
+    sleep 0.1; i=$((i + 1))
+  done
+  return 1
+}
+# step_number STEP: the number of STEP in the output of the last :next
+step_number() {
+  scrollback | awk -v s="$1" '
+    /^syno> :next$/ { n = "" }
+    { t = $0; sub(/^ *[0-9]+\. /, "", t)
+      if (t != $0 && index(t, s "  ") == 1) { x = $0; sub(/\..*/, "", x); gsub(/ /, "", x); n = x } }
+    END { print n }'
+}
+# take STEP: :next, then :take the number it shows STEP with
+take() {
+  command ':next' || return 1
+  n=$(step_number "$1")
+  [ -n "$n" ] || { echo "# no step '$1' after :next"; return 1; }
+  command ":take $n" && scrollback | tail -n 12 | grep -qxF "took $1"
+}
+start && wait_last '^syno>$'
+command ":spec $CONV"
+walked=1 nstep=0 undone=
+while IFS= read -r step; do
+  nstep=$((nstep + 1))
+  take "$step" || { walked=; break; }
+  if [ $nstep = 3 ]; then
+    command ':back' && scrollback | tail -n 12 | grep -qxF "undid $step" && undone=1
+    take "$step" || { walked=; break; }
+  fi
+done <"$TMP/path"
+if [ -n "$walked" ] && [ $nstep -ge 6 ]; then ok "the steps of reach's path are found in :next and taken"; else not_ok "walking reach's path by hand"; screen | diag; fi
+[ -n "$undone" ] && ok ":back undoes a step, and :take takes it again" || not_ok ":back during the walk"
+send_line ':keep myconv'
+expect ":keep adds the finished operator to the session" '^op myconv(x\[N, C_in, H, W\]) -> \[N, C_out, H, W\]'
+wait_last '^syno>$'
+send_line ":write $TMP/walked.syno myconv"
+expect ":write writes the kept operator" "^wrote $TMP/walked.syno ("
+wait_last '^syno>$'
+h1=$("$SYNO" canon --hash "$TMP/walked.syno:myconv" 2>&1 | cut -d' ' -f1)
+h2=$("$SYNO" canon --hash "$top_srcdir/stdlib/conv.syno:conv2d" 2>&1 | cut -d' ' -f1)
+[ -n "$h1" ] && [ "$h1" = "$h2" ] && ok "the written operator has conv2d's canonical hash" || not_ok "canonical hash of the walked operator ($h1 vs $h2)"
+
+# Ctrl-C stops a long :bench (a convolution of 2.4 GFLOP a call, timed
+# 100000 times) and the session goes on
+send_line ':bind N=8,C_in=64,C_out=64,H=64,W=64'
+wait_last '^syno>$'
+send_line ':bench conv2d --repeat 100000'
+wait_for '^timing conv2d (Ctrl-C stops it)'
+# the benchmark runs in a child of the REPL: wait until it is there
+if command -v pgrep >/dev/null 2>&1; then
+  pid=$($T display -p -t main '#{pane_pid}')
+  i=0
+  while [ $i -lt 100 ] && ! pgrep -P "$pid" >/dev/null 2>&1; do sleep 0.1; i=$((i + 1)); done
+fi
+$T send-keys -t main C-c
+if wait_last '^syno>$' && screen | grep -q '^interrupted$'; then ok "Ctrl-C stops :bench and the prompt returns"; else not_ok "Ctrl-C during :bench"; screen | diag; fi
+send_line ':list ops'
+expect "the REPL answers after the interrupted :bench" '^op myconv(x\[N, C_in, H, W\])'
+$T send-keys -t main C-d
+gone
 done_testing
