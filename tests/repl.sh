@@ -450,6 +450,31 @@ printf ':spec %s:window\n:next\n' "$top_srcdir/tests/search/limits.syno" | repl 
 has ":spec shows the FLOPs window" window '^search window from .*, baseline conv2d (151 MFLOP, 36.9 k params), FLOPs window \[22.6 MFLOP, 136 MFLOP\]$'
 has ":next shows the FLOPs bound under a window" window '^ *[0-9]*\. reduce(C_in)  *distance 1  FLOPs >= 0 FLOP$'
 
+# several finished operators (two axes of one size: two matchings)
+cat >sq.syno <<'EOF'
+size N, C, H;
+bind l1 { N = 2, C = 4, H = 6 }
+search sq {
+    input [N, C, H, H];
+    output [N, C, H, H];
+    fixed N;
+    layers l1;
+    depth 3;
+    weights 1;
+}
+EOF
+# the step numbers by their text: reduce(H), then the first step marked (finalizable)
+printf ':spec sq.syno\n:next\n' | "$S" >"$TMP/sq.next" 2>&1
+r=$(sed -n 's/^ *\([0-9]*\)\. reduce(H)  .*/\1/p' "$TMP/sq.next")
+printf ':spec sq.syno\n:take %s\n:next\n' "${r:-1}" | "$S" >"$TMP/sq.next" 2>&1
+n=$(sed -n 's/^ *\([0-9]*\)\. .*(finalizable)$/\1/p' "$TMP/sq.next" | head -n 1)
+printf ':spec sq.syno\n:take %s\n:take %s\n:finalize\n:keep pick\n:keep 3 pick\n:keep 2 pick\n:canon pick\n' "${r:-1}" "${n:-1}" | repl several
+has ":finalize numbers several finished operators" several '^2 finished operators at depth 2; :keep N NAME saves one into the session$'
+has ":keep NAME with several asks which" several '^error: 2 finished operators here: say which with :keep N pick (:finalize lists them)$'
+has ":keep N out of range" several '^error: no finished operator 3: :finalize lists 2 here (1 to 2)$'
+h=$(sed -n 's/^2\. hash \([0-9a-f]*\) .*/\1/p' "$TMP/several.out")
+[ -n "$h" ] && grep -q "^# hash: $h$" "$TMP/several.out" && ok ":keep N NAME keeps operator N" || { not_ok ":keep N"; diag <"$TMP/several.out"; }
+
 # a search block of the session; the walk keeps its own copy
 cat <<'EOF' | repl walksession
 size N, C_in, C_out, H, W;
