@@ -151,11 +151,11 @@ static void axes(const syno_spec *s, bool input, bool synth, syno_buf *out)
     syno_buf_putc(out, ']');
 }
 
-/* Appends "distance D" (or why there is none). */
+/* Appends "distance D" (D unknown when the space did not compute it). */
 static void distance(const syno_pstate *st, syno_buf *out)
 {
     int d = syno_pstate_distance(st);
-    if (d < 0) syno_buf_puts(out, "distance ?");
+    if (d < 0) syno_buf_puts(out, "distance unknown");
     else syno_buf_printf(out, "distance %d", d);
 }
 
@@ -243,7 +243,8 @@ static bool copy_session_spec(syno_repl *r, syno_repl_walk *w, const char *name)
         syno_module *m = syno_ctx_load_string(w->ctx, "<session>", syno_buf_str(&text), text.len);
         w->spec = m && !w->ctx->diags.errors ? syno_module_find_spec(m, name) : NULL;
         ok = w->spec != NULL;
-        if (!ok && !flush_ctx(r, w->ctx)) syno_repl_error(r, "cannot copy search '%s' out of the session", name);
+        if (ok) syno_diags_clear(&w->ctx->diags); /* the session's warnings were shown when it was typed */
+        else if (!flush_ctx(r, w->ctx)) syno_repl_error(r, "cannot copy search '%s' out of the session", name);
     }
     syno_buf_fini(&text);
     return ok;
@@ -267,9 +268,10 @@ bool syno_repl_walk_start(syno_repl *r, const char *ref)
          * cannot use is reported where the user typed it; the walk then
          * runs on a copy that later input cannot change. */
         syno_space *probe = syno_space_new(mine, &r->ctx->diags);
+        bool usable = probe != NULL;
         syno_repl_flush_diags(r);
         syno_space_free(probe);
-        if (!probe || !copy_session_spec(r, w, mine->name)) {
+        if (!usable || !copy_session_spec(r, w, mine->name)) {
             syno_repl_walk_free(w);
             return false;
         }
