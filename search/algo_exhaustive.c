@@ -102,6 +102,7 @@ void syno_enumerate(syno_space *sp, int jobs, syno_final_fn on_final, void *ctx,
     uint64_t finals_before = sp->local.stats.finals;
     for (int depth = 0; cur.n; depth++) {
         sx_set_init(&next, sp);
+        next.least = true;
         r->states_at[depth] = cur.n;
         uint64_t f0 = 0;
         for (int t = 0; t < jobs; t++) f0 += w[t].local.stats.finals;
@@ -174,6 +175,7 @@ static syno_algo *ex_create(syno_space *sp, syno_rng *rng)
     a->sp = sp;
     sx_set_init(&a->cur, sp);
     sx_set_init(&a->next, a->sp);
+    a->next.least = true;
     sx_intern_root(sp, &a->cur);
     return a;
 }
@@ -198,6 +200,7 @@ static bool advance(syno_algo *a)
         sx_set_fini(&a->cur);
         a->cur = a->next;
         sx_set_init(&a->next, a->sp);
+        a->next.least = true;
         a->cursor = 0;
     }
     syno_pstate *st = a->cur.slot[a->cursor++];

@@ -91,6 +91,7 @@ typedef struct sx_children {
 /* A hash set of states in an arena (the space's store, enumeration layers). */
 typedef struct sx_set {
     const struct syno_space *sp;
+    bool least;          /* of equal states keep the least exact hash (a fixed choice whatever the order of insertion) */
     syno_arena *arena;
     syno_pstate **slot;
     size_t cap, n;
@@ -174,6 +175,7 @@ struct syno_space {
     bool threaded;                       /* generators run in several threads: lock the shared tables */
     bool exact_states;                   /* states equal only with the very same reductions (tests) */
     pthread_mutex_t lock;                /* the dim table, the finals' dedup set */
+    pthread_cond_t seen_cond;            /* a final's FLOPs verdict became known (seen) */
     sx_size_choice *sizes;               /* enumerable sizes (reductions, strides) */
     int nsizes;
     sx_local local;                      /* the caller's thread's counters and caches */

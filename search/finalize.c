@@ -273,26 +273,40 @@ static void try_final(matcher *m)
     f->state = m->st;
     /* the canonical hash first: a duplicate needs no plans (its first copy decided its FLOPs) */
     f->hash = syno_space_final_hash(sp, op);
-    int32_t seen = 0, tag = (int32_t)((uint32_t)(f->hash >> 32) & ~1u);
-    if (m->dedup && sp->threaded) pthread_mutex_lock(&sp->lock);
-    bool known = m->dedup && sx_memo_get(&sp->seen, f->hash, &seen) && (seen & ~1) == tag;
-    if (m->dedup && !known) sx_memo_put(&sp->seen, f->hash, tag | 1); /* taken (a reject is marked below) */
-    if (m->dedup && sp->threaded) pthread_mutex_unlock(&sp->lock);
-    if (known && (seen & 1) && sx_drop(sp, SYNO_RULE_FINAL_DUPLICATE)) {
+    /* The dedup set maps the hash to its verdict: accepted (1), left the
+     * FLOPs window (0), or pending (2) while another thread measures it;
+     * a copy waits for the verdict, so the counts do not depend on timing. */
+    int32_t seen = 0, tag = (int32_t)((uint32_t)(f->hash >> 32) & ~3u);
+    bool known = false;
+    if (m->dedup) {
+        if (sp->threaded) pthread_mutex_lock(&sp->lock);
+        for (;;) {
+            known = sx_memo_get(&sp->seen, f->hash, &seen) && (seen & ~3) == tag;
+            if (!known || (seen & 3) != 2 || !sp->threaded) break;
+            pthread_cond_wait(&sp->seen_cond, &sp->lock);
+        }
+        if (!known) sx_memo_put(&sp->seen, f->hash, tag | 2);
+        if (sp->threaded) pthread_mutex_unlock(&sp->lock);
+    }
+    if (known && (seen & 3) == 1 && sx_drop(sp, SYNO_RULE_FINAL_DUPLICATE)) {
         syno_final_free(f);
         return;
     }
-    if (known && !(seen & 1)) { /* the same operator left the window before */
+    if (known && (seen & 3) != 1) { /* the same operator left the window before */
         sx_loc(sp)->stats.rejected[SYNO_RULE_FINAL_FLOPS]++;
         syno_final_free(f);
         return;
     }
-    if (!sx_final_measure(sp, f, sp->flops_lo, sp->flops_hi) && sx_drop(sp, SYNO_RULE_FINAL_FLOPS)) {
-        if (m->dedup) {
-            if (sp->threaded) pthread_mutex_lock(&sp->lock);
-            sx_memo_put(&sp->seen, f->hash, tag);
-            if (sp->threaded) pthread_mutex_unlock(&sp->lock);
+    bool inside = sx_final_measure(sp, f, sp->flops_lo, sp->flops_hi);
+    if (m->dedup && !known) {
+        if (sp->threaded) pthread_mutex_lock(&sp->lock);
+        sx_memo_put(&sp->seen, f->hash, tag | ((inside || (sp->disabled >> SYNO_RULE_FINAL_FLOPS & 1)) ? 1 : 0));
+        if (sp->threaded) {
+            pthread_cond_broadcast(&sp->seen_cond);
+            pthread_mutex_unlock(&sp->lock);
         }
+    }
+    if (!inside && sx_drop(sp, SYNO_RULE_FINAL_FLOPS)) {
         syno_final_free(f);
         return;
     }

@@ -107,6 +107,7 @@ syno_space *syno_space_new(const syno_spec *spec, syno_diags *d)
     sp->depth = spec->depth;
     sp->dchunk = syno_xcalloc(SX_MAX_CHUNKS, sizeof *sp->dchunk);
     pthread_mutex_init(&sp->lock, NULL);
+    pthread_cond_init(&sp->seen_cond, NULL);
     sp->max_red = spec->reductions;
     sp->max_weights = spec->weights;
     sp->diags = d;
@@ -197,6 +198,7 @@ void syno_space_free(syno_space *sp)
     for (uint32_t c = 0; c < SX_MAX_CHUNKS && sp->dchunk && sp->dchunk[c]; c++) free(sp->dchunk[c]);
     free(sp->dchunk);
     pthread_mutex_destroy(&sp->lock);
+    pthread_cond_destroy(&sp->seen_cond);
     free(sp->dtab);
     free(sp->sizes);
     sx_memo_fini(&sp->seen);

@@ -73,6 +73,20 @@ bool sx_state_eq(const syno_space *sp, const syno_pstate *a, const syno_pstate *
     return memcmp(ha, hb, (size_t)n * sizeof *ha) == 0;
 }
 
+/* A hash of ST that tells equal reductions apart (its members' structural
+ * hashes by role): a fixed function of the structure, independent of dim ids. */
+static uint64_t exact_hash(const syno_space *sp, const syno_pstate *st)
+{
+    static const uint64_t salt[3] = {0x452821e638d01377ull, 0xbe5466cf34e90c6cull, 0xc0ac29b7c97c50ddull};
+    uint64_t h = 0;
+    int off = 0, len[3] = {st->nf, st->ne, st->nw};
+    for (int role = 0; role < 3; role++) {
+        for (int i = 0; i < len[role]; i++) h += sx_mix(sx_d(sp, st->d[off + i])->hash ^ salt[role]);
+        off += len[role];
+    }
+    return h;
+}
+
 /* ---- hash sets of states --------------------------------------------------- */
 
 /* Initializes S empty, with its own arena, for states of SP. */
@@ -125,6 +139,15 @@ syno_pstate *sx_set_intern(sx_set *s, const syno_pstate *st, bool *added)
     for (; s->slot[j]; j = (j + 1) & (s->cap - 1))
         if (sx_state_eq(s->sp, s->slot[j], st)) {
             if (added) *added = false;
+            if (s->least && exact_hash(s->sp, st) < exact_hash(s->sp, s->slot[j])) {
+                /* the same partial operator with equal reductions relabeled: keep
+                 * the one chosen by structure, so that which one is kept (and so
+                 * the finals built from it) does not depend on which thread came
+                 * first */
+                struct sx_children *kids = s->slot[j]->kids;
+                memcpy(s->slot[j], st, sx_state_bytes(st->nf + st->ne + st->nw));
+                s->slot[j]->kids = kids;
+            }
             return s->slot[j];
         }
     int n = st->nf + st->ne + st->nw;
