@@ -9,8 +9,14 @@
  * offset, one step and one valid interval (computed from the guards):
  * zeros, then a strided copy (memcpy for unit steps), then zeros.  Fully
  * affine operands (convolutions, matrix products) get their start offsets
- * from dot products; the others evaluate their index expressions once per
- * segment, or once per element when v is under a division. */
+ * from dot products.  The others are affine in every iterator that is not
+ * under a division (the divisions read only the "nonlinear" iterators), so
+ * their offset is a table over the values of the nonlinear iterators plus
+ * an affine part in the rest, and so is every guard: a segment looks its
+ * start up, and a segment along a nonlinear iterator reads one table entry
+ * per element instead of evaluating the stage's expressions.  Only when the
+ * table would be too large (over TABLE_MAX entries) are the expressions
+ * evaluated, once per segment or per element. */
 /* The inner loops here (copies, zero fills, multiply-accumulate over
  * tiles) have run-time trip counts, which gcc's -O2 cost model leaves
  * scalar; the dynamic model vectorises them. */
@@ -23,7 +29,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define FAST_GUARDS 8 /* guards the fast gather handles */
+#define FAST_GUARDS 8        /* guards the fast gather handles */
+#define TABLE_MAX (1 << 16)  /* entries of an index table */
+#define TABLE_NONE INT64_MIN /* an index-table offset where a guard fails */
 
 static int64_t floor_div(int64_t a, int64_t b)
 {
@@ -60,6 +68,55 @@ static int64_t deriv(const syno_plan_stage *s, int e, int i)
     case SYNO_PX_MUL: return x->c * deriv(s, x->x, i);
     default: return 0;
     }
+}
+
+static void eval_all(const syno_plan_stage *s, const int64_t *it, int64_t *val);
+static bool guard_ok(const cpu_guard *g, int64_t v);
+
+/* The index tables of A (see cpu_int.h): every value of the nonlinear
+ * iterators, the others at 0.  Exact because an expression is the sum of
+ * an affine part in the iterators outside divisions and a function of the
+ * ones inside. */
+static void build_tables(const syno_plan_stage *s, cpu_access *a)
+{
+    int n = s->niters;
+    int64_t size = 1;
+    for (int i = n - 1; i >= 0; i--) {
+        if (!(a->nonlin & (1ull << i))) continue;
+        if (size > TABLE_MAX / s->iters[i].extent) return;
+        size *= s->iters[i].extent;
+    }
+    a->tstride = syno_xcalloc((size_t)n + 1, sizeof *a->tstride);
+    int64_t st = 1;
+    for (int i = n - 1; i >= 0; i--) {
+        if (!(a->nonlin & (1ull << i))) continue;
+        a->tstride[i] = st;
+        st *= s->iters[i].extent;
+    }
+    a->toff = syno_xmalloc((size_t)size * sizeof *a->toff);
+    a->tguard = syno_xcalloc((size_t)a->nguards + 1, sizeof *a->tguard);
+    /* a guard that reads only tabulated iterators is folded into the
+     * offsets (TABLE_NONE where it fails); the others get a table */
+    for (int g = 0; g < a->nguards; g++) {
+        bool folded = true;
+        for (int i = 0; i < n; i++) folded &= a->tstride[i] || a->gstep[g][i] == 0;
+        if (!folded) a->tguard[g] = syno_xmalloc((size_t)size * sizeof **a->tguard);
+    }
+    int64_t *it = syno_xcalloc((size_t)n + 1, sizeof *it), *val = syno_xmalloc(((size_t)s->nexprs + 1) * sizeof *val);
+    for (int64_t t = 0; t < size; t++) {
+        for (int i = 0; i < n; i++)
+            if (a->tstride[i]) it[i] = t / a->tstride[i] % s->iters[i].extent;
+        eval_all(s, it, val);
+        int64_t off = 0;
+        for (int ax = 0; ax < a->rank; ax++) off += a->strides[ax] * val[a->index[ax]];
+        a->toff[t] = off;
+        for (int g = 0; g < a->nguards; g++) {
+            if (a->tguard[g]) a->tguard[g][t] = val[a->guards[g].expr];
+            else if (!guard_ok(&a->guards[g], val[a->guards[g].expr])) a->toff[t] = TABLE_NONE;
+        }
+    }
+    free(it);
+    free(val);
 }
 
 /* Compiles operand OP of stage S of plan P (OP = -1: the 0/1 mask of the
@@ -132,6 +189,7 @@ void syno_cpu_access_init(cpu_access *a, const syno_plan *p, const syno_plan_sta
     a->fast = a->affine && !a->zero_always && ng <= FAST_GUARDS;
     for (int g = 0; g < ng; g++) a->fast &= a->guards[g].kind == SYNO_PG_RANGE;
     free(tmp);
+    if (a->nonlin && !a->zero_always) build_tables(s, a);
 }
 
 /* Frees what syno_cpu_access_init allocated. */
@@ -140,7 +198,11 @@ void syno_cpu_access_fini(cpu_access *a)
     for (int g = 0; g < a->nguards; g++) {
         free(a->guards[g].coef);
         free(a->gstep[g]);
+        if (a->tguard) free(a->tguard[g]);
     }
+    free(a->toff);
+    free(a->tguard);
+    free(a->tstride);
     free(a->guards);
     free(a->gstep);
     free(a->strides);
@@ -157,6 +219,22 @@ void syno_cpu_group_set(const cpu_stage *st, const cpu_group *g, int64_t flat, i
         it[g->it[j]] = flat % e;
         flat /= e;
     }
+}
+
+/* Advances the iterators of group G in IT to the next flat index (no
+ * division: the gathers step through rows this way). */
+static inline void group_next(const cpu_stage *st, const cpu_group *g, int64_t *it)
+{
+    for (int j = g->n - 1; j >= 0; j--) {
+        if (++it[g->it[j]] < st->ext[g->it[j]] || j == 0) return;
+        it[g->it[j]] = 0;
+    }
+}
+
+/* Copies the values of group G's iterators from SRC to DST. */
+static inline void group_copy(const cpu_group *g, const int64_t *src, int64_t *dst)
+{
+    for (int j = 0; j < g->n; j++) dst[g->it[j]] = src[g->it[j]];
 }
 
 static void eval_all(const syno_plan_stage *s, const int64_t *it, int64_t *val)
@@ -197,6 +275,52 @@ static int64_t ceil_div(int64_t a, int64_t b)
     return -floor_div(-a, b);
 }
 
+/* The table index and the affine parts of the offset (*OFF) and of every
+ * guard (GL) of tabulated operand A at IT. */
+static int64_t table_start(const cpu_stage *st, const cpu_access *a, const int64_t *it, int64_t *off, int64_t *gl)
+{
+    int64_t t = 0, o = 0;
+    for (int g = 0; g < a->nguards; g++) gl[g] = 0;
+    for (int i = 0; i < st->niters; i++) {
+        if (a->tstride[i]) {
+            t += a->tstride[i] * it[i];
+            continue;
+        }
+        o += a->dstep[i] * it[i];
+        for (int g = 0; g < a->nguards; g++) gl[g] += a->gstep[g][i] * it[i];
+    }
+    *off = o;
+    return t;
+}
+
+/* Fills D[0, len) with tabulated operand A along iterator V from IT, one
+ * table entry (and a check of the guards that are not folded into it) per
+ * element. */
+static void segment_table(const cpu_stage *st, const cpu_access *a, const float *base, const int64_t *it, int v,
+                          int64_t len, float *restrict d)
+{
+    int ng = a->nguards, nl = 0;
+    int64_t gv[8], *gl = ng <= 8 ? gv : syno_xmalloc((size_t)ng * sizeof *gl), off;
+    int64_t t0 = table_start(st, a, it, &off, gl), ts = a->tstride[v], os = a->dstep[v];
+    for (int g = 0; g < ng; g++) nl += a->tguard[g] != NULL;
+    const int64_t *restrict toff = a->toff;
+    if (nl == 0 && a->buf >= 0) {
+        for (int64_t k = 0; k < len; k++) {
+            int64_t o = toff[t0 + k * ts];
+            d[k] = o == TABLE_NONE ? 0.0f : base[o + off + k * os];
+        }
+    } else {
+        for (int64_t k = 0; k < len; k++) {
+            int64_t t = t0 + k * ts;
+            bool ok = toff[t] != TABLE_NONE;
+            for (int g = 0; g < ng && ok; g++)
+                if (a->tguard[g]) ok = guard_ok(&a->guards[g], a->tguard[g][t] + gl[g] + k * a->gstep[g][v]);
+            d[k] = !ok ? 0.0f : a->buf < 0 ? 1.0f : base[toff[t] + off + k * os];
+        }
+    }
+    if (gl != gv) free(gl);
+}
+
 /* Fills D[0, len) with the operand along iterator V from its current value
  * in IT (restored on return). */
 static void segment(const cpu_stage *st, const cpu_access *a, const float *base, int64_t *it, int v, int64_t len,
@@ -207,6 +331,10 @@ static void segment(const cpu_stage *st, const cpu_access *a, const float *base,
         return;
     }
     int64_t tv = it[v];
+    if (a->toff && (a->nonlin & (1ull << v))) {
+        segment_table(st, a, base, it, v, len, d);
+        return;
+    }
     if (a->nonlin & (1ull << v)) {
         for (int64_t t = 0; t < len; t++) {
             it[v] = tv + t;
@@ -225,6 +353,19 @@ static void segment(const cpu_stage *st, const cpu_access *a, const float *base,
             int64_t x = a->guards[g].g0;
             for (int i = 0; i < n; i++) x += a->guards[g].coef[i] * it[i];
             gvals[g] = x;
+        }
+    } else if (a->toff) {
+        int64_t t = table_start(st, a, it, &off, gvals);
+        if (a->toff[t] == TABLE_NONE) {
+            if (gvals != gv) free(gvals);
+            memset(d, 0, (size_t)len * sizeof *d);
+            return;
+        }
+        off += a->toff[t];
+        for (int g = 0; g < a->nguards; g++) {
+            const cpu_guard *cg = &a->guards[g];
+            if (a->tguard[g]) gvals[g] += a->tguard[g][t];
+            else gvals[g] = cg->kind == SYNO_PG_RANGE ? cg->lo : 0; /* folded: holds here */
         }
     } else {
         eval_all(st->ps, it, val);
@@ -260,6 +401,10 @@ static void segment(const cpu_stage *st, const cpu_access *a, const float *base,
         }
     }
     if (gvals != gv) free(gvals);
+    if (slow && a->toff) {
+        segment_table(st, a, base, it, v, len, d);
+        return;
+    }
     if (slow) {
         for (int64_t t = 0; t < len; t++) {
             it[v] = tv + t;
@@ -312,6 +457,22 @@ static inline void narrow(int64_t x, int64_t d, int64_t glo, int64_t ghi, int64_
     }
 }
 
+/* Carries the column iterators of COLS from position J down (an iterator
+ * at its extent goes back to 0, the next one out steps), keeping the
+ * offset *OFF and the guard values G of affine operand A in step. */
+static inline void carry(const cpu_stage *st, const cpu_access *a, const cpu_group *cols, int j, int64_t *it,
+                         int64_t *off, int64_t *g)
+{
+    for (; j > 0 && it[cols->it[j]] == st->ext[cols->it[j]]; j--) {
+        int i = cols->it[j], o = cols->it[j - 1];
+        int64_t e = st->ext[i];
+        it[i] = 0;
+        it[o]++;
+        *off += a->coef[o] - a->coef[i] * e;
+        for (int k = 0; k < a->nguards; k++) g[k] += a->guards[k].coef[o] - a->guards[k].coef[i] * e;
+    }
+}
+
 /* The gather of a fully affine operand with RANGE guards only: offsets and
  * guard values are sums of per-iterator terms, computed once for the fixed
  * iterators, once per row and once per segment, and the valid interval of
@@ -339,12 +500,22 @@ static void gather_affine(const cpu_stage *st, const cpu_access *a, const float 
     }
     int64_t step = a->coef[v], ev = st->ext[v];
     const bool mask = a->buf < 0;
-    /* rows of u = the next-to-inner column iterator copied in one block? */
+    /* rows of u = the next-to-inner column iterator copied in one block
+     * (contiguous source), or filled with one element (u and v not read)? */
     int u = cols->n >= 2 ? cols->it[cols->n - 2] : -1;
-    bool block = u >= 0 && !mask && step == 1 && a->coef[u] == ev;
-    for (int g = 0; g < ng && block; g++) block &= !(a->guards[g].coef[u] && a->guards[g].coef[v]);
-    for (int64_t r = r0; r < r1; r++) {
-        syno_cpu_group_set(st, rows, r, it);
+    bool block = u >= 0 && !mask && ((step == 1 && a->coef[u] == ev) || (step == 0 && a->coef[u] == 0));
+    /* a guard on both u and v must be one along the flattened run (its
+     * u coefficient ev times its v coefficient, as for h*2 + g) */
+    bool flat[FAST_GUARDS] = {false};
+    for (int g = 0; g < ng && block; g++) {
+        int64_t cu = a->guards[g].coef[u], cv = a->guards[g].coef[v];
+        flat[g] = cu && cv && cu == ev * cv;
+        block &= !(cu && cv) || flat[g];
+    }
+    int64_t cstart[CPU_MAXIT];
+    syno_cpu_group_set(st, cols, c0, cstart);
+    syno_cpu_group_set(st, rows, r0, it);
+    for (int64_t r = r0; r < r1; r++, group_next(st, rows, it)) {
         int64_t off_row = off_fixed;
         for (int g = 0; g < ng; g++) g_row[g] = g_fixed[g];
         for (int j = 0; j < rows->n; j++) {
@@ -353,30 +524,48 @@ static void gather_affine(const cpu_stage *st, const cpu_access *a, const float 
             for (int g = 0; g < ng; g++) g_row[g] += a->guards[g].coef[i] * it[i];
         }
         float *restrict drow = dst + (r - r0) * ld;
-        syno_cpu_group_set(st, cols, c0, it);
+        group_copy(cols, cstart, it);
+        /* the offset and guard values at the current column, kept up to
+         * date as the columns advance */
+        int64_t off_c = off_row, g_c[FAST_GUARDS];
+        for (int g = 0; g < ng; g++) g_c[g] = g_row[g];
+        for (int j = 0; j < cols->n; j++) {
+            int i = cols->it[j];
+            off_c += a->coef[i] * it[i];
+            for (int g = 0; g < ng; g++) g_c[g] += a->guards[g].coef[i] * it[i];
+        }
         for (int64_t c = c0; c < c1;) {
             if (block && it[v] == 0 && c1 - c >= 2 * ev) {
                 /* whole rows of the next-to-inner iterator u at once: the
-                 * source is contiguous across them, so one copy, then
-                 * zeros where a guard on u or v fails */
+                 * source is contiguous across them (or one element), so
+                 * one copy (or fill), then zeros where a guard on u or v
+                 * fails */
                 int64_t nr = (c1 - c) / ev, left = st->ext[u] - it[u];
                 if (nr > left) nr = left;
-                int64_t off = off_row, ulo = 0, uhi = nr, vlo = 0, vhi = ev;
-                for (int j = 0; j < cols->n; j++) off += a->coef[cols->it[j]] * it[cols->it[j]];
+                int64_t total = nr * ev, off = off_c, ulo = 0, uhi = nr, vlo = 0, vhi = ev, flo = 0, fhi = total;
                 for (int g = 0; g < ng; g++) {
-                    int64_t x = g_row[g];
-                    for (int j = 0; j < cols->n; j++) x += a->guards[g].coef[cols->it[j]] * it[cols->it[j]];
-                    if (a->guards[g].coef[u]) narrow(x, a->guards[g].coef[u], glo[g], ghi[g], &ulo, &uhi);
+                    int64_t x = g_c[g];
+                    if (flat[g]) narrow(x, gstep[g], glo[g], ghi[g], &flo, &fhi);
+                    else if (a->guards[g].coef[u]) narrow(x, a->guards[g].coef[u], glo[g], ghi[g], &ulo, &uhi);
                     else narrow(x, gstep[g], glo[g], ghi[g], &vlo, &vhi);
                 }
                 float *restrict d = drow + (c - c0);
-                if (uhi <= ulo || vhi <= vlo) {
-                    memset(d, 0, (size_t)(nr * ev) * sizeof *d);
+                /* the valid elements: rows [ulo, uhi) x columns [vlo, vhi)
+                 * of the block, within [flo, fhi) of the flattened run */
+                int64_t first = ulo * ev + vlo, last = (uhi - 1) * ev + vhi;
+                if (first < flo) first = flo;
+                if (last > fhi) last = fhi;
+                if (uhi <= ulo || vhi <= vlo || last <= first) {
+                    memset(d, 0, (size_t)total * sizeof *d);
                 } else {
-                    if (ulo > 0) memset(d, 0, (size_t)(ulo * ev) * sizeof *d);
-                    if (uhi < nr) memset(d + uhi * ev, 0, (size_t)((nr - uhi) * ev) * sizeof *d);
-                    int64_t first = ulo * ev + vlo, last = (uhi - 1) * ev + vhi;
-                    memcpy(d + first, base + off + first, (size_t)(last - first) * sizeof *d);
+                    memset(d, 0, (size_t)first * sizeof *d);
+                    memset(d + last, 0, (size_t)(total - last) * sizeof *d);
+                    if (step == 1) {
+                        memcpy(d + first, base + off + first, (size_t)(last - first) * sizeof *d);
+                    } else {
+                        const float x = base[off];
+                        for (int64_t t = first; t < last; t++) d[t] = x;
+                    }
                     if (vlo > 0 || vhi < ev)
                         for (int64_t t = ulo; t < uhi; t++) {
                             for (int64_t z = 0; z < vlo; z++) d[t * ev + z] = 0.0f;
@@ -385,21 +574,15 @@ static void gather_affine(const cpu_stage *st, const cpu_access *a, const float 
                 }
                 c += nr * ev;
                 it[u] += nr;
-                for (int j = cols->n - 2; j > 0 && it[cols->it[j]] == st->ext[cols->it[j]]; j--) {
-                    it[cols->it[j]] = 0;
-                    it[cols->it[j - 1]]++;
-                }
+                off_c += a->coef[u] * nr;
+                for (int g = 0; g < ng; g++) g_c[g] += a->guards[g].coef[u] * nr;
+                carry(st, a, cols, cols->n - 2, it, &off_c, g_c);
                 continue;
             }
             int64_t len = ev - it[v];
             if (len > c1 - c) len = c1 - c;
-            int64_t off = off_row, lo = 0, hi = len;
-            for (int j = 0; j < cols->n; j++) off += a->coef[cols->it[j]] * it[cols->it[j]];
-            for (int g = 0; g < ng && lo < hi; g++) {
-                int64_t x = g_row[g];
-                for (int j = 0; j < cols->n; j++) x += a->guards[g].coef[cols->it[j]] * it[cols->it[j]];
-                narrow(x, gstep[g], glo[g], ghi[g], &lo, &hi);
-            }
+            int64_t off = off_c, lo = 0, hi = len;
+            for (int g = 0; g < ng && lo < hi; g++) narrow(g_c[g], gstep[g], glo[g], ghi[g], &lo, &hi);
             float *restrict d = drow + (c - c0);
             if (hi < lo) hi = lo;
             for (int64_t t = 0; t < lo; t++) d[t] = 0.0f;
@@ -407,6 +590,9 @@ static void gather_affine(const cpu_stage *st, const cpu_access *a, const float 
                 for (int64_t t = lo; t < hi; t++) d[t] = 1.0f;
             } else if (step == 1) {
                 if (hi > lo) memcpy(d + lo, base + off + lo, (size_t)(hi - lo) * sizeof *d);
+            } else if (step == 0) {
+                const float x = base[off];
+                for (int64_t t = lo; t < hi; t++) d[t] = x;
             } else {
                 const float *restrict src = base + off;
                 for (int64_t t = lo; t < hi; t++) d[t] = src[t * step];
@@ -414,10 +600,9 @@ static void gather_affine(const cpu_stage *st, const cpu_access *a, const float 
             for (int64_t t = hi; t < len; t++) d[t] = 0.0f;
             c += len;
             it[v] += len;
-            for (int j = cols->n - 1; j > 0 && it[cols->it[j]] == st->ext[cols->it[j]]; j--) {
-                it[cols->it[j]] = 0;
-                it[cols->it[j - 1]]++;
-            }
+            off_c += step * len;
+            for (int g = 0; g < ng; g++) g_c[g] += gstep[g] * len;
+            carry(st, a, cols, cols->n - 1, it, &off_c, g_c);
         }
     }
 }
@@ -436,15 +621,17 @@ void syno_cpu_gather(const cpu_stage *st, const cpu_access *a, const float *base
     }
     int64_t vbuf[64];
     int64_t *val = st->ps->nexprs <= 64 ? vbuf : syno_xmalloc((size_t)st->ps->nexprs * sizeof *val);
-    for (int64_t r = r0; r < r1; r++) {
-        syno_cpu_group_set(st, rows, r, it);
+    int64_t cstart[CPU_MAXIT];
+    syno_cpu_group_set(st, cols, c0, cstart);
+    syno_cpu_group_set(st, rows, r0, it);
+    for (int64_t r = r0; r < r1; r++, group_next(st, rows, it)) {
         float *drow = dst + (r - r0) * ld;
         if (v < 0) { /* no column iterators: one element */
             int64_t len = c1 - c0;
             for (int64_t c = 0; c < len; c++) drow[c] = element(st, a, base, it, val);
             continue;
         }
-        syno_cpu_group_set(st, cols, c0, it);
+        group_copy(cols, cstart, it);
         int64_t ev = st->ext[v];
         for (int64_t c = c0; c < c1;) {
             int64_t len = ev - it[v];

@@ -68,20 +68,28 @@ static bool try_direct(const cpu_stage *st, const cpu_access *a, const cpu_group
     return false;
 }
 
+/* How well a gather of A copies along the inner iterator of G: 0 under a
+ * division, else its extent, four times that for a unit step, and times
+ * the next iterator's extent when a unit-step run continues into it (the
+ * block copies of cpu_access.c). */
+static int64_t run_score(const cpu_stage *st, const cpu_access *a, const cpu_group *g)
+{
+    int v = g->it[g->n - 1];
+    if (a->nonlin & (1ull << v)) return 0;
+    int64_t q = st->ext[v];
+    if (a->dstep[v] == 1 || a->dstep[v] == -1) q *= 4;
+    if (a->dstep[v] == 1 && g->n >= 2 && a->affine && a->coef[g->it[g->n - 2]] == st->ext[v])
+        q *= st->ext[g->it[g->n - 2]];
+    return q;
+}
+
 /* Gather orientation: copy along the inner iterator of whichever group has
  * the longer unit-stride run.  Returns true for [cols][rows]. */
 static bool gather_trans(const cpu_stage *st, const cpu_access *a, const cpu_group *rows, const cpu_group *cols)
 {
-    int vr = rows->n ? rows->it[rows->n - 1] : -1, vc = cols->n ? cols->it[cols->n - 1] : -1;
-    if (vr < 0) return false;
-    if (vc < 0) return true;
-    int64_t score_r = st->ext[vr], score_c = st->ext[vc];
-    bool lin_r = !(a->nonlin & (1ull << vr)), lin_c = !(a->nonlin & (1ull << vc));
-    if (lin_r && (a->dstep[vr] == 1 || a->dstep[vr] == -1)) score_r *= 4;
-    if (lin_c && (a->dstep[vc] == 1 || a->dstep[vc] == -1)) score_c *= 4;
-    if (!lin_r) score_r = 0;
-    if (!lin_c) score_c = 0;
-    return score_r > score_c;
+    if (!rows->n) return false;
+    if (!cols->n) return true;
+    return run_score(st, a, rows) > run_score(st, a, cols);
 }
 
 /* Length of the unit-stride runs the better orientation of a gather of A

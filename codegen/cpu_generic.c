@@ -22,12 +22,17 @@
 
 /* Per-element cost of reading operand A in segments along iterator V (in
  * units of one copied float): a fixed cost per segment spread over its
- * length, a cheaper copy for unit or zero steps, and the full expression
- * evaluation per element when V is under a division. */
+ * length, a cheaper copy for unit or zero steps, a dearer one for steps
+ * beyond a cache line, and the full expression
+ * evaluation per element when V is under a division (a table look-up when
+ * the operand has index tables). */
 static double segment_cost(const cpu_stage *st, const cpu_access *a, int v)
 {
-    if (a->nonlin & (1ull << v)) return 30.0;
-    double per = a->dstep[v] == 1 || a->dstep[v] == 0 || a->buf < 0 ? 0.3 : 1.0;
+    if (a->nonlin & (1ull << v)) return a->toff ? 3.0 : 30.0; /* a table entry, or every expression */
+    int64_t step = a->dstep[v] < 0 ? -a->dstep[v] : a->dstep[v];
+    /* a unit or zero step copies; a short one reads within cache lines; a
+     * long one touches a new line per element */
+    double per = step <= 1 || a->buf < 0 ? 0.3 : step < 16 ? 1.0 : 2.5;
     return 20.0 / (double)st->ext[v] + per;
 }
 

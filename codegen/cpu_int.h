@@ -40,6 +40,13 @@ typedef struct cpu_access {
     int64_t *dstep;       /* [niters]: d(offset)/d(it) for iterators outside nonlin */
     int64_t **gstep;      /* [nguards][niters]: d(guard)/d(it) likewise */
     bool zero_always;     /* a constant guard fails: the operand is 0 */
+    /* index tables of an operand with iterators under a DIV or MOD (nonlin):
+     * offset = toff[t] + Σ_{i ∉ nonlin} dstep[i]·it[i] and guard g's value
+     * = tguard[g][t] + Σ gstep[g][i]·it[i], where t = Σ tstride[i]·it[i]
+     * numbers the values of the nonlin iterators; NULL when too large */
+    int64_t *toff;
+    int64_t **tguard;     /* [nguards][table size] */
+    int64_t *tstride;     /* [niters]: 0 outside nonlin */
     bool fast;            /* affine with at most a few RANGE guards: the fast gather */
 } cpu_access;
 
@@ -63,7 +70,8 @@ typedef struct cpu_mat {
 
 typedef struct cpu_stage {
     const syno_plan *plan;
-    const syno_plan_stage *ps;
+    const syno_plan_stage *ps;  /* the plan's stage, or its rewrite over digits */
+    struct syno_arena *digits;  /* owns that rewrite (cpu_digits.c), or NULL */
     int niters;
     int64_t *ext;
     int nacc;             /* operands, plus 1 when there is a mask */
@@ -143,6 +151,8 @@ static inline const float *cpu_acc_base(const cpu_stage *st, const cpu_bufs *b, 
     return buf >= 0 ? b->p[buf] : NULL;
 }
 
+struct syno_arena;
+syno_plan_stage *syno_cpu_digits(struct syno_arena *ar, const syno_plan *p, const syno_plan_stage *s, syno_buf *note);
 void syno_cpu_stage_init(cpu_stage *st, const syno_plan *p, int s, int nthreads, bool explicit_gemm);
 void syno_cpu_run_units(const cpu_stage *st, int64_t nunits, syno_pool_fn fn, cpu_job *jb);
 bool syno_cpu_gemm_setup(cpu_stage *st, uint64_t live_red, int nthreads);

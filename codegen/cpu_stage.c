@@ -9,6 +9,9 @@
  * calling thread when the stage is too small to repay waking it. */
 #include "codegen/cpu_int.h"
 
+#include "lang/arena.h"
+
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,6 +22,15 @@ void syno_cpu_stage_init(cpu_stage *st, const syno_plan *p, int si, int nthreads
     memset(st, 0, sizeof *st);
     st->explicit_gemm = explicit_gemm;
     const syno_plan_stage *s = &p->stages[si];
+    syno_buf note = SYNO_BUF_INIT;
+    st->digits = syno_arena_new();
+    const syno_plan_stage *ds = syno_cpu_digits(st->digits, p, s, &note);
+    if (ds) {
+        s = ds;
+    } else {
+        syno_arena_free(st->digits);
+        st->digits = NULL;
+    }
     st->plan = p;
     st->ps = s;
     st->niters = s->niters;
@@ -59,6 +71,11 @@ void syno_cpu_stage_init(cpu_stage *st, const syno_plan *p, int si, int nthreads
         st->method = CPU_GENERIC;
         syno_cpu_generic_setup(st, live_red, nthreads);
     }
+    if (note.len) {
+        size_t used = strlen(st->method_text);
+        snprintf(st->method_text + used, sizeof st->method_text - used, "; %s", syno_buf_str(&note));
+    }
+    syno_buf_fini(&note);
 }
 
 /* Frees what syno_cpu_stage_init allocated. */
@@ -67,6 +84,7 @@ void syno_cpu_stage_fini(cpu_stage *st)
     for (int k = 0; k < st->nacc; k++) syno_cpu_access_fini(&st->acc[k]);
     free(st->ext);
     free(st->ostride);
+    syno_arena_free(st->digits);
     memset(st, 0, sizeof *st);
 }
 
