@@ -591,8 +591,10 @@ static void gather_affine(const cpu_stage *st, const cpu_access *a, const float 
             } else if (step == 1) {
                 if (hi > lo) memcpy(d + lo, base + off + lo, (size_t)(hi - lo) * sizeof *d);
             } else if (step == 0) {
-                const float x = base[off];
-                for (int64_t t = lo; t < hi; t++) d[t] = x;
+                if (hi > lo) {
+                    const float x = base[off];
+                    for (int64_t t = lo; t < hi; t++) d[t] = x;
+                }
             } else {
                 const float *restrict src = base + off;
                 for (int64_t t = lo; t < hi; t++) d[t] = src[t * step];

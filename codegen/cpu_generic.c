@@ -8,7 +8,9 @@
  * operands are gathered as [reduction][tile] and whole vectors of outputs
  * accumulate at once; when it is a summed iterator, they are gathered as
  * [tile][reduction] and each output is a dot product.  Outputs are stored
- * through the output strides, so the output group may be reordered. */
+ * through the output strides, so the output group may be reordered.
+ * When every operand is affine, cpu_fused.c multiplies them where they
+ * lie instead of gathering them. */
 /* The inner loops here have run-time trip counts, which gcc's -O2 cost
  * model leaves scalar; the dynamic model vectorises them. */
 #if defined(__GNUC__) && !defined(__clang__)
@@ -36,21 +38,49 @@ static double segment_cost(const cpu_stage *st, const cpu_access *a, int v)
     return 20.0 / (double)st->ext[v] + per;
 }
 
+/* The same for the operands read in place (cpu_fused.c): one fixed cost
+ * per segment for all of them, nothing for a step 0 (a scalar). */
+static double fused_cost(const cpu_stage *st, int v)
+{
+    double c = 20.0 / (double)st->ext[v];
+    for (int k = 0; k < st->nacc; k++) {
+        const cpu_access *a = &st->acc[k];
+        int64_t step = a->dstep[v] < 0 ? -a->dstep[v] : a->dstep[v];
+        if (a->buf >= 0) c += step == 0 ? 0.05 : step == 1 ? 0.3 : step < 16 ? 1.0 : 2.5;
+    }
+    return c;
+}
+
 /* Sets ST up for the generic method (see the file comment); LIVE_RED are
  * the summed iterators some operand reads, NTHREADS sizes the tiles. */
 void syno_cpu_generic_setup(cpu_stage *st, uint64_t live_red, int nthreads)
 {
     const syno_plan_stage *s = st->ps;
     /* the iterator to run segments along: the cheapest to read over all operands */
+    bool fused = syno_cpu_fused_ok(st);
+    int64_t red = 1;
+    for (int i = s->nout; i < s->niters; i++)
+        if (live_red & (1ull << i)) red *= st->ext[i];
     int best = -1;
     double best_cost = 0;
     for (int v = 0; v < s->niters; v++) {
         if (v >= s->nout && !(live_red & (1ull << v))) continue;
         double c = 0;
-        for (int k = 0; k < st->nacc; k++) c += segment_cost(st, &st->acc[k], v);
+        if (fused) {
+            c = fused_cost(st, v);
+            if (v < s->nout) { /* the sums are stored along v once per output */
+                int64_t os = 1;
+                for (int i = v + 1; i < s->nout; i++) os *= st->ext[i];
+                c += (os == 1 ? 0.0 : os < 16 ? 1.0 : 2.5) / (double)red;
+            }
+        } else {
+            for (int k = 0; k < st->nacc; k++) c += segment_cost(st, &st->acc[k], v);
+        }
         if (best < 0 || c < best_cost - 1e-9) best = v, best_cost = c;
     }
     st->gen_rmode = best >= s->nout;
+    st->gen_fused = best >= 0 && fused;
+    if (st->gen_fused) syno_cpu_fused_setup(st);
     cpu_group_clear(&st->og);
     cpu_group_clear(&st->rg);
     for (int i = 0; i < s->nout; i++)
@@ -67,6 +97,14 @@ void syno_cpu_generic_setup(cpu_stage *st, uint64_t live_red, int nthreads)
     int64_t want = 3 * (int64_t)nthreads, To, Rc;
     if (!st->gen_rmode) {
         To = 512;
+        if (st->gen_fused && st->og.n >= 1) {
+            /* whole rows of the inner output iterator (whole planes of the
+             * two inner ones when small), which cpu_fused.c takes in blocks */
+            int64_t ev = st->ext[st->og.it[st->og.n - 1]];
+            int64_t plane = st->og.n >= 2 ? ev * st->ext[st->og.it[st->og.n - 2]] : ev;
+            int64_t unit = plane <= 2048 ? plane : ev;
+            if (unit <= 1024) To = unit * (1024 / unit);
+        }
         if (To > st->og.size) To = st->og.size;
         if ((st->og.size + To - 1) / To < want) To = (st->og.size + want - 1) / want;
         if (To < 16) To = st->og.size < 16 ? st->og.size : 16;
@@ -85,9 +123,10 @@ void syno_cpu_generic_setup(cpu_stage *st, uint64_t live_red, int nthreads)
     st->rchunk = Rc;
     st->scratch = To + (int64_t)st->nacc * Rc * To;
     snprintf(st->method_text, sizeof st->method_text,
-             "generic: %lld outputs x %lld reduction points, %d operand%s%s, along %s (%s)", (long long)st->og.size,
+             "generic: %lld outputs x %lld reduction points, %d operand%s%s, along %s (%s%s)", (long long)st->og.size,
              (long long)st->rg.size, s->nops, s->nops == 1 ? "" : "s", st->has_mask ? " and a guard mask" : "",
-             best >= 0 ? s->iters[best].name : "-", st->gen_rmode ? "dot products" : "vectors");
+             best >= 0 ? s->iters[best].name : "-", st->gen_rmode ? "dot products" : "vectors",
+             st->gen_fused ? ", read in place" : "");
 }
 
 /* out[og flat index j in [o0, o1)] = alpha * acc[j - o0], along the
@@ -157,6 +196,11 @@ static void generic_unit(void *ctx, int64_t u, int thread)
     float *scratch = b->scratch + (int64_t)thread * b->scratch_per_thread;
     float *restrict acc = scratch;
     float *g = scratch + To;
+    if (st->gen_fused) {
+        syno_cpu_fused_tile(st, b, o0, o1, acc);
+        generic_store(st, b, o0, o1, acc);
+        return;
+    }
     int64_t it[CPU_MAXIT] = {0};
     for (int64_t t = 0; t < n; t++) acc[t] = 0.0f;
     int64_t R = st->rg.size, Rc = st->rchunk;

@@ -3,8 +3,10 @@
  * cpu_access.c compiles each operand of a stage into an access (offsets
  * and guards, affine where possible) and gathers blocks of it into dense
  * matrices; cpu_stage.c decides how each stage runs, as matrix products
- * (cpu_gemm.c) or on the generic path (cpu_generic.c); cpu.c owns plans,
- * buffers and the API. */
+ * (cpu_gemm.c) or on the generic path (cpu_generic.c, which multiplies
+ * affine operands in place with cpu_fused.c), after cpu_digits.c has
+ * split the iterators that divisions read; cpu.c owns plans, buffers and
+ * the API. */
 #ifndef SYNO_CPU_INT_H
 #define SYNO_CPU_INT_H
 
@@ -96,6 +98,10 @@ typedef struct cpu_stage {
     cpu_group og, rg;
     int64_t otile, rchunk;
     bool gen_rmode;
+    bool gen_fused;       /* every operand affine: products read in place (cpu_fused.c) */
+    int fnv;              /* fused: values followed (offsets and guards), operand k's at fvoff[k] */
+    int fvoff[SYNO_PLAN_MAX_OPS + 1];
+    int64_t *fdelta;      /* fused: [niters][fnv] step of each value per iterator */
     int64_t *ostride;     /* [niters] output strides of the output iterators */
     /* explicit mode (baselines): whole gathered matrices, one sgemm with
      * the BLAS's own threads per batch value */
@@ -159,6 +165,9 @@ bool syno_cpu_gemm_setup(cpu_stage *st, uint64_t live_red, int nthreads);
 void syno_cpu_gemm_run(const cpu_stage *st, const cpu_bufs *b);
 void syno_cpu_generic_setup(cpu_stage *st, uint64_t live_red, int nthreads);
 void syno_cpu_generic_run(const cpu_stage *st, const cpu_bufs *b);
+bool syno_cpu_fused_ok(const cpu_stage *st);
+void syno_cpu_fused_setup(cpu_stage *st);
+void syno_cpu_fused_tile(const cpu_stage *st, const cpu_bufs *b, int64_t o0, int64_t o1, float *acc);
 void syno_cpu_stage_fini(cpu_stage *st);
 void syno_cpu_stage_run(const cpu_stage *st, const cpu_bufs *b);
 

@@ -5,7 +5,9 @@
  * none can take become a 0/1 mask operand), folds summed iterators no
  * operand reads into the scale, and picks the method: matrix products
  * (cpu_gemm.c) when the stage is one, else the generic gather-multiply-
- * reduce (cpu_generic.c).  Work units go to the thread pool, or run in the
+ * reduce (cpu_generic.c).  Before all that, iterators that divisions read
+ * may be split into digits (cpu_digits.c); the method text then says so
+ * ("o into o/8 o%8"), and names the operands read through index tables.  Work units go to the thread pool, or run in the
  * calling thread when the stage is too small to repay waking it. */
 #include "codegen/cpu_int.h"
 
@@ -71,6 +73,8 @@ void syno_cpu_stage_init(cpu_stage *st, const syno_plan *p, int si, int nthreads
         st->method = CPU_GENERIC;
         syno_cpu_generic_setup(st, live_red, nthreads);
     }
+    for (int k = 0; k < s->nops; k++)
+        if (st->acc[k].toff) syno_buf_printf(&note, "%s%s through an index table", note.len ? "; " : "", p->bufs[s->ops[k].buf].name);
     if (note.len) {
         size_t used = strlen(st->method_text);
         snprintf(st->method_text + used, sizeof st->method_text - used, "; %s", syno_buf_str(&note));
@@ -84,6 +88,7 @@ void syno_cpu_stage_fini(cpu_stage *st)
     for (int k = 0; k < st->nacc; k++) syno_cpu_access_fini(&st->acc[k]);
     free(st->ext);
     free(st->ostride);
+    free(st->fdelta);
     syno_arena_free(st->digits);
     memset(st, 0, sizeof *st);
 }

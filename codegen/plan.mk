@@ -8,7 +8,7 @@ tests_unit_t_plan_SOURCES = tests/unit/t_plan.c tests/tap.h
 TESTS += tests/unit/t_plan
 libsyno_a_SOURCES += \
   codegen/cpu.h codegen/cpu_int.h codegen/cpu.c codegen/cpu_pool.h codegen/cpu_pool.c \
-  codegen/cpu_access.c codegen/cpu_digits.c codegen/cpu_stage.c codegen/cpu_gemm.c codegen/cpu_generic.c codegen/cpu_sgemm.c codegen/cpu_backend.c \
+  codegen/cpu_access.c codegen/cpu_digits.c codegen/cpu_stage.c codegen/cpu_gemm.c codegen/cpu_generic.c codegen/cpu_fused.c codegen/cpu_sgemm.c codegen/cpu_backend.c \
   interp/cmd_bench.c
 check_PROGRAMS += tests/unit/t_cpu
 tests_unit_t_cpu_SOURCES = tests/unit/t_cpu.c tests/tap.h
@@ -19,4 +19,4 @@ check_PROGRAMS += bench/cpu_conv
 bench_cpu_conv_SOURCES = bench/cpu_conv.c
 EXTRA_DIST += bench/cpu.sh
 TESTS += tests/cpu.sh
-EXTRA_DIST += tests/cpu.sh
+EXTRA_DIST += tests/cpu.sh tests/cpu/grouped.syno bench/grouped.syno

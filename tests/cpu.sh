@@ -1,6 +1,7 @@
 #!/bin/sh
 # cpu.sh - the CPU executor from the command line: `syno run --backend cpu`
-# with --check against the reference evaluator (forward and gradients),
+# with --check against the reference evaluator (forward and gradients, the
+# stdlib and the batch-index contractions of tests/cpu/grouped.syno),
 # `syno explain --plan`, `syno bench` (text and the --json interface
 # scripts rely on), and bad input with its exit status (1: bad data or
 # binding, 2: bad command line).
@@ -25,6 +26,23 @@ for op in conv2d group_conv2d depthwise_conv2d dilated_conv2d pooled_conv2d shif
 done
 "$S" run examples/lowrank.syno:lowrank --bind N=8,C_in=32,C_out=32 --backend cpu --grad random --check >"$TMP/o" 2>&1 &&
   ok "examples/lowrank.syno:lowrank --backend cpu --grad --check" || { not_ok "lowrank --check"; diag <"$TMP/o"; }
+
+# Contractions with batch indices (tests/cpu/grouped.syno): forward and
+# every gradient against ref, and the grouped convolution's group as the
+# batch index of sgemm in `syno bench`'s stage lines.
+G=tests/cpu/grouped.syno
+for op in depthwise_mult group_of_groups interleaved regroup unfold_reshaped; do
+  "$S" run $G:$op --bind N=2,C_in=8,C_out=8,H=6,W=6,g=2,s=2 --backend cpu --grad random --check >"$TMP/o" 2>&1; st=$?
+  [ $st = 0 ] && grep -q "^check against ref (tolerance " "$TMP/o" && ok "run $G:$op --backend cpu --grad --check" ||
+    { not_ok "run $G:$op --backend cpu --grad --check (exit $st)"; diag <"$TMP/o"; }
+done
+"$S" bench group_conv2d --bind N=2,C_in=16,C_out=16,H=6,W=8,g=2 --grad --repeat 1 --warmup 0 --no-baseline >"$TMP/b" 2>&1 &&
+  grep -q "forward stage 1: sgemm 2x\[.*; o into o/8 o%8$" "$TMP/b" && grep -q "x stage 1: sgemm 2x\[.*; c into c/8 c%8$" "$TMP/b" &&
+  grep -q "f stage 1: sgemm 2x\[" "$TMP/b" && ok "bench group_conv2d g=2: every stage a batched sgemm over the groups" ||
+  { not_ok "bench group_conv2d stage methods"; diag <"$TMP/b"; }
+"$S" bench depthwise_conv2d --bind N=2,C_in=8,H=6,W=8 --grad --repeat 1 --warmup 0 --no-baseline >"$TMP/b" 2>&1 &&
+  [ "$(grep -c 'stage 1: generic: .*read in place' "$TMP/b")" = 3 ] &&
+  ok "bench depthwise_conv2d: every stage multiplies its operands in place" || { not_ok "bench depthwise"; diag <"$TMP/b"; }
 
 # Same output as ref to float rounding, in the .npy files.
 "$S" run conv2d --bind $B --seed 3 --out "$TMP/ref.npy" >/dev/null 2>&1 &&

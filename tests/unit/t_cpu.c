@@ -10,7 +10,9 @@
  * Covered: every stdlib and example operator under small bindings (windows
  * hanging over both edges) and under medium ones that take the sgemm path
  * with tiling, 220 random valid operators (lang/randop), 1 and 3 threads,
- * repeatability, and NaN propagation. */
+ * repeatability, NaN propagation, and contractions with batch indices
+ * (grouped and depthwise convolutions, tests/cpu/grouped.syno) with the
+ * path each of their stages takes. */
 #include "codegen/cpu.h"
 #include "interp/cli.h"
 #include "interp/eval.h"
@@ -24,7 +26,7 @@
 #define BOUND 1e-4
 
 static bool sanitized;
-static int gemm_stages, generic_stages;
+static int gemm_stages, generic_stages, fused_stages, digit_stages, table_stages;
 
 static double err_of(const float *got, const double *want, int64_t n)
 {
@@ -55,6 +57,9 @@ static void count_methods(syno_cpu *c, int wrt)
         const char *m = syno_cpu_stage_method(c, wrt, s);
         if (m && strncmp(m, "sgemm", 5) == 0) gemm_stages++;
         else generic_stages++;
+        fused_stages += m && strstr(m, "read in place");
+        digit_stages += m && strstr(m, " into ");
+        table_stages += m && strstr(m, "index table");
     }
 }
 
@@ -298,6 +303,62 @@ static void test_ksplit(syno_ctx *ctx, syno_rng *r)
     syno_cpu_set_threads(saved);
 }
 
+/* Contractions with batch indices: grouped convolutions with 2, 4 and
+ * C_in groups (depthwise), depthwise with a channel multiplier, groups
+ * from two splits, interleaved groups (the group as the output channel's
+ * low digit), a group from a split of a merged axis, and a window over a
+ * reshaped row (floor division and modulo, no batch index).  Forward and
+ * every gradient against the reference evaluator, and the path each stage
+ * takes: batched sgemm over iterators split into digits (cpu_digits.c),
+ * products read in place (cpu_fused.c), index tables (cpu_access.c). */
+static void test_grouped(syno_ctx *ctx, syno_rng *r)
+{
+    static const struct {
+        const char *op, *bind;
+        const char *fwd[2], *dx[2]; /* substrings the methods of the forward and input-gradient stages have */
+    } cases[] = {
+        {"group_conv2d", "N=2,C_in=16,C_out=16,H=6,W=8,k=3,g=2", {"sgemm 2x[", "o into o/8 o%8"}, {"sgemm 2x[", "c into c/8 c%8"}},
+        {"group_conv2d", "N=2,C_in=16,C_out=16,H=6,W=8,k=3,g=4", {"sgemm 4x[", "o into o/4 o%4"}, {"sgemm 4x[", "c into c/4 c%4"}},
+        {"group_conv2d", "N=2,C_in=8,C_out=16,H=6,W=8,k=3,g=8", {"read in place", "o into o/2 o%2"}, {"read in place", ""}},
+        {"group_conv2d", "N=2,C_in=8,C_out=8,H=5,W=7,k=3,g=8", {"read in place", ""}, {"read in place", ""}},
+        {"depthwise_conv2d", "N=2,C_in=8,H=6,W=8,k=3", {"read in place", ""}, {"read in place", ""}},
+        {"depthwise_mult", "N=2,C_in=8,H=6,W=8,k=3,s=2", {"read in place", "o into o/2 o%2"}, {"read in place", ""}},
+        {"group_of_groups", "N=2,C_in=16,C_out=16,H=6,W=8,g=2,s=2", {"sgemm 4x[", "o into o/8 (o/4)%2 o%4"},
+         {"sgemm 4x[", "c into c/8 (c/4)%2 c%4"}},
+        {"interleaved", "N=2,C_in=16,C_out=16,H=6,W=8,g=2", {"sgemm 2x[", "o into o/2 o%2"}, {"sgemm 2x[", "c into c/8 c%8"}},
+        {"regroup", "N=2,C_in=16,C_out=16,H=6,W=8,g=2,s=2", {"sgemm 2x[", "o into o/8 o%8"}, {"sgemm 2x[", "c into c/8 c%8"}},
+        {"unfold_reshaped", "N=2,C_in=16,C_out=16,H=6,W=8,s=2", {"sgemm", "x through an index table"}, {"sgemm", "d into d/4 d%4"}},
+    };
+    syno_module *m = syno_ctx_load_file(ctx, SYNO_SRCDIR "/tests/cpu/grouped.syno");
+    ok(m != NULL, "tests/cpu/grouped.syno loads");
+    int saved = syno_cpu_threads();
+    syno_cpu_set_threads(2);
+    for (size_t i = 0; m && i < SYNO_ARRAY_LEN(cases); i++) {
+        syno_op *op = syno_module_find_op(m, cases[i].op);
+        if (!op) op = syno_ctx_stdlib_op(ctx, cases[i].op);
+        if (!op) {
+            ok(0, "operator %s", cases[i].op);
+            continue;
+        }
+        syno_binding b;
+        bind_loose(op, cases[i].bind, &b);
+        syno_buf err = SYNO_BUF_INIT;
+        syno_cpu *c = syno_cpu_new(op, &b, &err);
+        const syno_plan *px = c ? syno_cpu_plan(c, 0, &err) : NULL;
+        const char *mf = c ? syno_cpu_stage_method(c, SYNO_PLAN_FORWARD, 0) : NULL;
+        const char *mx = px ? syno_cpu_stage_method(c, 0, 0) : NULL;
+        bool path = mf && mx && c && syno_cpu_plan(c, SYNO_PLAN_FORWARD, &err)->nstages == 1 && px->nstages == 1;
+        for (int k = 0; k < 2 && path; k++) path = strstr(mf, cases[i].fwd[k]) && strstr(mx, cases[i].dx[k]);
+        ok(path, "%s [%s]: forward '%s', input gradient '%s'", op->name, cases[i].bind, mf ? mf : syno_buf_str(&err),
+           mx ? mx : "-");
+        syno_cpu_free(c);
+        syno_buf_fini(&err);
+        double e = compare(op, &b, r);
+        ok(e <= BOUND, "%s [%s]: cpu equals ref, forward and every gradient (error %g)", op->name, cases[i].bind, e);
+    }
+    syno_cpu_set_threads(saved);
+}
+
 int main(void)
 {
     sanitized = getenv("SYNO_SANITIZED") != NULL;
@@ -308,10 +369,15 @@ int main(void)
     test_random(&r);
     test_threads(ctx, &r);
     test_ksplit(ctx, &r);
+    test_grouped(ctx, &r);
     test_nan(ctx);
     printf("# stages run as sgemm: %d, generic: %d\n", gemm_stages, generic_stages);
     ok(gemm_stages >= 20 && generic_stages >= 20, "both execution methods were exercised (%d sgemm, %d generic)",
        gemm_stages, generic_stages);
+    printf("# generic stages read in place: %d; stages with iterators split into digits: %d; with index tables: %d\n",
+           fused_stages, digit_stages, table_stages);
+    ok(fused_stages >= 20 && digit_stages >= 20 && table_stages >= 20,
+       "products read in place, digit splits and index tables were exercised");
     syno_ctx_free(ctx);
     return tap_done();
 }
