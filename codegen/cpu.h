@@ -8,7 +8,11 @@
  * are not plain strided matrices, e.g. convolution windows with zero
  * padding, are first gathered tile by tile into a per-thread buffer, an
  * implicit im2col) or as a generic gather-multiply-reduce over output
- * tiles (unary and three-operand stages, Hadamard-like products).  Work
+ * tiles (unary and three-operand stages, Hadamard-like products, depthwise
+ * convolutions; operands that are affine are multiplied where they lie).
+ * Iterators read only through floor division and modulo are first split
+ * into digits where that makes the indices affine, so the group of a
+ * grouped convolution becomes the batch index of its products.  Work
  * is split into tiles over a process-wide pool of threads; the number of
  * threads is the SYNO_THREADS environment variable, else the number of
  * online CPUs, and can be changed with syno_cpu_set_threads.

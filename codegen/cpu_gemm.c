@@ -188,10 +188,10 @@ bool syno_cpu_gemm_setup(cpu_stage *st, uint64_t live_red, int nthreads)
     int64_t mina = ma < na ? ma : na, minb = mb < nb ? mb : nb;
     /* in place unless that makes the products small: a side under 32
      * that B makes larger, or tiny products (under 4096 outputs, or under
-     * 2048 when B's small side is no larger: the groups of a grouped
-     * convolution with 4 channels each) that B makes larger */
+     * 2048 when B's small side is under 8 and no larger: the groups of a
+     * grouped convolution with 4 channels each) that B makes larger */
     bool use_a = mina >= (minb < 32 ? minb : 32) &&
-                 (mina >= 32 || ma * na >= 4096 || ma * na >= mb * nb || (minb <= mina && ma * na >= 2048));
+                 (mina >= 32 || ma * na >= 4096 || ma * na >= mb * nb || (minb < 8 && minb <= mina && ma * na >= 2048));
     cpu_group_clear(&st->batch);
     cpu_group_clear(&st->M);
     cpu_group_clear(&st->N);
