@@ -436,7 +436,7 @@ static void segment(const cpu_stage *st, const cpu_access *a, const float *base,
 }
 
 /* Narrows [*lo, *hi) to the t with glo <= x + d*t < ghi. */
-static inline void narrow(int64_t x, int64_t d, int64_t glo, int64_t ghi, int64_t *lo, int64_t *hi)
+static inline __attribute__((always_inline)) void narrow(int64_t x, int64_t d, int64_t glo, int64_t ghi, int64_t *lo, int64_t *hi)
 {
     if (d == 0) {
         if (x < glo || x >= ghi) *hi = *lo;
@@ -485,8 +485,7 @@ static void gather_affine(const cpu_stage *st, const cpu_access *a, const float 
     uint64_t in_rows = 0, in_cols = 0;
     for (int j = 0; j < rows->n; j++) in_rows |= 1ull << rows->it[j];
     for (int j = 0; j < cols->n; j++) in_cols |= 1ull << cols->it[j];
-    int64_t off_fixed = a->c0, g_fixed[FAST_GUARDS], g_row[FAST_GUARDS], gstep[FAST_GUARDS], glo[FAST_GUARDS],
-            ghi[FAST_GUARDS];
+    int64_t off_fixed = a->c0, g_fixed[FAST_GUARDS], gstep[FAST_GUARDS], glo[FAST_GUARDS], ghi[FAST_GUARDS];
     for (int g = 0; g < ng; g++) {
         g_fixed[g] = a->guards[g].g0;
         gstep[g] = a->guards[g].coef[v];
@@ -515,25 +514,24 @@ static void gather_affine(const cpu_stage *st, const cpu_access *a, const float 
     int64_t cstart[CPU_MAXIT];
     syno_cpu_group_set(st, cols, c0, cstart);
     syno_cpu_group_set(st, rows, r0, it);
+    /* the columns' part at c0, the same for every row */
+    for (int j = 0; j < cols->n; j++) {
+        int i = cols->it[j];
+        off_fixed += a->coef[i] * cstart[i];
+        for (int g = 0; g < ng; g++) g_fixed[g] += a->guards[g].coef[i] * cstart[i];
+    }
     for (int64_t r = r0; r < r1; r++, group_next(st, rows, it)) {
-        int64_t off_row = off_fixed;
-        for (int g = 0; g < ng; g++) g_row[g] = g_fixed[g];
-        for (int j = 0; j < rows->n; j++) {
-            int i = rows->it[j];
-            off_row += a->coef[i] * it[i];
-            for (int g = 0; g < ng; g++) g_row[g] += a->guards[g].coef[i] * it[i];
+        /* the offset and guard values at the current column, kept up to
+         * date as the columns advance */
+        int64_t off_c = off_fixed, g_c[FAST_GUARDS];
+        for (int j = 0; j < rows->n; j++) off_c += a->coef[rows->it[j]] * it[rows->it[j]];
+        for (int g = 0; g < ng; g++) {
+            int64_t x = g_fixed[g];
+            for (int j = 0; j < rows->n; j++) x += a->guards[g].coef[rows->it[j]] * it[rows->it[j]];
+            g_c[g] = x;
         }
         float *restrict drow = dst + (r - r0) * ld;
         group_copy(cols, cstart, it);
-        /* the offset and guard values at the current column, kept up to
-         * date as the columns advance */
-        int64_t off_c = off_row, g_c[FAST_GUARDS];
-        for (int g = 0; g < ng; g++) g_c[g] = g_row[g];
-        for (int j = 0; j < cols->n; j++) {
-            int i = cols->it[j];
-            off_c += a->coef[i] * it[i];
-            for (int g = 0; g < ng; g++) g_c[g] += a->guards[g].coef[i] * it[i];
-        }
         for (int64_t c = c0; c < c1;) {
             if (block && it[v] == 0 && c1 - c >= 2 * ev) {
                 /* whole rows of the next-to-inner iterator u at once: the
