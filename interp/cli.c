@@ -44,15 +44,6 @@ int syno_cli_finish(syno_ctx *ctx, int status)
     return status;
 }
 
-static bool is_ident(const char *s)
-{
-    if (!*s || !(*s == '_' || (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z'))) return false;
-    for (; *s; s++)
-        if (!(*s == '_' || (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9')))
-            return false;
-    return true;
-}
-
 static bool file_exists(const char *p)
 {
     struct stat st;
@@ -73,11 +64,11 @@ syno_op *syno_cli_find_op(syno_ctx *ctx, const char *ref)
     const char *colon = strrchr(ref, ':');
     char *file = NULL;
     const char *name = NULL;
-    if (colon && is_ident(colon + 1) && colon != ref) {
+    if (colon && syno_is_ident(colon + 1) && colon != ref) {
         file = syno_xstrdup(ref);
         file[colon - ref] = 0;
         name = colon + 1;
-    } else if (is_ident(ref) && !file_exists(ref)) {
+    } else if (syno_is_ident(ref) && !file_exists(ref)) {
         syno_op *op = syno_ctx_stdlib_op(ctx, ref);
         if (!op) syno_diag_error(&ctx->diags, syno_range_make(0, 0),
                                  "no operator '%s' in the standard library (%s); name a file as FILE:OP",

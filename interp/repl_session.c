@@ -310,19 +310,10 @@ syno_op *syno_repl_session_op(const syno_repl *r, const char *name)
     return r->mod ? syno_module_find_op(r->mod, name) : NULL;
 }
 
-static bool is_ident(const char *s)
-{
-    if (!*s || !(*s == '_' || (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z'))) return false;
-    for (; *s; s++)
-        if (!(*s == '_' || (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9')))
-            return false;
-    return true;
-}
-
 /* See repl.h. */
 syno_op *syno_repl_find_op(syno_repl *r, const char *ref)
 {
-    if (!is_ident(ref)) {
+    if (!syno_is_ident(ref)) {
         /* FILE:OP or FILE; every failure is reported into the diagnostics */
         syno_op *op = syno_cli_find_op(r->ctx, ref);
         if (!syno_repl_flush_diags(r) && !op) syno_repl_error(r, "cannot use operator '%s'", ref);

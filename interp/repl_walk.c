@@ -69,15 +69,6 @@ static int flush_ctx(syno_repl *r, syno_ctx *ctx)
     return errors;
 }
 
-static bool is_ident(const char *s)
-{
-    if (!*s || !(*s == '_' || (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z'))) return false;
-    for (; *s; s++)
-        if (!(*s == '_' || (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9')))
-            return false;
-    return true;
-}
-
 /* True when the space bounds the FLOPs of partial operators: it does so
  * only under a FLOPs window with an upper end. */
 static bool has_bound(const syno_repl_walk *w)
@@ -215,7 +206,7 @@ static const syno_spec *session_spec(syno_repl *r, const char *ref, bool *err)
 {
     *err = false;
     int n = r->mod ? r->mod->nspecs : 0;
-    if (ref) return n && is_ident(ref) ? syno_module_find_spec(r->mod, ref) : NULL;
+    if (ref) return n && syno_is_ident(ref) ? syno_module_find_spec(r->mod, ref) : NULL;
     *err = true;
     if (!n) {
         syno_repl_error(r, "the session has no search block: type one (search NAME { ... }), or say :spec "
@@ -257,7 +248,7 @@ bool syno_repl_walk_start(syno_repl *r, const char *ref)
     const syno_spec *mine = session_spec(r, ref, &err);
     if (err) return false;
     struct stat st;
-    if (ref && !mine && is_ident(ref) && stat(ref, &st) != 0) {
+    if (ref && !mine && syno_is_ident(ref) && stat(ref, &st) != 0) {
         syno_repl_error(r, "no search '%s' in the session (:list searches shows them) and no file '%s'", ref, ref);
         return false;
     }
@@ -546,7 +537,7 @@ bool syno_repl_walk_keep(syno_repl *r, long k, const char *name)
 {
     syno_repl_walk *w = need_walk(r);
     if (!w) return false;
-    if (!is_ident(name)) {
+    if (!syno_is_ident(name)) {
         syno_repl_error(r, "'%s' is not an operator name: say :keep [N] NAME with NAME an identifier", name);
         return false;
     }

@@ -48,3 +48,13 @@ char *syno_xstrdup(const char *s)
     memcpy(p, s, n);
     return p;
 }
+
+/* See base.h. */
+bool syno_is_ident(const char *s)
+{
+    if (!s || !*s || !(*s == '_' || (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z'))) return false;
+    for (; *s; s++)
+        if (!(*s == '_' || (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9')))
+            return false;
+    return true;
+}

@@ -33,6 +33,10 @@ void *syno_xcalloc(size_t n, size_t size);
 void *syno_xrealloc(void *p, size_t n);
 char *syno_xstrdup(const char *s);
 
+/* True when S is an identifier of the language: [A-Za-z_][A-Za-z0-9_]*
+ * (NULL and "" are not). */
+bool syno_is_ident(const char *s);
+
 /* A half-open byte range [start, end) in the global offset space of a source
  * manager (source.h).  Offset 0 means "no location". */
 typedef struct syno_range {

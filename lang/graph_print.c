@@ -26,15 +26,6 @@ typedef struct namer {
     int counter;
 } namer;
 
-static bool is_ident(const char *s)
-{
-    if (!s || !*s || !(*s == '_' || (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z'))) return false;
-    for (; *s; s++)
-        if (!(*s == '_' || (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9')))
-            return false;
-    return true;
-}
-
 static bool taken(const namer *nm, const char *s)
 {
     const syno_op *op = nm->op;
@@ -61,7 +52,7 @@ static const char *invent(namer *nm, const char *prefix)
 
 static const char *keep_or_invent(namer *nm, const char *name, const char *prefix)
 {
-    if (is_ident(name) && !taken(nm, name)) return name;
+    if (syno_is_ident(name) && !taken(nm, name)) return name;
     return invent(nm, prefix);
 }
 
@@ -86,7 +77,7 @@ static void namer_init(namer *nm, const syno_op *op, unsigned flags)
     for (int t = 0; t < op->ntensors; t++) nm->tensor[t] = keep_or_invent(nm, op->tensors[t].name, t ? "w" : "x");
     /* Names the op already has come first, so invented ones avoid them. */
     for (int d = 0; d < op->ndims; d++)
-        if (op->dims[d].name && is_ident(op->dims[d].name) && !taken(nm, op->dims[d].name))
+        if (op->dims[d].name && syno_is_ident(op->dims[d].name) && !taken(nm, op->dims[d].name))
             nm->dim[d] = op->dims[d].name;
     for (int d = 0; d < op->ndims; d++) {
         if (nm->dim[d]) continue;

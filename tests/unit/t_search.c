@@ -171,29 +171,37 @@ static void sum_final(void *ctx, syno_final *f)
     syno_final_free(f);
 }
 
+/* Enumerates REL's space to DEPTH with the rules DISABLED off and states
+ * compared exactly or not; the finals' count and hash sum, and the states. */
+static void enum_pass(const char *rel, int depth, uint64_t disabled, bool exact, int *n, uint64_t *sum,
+                      uint64_t *states)
+{
+    syno_ctx *ctx = syno_ctx_new();
+    syno_spec *spec = load_spec(ctx, rel);
+    syno_space *sp = syno_space_new(spec, &ctx->diags);
+    sp->disabled = disabled;
+    sp->exact_states = exact;
+    syno_space_set_depth(sp, depth);
+    set_sum = 0;
+    set_n = 0;
+    syno_enum_result r;
+    syno_enumerate(sp, 1, sum_final, NULL, &r);
+    *sum = set_sum;
+    *n = set_n;
+    *states = r.states;
+    syno_space_free(sp);
+    syno_ctx_free(ctx);
+}
+
 /* Shape distance, the critical-state rule and the FLOPs bound only guide:
  * switched off, the same final operators come out (of a larger lattice). */
 static void test_guidance_loses_nothing(const char *rel, int depth)
 {
-    uint64_t sum[2];
+    uint64_t sum[2], states[2];
     int n[2];
-    uint64_t states[2];
-    for (int pass = 0; pass < 2; pass++) {
-        syno_ctx *ctx = syno_ctx_new();
-        syno_spec *spec = load_spec(ctx, rel);
-        syno_space *sp = syno_space_new(spec, &ctx->diags);
-        if (pass) sp->disabled = 1ull << SYNO_RULE_DISTANCE | 1ull << SYNO_RULE_CRITICAL | 1ull << SYNO_RULE_FLOPS_BOUND;
-        syno_space_set_depth(sp, depth);
-        set_sum = 0;
-        set_n = 0;
-        syno_enum_result r;
-        syno_enumerate(sp, 1, sum_final, NULL, &r);
-        sum[pass] = set_sum;
-        n[pass] = set_n;
-        states[pass] = r.states;
-        syno_space_free(sp);
-        syno_ctx_free(ctx);
-    }
+    enum_pass(rel, depth, 0, false, &n[0], &sum[0], &states[0]);
+    enum_pass(rel, depth, 1ull << SYNO_RULE_DISTANCE | 1ull << SYNO_RULE_CRITICAL | 1ull << SYNO_RULE_FLOPS_BOUND, false,
+              &n[1], &sum[1], &states[1]);
     ok(n[0] == n[1] && sum[0] == sum[1] && states[1] > states[0],
        "guidance loses no final in %s at depth %d (%d finals; %llu states with it, %llu without)", rel, depth, n[0],
        (unsigned long long)states[0], (unsigned long long)states[1]);
@@ -205,22 +213,8 @@ static void test_blind_states(const char *rel, int depth)
 {
     uint64_t sum[2], states[2];
     int n[2];
-    for (int pass = 0; pass < 2; pass++) {
-        syno_ctx *ctx = syno_ctx_new();
-        syno_spec *spec = load_spec(ctx, rel);
-        syno_space *sp = syno_space_new(spec, &ctx->diags);
-        sp->exact_states = pass;
-        syno_space_set_depth(sp, depth);
-        set_sum = 0;
-        set_n = 0;
-        syno_enum_result r;
-        syno_enumerate(sp, 1, sum_final, NULL, &r);
-        sum[pass] = set_sum;
-        n[pass] = set_n;
-        states[pass] = r.states;
-        syno_space_free(sp);
-        syno_ctx_free(ctx);
-    }
+    enum_pass(rel, depth, 0, false, &n[0], &sum[0], &states[0]);
+    enum_pass(rel, depth, 0, true, &n[1], &sum[1], &states[1]);
     ok(n[0] == n[1] && sum[0] == sum[1] && states[0] <= states[1],
        "equal reductions merged: the same %d finals in %s at depth %d (%llu states instead of %llu)", n[0], rel, depth,
        (unsigned long long)states[0], (unsigned long long)states[1]);
