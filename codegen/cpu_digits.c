@@ -28,7 +28,6 @@
 #include "codegen/cuda_ix.h"
 #include "lang/arena.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
