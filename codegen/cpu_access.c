@@ -33,18 +33,6 @@
 #define TABLE_MAX (1 << 16)  /* entries of an index table */
 #define TABLE_NONE INT64_MIN /* an index-table offset where a guard fails */
 
-static int64_t floor_div(int64_t a, int64_t b)
-{
-    int64_t q = a / b;
-    return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
-}
-
-static int64_t euclid_mod(int64_t a, int64_t b)
-{
-    int64_t r = a % b;
-    return r < 0 ? r + b : r;
-}
-
 static uint64_t nonlin_iters(const syno_plan_stage *s, int e, bool under)
 {
     const syno_pexpr *x = &s->exprs[e];
@@ -70,7 +58,6 @@ static int64_t deriv(const syno_plan_stage *s, int e, int i)
     }
 }
 
-static void eval_all(const syno_plan_stage *s, const int64_t *it, int64_t *val);
 static bool guard_ok(const cpu_guard *g, int64_t v);
 
 /* The index tables of A (see cpu_int.h): every value of the nonlinear
@@ -106,7 +93,7 @@ static void build_tables(const syno_plan_stage *s, cpu_access *a)
     for (int64_t t = 0; t < size; t++) {
         for (int i = 0; i < n; i++)
             if (a->tstride[i]) it[i] = t / a->tstride[i] % s->iters[i].extent;
-        eval_all(s, it, val);
+        syno_plan_stage_eval(s, it, val);
         int64_t off = 0;
         for (int ax = 0; ax < a->rank; ax++) off += a->strides[ax] * val[a->index[ax]];
         a->toff[t] = off;
@@ -172,7 +159,7 @@ void syno_cpu_access_init(cpu_access *a, const syno_plan *p, const syno_plan_sta
         if (op < 0) a->iters |= pg->iters;
         if (!pg->iters) { /* constant: decide now */
             int64_t v = syno_plan_expr_eval(s, pg->expr, NULL);
-            bool holds = pg->kind == SYNO_PG_RANGE ? v >= pg->lo && v < pg->hi : euclid_mod(v, pg->hi) == 0;
+            bool holds = pg->kind == SYNO_PG_RANGE ? v >= pg->lo && v < pg->hi : syno_euclid_mod(v, pg->hi) == 0;
             a->zero_always |= !holds;
         }
     }
@@ -237,30 +224,15 @@ static inline void group_copy(const cpu_group *g, const int64_t *src, int64_t *d
     for (int j = 0; j < g->n; j++) dst[g->it[j]] = src[g->it[j]];
 }
 
-static void eval_all(const syno_plan_stage *s, const int64_t *it, int64_t *val)
-{
-    for (int e = 0; e < s->nexprs; e++) {
-        const syno_pexpr *x = &s->exprs[e];
-        switch (x->op) {
-        case SYNO_PX_ITER: val[e] = it[x->x]; break;
-        case SYNO_PX_CONST: val[e] = x->c; break;
-        case SYNO_PX_ADD: val[e] = val[x->x] + val[x->y]; break;
-        case SYNO_PX_MUL: val[e] = val[x->x] * x->c; break;
-        case SYNO_PX_DIV: val[e] = floor_div(val[x->x], x->c); break;
-        case SYNO_PX_MOD: val[e] = euclid_mod(val[x->x], x->c); break;
-        }
-    }
-}
-
 static bool guard_ok(const cpu_guard *g, int64_t v)
 {
-    return g->kind == SYNO_PG_RANGE ? v >= g->lo && v < g->hi : euclid_mod(v, g->hi) == 0;
+    return g->kind == SYNO_PG_RANGE ? v >= g->lo && v < g->hi : syno_euclid_mod(v, g->hi) == 0;
 }
 
 /* One element, the slow way. */
 static float element(const cpu_stage *st, const cpu_access *a, const float *base, const int64_t *it, int64_t *val)
 {
-    eval_all(st->ps, it, val);
+    syno_plan_stage_eval(st->ps, it, val);
     for (int g = 0; g < a->nguards; g++)
         if (!guard_ok(&a->guards[g], val[a->guards[g].expr])) return 0.0f;
     if (a->buf < 0) return 1.0f;
@@ -272,7 +244,7 @@ static float element(const cpu_stage *st, const cpu_access *a, const float *base
 /* ceil(a / b) for b > 0 */
 static int64_t ceil_div(int64_t a, int64_t b)
 {
-    return -floor_div(-a, b);
+    return -syno_floor_div(-a, b);
 }
 
 /* The table index and the affine parts of the offset (*OFF) and of every
@@ -368,7 +340,7 @@ static void segment(const cpu_stage *st, const cpu_access *a, const float *base,
             else gvals[g] = cg->kind == SYNO_PG_RANGE ? cg->lo : 0; /* folded: holds here */
         }
     } else {
-        eval_all(st->ps, it, val);
+        syno_plan_stage_eval(st->ps, it, val);
         for (int ax = 0; ax < a->rank; ax++) off += a->strides[ax] * val[a->index[ax]];
         for (int g = 0; g < a->nguards; g++) gvals[g] = val[a->guards[g].expr];
     }
@@ -380,7 +352,7 @@ static void segment(const cpu_stage *st, const cpu_access *a, const float *base,
         int64_t x = gvals[g], dx = a->gstep[g][v];
         if (cg->kind == SYNO_PG_MULTIPLE) {
             if (dx == 0) {
-                if (euclid_mod(x, cg->hi) != 0) hi = lo;
+                if (syno_euclid_mod(x, cg->hi) != 0) hi = lo;
             } else {
                 slow = true;
             }
@@ -394,8 +366,8 @@ static void segment(const cpu_stage *st, const cpu_access *a, const float *base,
             if (a1 < hi) hi = a1;
         } else {
             int64_t m = -dx;
-            int64_t a1 = floor_div(x - cg->lo, m) + 1; /* x - m t >= lo  <=>  t <= (x - lo) / m */
-            int64_t a0 = floor_div(x - cg->hi, m) + 1; /* x - m t < hi   <=>  t > (x - hi) / m */
+            int64_t a1 = syno_floor_div(x - cg->lo, m) + 1; /* x - m t >= lo  <=>  t <= (x - lo) / m */
+            int64_t a0 = syno_floor_div(x - cg->hi, m) + 1; /* x - m t < hi   <=>  t > (x - hi) / m */
             if (a0 > lo) lo = a0;
             if (a1 < hi) hi = a1;
         }
@@ -451,7 +423,7 @@ static inline __attribute__((always_inline)) void narrow(int64_t x, int64_t d, i
         if (a0 > *lo) *lo = a0;
         if (a1 < *hi) *hi = a1;
     } else {
-        int64_t a1 = floor_div(x - glo, -d) + 1, a0 = floor_div(x - ghi, -d) + 1;
+        int64_t a1 = syno_floor_div(x - glo, -d) + 1, a0 = syno_floor_div(x - ghi, -d) + 1;
         if (a0 > *lo) *lo = a0;
         if (a1 < *hi) *hi = a1;
     }

@@ -665,12 +665,6 @@ typedef struct evalctx {
     int64_t *atom;  /* values of all atoms at the current point */
 } evalctx;
 
-static int64_t fdiv(int64_t a, int64_t k)
-{
-    int64_t q = a / k;
-    return (a % k != 0 && a < 0) ? q - 1 : q;
-}
-
 static int64_t eval_ix(const evalctx *e, const syno_ix *x)
 {
     int64_t v = x->c0;
@@ -686,7 +680,7 @@ static void eval_atoms(evalctx *e)
         if (a->kind == SYNO_IX_ITER) e->atom[i] = e->iv[a->iter];
         else {
             int64_t v = eval_ix(e, &a->arg);
-            e->atom[i] = a->kind == SYNO_IX_DIV ? fdiv(v, a->k) : v - fdiv(v, a->k) * a->k;
+            e->atom[i] = a->kind == SYNO_IX_DIV ? syno_floor_div(v, a->k) : v - syno_floor_div(v, a->k) * a->k;
         }
     }
 }

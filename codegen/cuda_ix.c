@@ -178,18 +178,12 @@ bool syno_ix_equal(const syno_ix *a, const syno_ix *b)
     return true;
 }
 
-static int64_t floordiv(int64_t a, int64_t k)
-{
-    int64_t q = a / k;
-    return (a % k != 0 && (a < 0) != (k < 0)) ? q - 1 : q;
-}
-
 /* Splits A = Q·K + R where Q collects the terms whose coefficient K divides
  * and the floor quotient of the constant; R keeps the rest, with its
  * constant in [0, K). */
 static void split_by(syno_ix_space *s, const syno_ix *a, int64_t k, syno_ix *q, syno_ix *r)
 {
-    *q = syno_ix_const(floordiv(a->c0, k));
+    *q = syno_ix_const(syno_floor_div(a->c0, k));
     *r = syno_ix_const(a->c0 - q->c0 * k);
     for (int i = 0; i < a->n; i++) {
         syno_ix *dst = a->t[i].c % k == 0 ? q : r;
@@ -211,8 +205,8 @@ static int find_or_add(syno_ix_space *s, syno_ix_kind kind, const syno_ix *r, in
     int64_t lo, hi;
     syno_ix_range(s, r, &lo, &hi);
     if (kind == SYNO_IX_DIV) {
-        a.lo = floordiv(lo, k);
-        a.hi = floordiv(hi, k);
+        a.lo = syno_floor_div(lo, k);
+        a.hi = syno_floor_div(hi, k);
     } else {
         a.lo = 0;
         a.hi = k - 1;
@@ -239,7 +233,7 @@ static syno_ix divmod(syno_ix_space *s, const syno_ix *a, int64_t k, bool want_d
     split_by(s, a, k, &q, &r);
     int64_t lo, hi;
     syno_ix_range(s, &r, &lo, &hi);
-    int64_t j0 = floordiv(lo, k), j1 = floordiv(hi, k);
+    int64_t j0 = syno_floor_div(lo, k), j1 = syno_floor_div(hi, k);
     if (j0 == j1) {
         /* R stays within one period: no division at run time. */
         if (want_div) return syno_ix_addc(&q, j0);

@@ -217,6 +217,10 @@ void syno_plan_expr_print(const syno_plan *p, const syno_plan_stage *s, int e, s
 /* Evaluates expression E of stage S at iterator values IT[niters]. */
 int64_t syno_plan_expr_eval(const syno_plan_stage *s, int e, const int64_t *it);
 
+/* Evaluates every expression of S at iterator values IT[niters] into
+ * VAL[nexprs] (expressions only read earlier ones). */
+void syno_plan_stage_eval(const syno_plan_stage *s, const int64_t *it, int64_t *val);
+
 /* When expression E of stage S is affine in the iterators (no DIV/MOD on
  * a term that reads an iterator), fills COEF[niters] and *C0 so that
  * E = C0 + Σ COEF[i]·it[i] and returns true; else returns false. */

@@ -8,18 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int64_t floor_div(int64_t a, int64_t b)
-{
-    int64_t q = a / b;
-    return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
-}
-
-static int64_t euclid_mod(int64_t a, int64_t b)
-{
-    int64_t r = a % b;
-    return r < 0 ? r + b : r;
-}
-
 /* ---- expressions --------------------------------------------------------- */
 
 /* Evaluates expression E of S at the iterator values IT (see plan.h). */
@@ -31,10 +19,26 @@ int64_t syno_plan_expr_eval(const syno_plan_stage *s, int e, const int64_t *it)
     case SYNO_PX_CONST: return x->c;
     case SYNO_PX_ADD: return syno_plan_expr_eval(s, x->x, it) + syno_plan_expr_eval(s, x->y, it);
     case SYNO_PX_MUL: return syno_plan_expr_eval(s, x->x, it) * x->c;
-    case SYNO_PX_DIV: return floor_div(syno_plan_expr_eval(s, x->x, it), x->c);
-    case SYNO_PX_MOD: return euclid_mod(syno_plan_expr_eval(s, x->x, it), x->c);
+    case SYNO_PX_DIV: return syno_floor_div(syno_plan_expr_eval(s, x->x, it), x->c);
+    case SYNO_PX_MOD: return syno_euclid_mod(syno_plan_expr_eval(s, x->x, it), x->c);
     }
     SYNO_UNREACHABLE();
+}
+
+/* See plan.h. */
+void syno_plan_stage_eval(const syno_plan_stage *s, const int64_t *it, int64_t *val)
+{
+    for (int e = 0; e < s->nexprs; e++) {
+        const syno_pexpr *x = &s->exprs[e];
+        switch (x->op) {
+        case SYNO_PX_ITER: val[e] = it[x->x]; break;
+        case SYNO_PX_CONST: val[e] = x->c; break;
+        case SYNO_PX_ADD: val[e] = val[x->x] + val[x->y]; break;
+        case SYNO_PX_MUL: val[e] = val[x->x] * x->c; break;
+        case SYNO_PX_DIV: val[e] = syno_floor_div(val[x->x], x->c); break;
+        case SYNO_PX_MOD: val[e] = syno_euclid_mod(val[x->x], x->c); break;
+        }
+    }
 }
 
 static bool reads_iter(const syno_plan_stage *s, int e)
@@ -346,24 +350,9 @@ static bool guards_hold(const syno_plan_stage *s, const int64_t *val)
     for (int g = 0; g < s->nguards; g++) {
         const syno_plan_guard *gd = &s->guards[g];
         int64_t v = val[gd->expr];
-        if (gd->kind == SYNO_PG_RANGE ? (v < gd->lo || v >= gd->hi) : euclid_mod(v, gd->hi) != 0) return false;
+        if (gd->kind == SYNO_PG_RANGE ? (v < gd->lo || v >= gd->hi) : syno_euclid_mod(v, gd->hi) != 0) return false;
     }
     return true;
-}
-
-static void eval_all(const syno_plan_stage *s, const int64_t *it, int64_t *val)
-{
-    for (int e = 0; e < s->nexprs; e++) {
-        const syno_pexpr *x = &s->exprs[e];
-        switch (x->op) {
-        case SYNO_PX_ITER: val[e] = it[x->x]; break;
-        case SYNO_PX_CONST: val[e] = x->c; break;
-        case SYNO_PX_ADD: val[e] = val[x->x] + val[x->y]; break;
-        case SYNO_PX_MUL: val[e] = val[x->x] * x->c; break;
-        case SYNO_PX_DIV: val[e] = floor_div(val[x->x], x->c); break;
-        case SYNO_PX_MOD: val[e] = euclid_mod(val[x->x], x->c); break;
-        }
-    }
 }
 
 /* Executes P literally in double precision (see plan.h). */
@@ -379,7 +368,7 @@ void syno_plan_run_naive(const syno_plan *p, double *const *bufs)
         bool empty = false;
         for (int i = 0; i < s->niters; i++) empty |= s->iters[i].extent <= 0;
         while (!empty) {
-            eval_all(s, it, val);
+            syno_plan_stage_eval(s, it, val);
             if (guards_hold(s, val)) {
                 double term = 1;
                 for (int k = 0; k < s->nops; k++) {

@@ -23,18 +23,6 @@ typedef struct walk {
     int64_t *idx;        /* index of every dim in the current term */
 } walk;
 
-static int64_t floor_div(int64_t a, int64_t b)
-{
-    int64_t q = a / b;
-    return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
-}
-
-static int64_t euclid_mod(int64_t a, int64_t b)
-{
-    int64_t r = a % b;
-    return r < 0 ? r + (b < 0 ? -b : b) : r;
-}
-
 static void walk_init(walk *wk, const syno_op *op, const int64_t *sizes)
 {
     SYNO_ASSERT(op->finished && op->errors == 0 && op->norder == op->nnodes);
@@ -99,18 +87,18 @@ static bool walk_indices(walk *wk)
             idx[a] = idx[y] * sz[z] + idx[z];
             break;
         case SYNO_PRIM_MERGE: /* a = floor(y/|b|), b = y mod |b| */
-            idx[a] = floor_div(idx[y], sz[b]);
-            idx[b] = euclid_mod(idx[y], sz[b]);
+            idx[a] = syno_floor_div(idx[y], sz[b]);
+            idx[b] = syno_euclid_mod(idx[y], sz[b]);
             break;
         case SYNO_PRIM_SHIFT: /* x = (y + d) mod |x| */
-            idx[a] = euclid_mod(idx[y] + euclid_mod(n->shift, sz[a]), sz[a]);
+            idx[a] = syno_euclid_mod(idx[y] + syno_euclid_mod(n->shift, sz[a]), sz[a]);
             break;
         case SYNO_PRIM_STRIDE: /* x = y*s, s = |x| / |y| */
             SYNO_ASSERT(sz[a] % sz[y] == 0);
             idx[a] = idx[y] * (sz[a] / sz[y]);
             break;
         case SYNO_PRIM_UNFOLD: { /* x = m + w - floor(K/2); 0 outside [0, |x|) */
-            int64_t x = idx[y] + idx[z] - floor_div(sz[z], 2);
+            int64_t x = idx[y] + idx[z] - syno_floor_div(sz[z], 2);
             if (x < 0 || x >= sz[a]) return false;
             idx[a] = x;
             break;

@@ -33,6 +33,20 @@ void *syno_xcalloc(size_t n, size_t size);
 void *syno_xrealloc(void *p, size_t n);
 char *syno_xstrdup(const char *s);
 
+/* A / B rounded toward minus infinity (B != 0). */
+static inline int64_t syno_floor_div(int64_t a, int64_t b)
+{
+    int64_t q = a / b;
+    return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
+}
+
+/* A mod B in [0, |B|) (B != 0): the language's modulo. */
+static inline int64_t syno_euclid_mod(int64_t a, int64_t b)
+{
+    int64_t r = a % b;
+    return r < 0 ? r + (b < 0 ? -b : b) : r;
+}
+
 /* True when S is an identifier of the language: [A-Za-z_][A-Za-z0-9_]*
  * (NULL and "" are not). */
 bool syno_is_ident(const char *s);
