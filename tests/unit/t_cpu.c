@@ -20,6 +20,7 @@
 #include "lang/module.h"
 #include "lang/randop.h"
 #include "tests/tap.h"
+#include "tests/unit/test_bind.h"
 
 #include <math.h>
 
@@ -118,19 +119,6 @@ static double compare(const syno_op *op, const syno_binding *b, syno_rng *r)
     free(dyd);
     free(sizes);
     return worst;
-}
-
-static void bind_loose(const syno_op *op, const char *spec, syno_binding *b)
-{
-    syno_binding_defaults(op->vars, b);
-    char *copy = strdup(spec), *save = NULL;
-    for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-        char *eq = strchr(tok, '=');
-        *eq = 0;
-        int v = syno_vars_find(op->vars, tok);
-        if (v >= 0) b->val[v] = atoll(eq + 1);
-    }
-    free(copy);
 }
 
 static void test_library(syno_ctx *ctx, syno_rng *r)

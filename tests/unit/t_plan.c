@@ -15,6 +15,7 @@
 #include "lang/module.h"
 #include "lang/randop.h"
 #include "tests/tap.h"
+#include "tests/unit/test_bind.h"
 
 #include <math.h>
 
@@ -137,21 +138,6 @@ static bool check_op(const syno_op *op, const syno_binding *b, syno_rng *r, outc
     free(dy);
     free(sizes);
     return all;
-}
-
-/* Binds the variables SPEC names ("N=2,k=3") that OP's module declares;
- * the others keep their defaults. */
-static void bind_loose(const syno_op *op, const char *spec, syno_binding *b)
-{
-    syno_binding_defaults(op->vars, b);
-    char *copy = strdup(spec), *save = NULL;
-    for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-        char *eq = strchr(tok, '=');
-        *eq = 0;
-        int v = syno_vars_find(op->vars, tok);
-        if (v >= 0) b->val[v] = atoll(eq + 1);
-    }
-    free(copy);
 }
 
 static const char *const small_bindings[] = {
