@@ -1,4 +1,4 @@
-/* cmd_results.c - `syno results DB [--top N] [--json]`: the best operators
+/* cmd_results.c - `syno results DB [--top N] [--confirmed] [--json]`: the best operators
  * of a search from its results store. */
 #include "interp/cli.h"
 #include "search/search_run.h"
@@ -10,14 +10,18 @@
 #include <sys/stat.h>
 
 static const char usage[] =
-    "usage: syno results DB [--top N] [--json]\n"
+    "usage: syno results DB [--top N] [--confirmed] [--json]\n"
     "Prints the best operators recorded in a search's results store: rank,\n"
     "canonical hash, reward, FLOPs, parameters, latency and accuracy (with\n"
-    "ratios to the baseline), and the .syno file written for each.\n"
+    "ratios to the baseline), the confirmed accuracy when the search\n"
+    "confirmed its best (`train confirm K`), and the .syno file of each.\n"
     "  --top N   at most N rows (default 10; failed candidates come last)\n"
+    "  --confirmed  only the confirmed candidates, best confirmed accuracy\n"
+    "            first\n"
     "  --json    a list of objects: hash, file, status, reason, reward, flops,\n"
-    "            params, latency, accuracy, ratios to the baseline, seconds,\n"
-    "            iteration and the canonical text\n";
+    "            params, latency, accuracy, ratios to the baseline, confirmed\n"
+    "            (mean accuracy of the confirmation runs), confirmed_runs,\n"
+    "            confirmed_baseline, seconds, iteration and the canonical text\n";
 
 typedef struct jctx {
     syno_json *j;
@@ -56,6 +60,10 @@ static void json_row(void *ctx, const syno_record *r)
         snprintf(key, sizeof key, "%s_ratio", syno_metric_names[k]);
         num(j, key, c->ref && isfinite(c->ref[k]) && c->ref[k] > 0 ? r->v[k] / c->ref[k] : NAN);
     }
+    num(j, "confirmed", r->confirmed);
+    syno_json_key(j, "confirmed_runs");
+    syno_json_int(j, r->nconfirmed);
+    num(j, "confirmed_baseline", c->ref ? c->ref[SYNO_REF_CONFIRMED] : NAN);
     num(j, "seconds", r->seconds);
     syno_json_key(j, "iteration");
     syno_json_int(j, r->iteration);
@@ -68,28 +76,16 @@ static void json_row(void *ctx, const syno_record *r)
     syno_json_end_object(j);
 }
 
-static void parse_ref(const char *s, double *v)
-{
-    for (int k = 0; k < SYNO_METRIC_COUNT; k++) v[k] = NAN;
-    while (s && *s) {
-        for (int k = 0; k < SYNO_METRIC_COUNT; k++) {
-            size_t n = strlen(syno_metric_names[k]);
-            if (strncmp(s, syno_metric_names[k], n) == 0 && s[n] == '=') v[k] = strtod(s + n + 1, NULL);
-        }
-        s = strchr(s, ';');
-        if (s) s++;
-    }
-}
-
 /* Entry point of `syno results`. */
 int syno_cmd_results(int argc, char **argv)
 {
     static const struct option opts[] = {{"top", required_argument, NULL, 't'},
                                          {"json", no_argument, NULL, 'j'},
+                                         {"confirmed", no_argument, NULL, 'c'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     int top = 10, c;
-    bool json = false;
+    bool json = false, confirmed = false;
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -103,6 +99,7 @@ int syno_cmd_results(int argc, char **argv)
             break;
         }
         case 'j': json = true; break;
+        case 'c': confirmed = true; break;
         case 'h': fputs(usage, stdout); return SYNO_EXIT_OK;
         default: return syno_cli_usage_error("results", "unknown option '%s'", argv[optind - 1]);
         }
@@ -128,16 +125,15 @@ int syno_cmd_results(int argc, char **argv)
         syno_store_close(s);
         return SYNO_EXIT_USER;
     }
-    char *refs = syno_store_get_meta(s, "reference");
-    double ref[SYNO_METRIC_COUNT];
-    parse_ref(refs, ref);
+    double ref[SYNO_REF_COUNT];
+    bool refs = syno_search_refs_load(s, ref);
     if (json) {
         syno_buf b = SYNO_BUF_INIT;
         syno_json j;
         syno_json_init(&j, &b);
         syno_json_begin_array(&j);
         jctx jc = {&j, refs ? ref : NULL};
-        syno_store_each(s, top, true, json_row, &jc);
+        syno_store_each(s, top, confirmed ? SYNO_ORDER_CONFIRMED : SYNO_ORDER_REWARD, json_row, &jc);
         syno_json_end_array(&j);
         fputs(syno_buf_str(&b), stdout);
         syno_buf_fini(&b);
@@ -148,13 +144,13 @@ int syno_cmd_results(int argc, char **argv)
                alg ? alg : "?", seed ? seed : "?", (long long)syno_store_count(s, false),
                (long long)(syno_store_count(s, false) - syno_store_count(s, true)), of ? "; ratios to " : "",
                of ? of : "");
-        syno_search_print_table(s, top, refs ? ref : NULL, stdout);
+        if (!confirmed) syno_search_print_table(s, top, refs ? ref : NULL, stdout);
+        syno_search_print_confirmed(s, of, refs ? ref : NULL, stdout);
         free(file);
         free(alg);
         free(seed);
         free(of);
     }
-    free(refs);
     free(name);
     syno_store_close(s);
     return SYNO_EXIT_OK;

@@ -29,9 +29,9 @@ static const char usage[] =
     "  --out DIR         where operators are written (default: results/ next to the store)\n"
     "  --top N           rows of the table and files kept (default 10)\n"
     "  --evaluator CMD   measure accuracy with a command run per candidate instead\n"
-    "                    of proxy training: {pytorch} {syno} {layers} {hash} {dir}\n"
-    "                    are replaced; its last output line is the accuracy or a\n"
-    "                    JSON object with \"accuracy\" (doc/training.md)\n"
+    "                    of proxy training: {pytorch} {syno} {layers} {hash} {seed}\n"
+    "                    {dir} are replaced; its last output line is the accuracy\n"
+    "                    or a JSON object with \"accuracy\" (doc/training.md)\n"
     "  --evaluator-timeout S  seconds the command may run (default: no limit)\n";
 
 static bool parse_u64(const char *s, uint64_t *out)

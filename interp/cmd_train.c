@@ -4,7 +4,8 @@
  * evaluated on its test split.
  *
  * Settings come from the defaults (train/trainer.h), then from a search
- * block's `train` item when --spec names one, then from the options. */
+ * block's `train` item when --spec names one (whose layers also give the
+ * network its slot sizes), then from the options. */
 #include "codegen/cpu.h"
 #include "interp/cli.h"
 #include "train/report.h"
@@ -40,7 +41,8 @@ static void usage(FILE *f)
             "  --threads N         CPU threads (default: $SYNO_THREADS, else all)\n"
             "  --test-subset N     evaluate on the first N test images (default all 10000)\n"
             "  --spec FILE:SEARCH  take the settings of that search block's `train` item\n"
-            "                      (options given here still win)\n"
+            "                      and the network its layers describe (options given\n"
+            "                      here still win)\n"
             "  --backend NAME      where the slots run: auto (default)",
             d.epochs, d.subset, d.batch, d.lr, d.momentum, d.weight_decay, (unsigned long long)d.seed);
     for (int i = 0; i < syno_slot_nbackends; i++) fprintf(f, ", %s", syno_slot_backends[i].name);
@@ -55,6 +57,8 @@ typedef struct train_args {
     int threads;
     bool json;
     bool set[16];
+    bool have_shape;
+    syno_net_shape shape; /* the spec's network (when have_shape) */
 } train_args;
 
 enum { O_TASK = 256, O_EPOCHS, O_SUBSET, O_BATCH, O_LR, O_MOMENTUM, O_WD, O_SEED, O_THREADS, O_TEST, O_SPEC,
@@ -166,12 +170,24 @@ static bool apply_spec(syno_ctx *ctx, train_args *a)
     }
     free(file);
     if (!sp || (m && m->errors)) return false;
+    if (sp->nlayers) { /* the network the search trains its candidates in */
+        const char *names[SYNO_SPEC_MAX_LAYERS];
+        for (int l = 0; l < sp->nlayers; l++) names[l] = sp->layer_binding[l].name;
+        syno_buf err = SYNO_BUF_INIT;
+        bool good = syno_net_shape_from_layers(&a->shape, sp->vars, sp->layer_binding, names, sp->nlayers,
+                                               sp->train_batch, 28, &err);
+        if (!good) syno_cli_error("%s: search '%s': %s", a->spec, sp->name, syno_buf_str(&err));
+        syno_buf_fini(&err);
+        if (!good) return false;
+        a->have_shape = true;
+    }
     if (!a->set[O_SUBSET - O_TASK]) a->cfg.subset = sp->train_subset;
     if (!a->set[O_EPOCHS - O_TASK]) a->cfg.epochs = sp->train_epochs;
     if (!a->set[O_BATCH - O_TASK]) a->cfg.batch = sp->train_batch;
     if (!a->set[O_LR - O_TASK]) a->cfg.lr = sp->train_lr;
     if (!a->set[O_MOMENTUM - O_TASK]) a->cfg.momentum = sp->train_momentum;
     if (!a->set[O_TEST - O_TASK]) a->cfg.test_subset = sp->train_test;
+    a->cfg.time_limit = sp->train_limit;
     return true;
 }
 
@@ -198,6 +214,11 @@ int syno_cmd_train(int argc, char **argv)
     /* the slots first: a misfit operator is reported before the data set is read */
     syno_net_shape shape;
     syno_net_shape_fmnist(&shape, a.cfg.batch);
+    if (a.have_shape) {
+        shape = a.shape;
+        shape.batch = a.cfg.batch;
+        a.cfg.shape = &a.shape;
+    }
     syno_buf err = SYNO_BUF_INIT;
     for (int i = 0; i < SYNO_NET_SLOTS; i++) {
         syno_binding b;
@@ -242,9 +263,14 @@ int syno_cmd_train(int argc, char **argv)
         syno_json_end_object(&j);
         syno_buf_putc(&out, '\n');
     } else {
-        syno_buf_printf(&out, "%s on %s: proxy network with %s in 3 slots, backend %s, %d threads, %lld slot "
-                              "parameters\n",
-                        op->name, a.task, op->name, r->backend, syno_cpu_threads(), (long long)r->params);
+        syno_buf_printf(&out, "%s on %s: proxy network with %s in 3 slots (", op->name, a.task, op->name);
+        for (int i = 0; i < SYNO_NET_SLOTS; i++) {
+            int cin, cout, h, w;
+            syno_net_slot_dims(&shape, i, &cin, &cout, &h, &w);
+            syno_buf_printf(&out, "%s%d->%d channels at %dx%d", i ? ", " : "", cin, cout, h, w);
+        }
+        syno_buf_printf(&out, "), backend %s, %d threads, %lld slot parameters\n", r->backend, syno_cpu_threads(),
+                        (long long)r->params);
         syno_buf_printf(&out, "settings: %d images x %d epochs, batch %d, lr %g, momentum %g, weight decay %g, "
                               "seed %llu\n",
                         a.cfg.subset, a.cfg.epochs, a.cfg.batch, a.cfg.lr, a.cfg.momentum, a.cfg.weight_decay,

@@ -449,10 +449,12 @@ static void train(spec_ctx *c, const syno_ast *item)
         else if (strcmp(k, "momentum") == 0 && v >= 0 && v < 1) c->sp->train_momentum = v;
         else if (strcmp(k, "test") == 0 && integer && v >= 10 && v <= 10000) c->sp->train_test = (int)v;
         else if (strcmp(k, "limit") == 0 && v > 0 && v <= 1e7) c->sp->train_limit = v;
+        else if (strcmp(k, "confirm") == 0 && integer && v >= 0 && v <= 256) c->sp->train_confirm = (int)v;
+        else if (strcmp(k, "seeds") == 0 && integer && v >= 1 && v <= 16) c->sp->train_seeds = (int)v;
         else {
             error(c, t->range, "'%s %s' is not a valid training setting (subset 10..60000, epochs 1..1000, "
-                               "batch 1..4096, lr > 0, momentum in [0, 1), test 10..10000, limit SECONDS > 0)", k,
-                  t->next->text);
+                               "batch 1..4096, lr > 0, momentum in [0, 1), test 10..10000, limit SECONDS > 0, "
+                               "confirm 0..256, seeds 1..16)", k, t->next->text);
             return;
         }
     }
@@ -511,6 +513,8 @@ static void set_defaults(syno_spec *sp)
     sp->train_momentum = 0.9;
     sp->train_test = 0;
     sp->train_limit = 0;
+    sp->train_confirm = 0;
+    sp->train_seeds = 2;
 }
 
 static bool axis_is_var(const syno_spec_axis *a, int v)

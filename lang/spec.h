@@ -85,6 +85,8 @@ typedef struct syno_spec {
     double train_lr, train_momentum;
     int train_test;                     /* test images evaluated (0: all) */
     double train_limit;                 /* seconds per candidate (0: none) */
+    int train_confirm;                  /* best candidates trained again after the search (0: none) */
+    int train_seeds;                    /* seeds each of them (and the baseline) is trained with */
 } syno_spec;
 
 #endif

@@ -37,7 +37,7 @@ typedef struct run {
     syno_store *store;
     syno_space *sp;
     char *db, *out_dir;
-    double ref[SYNO_METRIC_COUNT];
+    double ref[SYNO_REF_COUNT];
     bool want[SYNO_METRIC_COUNT];
     bool have_ref;
     int64_t done, failed, fresh;
@@ -87,19 +87,6 @@ static void error(run *r, const char *fmt, ...)
 static void refs_text(const double *v, syno_buf *b)
 {
     for (int k = 0; k < SYNO_METRIC_COUNT; k++) syno_buf_printf(b, "%s%s=%.17g", k ? ";" : "", syno_metric_names[k], v[k]);
-}
-
-static void refs_parse(const char *s, double *v)
-{
-    for (int k = 0; k < SYNO_METRIC_COUNT; k++) v[k] = NAN;
-    while (s && *s) {
-        for (int k = 0; k < SYNO_METRIC_COUNT; k++) {
-            size_t n = strlen(syno_metric_names[k]);
-            if (strncmp(s, syno_metric_names[k], n) == 0 && s[n] == '=') v[k] = strtod(s + n + 1, NULL);
-        }
-        s = strchr(s, ';');
-        if (s) s++;
-    }
 }
 
 /* The store's meta data: written for a new search, checked on resume.
@@ -187,12 +174,8 @@ static bool setup_meta(run *r, syno_algorithm *alg, uint64_t *seed, int *iters)
  * kept in the store). */
 static void setup_reference(run *r)
 {
-    for (int k = 0; k < SYNO_METRIC_COUNT; k++) r->ref[k] = NAN;
-    char *m = syno_store_get_meta(r->store, "reference");
-    if (m) {
-        refs_parse(m, r->ref);
+    if (syno_search_refs_load(r->store, r->ref)) {
         r->have_ref = true;
-        free(m);
         return;
     }
     if (!r->spec->baseline_op) return;
@@ -404,6 +387,11 @@ int syno_search_run(const syno_spec *spec, const syno_search_opts *o, syno_diags
     }
     if (o->progress) fputc('\n', stderr);
     ops->destroy(a);
+    if (!syno_search_confirm(r.store, spec, jobs, threads, o->progress, &err)) {
+        error(&r, "%s: cannot record a confirmation run: %s", r.db, syno_buf_str(&err));
+        goto out;
+    }
+    if (r.have_ref) syno_search_refs_load(r.store, r.ref); /* now with the baseline's confirmed accuracy */
     /* the best ones as files */
     int top = o->top > 0 ? o->top : 10;
     FILE *out = o->out ? o->out : stdout;
@@ -416,8 +404,10 @@ int syno_search_run(const syno_spec *spec, const syno_search_opts *o, syno_diags
     fprintf(out, "results in %s; operators in %s/\n", r.db, r.out_dir);
     syno_search_keep_files(r.store, top, spec, spec_path, r.out_dir, r.have_ref ? r.ref : NULL);
     syno_search_print_table(r.store, top, r.have_ref ? r.ref : NULL, out);
+    syno_search_print_confirmed(r.store, spec->baseline, r.have_ref ? r.ref : NULL, out);
     status = 0;
 out:
+    syno_buf_fini(&err);
     syno_canon_free(r.canon);
     syno_space_free(r.sp);
     syno_store_close(r.store);

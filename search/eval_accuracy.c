@@ -3,8 +3,9 @@
  * network of `syno train` (train/), built from the spec's three layers,
  * with the spec's `train` settings; its test accuracy is the metric.
  *
- * Every candidate starts from the same seed, so differences come from the
- * operators.  A run that diverges (NaN or exploding loss), misses the prune
+ * Every candidate starts from the same seed (1), so differences come from
+ * the operators; the search's confirmation runs (driver_confirm.c) set
+ * other seeds and the whole test set.  A run that diverges (NaN or exploding loss), misses the prune
  * milestone (its training accuracy half way through near chance: it is not
  * learning), or runs past the spec's time limit is a
  * failed evaluation with that reason; the search records it and goes on.
@@ -25,9 +26,11 @@
 static const syno_train_milestone milestones[] = {{0.5, 0.2}};
 #define MILESTONE_MIN_STEPS 100
 
-/* The proxy training settings of SPEC (see the file comment). */
-static void config(const syno_spec *spec, syno_train_config *c)
+/* The proxy training settings of IN's spec, seed and test set (see the
+ * file comment). */
+static void config(const syno_eval_input *in, syno_train_config *c)
 {
+    const syno_spec *spec = in->spec;
     syno_train_config_defaults(c);
     c->subset = spec->train_subset;
     c->epochs = spec->train_epochs;
@@ -37,6 +40,8 @@ static void config(const syno_spec *spec, syno_train_config *c)
     c->test_subset = spec->train_test;
     c->time_limit = spec->train_limit;
     c->seed = 1;
+    if (in->train_seed) c->seed = in->train_seed;
+    if (in->full_test) c->test_subset = 0;
     if ((int64_t)(c->subset / c->batch) * c->epochs >= MILESTONE_MIN_STEPS) {
         c->nmilestones = (int)SYNO_ARRAY_LEN(milestones);
         memcpy(c->milestones, milestones, sizeof milestones);
@@ -48,7 +53,7 @@ static void config(const syno_spec *spec, syno_train_config *c)
 bool syno_eval_accuracy(const syno_eval_input *in, syno_metrics *m, syno_buf *why)
 {
     syno_train_config c;
-    config(in->spec, &c);
+    config(in, &c);
     const char *names[SYNO_SPEC_MAX_LAYERS];
     for (int l = 0; l < in->nlayers; l++) names[l] = in->layers[l].name;
     syno_net_shape shape;

@@ -21,7 +21,8 @@ static bool eval_external(const syno_eval_input *in, syno_metrics *m, syno_buf *
     const char *names[SYNO_SPEC_MAX_LAYERS];
     for (int l = 0; l < in->nlayers; l++) names[l] = in->layers[l].name;
     syno_external_result r;
-    if (!syno_external_run(command, in->op, in->layers, names, in->nlayers, in->seed, command_timeout, false, &r)) {
+    if (!syno_external_run(command, in->op, in->layers, names, in->nlayers, in->seed,
+                           in->train_seed ? in->train_seed : 1, command_timeout, false, &r)) {
         syno_buf_puts(why, r.reason);
         return false;
     }

@@ -24,6 +24,8 @@ typedef struct syno_eval_input {
     int nlayers;
     syno_binding layers[SYNO_SPEC_MAX_LAYERS]; /* the spec's layers, over op->vars */
     uint64_t seed;                          /* for random data (the candidate's hash) */
+    uint64_t train_seed;                    /* seed of the accuracy measurement (0: 1) */
+    bool full_test;                         /* accuracy on the whole test set, not the spec's `test` */
     int threads;                            /* CPU threads it may use */
 } syno_eval_input;
 

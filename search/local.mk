@@ -12,7 +12,7 @@ libsyno_a_SOURCES += \
   %reldir%/reach.h %reldir%/reach.c \
   %reldir%/evaluate.h %reldir%/evaluate.c %reldir%/evaluators.def %reldir%/reward.c \
   %reldir%/store.h %reldir%/store.c %reldir%/algo.h %reldir%/rollout.c %reldir%/algo_random.c \
-  %reldir%/algo_beam.c %reldir%/algo_mcts.c %reldir%/search_run.h %reldir%/driver.c %reldir%/results_file.c
+  %reldir%/algo_beam.c %reldir%/algo_mcts.c %reldir%/search_run.h %reldir%/driver.c %reldir%/driver_confirm.c %reldir%/results_file.c
 libsyno_a_SOURCES += interp/cmd_enumerate.c interp/cmd_reach.c interp/cmd_search.c interp/cmd_results.c
 check_PROGRAMS += tests/unit/t_search
 tests_unit_t_search_SOURCES = tests/unit/t_search.c tests/tap.h

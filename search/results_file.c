@@ -5,7 +5,8 @@
  * module, renamed op_<first 8 hex digits of its hash>, after a header
  * comment with the search it came from, its reward, FLOPs, parameters and
  * latency (summed, per layer and relative to the baseline) and its index
- * formula, and before one bind block per layer of the search, so that
+ * formula (and, once the search confirmed it, its confirmed accuracy),
+ * and before one bind block per layer of the search, so that
  * `syno explain FILE --bind LAYER`, `syno run`, `syno bench` and
  * `syno check` work on it as it is. */
 #include "search/search_run.h"
@@ -93,6 +94,18 @@ char *syno_search_write_result(const char *dir, const syno_spec *spec, const cha
                             spec->baseline ? spec->baseline : "", ref[k], 100 * (r->v[k] - ref[k]));
         syno_buf_puts(&b, k == SYNO_METRIC_ACCURACY ? "\n" : "  summed over the layers\n");
     }
+    if (r->nconfirmed) {
+        syno_buf_printf(&b, "#   %-12s ", "confirmed");
+        if (isfinite(r->confirmed)) syno_buf_printf(&b, "%.4g", r->confirmed);
+        else syno_buf_puts(&b, "failed");
+        syno_buf_printf(&b, "  (mean of %d runs with seeds 2..%d on the whole test set", r->nconfirmed,
+                        1 + spec->train_seeds);
+        if (ref && isfinite(ref[SYNO_REF_CONFIRMED]) && isfinite(r->confirmed))
+            syno_buf_printf(&b, "; the baseline%s%s: %.4g, %+.1f points", spec->baseline ? " " : "",
+                            spec->baseline ? spec->baseline : "", ref[SYNO_REF_CONFIRMED],
+                            100 * (r->confirmed - ref[SYNO_REF_CONFIRMED]));
+        syno_buf_puts(&b, ")\n");
+    }
     /* per layer */
     syno_buf binds = SYNO_BUF_INIT;
     for (int l = 0; l < spec->nlayers; l++) {
@@ -155,10 +168,31 @@ char *syno_search_write_result(const char *dir, const syno_spec *spec, const cha
     return syno_buf_take(&path);
 }
 
+/* Fills REF from the store (see search_run.h). */
+bool syno_search_refs_load(syno_store *s, double *ref)
+{
+    for (int k = 0; k < SYNO_REF_COUNT; k++) ref[k] = NAN;
+    char *m = syno_store_get_meta(s, "reference");
+    for (const char *p = m; p && *p;) {
+        for (int k = 0; k < SYNO_METRIC_COUNT; k++) {
+            size_t n = strlen(syno_metric_names[k]);
+            if (strncmp(p, syno_metric_names[k], n) == 0 && p[n] == '=') ref[k] = strtod(p + n + 1, NULL);
+        }
+        p = strchr(p, ';');
+        if (p) p++;
+    }
+    int n;
+    syno_store_confirmed(s, 0, &n, &ref[SYNO_REF_CONFIRMED]);
+    bool have = m != NULL;
+    free(m);
+    return have;
+}
+
 typedef struct table {
     FILE *out;
     const double *ref;
     int rank;
+    bool confirmed; /* a column of confirmed accuracies */
 } table;
 
 static void row(void *ctx, const syno_record *r)
@@ -182,6 +216,16 @@ static void row(void *ctx, const syno_record *r)
             syno_buf_printf(&b, "%-19s", syno_buf_str(&c));
             syno_buf_fini(&c);
         }
+        if (t->confirmed) {
+            syno_buf c = SYNO_BUF_INIT;
+            human(r->confirmed, &c);
+            if (isfinite(r->confirmed) && t->ref && isfinite(t->ref[SYNO_REF_CONFIRMED]))
+                syno_buf_printf(&c, " (%+.1f)", 100 * (r->confirmed - t->ref[SYNO_REF_CONFIRMED]));
+            else if (r->nconfirmed && !isfinite(r->confirmed))
+                syno_buf_puts(&c, " failed");
+            syno_buf_printf(&b, "%-19s", syno_buf_str(&c));
+            syno_buf_fini(&c);
+        }
         syno_buf_puts(&b, r->file ? r->file : "-");
     }
     fprintf(t->out, "%s\n", syno_buf_str(&b));
@@ -191,10 +235,10 @@ static void row(void *ctx, const syno_record *r)
 /* Prints the best candidates of S (see search_run.h). */
 void syno_search_print_table(syno_store *s, int top, const double *ref, FILE *out)
 {
-    fprintf(out, "  %-4s %-16s  %-7s  %-19s%-19s%-19s%-19s%s\n", "rank", "hash", "reward", "FLOPs", "params",
-            "latency (s)", "accuracy", "file");
-    table t = {out, ref, 0};
-    syno_store_each(s, top, true, row, &t);
+    table t = {out, ref, 0, syno_store_count_confirm(s) > 0};
+    fprintf(out, "  %-4s %-16s  %-7s  %-19s%-19s%-19s%-19s%s%s\n", "rank", "hash", "reward", "FLOPs", "params",
+            "latency (s)", "accuracy", t.confirmed ? "confirmed          " : "", "file");
+    syno_store_each(s, top, SYNO_ORDER_REWARD, row, &t);
 }
 
 typedef struct keep {
@@ -202,23 +246,27 @@ typedef struct keep {
     const syno_spec *spec;
     const char *spec_path, *dir;
     const double *ref;
-    uint64_t hash[256];
-    int n;
+    uint64_t hash[512];
+    int n, rank, top;
 } keep;
 
+/* The top ones without their file, and every confirmed one (its file
+ * gains the confirmed accuracy). */
 static void collect_top(void *ctx, const syno_record *r)
 {
     keep *k = ctx;
     struct stat st;
-    if (r->ok && k->n < 256 && (!r->file || stat(r->file, &st) != 0)) k->hash[k->n++] = r->hash;
+    bool top = k->rank++ < k->top;
+    if (r->ok && k->n < 512 && ((top && (!r->file || stat(r->file, &st) != 0)) || r->nconfirmed))
+        k->hash[k->n++] = r->hash;
 }
 
 /* Writes the missing files of the best candidates (see search_run.h). */
 void syno_search_keep_files(syno_store *s, int top, const syno_spec *spec, const char *spec_path, const char *dir,
                             const double *ref)
 {
-    keep k = {s, spec, spec_path, dir, ref, {0}, 0};
-    syno_store_each(s, top, true, collect_top, &k);
+    keep k = {s, spec, spec_path, dir, ref, {0}, 0, 0, top};
+    syno_store_each(s, 0, SYNO_ORDER_REWARD, collect_top, &k);
     for (int i = 0; i < k.n; i++) {
         syno_record r;
         if (!syno_store_find(s, k.hash[i], &r)) continue;

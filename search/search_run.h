@@ -27,10 +27,36 @@ typedef struct syno_search_opts {
     FILE *out;              /* the summary (stdout) */
 } syno_search_opts;
 
+/* Reference values, the arrays REF below: the baseline's value of every
+ * metric (NaN when unknown), then the mean accuracy of the baseline's
+ * confirmation runs (NaN when none). */
+#define SYNO_REF_CONFIRMED SYNO_METRIC_COUNT
+#define SYNO_REF_COUNT (SYNO_METRIC_COUNT + 1)
+
+/* Fills REF (SYNO_REF_COUNT values) from store S: the "reference" meta
+ * value and the baseline's confirmation runs.  False when S has no
+ * reference (REF is then all NaN). */
+bool syno_search_refs_load(syno_store *s, double *ref);
+
 /* Runs the search of SPEC with options O.  Problems with the input (the
  * spec, the store, a changed spec on resume) are reported into D.
  * Returns an exit status (0 when the search ran). */
 int syno_search_run(const syno_spec *spec, const syno_search_opts *o, syno_diags *d);
+
+/* The confirmation stage (driver_confirm.c): trains the spec's `confirm`
+ * best successful candidates of S and its baseline again, once per seed 2
+ * .. seeds+1, on the whole test set, JOBS runs at a time (THREADS CPU
+ * threads each), recording every run in S as it finishes; runs already
+ * recorded are not repeated, so a killed search resumes here too.  With
+ * PROGRESS, a progress line goes to stderr.  False with the reason in ERR
+ * when the store cannot record. */
+bool syno_search_confirm(syno_store *s, const syno_spec *spec, int jobs, int threads, bool progress, syno_buf *err);
+
+/* Prints the confirmed candidates of S, best confirmed accuracy first, with
+ * their FLOPs ratio, proxy accuracy and confirmed accuracy with its points
+ * from the confirmed accuracy of the baseline (named BASELINE, values in
+ * REF, NULL when none), to OUT.  Prints nothing when none was confirmed. */
+void syno_search_print_confirmed(syno_store *s, const char *baseline, const double *ref, FILE *out);
 
 /* The reward of M (reward.c); REF: reference values per metric. */
 double syno_search_reward(const syno_spec *spec, const syno_metrics *m, const double *ref);
@@ -43,7 +69,8 @@ char *syno_search_write_result(const char *dir, const syno_spec *spec, const cha
                                const double *ref, syno_buf *err);
 
 /* Makes sure the TOP best successful candidates of S have their file in
- * DIR (written from the recorded canonical text when missing). */
+ * DIR (written from the recorded canonical text when missing), and
+ * rewrites the files of the confirmed ones. */
 void syno_search_keep_files(syno_store *s, int top, const syno_spec *spec, const char *spec_path, const char *dir,
                             const double *ref);
 

@@ -13,7 +13,7 @@
 
 struct syno_store {
     sqlite3 *db;
-    sqlite3_stmt *find, *add, *meta_set, *meta_get, *set_file;
+    sqlite3_stmt *find, *add, *meta_set, *meta_get, *set_file, *conf_add, *conf_find;
 };
 
 static const char schema[] =
@@ -22,7 +22,19 @@ static const char schema[] =
     " id INTEGER PRIMARY KEY, hash TEXT UNIQUE NOT NULL, text TEXT, path TEXT, status TEXT NOT NULL,"
     " reason TEXT, flops REAL, params REAL, latency REAL, accuracy REAL, reward REAL, seconds REAL,"
     " created REAL, iteration INTEGER, file TEXT);"
-    "CREATE INDEX IF NOT EXISTS candidates_reward ON candidates(status, reward DESC);";
+    "CREATE INDEX IF NOT EXISTS candidates_reward ON candidates(status, reward DESC);"
+    "CREATE TABLE IF NOT EXISTS confirmations ("
+    " hash TEXT NOT NULL, seed INTEGER NOT NULL, status TEXT NOT NULL, reason TEXT, accuracy REAL, seconds REAL,"
+    " PRIMARY KEY (hash, seed));";
+
+/* The columns of a candidate's row, in read_row's order: the table's, then
+ * the number of confirmation runs and their mean accuracy (NULL when one
+ * failed). */
+#define ROW_COLUMNS                                                                                                   \
+    "id, hash, text, path, file, status, reason, flops, params, latency, accuracy, reward, seconds, created, "         \
+    "iteration, (SELECT count(*) FROM confirmations c WHERE c.hash = candidates.hash) AS nconf, "                    \
+    "(SELECT CASE WHEN count(*) = sum(c.status = 'ok') THEN avg(c.accuracy) END FROM confirmations c "               \
+    "WHERE c.hash = candidates.hash) AS conf"
 
 
 /* Hex form of H (16 lower-case digits). */
@@ -68,13 +80,15 @@ syno_store *syno_store_open(const char *path, bool create, syno_buf *err)
         syno_store_close(s);
         return NULL;
     }
-    if (!prep(s, "SELECT id, hash, text, path, file, status, reason, flops, params, latency, accuracy, reward, seconds, "
-                 "created, iteration FROM candidates WHERE hash = ?", &s->find, err) ||
+    if (!prep(s, "SELECT " ROW_COLUMNS " FROM candidates WHERE hash = ?", &s->find, err) ||
         !prep(s, "INSERT INTO candidates (hash, text, path, status, reason, flops, params, latency, accuracy, reward, "
                  "seconds, created, iteration, file) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", &s->add, err) ||
         !prep(s, "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", &s->meta_set, err) ||
         !prep(s, "SELECT value FROM meta WHERE key = ?", &s->meta_get, err) ||
-        !prep(s, "UPDATE candidates SET file = ? WHERE hash = ?", &s->set_file, err)) {
+        !prep(s, "UPDATE candidates SET file = ? WHERE hash = ?", &s->set_file, err) ||
+        !prep(s, "INSERT OR REPLACE INTO confirmations (hash, seed, status, reason, accuracy, seconds) "
+                 "VALUES (?,?,?,?,?,?)", &s->conf_add, err) ||
+        !prep(s, "SELECT status, accuracy FROM confirmations WHERE hash = ? AND seed = ?", &s->conf_find, err)) {
         syno_store_close(s);
         return NULL;
     }
@@ -90,6 +104,8 @@ void syno_store_close(syno_store *s)
     sqlite3_finalize(s->meta_set);
     sqlite3_finalize(s->meta_get);
     sqlite3_finalize(s->set_file);
+    sqlite3_finalize(s->conf_add);
+    sqlite3_finalize(s->conf_find);
     if (s->db) sqlite3_close(s->db);
     free(s);
 }
@@ -203,6 +219,8 @@ static void read_row(sqlite3_stmt *st, syno_record *r)
     r->seconds = col_real(st, 12);
     r->when = col_real(st, 13);
     r->iteration = sqlite3_column_int64(st, 14);
+    r->nconfirmed = sqlite3_column_int(st, 15);
+    r->confirmed = col_real(st, 16);
 }
 
 /* Looks HASH up (see store.h). */
@@ -218,13 +236,16 @@ bool syno_store_find(syno_store *s, uint64_t hash, syno_record *r)
 }
 
 /* Calls FN for the candidates (see store.h).  Returns how many. */
-int syno_store_each(syno_store *s, int limit, bool best_first, syno_store_fn fn, void *ctx)
+int syno_store_each(syno_store *s, int limit, syno_store_order order, syno_store_fn fn, void *ctx)
 {
-    char sql[512];
-    snprintf(sql, sizeof sql,
-             "SELECT id, hash, text, path, file, status, reason, flops, params, latency, accuracy, reward, seconds, "
-             "created, iteration FROM candidates ORDER BY %s LIMIT %d",
-             best_first ? "status = 'ok' DESC, reward DESC, id" : "id", limit > 0 ? limit : -1);
+    static const char *const tail[] = {
+        [SYNO_ORDER_ID] = "ORDER BY id",
+        [SYNO_ORDER_REWARD] = "ORDER BY status = 'ok' DESC, reward DESC, id",
+        [SYNO_ORDER_CONFIRMED] = "WHERE nconf > 0 ORDER BY conf IS NULL, conf DESC, id",
+    };
+    char sql[1024];
+    snprintf(sql, sizeof sql, "SELECT * FROM (SELECT " ROW_COLUMNS " FROM candidates) %s LIMIT %d", tail[order],
+             limit > 0 ? limit : -1);
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) return -1;
     int n = 0;
@@ -236,6 +257,83 @@ int syno_store_each(syno_store *s, int limit, bool best_first, syno_store_fn fn,
     }
     sqlite3_finalize(st);
     return n;
+}
+
+/* The key of HASH in the confirmations table. */
+static void confirm_key(uint64_t hash, char out[17])
+{
+    if (hash) syno_hash_hex(hash, out);
+    else snprintf(out, 17, "baseline");
+}
+
+/* Records a confirmation run (see store.h). */
+bool syno_store_add_confirm(syno_store *s, uint64_t hash, uint64_t seed, bool ok, double accuracy, double seconds,
+                            const char *reason, syno_buf *err)
+{
+    char key[17];
+    confirm_key(hash, key);
+    sqlite3_stmt *st = s->conf_add;
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)seed);
+    sqlite3_bind_text(st, 3, ok ? "ok" : "failed", -1, SQLITE_STATIC);
+    if (!ok && reason) sqlite3_bind_text(st, 4, reason, -1, SQLITE_TRANSIENT);
+    bind_real(st, 5, ok ? accuracy : NAN);
+    bind_real(st, 6, seconds);
+    if (sqlite3_step(st) == SQLITE_DONE) return true;
+    syno_buf_printf(err, "%s", sqlite3_errmsg(s->db));
+    return false;
+}
+
+/* Looks a confirmation run up (see store.h). */
+bool syno_store_find_confirm(syno_store *s, uint64_t hash, uint64_t seed, bool *ok, double *accuracy)
+{
+    char key[17];
+    confirm_key(hash, key);
+    sqlite3_stmt *st = s->conf_find;
+    sqlite3_reset(st);
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)seed);
+    bool found = sqlite3_step(st) == SQLITE_ROW;
+    if (found) {
+        const char *status = col_text(st, 0);
+        *ok = status && strcmp(status, "ok") == 0;
+        *accuracy = col_real(st, 1);
+    }
+    sqlite3_reset(st);
+    return found;
+}
+
+/* Number of confirmation runs (see store.h). */
+int64_t syno_store_count_confirm(syno_store *s)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM confirmations", -1, &st, NULL) != SQLITE_OK) return -1;
+    int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+    sqlite3_finalize(st);
+    return n;
+}
+
+/* The confirmation runs of HASH (see store.h). */
+void syno_store_confirmed(syno_store *s, uint64_t hash, int *n, double *mean)
+{
+    char key[17];
+    confirm_key(hash, key);
+    *n = 0;
+    *mean = NAN;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT count(*), CASE WHEN count(*) = sum(status = 'ok') THEN avg(accuracy) END "
+                           "FROM confirmations WHERE hash = ?",
+                           -1, &st, NULL) != SQLITE_OK)
+        return;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        *n = sqlite3_column_int(st, 0);
+        *mean = col_real(st, 1);
+    }
+    sqlite3_finalize(st);
 }
 
 /* Number of candidates (successful ones only with OK_ONLY). */
@@ -311,9 +409,9 @@ bool syno_store_find(syno_store *s, uint64_t hash, syno_record *r)
     return false;
 }
 
-int syno_store_each(syno_store *s, int limit, bool best_first, syno_store_fn fn, void *ctx)
+int syno_store_each(syno_store *s, int limit, syno_store_order order, syno_store_fn fn, void *ctx)
 {
-    (void)s, (void)limit, (void)best_first, (void)fn, (void)ctx;
+    (void)s, (void)limit, (void)order, (void)fn, (void)ctx;
     return -1;
 }
 
@@ -321,6 +419,32 @@ int64_t syno_store_count(syno_store *s, bool ok_only)
 {
     (void)s, (void)ok_only;
     return -1;
+}
+
+bool syno_store_add_confirm(syno_store *s, uint64_t hash, uint64_t seed, bool ok, double accuracy, double seconds,
+                            const char *reason, syno_buf *err)
+{
+    (void)s, (void)hash, (void)seed, (void)ok, (void)accuracy, (void)seconds, (void)reason, (void)err;
+    return false;
+}
+
+bool syno_store_find_confirm(syno_store *s, uint64_t hash, uint64_t seed, bool *ok, double *accuracy)
+{
+    (void)s, (void)hash, (void)seed, (void)ok, (void)accuracy;
+    return false;
+}
+
+int64_t syno_store_count_confirm(syno_store *s)
+{
+    (void)s;
+    return -1;
+}
+
+void syno_store_confirmed(syno_store *s, uint64_t hash, int *n, double *mean)
+{
+    (void)s, (void)hash;
+    *n = 0;
+    *mean = NAN;
 }
 
 #endif

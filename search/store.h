@@ -8,7 +8,11 @@
  *                            canonical text, the step path, status ('ok' or
  *                            'failed'), failure reason, FLOPs, params,
  *                            latency, accuracy, reward, evaluation time,
- *                            when, and the .syno file written for it.
+ *                            when, and the .syno file written for it;
+ *   confirmations(...)       the best candidates (and the baseline, hash
+ *                            'baseline') trained again with other seeds
+ *                            after the search: hash, seed, status, reason,
+ *                            accuracy, time; one row per (hash, seed).
  * The database runs in WAL mode and every finished evaluation is committed
  * in its own transaction (with the progress counters), so a search killed
  * at any moment (kill -9 included) loses no finished evaluation.  A
@@ -39,6 +43,8 @@ typedef struct syno_record {
     double seconds;         /* evaluation time */
     double when;            /* seconds since the epoch */
     int64_t iteration;
+    int nconfirmed;         /* confirmation runs recorded for it */
+    double confirmed;       /* their mean accuracy (NaN: none, or one failed) */
 } syno_record;
 
 /* Opens (creating when needed) the store at PATH.  NULL with the reason
@@ -62,11 +68,33 @@ bool syno_store_set_file(syno_store *s, uint64_t hash, const char *file);
  * when it was evaluated. */
 bool syno_store_find(syno_store *s, uint64_t hash, syno_record *r);
 
-/* Calls FN for every candidate, best reward first (failed ones last), at
- * most LIMIT (0: all). */
+/* The orders of syno_store_each. */
+typedef enum syno_store_order {
+    SYNO_ORDER_ID,        /* every candidate, in the order evaluated */
+    SYNO_ORDER_REWARD,    /* every candidate, best reward first, failed ones last */
+    SYNO_ORDER_CONFIRMED, /* the confirmed ones, best confirmed accuracy first, failed confirmations last */
+} syno_store_order;
+
+/* Calls FN for the candidates in ORDER, at most LIMIT (0: all). */
 typedef void (*syno_store_fn)(void *ctx, const syno_record *r);
-int syno_store_each(syno_store *s, int limit, bool best_first, syno_store_fn fn, void *ctx);
+int syno_store_each(syno_store *s, int limit, syno_store_order order, syno_store_fn fn, void *ctx);
 int64_t syno_store_count(syno_store *s, bool ok_only);
+
+/* Records the confirmation run of candidate HASH (0: the baseline) with
+ * SEED: its accuracy, or its failure and REASON (its own transaction; a
+ * run of the same pair is replaced).  False with the reason in ERR. */
+bool syno_store_add_confirm(syno_store *s, uint64_t hash, uint64_t seed, bool ok, double accuracy, double seconds,
+                            const char *reason, syno_buf *err);
+/* Looks the confirmation run of HASH (0: the baseline) with SEED up: true
+ * with *OK and *ACCURACY when it is recorded. */
+bool syno_store_find_confirm(syno_store *s, uint64_t hash, uint64_t seed, bool *ok, double *accuracy);
+
+/* Number of confirmation runs recorded. */
+int64_t syno_store_count_confirm(syno_store *s);
+
+/* The confirmation runs of HASH (0: the baseline): *N of them, *MEAN their
+ * mean accuracy (NaN when there are none or one failed). */
+void syno_store_confirmed(syno_store *s, uint64_t hash, int *n, double *mean);
 
 /* Hex form of a hash ("0123456789abcdef") and back. */
 void syno_hash_hex(uint64_t h, char out[17]);

@@ -22,7 +22,7 @@ grep -q "iterations 3 seed 42" "$TMP/spec.syno" && grep -q "train subset 128 epo
 count() { grep -c -- "$1" "$2"; }
 
 # An external evaluator that checks its files and placeholders.
-E='test -f {pytorch} && grep -q "class .*(nn.Module)" {pytorch} && grep -q "bind fmnist_l2" {syno} && echo {layers} | grep -q "\"name\": \"fmnist_l3\", .*\"C_out\": 32" && test -d {dir} && echo 0.75'
+E='test -f {pytorch} && grep -q "class .*(nn.Module)" {pytorch} && grep -q "bind fmnist_l2" {syno} && echo {layers} | grep -q "\"name\": \"fmnist_l3\", .*\"C_out\": 64" && test -d {dir} && echo 0.75'
 "$S" search "$TMP/spec.syno" --db "$TMP/e1.db" --out "$TMP/e1" --evaluator "$E" >"$TMP/o" 2>&1; st=$?
 "$S" results "$TMP/e1.db" --json >"$TMP/j" 2>&1
 n=$(count '"accuracy": 0.75,' "$TMP/j")
@@ -46,6 +46,35 @@ t1=$(date +%s)
 [ $st = 0 ] && grep -q "ran past its time limit of 0.5 s and was killed" "$TMP/j" && [ $((t1 - t0)) -lt 20 ] &&
   ok "--evaluator-timeout kills a command and records it ($((t1 - t0)) s)" ||
   { not_ok "evaluator timeout (exit $st, $((t1 - t0)) s)"; diag <"$TMP/o"; diag <"$TMP/j"; }
+# Confirmation: the 2 best and the baseline trained again with seeds 2 and 3.
+# The command's accuracy says whose run it is: 0.7S for the baseline (data
+# seed 1), 0.6S for a candidate, S the training seed.
+spec 3 "subset 128 epochs 1 batch 32 test 64 confirm 2 seeds 2" >"$TMP/specc.syno"
+C='echo {hash} {seed} >>'"$TMP"'/clog; if [ {hash} = 0000000000000001 ]; then echo 0.7{seed}; else echo 0.6{seed}; fi'
+"$S" search "$TMP/specc.syno" --db "$TMP/c1.db" --out "$TMP/c1" --evaluator "$C" >"$TMP/o" 2>&1; st=$?
+"$S" results "$TMP/c1.db" --json >"$TMP/j" 2>&1
+[ $st = 0 ] && [ "$(count '"confirmed": 0.625,' "$TMP/j")" = 2 ] && [ "$(count '"confirmed_runs": 2,' "$TMP/j")" = 2 ] &&
+  [ "$(count '"confirmed_runs": 0,' "$TMP/j")" = 1 ] && [ "$(count '"confirmed_baseline": 0.725,' "$TMP/j")" = 3 ] &&
+  ok "confirm 2 seeds 2: the 2 best and the baseline are trained again with seeds 2 and 3; the means are recorded" ||
+  { not_ok "confirmation runs (exit $st)"; diag <"$TMP/o"; diag <"$TMP/j"; }
+grep -q "^confirmed: the 2 best, trained again with seeds 2..3, tested on the whole test set; baseline conv2d: 0.7250" "$TMP/o" &&
+  [ "$(grep -c "  0.33x     0.6100     0.6250 (-10.0)" "$TMP/o")" = 2 ] &&
+  ok "the summary lists the confirmed candidates with their points from the baseline's confirmed accuracy" ||
+  { not_ok "confirmed summary"; diag <"$TMP/o"; }
+f=$(grep -l "#   confirmed    0.625  (mean of 2 runs with seeds 2..3 on the whole test set; the baseline conv2d: 0.725, -10.0 points)" "$TMP"/c1/op_*.syno | wc -l)
+[ "$f" = 2 ] && ok "the files of the confirmed candidates give their confirmed accuracy" ||
+  { not_ok "confirmed accuracy in the files ($f)"; head -8 "$TMP"/c1/op_*.syno | diag; }
+[ "$(wc -l <"$TMP/clog")" = 10 ] && [ "$(grep -c '^0000000000000001 [23]$' "$TMP/clog")" = 2 ] &&
+  ok "4 runs with seed 1 in the search, 6 confirmation runs" || { not_ok "confirmation run count"; diag <"$TMP/clog"; }
+"$S" search "$TMP/specc.syno" --db "$TMP/c1.db" --out "$TMP/c1" --evaluator "$C" --resume >"$TMP/o" 2>&1; st=$?
+[ $st = 0 ] && [ "$(wc -l <"$TMP/clog")" = 10 ] && grep -q "^confirmed: the 2 best" "$TMP/o" &&
+  ok "--resume after the confirmation runs repeats none of them" || { not_ok "resume after confirmation (exit $st)"; diag <"$TMP/o"; diag <"$TMP/clog"; }
+"$S" search "$TMP/specc.syno" --db "$TMP/c2.db" --out "$TMP/c2" --evaluator '[ {seed} = 3 ] && exit 4; echo 0.5' >"$TMP/o" 2>&1; st=$?
+"$S" results "$TMP/c2.db" >"$TMP/j" 2>&1
+[ $st = 0 ] && [ "$(grep -c ' failed  ' "$TMP/o")" -ge 2 ] && grep -q "^confirmed:" "$TMP/j" &&
+  [ "$(grep -c 'failed' "$TMP/j")" -ge 4 ] &&
+  ok "a failed confirmation run makes the candidate's confirmed accuracy 'failed', in the search and in syno results" ||
+  { not_ok "failed confirmation (exit $st)"; diag <"$TMP/o"; diag <"$TMP/j"; }
 "$S" search "$TMP/spec1.syno" --db "$TMP/e4.db" --evaluator 'echo {weights}' >"$TMP/o" 2>&1; st=$?
 [ $st = 2 ] && grep -q "unknown placeholder '{weights}'" "$TMP/o" && ok "an unknown placeholder is a usage error" ||
   { not_ok "unknown placeholder (exit $st)"; diag <"$TMP/o"; }
@@ -70,7 +99,7 @@ trained=$(grep -c '"status": "ok"' "$TMP/j")
 spec 1 "subset 2000 epochs 1 batch 32 test 64 limit 0.2" >"$TMP/spec2.syno"
 "$S" search "$TMP/spec2.syno" --db "$TMP/p2.db" --out "$TMP/p2" >"$TMP/o" 2>&1; st=$?
 "$S" results "$TMP/p2.db" --json >"$TMP/j" 2>&1
-[ $st = 0 ] && grep -q "training timeout: still training after .* of processor time (limit 0.2 s)" "$TMP/j" &&
+[ $st = 0 ] && grep -Eq "training timeout: (still training after .* of processor time|at its pace .* it would need about [0-9]+ s) \(limit 0.2 s\)" "$TMP/j" &&
   ok "the train item's time limit stops a candidate and is recorded" || { not_ok "train limit (exit $st)"; diag <"$TMP/o"; diag <"$TMP/j"; }
 
 PY=${SYNO_TORCH_PYTHON:-/usr/bin/python3}

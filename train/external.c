@@ -21,7 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define PLACEHOLDERS(X) X(pytorch) X(syno) X(layers) X(hash) X(dir)
+#define PLACEHOLDERS(X) X(pytorch) X(syno) X(layers) X(hash) X(seed) X(dir)
 #define OUT_KEEP (64 * 1024) /* bytes of standard output kept (the end) */
 
 enum {
@@ -67,7 +67,7 @@ bool syno_external_check(const char *t, syno_buf *err)
             const char *close = strchr(p, '}');
             int n = close ? (int)(close - p + 1) : (int)strlen(p);
             syno_buf_printf(err, "unknown placeholder '%.*s' in the evaluator command (known: {pytorch}, {syno}, "
-                                 "{layers}, {hash}, {dir}; write {{ and }} for literal braces)",
+                                 "{layers}, {hash}, {seed}, {dir}; write {{ and }} for literal braces)",
                             n > 60 ? 60 : n, p);
             return false;
         }
@@ -374,7 +374,8 @@ static void file_last_line(const char *path, char *out, size_t n)
 }
 
 bool syno_external_run(const char *templ, const syno_op *op, const syno_binding *layers, const char *const *names,
-                       int nlayers, uint64_t hash, double timeout, bool keep_failed, syno_external_result *r)
+                       int nlayers, uint64_t hash, uint64_t seed, double timeout, bool keep_failed,
+                       syno_external_result *r)
 {
     memset(r, 0, sizeof *r);
     r->accuracy = NAN;
@@ -395,6 +396,7 @@ bool syno_external_run(const char *templ, const syno_op *op, const syno_binding 
               write_file(dir, "layers.json", &lj, paths[PH_layers], sizeof paths[0]);
     if (!ok) snprintf(r->reason, sizeof r->reason, "cannot write the candidate's files in %.300s: %s", dir, strerror(errno));
     snprintf(paths[PH_hash], sizeof paths[0], "%016llx", (unsigned long long)hash);
+    snprintf(paths[PH_seed], sizeof paths[0], "%llu", (unsigned long long)seed);
     snprintf(paths[PH_dir], sizeof paths[0], "%s", dir);
     snprintf(errpath, sizeof errpath, "%s/stderr.txt", dir);
     for (const char *p = templ; ok && *p; p++) {

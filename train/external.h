@@ -44,13 +44,15 @@ typedef struct syno_external_result {
 bool syno_external_check(const char *templ, syno_buf *err);
 
 /* Runs TEMPLATE for OP (finished, error-free) under the NLAYERS layer
- * bindings LAYERS (over op->vars) named NAMES, with canonical hash HASH,
- * for at most TIMEOUT seconds (0: no limit).  The scratch directory is
+ * bindings LAYERS (over op->vars) named NAMES, with canonical hash HASH
+ * and training seed SEED ({seed}: 1 in the search, 2, 3, ... when the
+ * best are confirmed), for at most TIMEOUT seconds (0: no limit).  The scratch directory is
  * made under $TMPDIR (else /tmp) and removed afterwards unless the run
  * failed and KEEP_FAILED is set (its path is then in the reason).  Fills
  * R; returns R->ok. */
 bool syno_external_run(const char *templ, const syno_op *op, const syno_binding *layers, const char *const *names,
-                       int nlayers, uint64_t hash, double timeout, bool keep_failed, syno_external_result *r);
+                       int nlayers, uint64_t hash, uint64_t seed, double timeout, bool keep_failed,
+                       syno_external_result *r);
 
 /* Parses LINE as an evaluator's result into R (accuracy and extras);
  * false with R->reason set when it is neither a number in [0, 1] nor a

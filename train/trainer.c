@@ -13,6 +13,11 @@
 /* Seed streams: parameters and shuffles draw from different generators. */
 #define STREAM_INIT 0x1d2c3b4a59687766ull
 #define STREAM_SHUFFLE 0x5a5a0f0f33cc6699ull
+/* A run whose pace so far would take more than this many times its time
+ * limit stops at once (checked at every log interval) instead of using up
+ * the limit first: a candidate ten times slower than the others costs a
+ * tenth of an epoch, not the whole limit. */
+#define PROJECTED_MARGIN 1.5
 
 static const char *const status_names[] = {
 #define X(e, name, doc) name,
@@ -214,10 +219,18 @@ syno_train_result *syno_train_run(const syno_op *op, const syno_train_config *cf
                 }
                 iloss = 0, icorrect = 0, isteps = 0;
                 double cpu = clock_of(CLOCK_PROCESS_CPUTIME_ID) - c0;
+                /* the whole run, at the pace so far; a margin for the first, slower steps */
+                double projected = cpu / (double)step * (double)r->steps_planned;
                 if (!stop && cfg->time_limit > 0 && cpu > cfg->time_limit) {
                     finish(r, SYNO_TRAIN_TIMEOUT,
                            "still training after %.1f s of processor time (limit %g s), at step %lld of %lld", cpu,
                            cfg->time_limit, (long long)step, (long long)r->steps_planned);
+                    stop = true;
+                } else if (!stop && cfg->time_limit > 0 && projected > PROJECTED_MARGIN * cfg->time_limit) {
+                    finish(r, SYNO_TRAIN_TIMEOUT,
+                           "at its pace (%.1f s of processor time for %lld of %lld steps) it would need about %.0f s "
+                           "(limit %g s)",
+                           cpu, (long long)step, (long long)r->steps_planned, projected, cfg->time_limit);
                     stop = true;
                 }
             }

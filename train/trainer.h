@@ -57,7 +57,9 @@ typedef struct syno_train_config {
     double max_loss;        /* a log interval's mean loss above this: diverged */
     int nmilestones;
     syno_train_milestone milestones[SYNO_TRAIN_MAX_MILESTONES];
-    double time_limit;      /* processor seconds (all threads, setup included), 0 = none */
+    double time_limit;      /* processor seconds (all threads, setup included), 0 = none; a run whose
+                             * pace would need 1.5 times as much stops at the first log interval that
+                             * shows it */
     const char *backend;    /* slot backend name, NULL or "auto": syno_slot_backend_auto */
     const syno_net_shape *shape; /* the network (batch ignored: `batch` wins); NULL: the fmnist one */
     /* Called after every log interval (may be NULL). */

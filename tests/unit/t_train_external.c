@@ -87,21 +87,21 @@ static void test_run(void)
     char tmpl[64] = "/tmp/t_train_external-XXXXXX";
     const char *td = mkdtemp(tmpl);
     syno_external_result r;
-    ok(syno_external_run("echo 0.625", op, b, names, 2, 0xab, 10, false, &r) && r.accuracy == 0.625 &&
+    ok(syno_external_run("echo 0.625", op, b, names, 2, 0xab, 1, 10, false, &r) && r.accuracy == 0.625 &&
            r.exit_status == 0 && !r.timed_out,
        "echo 0.625: accuracy 0.625");
-    ok(syno_external_run("printf 'epoch 1\\n0.5\\n\\n  \\n'", op, b, names, 2, 0xab, 10, false, &r) &&
+    ok(syno_external_run("printf 'epoch 1\\n0.5\\n\\n  \\n'", op, b, names, 2, 0xab, 1, 10, false, &r) &&
            r.accuracy == 0.5,
        "the last non-empty line counts");
     char cmd[1024];
     snprintf(cmd, sizeof cmd,
              "test -f {pytorch} && grep -q 'class conv(nn.Module)' {pytorch} && grep -q 'bind l2 { N = 8, C_in = 6, "
              "C_out = 12, H = 5, W = 5 }' {syno} && echo {layers} | grep -q '\"name\": \"l1\", \"N\": 8, \"C_in\": 4' && "
-             "test {hash} = 00000000000000ab && echo {dir} >%s/dir && echo '{{\"accuracy\": 0.5, \"loss\": 1.25}}'",
+             "test {hash} = 00000000000000ab && test {seed} = 3 && echo {dir} >%s/dir && echo '{{\"accuracy\": 0.5, \"loss\": 1.25}}'",
              td);
-    bool good = syno_external_run(cmd, op, b, names, 2, 0xab, 10, false, &r);
+    bool good = syno_external_run(cmd, op, b, names, 2, 0xab, 3, 10, false, &r);
     if (!ok(good && r.accuracy == 0.5 && r.nextra == 1 && r.extra[0] == 1.25,
-            "placeholders: the module, the .syno file with a bind block per layer, the layers' JSON, the hash"))
+            "placeholders: the module, the .syno file with a bind block per layer, the layers' JSON, the hash, the seed"))
         printf("#   %s\n", r.reason);
     char path[300], dir[300] = "";
     snprintf(path, sizeof path, "%s/dir", td);
@@ -110,23 +110,23 @@ static void test_run(void)
     if (f) fclose(f);
     struct stat st;
     ok(dir[0] && stat(dir, &st) != 0, "the scratch directory %s is gone afterwards", dir);
-    ok(!syno_external_run("echo out of memory >&2; exit 3", op, b, names, 2, 1, 10, false, &r) &&
+    ok(!syno_external_run("echo out of memory >&2; exit 3", op, b, names, 2, 1, 1, 10, false, &r) &&
            r.exit_status == 3 && strstr(r.reason, "exited with status 3; its last error line: out of memory"),
        "a failing command: %s", r.reason);
-    ok(!syno_external_run("kill -9 $$", op, b, names, 2, 1, 10, false, &r) && r.exit_status == -9 &&
+    ok(!syno_external_run("kill -9 $$", op, b, names, 2, 1, 1, 10, false, &r) && r.exit_status == -9 &&
            strstr(r.reason, "killed by signal 9"),
        "a killed command: %s", r.reason);
-    ok(!syno_external_run("echo done", op, b, names, 2, 1, 10, false, &r) && strstr(r.reason, "'done'"),
+    ok(!syno_external_run("echo done", op, b, names, 2, 1, 1, 10, false, &r) && strstr(r.reason, "'done'"),
        "a last line that is no result: %s", r.reason);
-    ok(!syno_external_run("true", op, b, names, 2, 1, 10, false, &r) && strstr(r.reason, "neither"),
+    ok(!syno_external_run("true", op, b, names, 2, 1, 1, 10, false, &r) && strstr(r.reason, "neither"),
        "no output at all: %s", r.reason);
-    good = !syno_external_run("sleep 30; echo 0.9", op, b, names, 2, 1, 0.3, false, &r);
+    good = !syno_external_run("sleep 30; echo 0.9", op, b, names, 2, 1, 1, 0.3, false, &r);
     ok(good && r.timed_out && r.seconds >= 0.3 && r.seconds < 5 && strstr(r.reason, "time limit of 0.3 s"),
        "a command past its time limit is killed (after %.2f s)", r.seconds);
-    good = syno_external_run("sleep 30 & echo 0.25", op, b, names, 2, 1, 5, false, &r);
+    good = syno_external_run("sleep 30 & echo 0.25", op, b, names, 2, 1, 1, 5, false, &r);
     ok(good && r.accuracy == 0.25 && r.seconds < 3,
        "a background process holding the output open does not stall it (%.2f s)", r.seconds);
-    ok(!syno_external_run("exit 1", op, b, names, 2, 1, 10, true, &r) && strstr(r.reason, "(files kept in "),
+    ok(!syno_external_run("exit 1", op, b, names, 2, 1, 1, 10, true, &r) && strstr(r.reason, "(files kept in "),
        "a failed run can keep its files: %s", r.reason);
     char *kept = strstr(r.reason, "(files kept in ");
     if (kept) {

@@ -1,0 +1,161 @@
+/* driver_confirm.c - the confirmation stage of `syno search` (the spec's
+ * `train confirm K seeds S`): one short proxy training per candidate is a
+ * noisy measurement (about a point of accuracy from the seed alone), so a
+ * search that ranks hundreds of candidates by it picks lucky runs.  After
+ * the search, the K best successful candidates and the baseline are
+ * trained again with the seeds 2 .. S+1 (the search itself used seed 1)
+ * and measured on the whole test set; the mean of those runs is their
+ * confirmed accuracy, and a candidate is compared with the baseline's mean
+ * over the same seeds.
+ *
+ * Every run is its own evaluation in a child process (search/evaluate.c)
+ * and is recorded in the store as soon as its group of JOBS finishes, so a
+ * killed search loses at most the runs under way and `--resume` picks up
+ * the rest. */
+#include "search/search_run.h"
+
+#include "lang/module.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_CONFIRM 256
+
+typedef struct pick {
+    uint64_t hash[MAX_CONFIRM];
+    int n, limit;
+} pick;
+
+static void collect(void *ctx, const syno_record *r)
+{
+    pick *p = ctx;
+    if (r->ok && p->n < p->limit) p->hash[p->n++] = r->hash;
+}
+
+/* One run to make: operator OP (hash HASH, 0 for the baseline) with SEED. */
+typedef struct job {
+    const syno_op *op;
+    uint64_t hash, seed;
+} job;
+
+/* Loads the canonical text of candidate HASH from S into CTX.  NULL when
+ * it is missing or does not load (the candidate is then left out). */
+static const syno_op *load_op(syno_ctx *ctx, syno_store *s, uint64_t hash)
+{
+    syno_record r;
+    if (!syno_store_find(s, hash, &r) || !r.text) return NULL;
+    char name[32], hex[17];
+    syno_hash_hex(hash, hex);
+    snprintf(name, sizeof name, "confirm_%.8s", hex);
+    syno_module *m = syno_ctx_load_string(ctx, name, r.text, strlen(r.text));
+    if (!m || m->errors || !m->nops || m->ops[0]->errors) return NULL;
+    return m->ops[0];
+}
+
+/* Runs the confirmation stage (see search_run.h). */
+bool syno_search_confirm(syno_store *s, const syno_spec *spec, int jobs, int threads, bool progress, syno_buf *err)
+{
+    int k = spec->train_confirm, seeds = spec->train_seeds;
+    if (k <= 0 || seeds <= 0) return true;
+    pick p = {{0}, 0, k < MAX_CONFIRM ? k : MAX_CONFIRM};
+    syno_store_each(s, 0, SYNO_ORDER_REWARD, collect, &p);
+    syno_ctx *ctx = syno_ctx_new();
+    int cap = (p.n + 1) * seeds, n = 0;
+    job *todo = syno_xcalloc((size_t)cap, sizeof *todo);
+    for (int c = -1; c < p.n; c++) {
+        uint64_t hash = c < 0 ? 0 : p.hash[c];
+        const syno_op *op = c < 0 ? spec->baseline_op : load_op(ctx, s, hash);
+        if (!op) {
+            if (c >= 0) fprintf(stderr, "syno: warning: candidate %016llx has no loadable canonical text; not confirmed\n",
+                                (unsigned long long)hash);
+            continue;
+        }
+        for (int i = 0; i < seeds; i++) {
+            bool ok;
+            double acc;
+            uint64_t seed = 2 + (uint64_t)i;
+            if (syno_store_find_confirm(s, hash, seed, &ok, &acc)) continue;
+            todo[n++] = (job){op, hash, seed};
+        }
+    }
+    bool want[SYNO_METRIC_COUNT] = {false};
+    want[SYNO_METRIC_ACCURACY] = true;
+    int group = jobs > 0 ? jobs : 1;
+    bool good = true;
+    syno_eval_input *in = syno_xcalloc((size_t)group, sizeof *in);
+    const syno_eval_input **pin = syno_xcalloc((size_t)group, sizeof *pin);
+    syno_metrics *met = syno_xcalloc((size_t)group, sizeof *met);
+    for (int at = 0; at < n && good; at += group) {
+        int m = n - at < group ? n - at : group;
+        if (progress) {
+            fprintf(stderr, "\r[confirm] %d/%d runs (%d candidates and the baseline, %d seeds each)", at, n, p.n, seeds);
+            fflush(stderr);
+        }
+        for (int i = 0; i < m; i++) {
+            const job *jb = &todo[at + i];
+            /* the baseline's data seed is 1, as when the search measured it */
+            syno_eval_input_init(&in[i], jb->op, spec, jb->hash ? jb->hash : 1, threads);
+            in[i].train_seed = jb->seed;
+            in[i].full_test = true;
+            pin[i] = &in[i];
+        }
+        syno_evaluate_batch(pin, m, want, group, met);
+        for (int i = 0; i < m && good; i++) {
+            const job *jb = &todo[at + i];
+            double acc = met[i].v[SYNO_METRIC_ACCURACY];
+            bool ok = met[i].ok && isfinite(acc);
+            good = syno_store_add_confirm(s, jb->hash, jb->seed, ok, acc, met[i].seconds,
+                                          ok ? NULL : met[i].reason[0] ? met[i].reason : "no accuracy measured", err);
+        }
+    }
+    if (progress && n) fprintf(stderr, "\r[confirm] %d/%d runs done%30s\n", n, n, "");
+    free(met);
+    free(pin);
+    free(in);
+    free(todo);
+    syno_ctx_free(ctx);
+    return good;
+}
+
+typedef struct listing {
+    FILE *out;
+    double base, bflops;
+    int rows;
+} listing;
+
+static void confirmed_row(void *ctx, const syno_record *r)
+{
+    listing *l = ctx;
+    char hex[17], fl[32] = "-", conf[48] = "failed", px[32] = "-";
+    syno_hash_hex(r->hash, hex);
+    double f = r->v[SYNO_METRIC_FLOPS], a = r->v[SYNO_METRIC_ACCURACY];
+    if (isfinite(f) && isfinite(l->bflops) && l->bflops > 0) snprintf(fl, sizeof fl, "%.2fx", f / l->bflops);
+    if (isfinite(a)) snprintf(px, sizeof px, "%.4f", a);
+    if (isfinite(r->confirmed)) {
+        if (isfinite(l->base)) snprintf(conf, sizeof conf, "%.4f (%+.1f)", r->confirmed, 100 * (r->confirmed - l->base));
+        else snprintf(conf, sizeof conf, "%.4f", r->confirmed);
+    }
+    fprintf(l->out, "  %s  %-8s  %-9s  %-17s  %s\n", hex, fl, px, conf, r->file ? r->file : "-");
+    l->rows++;
+}
+
+static void max_runs(void *ctx, const syno_record *r)
+{
+    int *n = ctx;
+    if (r->nconfirmed > *n) *n = r->nconfirmed;
+}
+
+/* Prints the confirmed candidates (see search_run.h). */
+void syno_search_print_confirmed(syno_store *s, const char *baseline, const double *ref, FILE *out)
+{
+    int runs = 0;
+    int n = syno_store_each(s, 0, SYNO_ORDER_CONFIRMED, max_runs, &runs);
+    if (n <= 0) return;
+    listing l = {out, ref ? ref[SYNO_REF_CONFIRMED] : NAN, ref ? ref[SYNO_METRIC_FLOPS] : NAN, 0};
+    fprintf(out, "confirmed: the %d best, trained again with seeds 2..%d, tested on the whole test set", n, 1 + runs);
+    if (isfinite(l.base)) fprintf(out, "; baseline%s%s: %.4f", baseline ? " " : "", baseline ? baseline : "", l.base);
+    fputc('\n', out);
+    fprintf(out, "  %-16s  %-8s  %-9s  %-17s  %s\n", "hash", "FLOPs", "proxy", "confirmed", "file");
+    syno_store_each(s, 0, SYNO_ORDER_CONFIRMED, confirmed_row, &l);
+}
