@@ -25,7 +25,8 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: syno train FILE:OP [--task fmnist] [--epochs N] [--subset N] [--batch N]\n"
             "                  [--lr X] [--momentum X] [--wd X] [--seed N] [--threads N]\n"
-            "                  [--test-subset N] [--spec FILE:SEARCH] [--backend NAME] [--json]\n"
+            "                  [--test-subset N] [--spec FILE:SEARCH] [--backend NAME]\n"
+            "                  [--time-limit S] [--json]\n"
             "Trains the proxy network with the operator in each of its three convolution\n"
             "slots (N, C_in, C_out, H and W bound per slot) and reports the test accuracy,\n"
             "the training loss curve and the time (doc/training.md).\n"
@@ -46,7 +47,9 @@ static void usage(FILE *f)
             "  --backend NAME      where the slots run: auto (default)",
             d.epochs, d.subset, d.batch, d.lr, d.momentum, d.weight_decay, (unsigned long long)d.seed);
     for (int i = 0; i < syno_slot_nbackends; i++) fprintf(f, ", %s", syno_slot_backends[i].name);
-    fprintf(f, "\n  --json              print the result as one JSON object\n"
+    fprintf(f, "\n  --time-limit S      stop (status timeout) after S seconds of processor time,\n"
+               "                      or at once when the pace so far would need 1.5 S\n"
+               "  --json              print the result as one JSON object\n"
                "Exit status: 0 when training finished, 1 when the operator does not fit\n"
                "the network, the data set is missing or the training diverged.\n");
 }
@@ -62,7 +65,7 @@ typedef struct train_args {
 } train_args;
 
 enum { O_TASK = 256, O_EPOCHS, O_SUBSET, O_BATCH, O_LR, O_MOMENTUM, O_WD, O_SEED, O_THREADS, O_TEST, O_SPEC,
-       O_BACKEND, O_JSON, O_HELP };
+       O_BACKEND, O_LIMIT, O_JSON, O_HELP };
 
 static bool parse_int(const char *s, long long lo, long long hi, long long *v)
 {
@@ -93,7 +96,8 @@ static int parse_args(int argc, char **argv, train_args *a)
         {"wd", required_argument, NULL, O_WD},             {"seed", required_argument, NULL, O_SEED},
         {"threads", required_argument, NULL, O_THREADS},   {"test-subset", required_argument, NULL, O_TEST},
         {"spec", required_argument, NULL, O_SPEC},         {"backend", required_argument, NULL, O_BACKEND},
-        {"json", no_argument, NULL, O_JSON},               {"help", no_argument, NULL, O_HELP},
+        {"time-limit", required_argument, NULL, O_LIMIT},  {"json", no_argument, NULL, O_JSON},
+        {"help", no_argument, NULL, O_HELP},
         {NULL, 0, NULL, 0},
     };
     memset(a, 0, sizeof *a);
@@ -125,6 +129,9 @@ static int parse_args(int argc, char **argv, train_args *a)
         case O_LR: good = parse_real(optarg, 1e-9, 100, &dv) && dv > 0, a->cfg.lr = dv, range = "in (0, 100]"; break;
         case O_MOMENTUM: good = parse_real(optarg, 0, 0.999999, &dv), a->cfg.momentum = dv, range = "in [0, 1)"; break;
         case O_WD: good = parse_real(optarg, 0, 1, &dv), a->cfg.weight_decay = dv, range = "in [0, 1]"; break;
+        case O_LIMIT:
+            good = parse_real(optarg, 1e-3, 1e7, &dv), a->cfg.time_limit = dv, range = "a number of seconds > 0";
+            break;
         case 'h':
         case O_HELP: usage(stdout); return -1;
         default:
@@ -187,7 +194,6 @@ static bool apply_spec(syno_ctx *ctx, train_args *a)
     if (!a->set[O_LR - O_TASK]) a->cfg.lr = sp->train_lr;
     if (!a->set[O_MOMENTUM - O_TASK]) a->cfg.momentum = sp->train_momentum;
     if (!a->set[O_TEST - O_TASK]) a->cfg.test_subset = sp->train_test;
-    a->cfg.time_limit = sp->train_limit;
     return true;
 }
 
