@@ -63,6 +63,7 @@ bool sx_final_measure(syno_space *sp, syno_final *f, double lo, double hi)
         f->params += f->params_layer[l];
     }
     f->flops_exact = false;
+    if (f->flops < lo * (1 - 1e-9)) return false; /* the staged plan never costs more than direct evaluation */
     if (lo <= 0 && f->flops <= hi * (1 + 1e-9)) return true;
     sx_final_exact_flops(sp, f);
     return f->flops >= lo * (1 - 1e-9) && f->flops <= hi * (1 + 1e-9);
