@@ -421,6 +421,9 @@ static void build_assign(sema *s, const syno_ast *st)
         if (i < 2) {
             const name_entry *n = find_name(s, t->text);
             targets[i] = n && s->op->dims[n->dim].src < 0 && s->op->dims[n->dim].tensor < 0 ? n->dim : -1;
+            /* 'z, z = ...' names one dim twice (reported by add_name): the
+             * second result gets an anonymous dim of its own. */
+            if (i == 1 && targets[1] == targets[0]) targets[1] = -1;
         }
     const syno_ast *inner = e;
     while (inner->kind == SYNO_AST_PAREN) inner = inner->kids;
