@@ -19,7 +19,7 @@
 
 #include "codegen/cpu.h"
 #include "lang/module.h"
-#include "lang/rng.h"
+#include "base/rng.h"
 
 #include <math.h>
 #include <pthread.h>

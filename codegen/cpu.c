@@ -11,7 +11,7 @@
  * environment, every stage prints its time and method on stderr. */
 #include "codegen/cpu_int.h"
 
-#include "codegen/cpu_pool.h"
+#include "base/pool.h"
 
 #include <stdio.h>
 #include <stdlib.h>

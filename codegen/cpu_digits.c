@@ -26,7 +26,7 @@
 #include "codegen/cpu_int.h"
 
 #include "codegen/cuda_ix.h"
-#include "lang/arena.h"
+#include "base/arena.h"
 
 #include <stdlib.h>
 #include <string.h>

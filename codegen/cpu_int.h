@@ -11,7 +11,7 @@
 #define SYNO_CPU_INT_H
 
 #include "codegen/cpu.h"
-#include "codegen/cpu_pool.h"
+#include "base/pool.h"
 
 #define CPU_MAXIT SYNO_PLAN_MAX_ITERS
 

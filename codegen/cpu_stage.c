@@ -11,7 +11,7 @@
  * calling thread when the stage is too small to repay waking it. */
 #include "codegen/cpu_int.h"
 
-#include "lang/arena.h"
+#include "base/arena.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -18,7 +18,7 @@
 #ifndef SYNO_CUDA_IX_H
 #define SYNO_CUDA_IX_H
 
-#include "lang/buf.h"
+#include "base/buf.h"
 
 #include <stdint.h>
 

@@ -10,7 +10,7 @@
 #ifndef SYNO_CUDA_JIT_H
 #define SYNO_CUDA_JIT_H
 
-#include "lang/buf.h"
+#include "base/buf.h"
 
 typedef enum syno_cuda_target {
     SYNO_CUDA_CUBIN, /* machine code for exactly sm_<arch> */

@@ -22,7 +22,7 @@
 #define SYNO_CUDA_LOAD_H
 
 #include "codegen/cuda_api.h"
-#include "lang/buf.h"
+#include "base/buf.h"
 
 #include <stdbool.h>
 #include <stdio.h>

@@ -2,7 +2,7 @@
  * (see cuda_run.h). */
 #include "codegen/cuda_run.h"
 
-#include "lang/rng.h"
+#include "base/rng.h"
 
 #include <pthread.h>
 #include <stdlib.h>

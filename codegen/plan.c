@@ -4,7 +4,7 @@
  * intermediates chosen for the stages that read them (see plan.h). */
 #include "codegen/plan_int.h"
 
-#include "lang/arena.h"
+#include "base/arena.h"
 
 #include <stdlib.h>
 #include <string.h>

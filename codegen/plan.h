@@ -81,8 +81,8 @@
 #ifndef SYNO_PLAN_H
 #define SYNO_PLAN_H
 
-#include "interp/json.h"
-#include "lang/buf.h"
+#include "base/json.h"
+#include "base/buf.h"
 #include "lang/graph.h"
 
 #define SYNO_PLAN_FORWARD (-1)   /* `wrt` of a forward plan */

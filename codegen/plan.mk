@@ -7,7 +7,7 @@ check_PROGRAMS += tests/unit/t_plan
 tests_unit_t_plan_SOURCES = tests/unit/t_plan.c tests/tap.h tests/unit/test_bind.h
 TESTS += tests/unit/t_plan
 libsyno_a_SOURCES += \
-  codegen/cpu.h codegen/cpu_int.h codegen/cpu.c codegen/cpu_pool.h codegen/cpu_pool.c \
+  codegen/cpu.h codegen/cpu_int.h codegen/cpu.c \
   codegen/cpu_access.c codegen/cpu_digits.c codegen/cpu_stage.c codegen/cpu_gemm.c codegen/cpu_generic.c codegen/cpu_fused.c codegen/cpu_sgemm.c codegen/cpu_backend.c \
   interp/cmd_bench.c
 check_PROGRAMS += tests/unit/t_cpu

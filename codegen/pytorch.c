@@ -13,7 +13,7 @@
  * of ones, guards no tensor depends on as masks. */
 #include "codegen/pytorch.h"
 
-#include "lang/arena.h"
+#include "base/arena.h"
 #include "lang/formula.h"
 
 #include <stdarg.h>

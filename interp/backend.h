@@ -9,7 +9,7 @@
 #ifndef SYNO_BACKEND_H
 #define SYNO_BACKEND_H
 
-#include "interp/array.h"
+#include "base/array.h"
 #include "lang/graph.h"
 
 /* The arguments of one backend call.  All arrays are allocated by the

@@ -8,7 +8,7 @@
 #ifndef SYNO_CANON_APPLY_H
 #define SYNO_CANON_APPLY_H
 
-#include "interp/array.h"
+#include "base/array.h"
 #include "lang/canon.h"
 
 syno_array *syno_canon_weight_apply(const syno_canon_result *r, int w, const syno_binding *b, const syno_array *src);

@@ -4,7 +4,7 @@
 #ifndef SYNO_CLI_H
 #define SYNO_CLI_H
 
-#include "interp/json.h"
+#include "base/json.h"
 #include "lang/module.h"
 
 #include <stdio.h>

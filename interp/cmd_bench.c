@@ -20,7 +20,7 @@
 #include "codegen/cuda_bench.h"
 #include "interp/cli.h"
 #include "interp/explain.h"
-#include "lang/rng.h"
+#include "base/rng.h"
 
 #include <getopt.h>
 #include <math.h>

@@ -4,7 +4,7 @@
 #include "interp/cli.h"
 #include "interp/explain.h"
 #include "lang/formula.h"
-#include "lang/arena.h"
+#include "base/arena.h"
 
 #include <getopt.h>
 #include <stdlib.h>

@@ -35,7 +35,7 @@
 #ifndef SYNO_EVAL_H
 #define SYNO_EVAL_H
 
-#include "interp/array.h"
+#include "base/array.h"
 #include "lang/graph.h"
 
 /* The output, in the tensor numbering of the shape helpers below. */

@@ -3,7 +3,7 @@
 #ifndef SYNO_EXPLAIN_H
 #define SYNO_EXPLAIN_H
 
-#include "interp/json.h"
+#include "base/json.h"
 #include "lang/module.h"
 
 void syno_explain_text(const syno_op *op, const syno_binding *b, const int64_t *sizes, syno_buf *out);

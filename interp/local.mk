@@ -1,6 +1,5 @@
 # interp/local.mk - running programs and the command-line driver.
 libsyno_a_SOURCES += \
-  %reldir%/json.c %reldir%/json.h %reldir%/array.c %reldir%/array.h \
   %reldir%/cli.c %reldir%/cli.h %reldir%/commands.def \
   %reldir%/explain.h \
   %reldir%/cmd_check.c %reldir%/cmd_fmt.c %reldir%/cmd_explain.c \

@@ -16,8 +16,8 @@
 #ifndef SYNO_NPY_H
 #define SYNO_NPY_H
 
-#include "interp/array.h"
-#include "lang/buf.h"
+#include "base/array.h"
+#include "base/buf.h"
 
 /* Parses the .npy image DATA[0..LEN) (NAME is the file name used in
  * messages).  MAX_NUMEL > 0 refuses arrays with more elements than that

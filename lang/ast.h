@@ -7,8 +7,8 @@
 #ifndef SYNO_AST_H
 #define SYNO_AST_H
 
-#include "lang/arena.h"
-#include "lang/buf.h"
+#include "base/arena.h"
+#include "base/buf.h"
 #include "lang/source.h"
 
 typedef enum syno_ast_kind {

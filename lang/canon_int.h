@@ -22,8 +22,8 @@
 #ifndef SYNO_CANON_INT_H
 #define SYNO_CANON_INT_H
 
-#include "lang/arena.h"
-#include "lang/buf.h"
+#include "base/arena.h"
+#include "base/buf.h"
 #include "lang/canon.h"
 #include "lang/graph.h"
 

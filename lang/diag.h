@@ -10,8 +10,8 @@
 #ifndef SYNO_DIAG_H
 #define SYNO_DIAG_H
 
-#include "lang/base.h"
-#include "lang/buf.h"
+#include "base/base.h"
+#include "base/buf.h"
 #include "lang/source.h"
 
 #include <stdio.h>

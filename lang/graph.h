@@ -15,7 +15,7 @@
 #ifndef SYNO_GRAPH_H
 #define SYNO_GRAPH_H
 
-#include "lang/arena.h"
+#include "base/arena.h"
 #include "lang/diag.h"
 #include "lang/size.h"
 

@@ -1,9 +1,6 @@
 # lang/local.mk - the language as data: scanner, grammar, AST, sizes, graphs,
 # checks, formatting.  No execution here.
 libsyno_a_SOURCES += \
-  %reldir%/base.c %reldir%/base.h \
-  %reldir%/arena.c %reldir%/arena.h \
-  %reldir%/buf.c %reldir%/buf.h \
   %reldir%/source.c %reldir%/source.h \
   %reldir%/diag.c %reldir%/diag.h \
   %reldir%/size.c %reldir%/size.h \
@@ -14,7 +11,7 @@ libsyno_a_SOURCES += \
   %reldir%/prims.def %reldir%/graph.c %reldir%/graph.h \
   %reldir%/module.c %reldir%/module.h \
   %reldir%/sema.c %reldir%/sema.h %reldir%/spec.c %reldir%/spec.h \
-  %reldir%/suggest.c %reldir%/rng.c %reldir%/rng.h
+  %reldir%/suggest.c
 libsyno_a_SOURCES += \
   %reldir%/formula.c %reldir%/formula.h \
   %reldir%/fmt.c %reldir%/fmt.h

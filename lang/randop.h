@@ -22,7 +22,7 @@
 #define SYNO_RANDOP_H
 
 #include "lang/graph.h"
-#include "lang/rng.h"
+#include "base/rng.h"
 
 typedef struct syno_randop_opts {
     int min_depth, max_depth;     /* primitive applications (graph nodes); default 4..12 */

@@ -10,8 +10,9 @@
 #ifndef SYNO_SIZE_H
 #define SYNO_SIZE_H
 
-#include "lang/base.h"
-#include "lang/buf.h"
+#include "base/base.h"
+#include "base/buf.h"
+#include "lang/source.h"
 
 #define SYNO_MAX_VARS 16
 #define SYNO_MAX_EXPONENT 64

@@ -157,3 +157,13 @@ const char *syno_source_line(const syno_source *s, uint32_t line, uint32_t *len)
     *len = b - a;
     return s->text + a;
 }
+
+/* See source.h. */
+bool syno_is_ident(const char *s)
+{
+    if (!s || !*s || !(*s == '_' || (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z'))) return false;
+    for (; *s; s++)
+        if (!(*s == '_' || (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9')))
+            return false;
+    return true;
+}

@@ -2,12 +2,36 @@
  *
  * Every source text (a file, a string, a REPL entry) is added to a source
  * manager, which gives it a base offset in one global offset space.  Ranges
- * (base.h) are offsets in that space, so a range alone identifies its file;
- * line and column are computed only when a diagnostic is printed. */
+ * (syno_range, below) are offsets in that space, so a range alone identifies
+ * its file; line and column are computed only when a diagnostic is printed. */
 #ifndef SYNO_SOURCE_H
 #define SYNO_SOURCE_H
 
-#include "lang/base.h"
+#include "base/base.h"
+
+/* A half-open byte range [start, end) in the global offset space of a source
+ * manager (below).  Offset 0 means "no location". */
+typedef struct syno_range {
+    uint32_t start, end;
+} syno_range;
+
+static inline syno_range syno_range_make(uint32_t start, uint32_t end)
+{
+    syno_range r = {start, end};
+    return r;
+}
+
+static inline syno_range syno_range_join(syno_range a, syno_range b)
+{
+    if (!a.start) return b;
+    if (!b.start) return a;
+    syno_range r = {a.start < b.start ? a.start : b.start, a.end > b.end ? a.end : b.end};
+    return r;
+}
+
+/* True when S is an identifier of the language: [A-Za-z_][A-Za-z0-9_]*
+ * (NULL and "" are not). */
+bool syno_is_ident(const char *s);
 
 typedef struct syno_source {
     const char *name; /* file name as given, or "<stdin>", "<repl:3>" */

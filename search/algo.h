@@ -10,7 +10,7 @@
 #ifndef SYNO_SEARCH_ALGO_H
 #define SYNO_SEARCH_ALGO_H
 
-#include "lang/rng.h"
+#include "base/rng.h"
 #include "search/engine.h"
 
 #define SYNO_SEARCH_BATCH 4

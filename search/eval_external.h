@@ -4,7 +4,7 @@
 #ifndef SYNO_EVAL_EXTERNAL_H
 #define SYNO_EVAL_EXTERNAL_H
 
-#include "lang/buf.h"
+#include "base/buf.h"
 
 /* Makes the command template TEMPL (borrowed: it must outlive the search)
  * the accuracy evaluator, each run limited to TIMEOUT seconds (0: none).

@@ -4,7 +4,7 @@
 
 #include "codegen/cpu.h"
 #include "interp/eval.h"
-#include "lang/rng.h"
+#include "base/rng.h"
 #include "search/final_metrics.h"
 
 #include <errno.h>

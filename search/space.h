@@ -24,7 +24,7 @@
 #ifndef SYNO_SPACE_H
 #define SYNO_SPACE_H
 
-#include "lang/arena.h"
+#include "base/arena.h"
 #include "lang/graph.h"
 #include "lang/spec.h"
 

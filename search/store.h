@@ -21,7 +21,7 @@
 #ifndef SYNO_SEARCH_STORE_H
 #define SYNO_SEARCH_STORE_H
 
-#include "lang/buf.h"
+#include "base/buf.h"
 #include "lang/spec.h"
 
 #include <stdbool.h>

@@ -8,7 +8,7 @@
 #ifndef SYNO_FMNIST_H
 #define SYNO_FMNIST_H
 
-#include "lang/buf.h"
+#include "base/buf.h"
 
 #define SYNO_FMNIST_DEFAULT_DIR "/usr/share/datasets/fashion-mnist"
 #define SYNO_FMNIST_CLASSES 10

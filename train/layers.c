@@ -5,7 +5,7 @@
  * on the thread count. */
 #include "train/layers.h"
 
-#include "codegen/cpu_pool.h"
+#include "base/pool.h"
 
 #include <float.h>
 #include <math.h>

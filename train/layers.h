@@ -4,7 +4,7 @@
  * Each function is deterministic for any number of threads: work is split
  * so that every sum is computed by one thread in a fixed order (channel
  * statistics and weight gradients accumulate in double).  Parallel loops
- * run on the CPU executor's thread pool (codegen/cpu_pool.h). */
+ * run on the CPU executor's thread pool (base/pool.h). */
 #ifndef SYNO_LAYERS_H
 #define SYNO_LAYERS_H
 

@@ -25,7 +25,7 @@
 #ifndef SYNO_NET_H
 #define SYNO_NET_H
 
-#include "lang/rng.h"
+#include "base/rng.h"
 #include "train/layers.h"
 #include "train/slot.h"
 

@@ -3,7 +3,7 @@
 #ifndef SYNO_REPORT_H
 #define SYNO_REPORT_H
 
-#include "interp/json.h"
+#include "base/json.h"
 #include "train/trainer.h"
 
 /* Appends the members of a JSON object describing R trained with CFG

@@ -18,7 +18,7 @@
 #ifndef SYNO_SLOT_H
 #define SYNO_SLOT_H
 
-#include "lang/buf.h"
+#include "base/buf.h"
 #include "lang/graph.h"
 
 typedef struct syno_slot syno_slot;

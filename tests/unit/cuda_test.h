@@ -9,7 +9,7 @@
 #include "interp/eval.h"
 #include "lang/module.h"
 #include "lang/randop.h"
-#include "lang/rng.h"
+#include "base/rng.h"
 
 #include <math.h>
 #include <stdlib.h>

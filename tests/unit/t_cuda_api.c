@@ -6,7 +6,7 @@
  * every constant we declare must equal the header's.  Where the headers are
  * missing (a build without the CUDA toolkit) the test skips. */
 #include "codegen/cuda_api.h"
-#include "lang/base.h"
+#include "base/base.h"
 
 #include "tests/tap.h"
 

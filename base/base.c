@@ -1,5 +1,5 @@
 /* base.c - checked allocation and the internal-error report. */
-#include "lang/base.h"
+#include "base/base.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,14 +47,4 @@ char *syno_xstrdup(const char *s)
     char *p = syno_xmalloc(n);
     memcpy(p, s, n);
     return p;
-}
-
-/* See base.h. */
-bool syno_is_ident(const char *s)
-{
-    if (!s || !*s || !(*s == '_' || (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z'))) return false;
-    for (; *s; s++)
-        if (!(*s == '_' || (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9')))
-            return false;
-    return true;
 }

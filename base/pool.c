@@ -1,13 +1,13 @@
-/* cpu_pool.c - the worker thread pool (see cpu_pool.h).
+/* pool.c - the worker thread pool (see pool.h).
  *
  * Workers sleep on a condition variable until the job generation changes,
  * then take units from a shared atomic counter until none are left; the
  * caller works too and then waits until every worker has checked out.
  * The pool is started on first use and restarted when the thread count
  * changes; at process exit the sleeping workers simply end with it. */
-#include "codegen/cpu_pool.h"
+#include "base/pool.h"
 
-#include "lang/base.h"
+#include "base/base.h"
 
 #include <pthread.h>
 #include <stdbool.h>
@@ -100,7 +100,7 @@ static void stop(void)
     P.nthreads = 0;
 }
 
-/* Runs a job over the pool (see cpu_pool.h). */
+/* Runs a job over the pool (see pool.h). */
 void syno_pool_run(int64_t nunits, syno_pool_fn fn, void *ctx)
 {
     if (nunits <= 0) return;
@@ -127,7 +127,7 @@ void syno_pool_run(int64_t nunits, syno_pool_fn fn, void *ctx)
     pthread_mutex_unlock(&P.run_lock);
 }
 
-/* The number of threads jobs use (see cpu_pool.h). */
+/* The number of threads jobs use (see pool.h). */
 int syno_pool_threads(void)
 {
     pthread_mutex_lock(&P.run_lock);
@@ -137,7 +137,7 @@ int syno_pool_threads(void)
     return n;
 }
 
-/* Changes the number of threads (see cpu_pool.h). */
+/* Changes the number of threads (see pool.h). */
 void syno_pool_set_threads(int n)
 {
     SYNO_ASSERT(n >= 0 && n <= 256);

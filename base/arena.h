@@ -8,7 +8,7 @@
 #ifndef SYNO_ARENA_H
 #define SYNO_ARENA_H
 
-#include "lang/base.h"
+#include "base/base.h"
 
 #include <stdarg.h>
 

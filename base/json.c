@@ -1,6 +1,6 @@
 /* json.c - streaming JSON writer.  Output is valid UTF-8 JSON as long as the
  * strings given are UTF-8; control characters are escaped. */
-#include "interp/json.h"
+#include "base/json.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -3,7 +3,7 @@
  * Blocks larger than a quarter chunk get a chunk of their own, inserted
  * behind the current one so that the current chunk keeps serving small
  * requests. */
-#include "lang/arena.h"
+#include "base/arena.h"
 
 #include <stdio.h>
 #include <stdlib.h>

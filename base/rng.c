@@ -1,5 +1,5 @@
 /* rng.c - the parts of the generator that need libm. */
-#include "lang/rng.h"
+#include "base/rng.h"
 
 #include <math.h>
 

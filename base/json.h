@@ -2,7 +2,7 @@
 #ifndef SYNO_JSON_H
 #define SYNO_JSON_H
 
-#include "lang/buf.h"
+#include "base/buf.h"
 
 #define SYNO_JSON_MAX_DEPTH 32
 

@@ -1,5 +1,5 @@
 /* array.c - host float32 arrays. */
-#include "interp/array.h"
+#include "base/array.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -1,4 +1,4 @@
-/* cpu_pool.h - the process-wide pool of worker threads that the CPU
+/* pool.h - the process-wide pool of worker threads that the CPU
  * executor splits its work over.
  *
  * A job is a number of independent units and a function called once per
@@ -6,8 +6,8 @@
  * workers), so that callers can keep per-thread scratch memory.  Units are
  * handed out dynamically, one at a time.  Jobs from different threads take
  * turns (one job runs at a time). */
-#ifndef SYNO_CPU_POOL_H
-#define SYNO_CPU_POOL_H
+#ifndef SYNO_POOL_H
+#define SYNO_POOL_H
 
 #include <stdint.h>
 

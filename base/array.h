@@ -3,8 +3,8 @@
 #ifndef SYNO_ARRAY_H
 #define SYNO_ARRAY_H
 
-#include "lang/base.h"
-#include "lang/rng.h"
+#include "base/base.h"
+#include "base/rng.h"
 
 #define SYNO_ARRAY_MAX_RANK 16
 

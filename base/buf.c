@@ -1,5 +1,5 @@
 /* buf.c - growable byte buffer. */
-#include "lang/buf.h"
+#include "base/buf.h"
 
 #include <stdio.h>
 #include <stdlib.h>

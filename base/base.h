@@ -1,5 +1,5 @@
 /* base.h - basics shared by every module: checked allocation, internal
- * assertions, source ranges.
+ * assertions, integer division the language's way.
  *
  * Conventions used across syno (stated once, here):
  *  - public names are syno_<module>_<verb>; types are typedef'd structs;
@@ -45,30 +45,6 @@ static inline int64_t syno_euclid_mod(int64_t a, int64_t b)
 {
     int64_t r = a % b;
     return r < 0 ? r + (b < 0 ? -b : b) : r;
-}
-
-/* True when S is an identifier of the language: [A-Za-z_][A-Za-z0-9_]*
- * (NULL and "" are not). */
-bool syno_is_ident(const char *s);
-
-/* A half-open byte range [start, end) in the global offset space of a source
- * manager (source.h).  Offset 0 means "no location". */
-typedef struct syno_range {
-    uint32_t start, end;
-} syno_range;
-
-static inline syno_range syno_range_make(uint32_t start, uint32_t end)
-{
-    syno_range r = {start, end};
-    return r;
-}
-
-static inline syno_range syno_range_join(syno_range a, syno_range b)
-{
-    if (!a.start) return b;
-    if (!b.start) return a;
-    syno_range r = {a.start < b.start ? a.start : b.start, a.end > b.end ? a.end : b.end};
-    return r;
 }
 
 #endif

@@ -2,7 +2,7 @@
 #ifndef SYNO_BUF_H
 #define SYNO_BUF_H
 
-#include "lang/base.h"
+#include "base/base.h"
 
 #include <stdarg.h>
 
