@@ -2,4 +2,3 @@
 # bare name (`syno explain conv2d`, `baseline conv2d`) finds them.
 stdlibdir = $(pkgdatadir)/stdlib
 dist_stdlib_DATA = %reldir%/conv.syno %reldir%/linear.syno %reldir%/pool.syno %reldir%/syno.syno
-EXTRA_DIST += examples
