@@ -5,18 +5,20 @@
 #ifndef SYNO_RNG_H
 #define SYNO_RNG_H
 
+#include "base/hash.h"
+
 #include <stdint.h>
 
 typedef struct syno_rng {
     uint64_t s[4];
 } syno_rng;
 
+/* splitmix64: advances the state *X and returns its next output. */
 static inline uint64_t syno_splitmix64(uint64_t *x)
 {
-    uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
+    uint64_t z = syno_hash_mix(*x);
+    *x += SYNO_HASH_GAMMA;
+    return z;
 }
 
 /* Seeds R from SEED (any value, 0 included). */

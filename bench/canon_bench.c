@@ -11,6 +11,7 @@
  * repeated for at least SECONDS/R seconds.  Prints a table; never fails on
  * a time.  Run it from the build directory (it finds the standard library
  * through SYNO_STDLIB or the source tree). */
+#include "base/clock.h"
 #include "lang/canon.h"
 #include "lang/module.h"
 #include "lang/randop.h"
@@ -18,7 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 typedef struct workload {
     const char *name;
@@ -27,13 +27,6 @@ typedef struct workload {
     int n;
     double nodes;   /* average primitives per op */
 } workload;
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -46,7 +39,7 @@ static double rate(syno_canon *c, const workload *w, bool full, double seconds, 
 {
     double *r = calloc((size_t)rounds, sizeof *r);
     for (int i = 0; i < rounds; i++) {
-        double t0 = now(), t;
+        double t0 = syno_clock_wall(), t;
         long calls = 0;
         do {
             for (int k = 0; k < w->n; k++) {
@@ -60,7 +53,7 @@ static double rate(syno_canon *c, const workload *w, bool full, double seconds, 
                 }
             }
             calls += w->n;
-            t = now() - t0;
+            t = syno_clock_wall() - t0;
         } while (t < seconds / rounds);
         r[i] = (double)calls / t;
     }

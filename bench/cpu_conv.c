@@ -17,16 +17,16 @@
  * test: it never fails on a time. */
 #include "config.h"
 
+#include "base/clock.h"
+#include "base/rng.h"
 #include "codegen/cpu.h"
 #include "lang/module.h"
-#include "base/rng.h"
 
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #ifdef HAVE_BLAS
 #include <cblas.h>
@@ -42,13 +42,6 @@ static void blas_threads(int n)
 }
 
 static int N = 8, CI = 64, CO = 64, H = 56, W = 56, K = 3, THREADS = 0, REPEAT = 15;
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -204,13 +197,13 @@ int main(int argc, char **argv)
     baseline(x, f, y1, col);
     for (int i = 0; i < REPEAT; i++) {
         blas_threads(1); /* ours runs one sgemm per thread */
-        double t0 = now();
+        double t0 = syno_clock_wall();
         syno_cpu_forward(cpu, t, y0);
-        ts[i] = now() - t0;
+        ts[i] = syno_clock_wall() - t0;
         blas_threads(THREADS);
-        t0 = now();
+        t0 = syno_clock_wall();
         baseline(x, f, y1, col);
-        tb[i] = now() - t0;
+        tb[i] = syno_clock_wall() - t0;
     }
     blas_threads(1);
     qsort(ts, (size_t)REPEAT, sizeof *ts, cmp_double);
@@ -218,9 +211,9 @@ int main(int argc, char **argv)
     med_ours = ts[REPEAT / 2];
     med_base = tb[REPEAT / 2];
 
-    double t0 = now();
+    double t0 = syno_clock_wall();
     naive(x, f, y2);
-    t_naive = now() - t0;
+    t_naive = syno_clock_wall() - t0;
 
     double e1 = max_rel(y0, y2, ny), e2 = 0;
 #ifdef HAVE_BLAS

@@ -14,6 +14,7 @@
  * A measurement, never a test. */
 #include "config.h"
 
+#include "base/clock.h"
 #include "codegen/cuda_cache.h"
 #include "codegen/cuda_load.h"
 #include "codegen/cuda_prog.h"
@@ -23,15 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -120,9 +113,9 @@ int main(int argc, char **argv)
         snprintf(sub, sizeof sub, "%s/%zu", dir, k);
         syno_cuda_cache *c = syno_cuda_cache_new(sub);
         syno_buf err = SYNO_BUF_INIT;
-        double t0 = now_ms();
+        double t0 = (1e3 * syno_clock_wall());
         syno_cuda_cache_precompile(c, texts, n, arch, threads, &err);
-        double parallel = now_ms() - t0;
+        double parallel = (1e3 * syno_clock_wall()) - t0;
         syno_cuda_cache_free(c);
         /* Warm: a new cache object (a new process) reading the disk. */
         c = syno_cuda_cache_new(sub);
@@ -130,9 +123,9 @@ int main(int argc, char **argv)
         for (int i = 0; i < n; i++) {
             syno_cuda_image img;
             syno_cuda_cache_how how;
-            t0 = now_ms();
+            t0 = (1e3 * syno_clock_wall());
             syno_cuda_cache_image(c, texts[i], "k.cu", arch, &img, &how, &err);
-            warm[i] = now_ms() - t0;
+            warm[i] = (1e3 * syno_clock_wall()) - t0;
             if (how != SYNO_CUDA_FROM_DISK) warm[i] = -1;
             syno_cuda_image_fini(&img);
         }

@@ -6,6 +6,7 @@
  *
  *   search_bench SPEC [--depth D] [--samples N] [--seed S] [--jobs N]
  * (with --jobs the CPU time is that of all threads; see the wall time) */
+#include "base/clock.h"
 #include "search/algo.h"
 #include "search/search.h"
 
@@ -13,14 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <time.h>
-
-static double cpu_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 static long peak_kb(void)
 {
@@ -50,12 +43,12 @@ int main(int argc, char **argv)
         return 1;
     }
     /* exhaustive enumeration */
-    double t0 = cpu_seconds();
+    double t0 = syno_clock_cpu();
     syno_space *sp = syno_space_new(spec, &ctx->diags);
     if (depth) syno_space_set_depth(sp, depth);
     syno_enum_result r;
     syno_enumerate(sp, jobs, NULL, NULL, &r);
-    double t1 = cpu_seconds();
+    double t1 = syno_clock_cpu();
     printf("enumerate %s depth %d: %.3f s CPU, %.3f s wall (%d thread%s), peak RSS %.1f MB\n", spec->name, r.depth,
            t1 - t0, r.seconds, jobs, jobs == 1 ? "" : "s", peak_kb() / 1024.0);
     printf("  partial operators %llu distinct, %llu children generated, %llu merged (hash-consing)\n",
@@ -85,7 +78,7 @@ int main(int argc, char **argv)
         sx_memo seen;
         memset(&seen, 0, sizeof seen);
         int got = 0, distinct = 0;
-        double s0 = cpu_seconds();
+        double s0 = syno_clock_cpu();
         for (int i = 0; i < samples; i++) {
             int ns;
             syno_final *f = syno_walk(&w, syno_space_root(sp), 100, NULL, NULL, 0, &ns);
@@ -97,7 +90,7 @@ int main(int argc, char **argv)
             int32_t v;
             if (!sx_memo_get(&seen, f->hash, &v)) sx_memo_put(&seen, f->hash, 1), distinct++;
         }
-        double s1 = cpu_seconds();
+        double s1 = syno_clock_cpu();
         printf("random sampling: %d walks to a final in %.3f s CPU: %.0f finals/s (%d distinct, %.0f distinct/s)\n",
                got, s1 - s0, got / (s1 - s0), distinct, distinct / (s1 - s0));
         sx_memo_fini(&seen);

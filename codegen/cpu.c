@@ -11,12 +11,12 @@
  * environment, every stage prints its time and method on stderr. */
 #include "codegen/cpu_int.h"
 
+#include "base/clock.h"
 #include "base/pool.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #define ALIGN_FLOATS 16
 
@@ -192,14 +192,11 @@ static void run_plan(syno_cpu *c, cpu_plan *cp, const float *const *t, const flo
     static int profile = -1;
     if (profile < 0) profile = getenv("SYNO_CPU_PROFILE") != NULL;
     for (int s = 0; s < p->nstages; s++) {
-        struct timespec t0, t1;
-        if (profile) clock_gettime(CLOCK_MONOTONIC, &t0);
+        double t0 = profile ? syno_clock_wall() : 0;
         syno_cpu_stage_run(&cp->stages[s], &b);
         if (profile) {
-            clock_gettime(CLOCK_MONOTONIC, &t1);
             fprintf(stderr, "syno cpu: %s %s stage %d: %.3f ms  %s\n", p->op->name,
-                    p->wrt < 0 ? "forward" : p->op->tensors[p->wrt].name, s + 1,
-                    1e3 * ((double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec)),
+                    p->wrt < 0 ? "forward" : p->op->tensors[p->wrt].name, s + 1, 1e3 * (syno_clock_wall() - t0),
                     cp->stages[s].method_text);
         }
     }

@@ -8,20 +8,14 @@
  * FP32 speed). */
 #include "codegen/cuda_bench.h"
 
+#include "base/clock.h"
+#include "base/num.h"
 #include "codegen/cuda_latency.h"
 #include "interp/cli.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
 
 /* Times preparing every program on a fresh runtime over the same cache:
  * what a new process pays with a warm disk cache.  *MS per kernel. */
@@ -32,14 +26,14 @@ static bool warm_load(syno_cuda_oprun *B, double *ms, syno_buf *err)
     if (!dir) return true; /* no disk cache: nothing to measure */
     syno_cuda_rt *rt2 = syno_cuda_rt_open(0, dir, err);
     if (!rt2) return false;
-    double t0 = now_ms();
+    double t0 = (1e3 * syno_clock_wall());
     bool ok = true;
     for (int p = 0; p < B->npass && ok; p++) {
         syno_cuda_exe *e = syno_cuda_exe_new(rt2, B->prog[p], err);
         ok = e != NULL;
         syno_cuda_exe_free(e);
     }
-    *ms = (now_ms() - t0) / (B->nsrcs ? B->nsrcs : 1);
+    *ms = ((1e3 * syno_clock_wall()) - t0) / (B->nsrcs ? B->nsrcs : 1);
     if (syno_cuda_rt_get_stats(rt2).compiled) *ms = NAN; /* the disk cache did not keep them */
     syno_cuda_rt_close(rt2);
     return ok;
@@ -72,9 +66,9 @@ int syno_cuda_bench(syno_ctx *ctx, const syno_op *op, const syno_binding *b, con
     syno_cuda_oprun B;
     memset(&B, 0, sizeof B);
     syno_cuda_rt *rt = syno_cuda_rt_shared(&err);
-    double prep0 = now_ms();
+    double prep0 = (1e3 * syno_clock_wall());
     bool ok = rt && syno_cuda_oprun_init(&B, rt, op, b, o->grad, o->tune, o->seed, &err);
-    double prep = now_ms() - prep0;
+    double prep = (1e3 * syno_clock_wall()) - prep0;
     double median = NAN, min = NAN;
     ok = ok && syno_cuda_oprun_time(&B, o->warmup, o->repeat, &median, &min, &err);
     double cold = NAN, warm = NAN;
@@ -150,9 +144,9 @@ int syno_cuda_bench(syno_ctx *ctx, const syno_op *op, const syno_binding *b, con
                                  "warm load from the disk cache %.2f ms per source\n",
                             B.nkernels, B.nsrcs, cold, warm);
             syno_buf_puts(out, "  FLOPs per call: direct ");
-            syno_cli_human(B.direct_flops, "FLOP", out);
+            syno_num_human(B.direct_flops, "FLOP", out);
             syno_buf_puts(out, ", plan ");
-            syno_cli_human(B.plan_flops, "FLOP", out);
+            syno_num_human(B.plan_flops, "FLOP", out);
             syno_buf_puts(out, "; GFLOP/s = direct FLOPs / median time\n");
         }
         syno_buf_fini(&bt);

@@ -16,6 +16,7 @@
 #define _GNU_SOURCE
 #include "codegen/cuda_cache.h"
 
+#include "base/hash.h"
 #include "codegen/cuda_load.h"
 
 #include <errno.h>
@@ -52,21 +53,10 @@ struct syno_cuda_cache {
     syno_cuda_cache_stats stats;
 };
 
-/* FNV-1a, 64 bits. */
-uint64_t syno_cuda_hash(uint64_t h, const void *p, size_t n)
-{
-    const unsigned char *s = p;
-    for (size_t i = 0; i < n; i++) {
-        h ^= s[i];
-        h *= 0x100000001b3ull;
-    }
-    return h;
-}
-
 static uint64_t key_hash(const char *kind, const char *key)
 {
-    uint64_t h = syno_cuda_hash(SYNO_CUDA_HASH_INIT, kind, strlen(kind) + 1);
-    return syno_cuda_hash(h, key, strlen(key));
+    uint64_t h = syno_hash_fnv1a(SYNO_HASH_FNV_INIT, kind, strlen(kind) + 1);
+    return syno_hash_fnv1a(h, key, strlen(key));
 }
 
 /* ---- directory ------------------------------------------------------------ */
@@ -303,7 +293,7 @@ static bool disk_put(syno_cuda_cache *c, uint64_t h, const char *kind, const cha
     put_u32(hdr + 8, FORMAT);
     put_u32(hdr + 12, (uint32_t)klen);
     put_u64(hdr + 16, size);
-    put_u64(hdr + 24, syno_cuda_hash(syno_cuda_hash(SYNO_CUDA_HASH_INIT, key, klen), data, size));
+    put_u64(hdr + 24, syno_hash_fnv1a(syno_hash_fnv1a(SYNO_HASH_FNV_INIT, key, klen), data, size));
     size_t n = strlen(c->dir) + 32;
     char *tmp = syno_xmalloc(n);
     snprintf(tmp, n, "%s/.tmp-XXXXXX", c->dir);
@@ -347,7 +337,7 @@ static int disk_get(syno_cuda_cache *c, uint64_t h, const char *kind, const char
         if (got == n && memcmp(buf, magic, 8) == 0 && get_u32(buf + 8) == FORMAT) {
             uint64_t k = get_u32(buf + 12), len = get_u64(buf + 16);
             if (HEADER + k + len == n) {
-                uint64_t sum = syno_cuda_hash(syno_cuda_hash(SYNO_CUDA_HASH_INIT, buf + HEADER, k), buf + HEADER + k, len);
+                uint64_t sum = syno_hash_fnv1a(syno_hash_fnv1a(SYNO_HASH_FNV_INIT, buf + HEADER, k), buf + HEADER + k, len);
                 if (sum == get_u64(buf + 24)) {
                     /* Intact.  A different key under the same hash is a miss. */
                     if (k == klen && memcmp(buf + HEADER, key, klen) == 0) {

@@ -81,9 +81,4 @@ syno_cuda_cache_stats syno_cuda_cache_get_stats(syno_cuda_cache *c);
  * to disk, as in a fresh process.  For tests and the warm-load benchmark. */
 void syno_cuda_cache_forget(syno_cuda_cache *c);
 
-/* 64-bit FNV-1a of N bytes at P, continuing from H (start with
- * SYNO_CUDA_HASH_INIT).  Stable across machines and runs. */
-#define SYNO_CUDA_HASH_INIT 0xcbf29ce484222325ull
-uint64_t syno_cuda_hash(uint64_t h, const void *p, size_t n);
-
 #endif

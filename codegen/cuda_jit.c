@@ -8,12 +8,12 @@
  * here turns on TF32 or fast-math. */
 #include "codegen/cuda_jit.h"
 
+#include "base/clock.h"
 #include "codegen/cuda_load.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 /* "sm_90" / "compute_90". */
 const char *syno_cuda_target_name(syno_cuda_target target, int arch)
@@ -84,13 +84,6 @@ static void explain_log(const char *log, syno_buf *err)
     }
 }
 
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
 /* Compiles SRC with NVRTC (see cuda_jit.h). */
 bool syno_cuda_jit_compile(const char *src, const char *name, syno_cuda_target target, int arch, syno_cuda_image *img,
                            syno_buf *err)
@@ -110,7 +103,7 @@ bool syno_cuda_jit_compile_ex(const char *src, const char *name, syno_cuda_targe
         syno_buf_puts(err, why);
         return false;
     }
-    double t0 = now_ms();
+    double t0 = (1e3 * syno_clock_wall());
     syno_nvrtcprogram prog = NULL;
     syno_nvrtcresult r = n->nvrtcCreateProgram(&prog, src, name, 0, NULL, NULL);
     if (r != SYNO_NVRTC_SUCCESS) {
@@ -169,7 +162,7 @@ bool syno_cuda_jit_compile_ex(const char *src, const char *name, syno_cuda_targe
     }
     free(text);
     n->nvrtcDestroyProgram(&prog);
-    img->compile_ms = now_ms() - t0;
+    img->compile_ms = (1e3 * syno_clock_wall()) - t0;
     return ok;
 }
 

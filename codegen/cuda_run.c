@@ -2,12 +2,13 @@
  * (see cuda_run.h). */
 #include "codegen/cuda_run.h"
 
+#include "base/clock.h"
+#include "base/hash.h"
 #include "base/rng.h"
 
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #define MAX_IDLE_MODULES 256 /* unreferenced modules kept loaded for reuse */
 
@@ -35,13 +36,6 @@ struct syno_cuda_exe {
     syno_cufunction *fns;  /* per step */
     syno_cuda_mem *mem;    /* per buffer */
 };
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
 
 /* Opens a runtime (see cuda_run.h). */
 syno_cuda_rt *syno_cuda_rt_open(int ordinal, const char *cache_dir, syno_buf *err)
@@ -137,14 +131,14 @@ syno_cuda_rt_stats syno_cuda_rt_get_stats(syno_cuda_rt *rt)
 static module_entry *acquire(syno_cuda_rt *rt, const char *text, const char *what, syno_buf *err)
 {
     drop_modules(rt, false); /* after a context reset, the old modules are gone */
-    uint64_t h = syno_cuda_hash(SYNO_CUDA_HASH_INIT, text, strlen(text));
+    uint64_t h = syno_hash_fnv1a(SYNO_HASH_FNV_INIT, text, strlen(text));
     unsigned gen = syno_cuda_dev_generation(rt->dev);
     for (module_entry *m = rt->modules; m; m = m->next)
         if (m->hash == h && m->gen == gen && strcmp(m->text, text) == 0) {
             m->refs++;
             return m;
         }
-    double t0 = now_ms();
+    double t0 = (1e3 * syno_clock_wall());
     syno_cuda_image img;
     syno_cuda_cache_how how;
     char name[200];
@@ -164,7 +158,7 @@ static module_entry *acquire(syno_cuda_rt *rt, const char *text, const char *wha
     syno_cuda_module *mod = syno_cuda_module_load(rt->dev, &img, err);
     syno_cuda_image_fini(&img);
     if (!mod) return NULL;
-    if (how != SYNO_CUDA_COMPILED) rt->stats.load_ms += now_ms() - t0;
+    if (how != SYNO_CUDA_COMPILED) rt->stats.load_ms += (1e3 * syno_clock_wall()) - t0;
     module_entry *m = syno_xcalloc(1, sizeof *m);
     m->hash = h;
     m->text = syno_xstrdup(text);

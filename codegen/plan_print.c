@@ -3,6 +3,7 @@
  * execution of a plan that tests and other backends compare against. */
 #include "codegen/plan.h"
 
+#include "base/num.h"
 #include "interp/cli.h"
 
 #include <stdlib.h>
@@ -229,18 +230,18 @@ void syno_plan_print(const syno_plan *p, syno_buf *out)
             }
         }
         syno_buf_printf(out, "\n    FLOPs   %lld (", (long long)s->flops);
-        syno_cli_human((double)s->flops, "FLOP", out);
+        syno_num_human((double)s->flops, "FLOP", out);
         syno_buf_printf(out, "; %lld loop points, %d operand%s)\n", (long long)s->points, s->nops,
                         s->nops == 1 ? "" : "s");
     }
     syno_buf_printf(out, "\n  plan FLOPs    %lld (", (long long)p->flops);
-    syno_cli_human((double)p->flops, "FLOP", out);
+    syno_num_human((double)p->flops, "FLOP", out);
     syno_buf_printf(out, ")\n  direct FLOPs  %lld (", (long long)p->direct_flops);
-    syno_cli_human((double)p->direct_flops, "FLOP", out);
+    syno_num_human((double)p->direct_flops, "FLOP", out);
     syno_buf_printf(out, "), plan/direct = %.4g\n", p->direct_flops ? (double)p->flops / (double)p->direct_flops : 0.0);
     if (p->temp_bytes) {
         syno_buf_puts(out, "  temporaries   ");
-        syno_cli_human((double)p->temp_bytes, "B", out);
+        syno_num_human((double)p->temp_bytes, "B", out);
         syno_buf_putc(out, '\n');
     }
     if (!p->searched) syno_buf_puts(out, "  (the search hit its work bound; the order is greedy past that point)\n");

@@ -13,6 +13,7 @@
  * go; cost = (FLOPs, temporary bytes, number of stages), compared in that
  * order.  When the number of moves tried passes a bound, the remaining
  * states are finished greedily, so planning always terminates quickly. */
+#include "base/hash.h"
 #include "codegen/plan_int.h"
 
 #include <math.h>
@@ -59,16 +60,10 @@ struct plan_search {
 
 /* ---- hashing ------------------------------------------------------------- */
 
-static uint64_t mix(uint64_t h, uint64_t v)
-{
-    h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
-    return h * 0xff51afd7ed558ccdull;
-}
-
 static uint64_t state_hash(const sstate *s)
 {
-    uint64_t h = mix((uint64_t)s->nf, s->rels);
-    for (int i = 0; i < s->nf; i++) h = mix(h, s->f[i]);
+    uint64_t h = syno_hash_mix((uint64_t)s->nf ^ syno_hash_mix(s->rels));
+    for (int i = 0; i < s->nf; i++) h = syno_hash_mix(h ^ s->f[i]);
     return h;
 }
 
@@ -158,13 +153,13 @@ static const solve_ent *solve_cached(plan_search *S, uint64_t vs, uint64_t open,
         S->scache_cap = ncap;
         for (size_t i = 0; i < ocap; i++) {
             if (!old[i].used) continue;
-            size_t j = mix(mix(old[i].vs, old[i].open), old[i].rs) & (ncap - 1);
+            size_t j = syno_hash_mix(syno_hash_mix(old[i].vs ^ syno_hash_mix(old[i].open)) ^ old[i].rs) & (ncap - 1);
             while (S->scache[j].used) j = (j + 1) & (ncap - 1);
             S->scache[j] = old[i];
         }
         free(old);
     }
-    size_t j = mix(mix(vs, open), rs) & (S->scache_cap - 1);
+    size_t j = syno_hash_mix(syno_hash_mix(vs ^ syno_hash_mix(open)) ^ rs) & (S->scache_cap - 1);
     while (S->scache[j].used) {
         solve_ent *e = &S->scache[j];
         if (e->vs == vs && e->open == open && e->rs == rs) return e;

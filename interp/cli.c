@@ -1,6 +1,8 @@
 /* cli.c - helpers shared by the subcommands of the `syno` driver. */
 #include "interp/cli.h"
 
+#include "base/num.h"
+
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -133,8 +135,8 @@ int syno_cli_binding(const syno_op *op, const char *spec, syno_binding *b)
             continue;
         }
         *eq = 0;
-        char *end;
-        long long val = strtoll(eq + 1, &end, 10);
+        long long val;
+        bool good = syno_num_parse_int(eq + 1, 1, 1ll << 40, &val);
         int v = syno_vars_find(op->vars, tok);
         if (v < 0) {
             syno_buf names = SYNO_BUF_INIT;
@@ -144,7 +146,7 @@ int syno_cli_binding(const syno_op *op, const char *spec, syno_binding *b)
             syno_buf_fini(&names);
             break;
         }
-        if (end == eq + 1 || *end || val < 1 || val > (1ll << 40)) {
+        if (!good) {
             status = syno_cli_usage_error(NULL, "--bind: the value of %s must be a positive integer, not '%s'", tok,
                                           eq + 1);
             break;
@@ -167,15 +169,6 @@ void syno_cli_print_binding(const syno_op *op, const syno_binding *b, syno_buf *
         if (!used) continue;
         syno_buf_printf(out, "%s%s=%lld", n++ ? ", " : "", op->vars->v[v].name, (long long)b->val[v]);
     }
-}
-
-/* Appends V with an SI prefix: "2.42 G" + UNIT. */
-void syno_cli_human(double v, const char *unit, syno_buf *out)
-{
-    const char *pre[] = {"", "k", "M", "G", "T", "P"};
-    int i = 0;
-    while (v >= 1000 && i < 5) v /= 1000, i++;
-    syno_buf_printf(out, i ? "%.3g %s%s" : "%.0f %s%s", v, pre[i], unit);
 }
 
 static void diag_json(syno_json *j, const syno_srcmgr *srcs, const syno_diag *g)

@@ -16,18 +16,18 @@
  * needed); otherwise it is the direct loop nest on the executor's generic
  * path ("direct loop nest"), i.e. what the staged plan saves.  The two
  * results are compared, so a fast wrong answer cannot pass unnoticed. */
+#include "base/clock.h"
+#include "base/num.h"
+#include "base/rng.h"
 #include "codegen/cpu.h"
 #include "codegen/cuda_bench.h"
 #include "interp/cli.h"
 #include "interp/explain.h"
-#include "base/rng.h"
 
 #include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <time.h>
 
 /* The most elements bench allocates over all of its tensors. */
 #define BENCH_MAX_NUMEL ((int64_t)1 << 29)
@@ -69,21 +69,6 @@ typedef struct bench_data {
     bool grad;
 } bench_data;
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-/* User + system CPU time of the process, all threads. */
-static double cpu_seconds(void)
-{
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + 1e-6 * (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
-}
-
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -101,9 +86,9 @@ static bool call(syno_cpu *c, bench_data *d, float *y, float **g, syno_buf *err)
 static bool time_it(syno_cpu *c, bench_data *d, float *y, float **g, int warm, int repeat, bool slow_cap, timing *t,
                     syno_buf *err)
 {
-    double first = now();
+    double first = syno_clock_wall();
     if (!call(c, d, y, g, err)) return false;
-    double one = now() - first;
+    double one = syno_clock_wall() - first;
     if (slow_cap && one > 10.0) { /* one call is the measurement */
         t->median = t->min = one;
         t->runs = 1;
@@ -117,13 +102,13 @@ static bool time_it(syno_cpu *c, bench_data *d, float *y, float **g, int warm, i
     for (int i = 1; i < warm; i++)
         if (!call(c, d, y, g, err)) return false;
     double *ts = syno_xmalloc((size_t)repeat * sizeof *ts);
-    double c0 = cpu_seconds();
+    double c0 = syno_clock_cpu();
     for (int i = 0; i < repeat; i++) {
-        double t0 = now();
+        double t0 = syno_clock_wall();
         call(c, d, y, g, err);
-        ts[i] = now() - t0;
+        ts[i] = syno_clock_wall() - t0;
     }
-    t->cpu = (cpu_seconds() - c0) / repeat;
+    t->cpu = (syno_clock_cpu() - c0) / repeat;
     qsort(ts, (size_t)repeat, sizeof *ts, cmp_double);
     t->median = repeat % 2 ? ts[repeat / 2] : 0.5 * (ts[repeat / 2 - 1] + ts[repeat / 2]);
     t->min = ts[0];
@@ -144,15 +129,11 @@ static double max_rel(const float *a, const float *b, int64_t n)
     return m > 0 ? d / m : d;
 }
 
-static bool parse_count(const char *opt, const char *s, long lo, long hi, long *v)
+static bool parse_count(const char *opt, const char *s, long long lo, long long hi, long long *v)
 {
-    char *end;
-    *v = strtol(s, &end, 10);
-    if (!*s || *end || *v < lo || *v > hi) {
-        syno_cli_usage_error("bench", "%s needs a number from %ld to %ld, not '%s'", opt, lo, hi, s);
-        return false;
-    }
-    return true;
+    if (syno_num_parse_int(s, lo, hi, v)) return true;
+    syno_cli_usage_error("bench", "%s needs a number from %lld to %lld, not '%s'", opt, lo, hi, s);
+    return false;
 }
 
 /* Entry point of `syno bench`. */
@@ -169,7 +150,7 @@ int syno_cmd_bench(int argc, char **argv)
     };
     const char *bind = NULL, *backend = "cpu";
     bool grad = false, json = false, baseline = true;
-    long repeat = 20, warmup = 3, threads = 0, seed = 0;
+    long long repeat = 20, warmup = 3, threads = 0, seed = 0;
     optind = 1;
     opterr = 0;
     int c;
@@ -362,7 +343,7 @@ int syno_cmd_bench(int argc, char **argv)
         syno_buf_printf(&out, "bench %s, %s, %s, %d thread%s, cpu backend\n", op->name,
                         grad ? "forward + backward (every gradient)" : "forward", syno_buf_str(&bt), nthreads,
                         nthreads == 1 ? "" : "s");
-        syno_buf_printf(&out, "  %-22s median %9.3f ms  (min %.3f; %d runs after %ld warm-up)  %8.2f GFLOP/s  (plan: %.2f)\n",
+        syno_buf_printf(&out, "  %-22s median %9.3f ms  (min %.3f; %d runs after %lld warm-up)  %8.2f GFLOP/s  (plan: %.2f)\n",
                         "ours: staged plan", 1e3 * to.median, 1e3 * to.min, to.runs, warmup,
                         dflops / to.median / 1e9, pflops / to.median / 1e9);
         syno_buf_printf(&out, "  %-22s %.3f ms of CPU per call over all threads (%.2f GFLOP per CPU-second)\n", "",
@@ -384,9 +365,9 @@ int syno_cmd_bench(int argc, char **argv)
                                 syno_cpu_stage_method(ours, w, s));
         }
         syno_buf_puts(&out, "  FLOPs per call: direct ");
-        syno_cli_human(dflops, "FLOP", &out);
+        syno_num_human(dflops, "FLOP", &out);
         syno_buf_puts(&out, ", plan ");
-        syno_cli_human(pflops, "FLOP", &out);
+        syno_num_human(pflops, "FLOP", &out);
         syno_buf_printf(&out, " (plan/direct %.3g); GFLOP/s = direct FLOPs / median time\n", pflops / dflops);
     }
     if (!ok) syno_diag_error(&ctx->diags, syno_range_make(0, 0), "%s", syno_buf_str(&err));

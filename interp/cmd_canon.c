@@ -6,6 +6,7 @@
  * --hash prints one line per operator, so that `syno canon --hash a:f b:g`
  * shows at a glance whether the rewriter proves two operators equal.
  * --json adds the weight re-indexing (doc/canonical.md, "Weights"). */
+#include "base/hash.h"
 #include "interp/cli.h"
 #include "lang/canon.h"
 
@@ -241,7 +242,7 @@ int syno_cmd_canon(int argc, char **argv)
         }
         if (status == SYNO_EXIT_OK) {
             char hex[17];
-            syno_canon_hash_hex(r.hash, hex);
+            syno_hash_hex(r.hash, hex);
             if (hash_only) {
                 syno_buf_printf(&out, "%s  %s\n", hex, argv[i]);
             } else if (json) {

@@ -2,6 +2,8 @@
  * the size of a synthesis space, counted exhaustively: partial operators,
  * distinct (hash-consed) ones, final operators, and how many candidates
  * each rule removed. */
+#include "base/hash.h"
+#include "base/num.h"
 #include "interp/cli.h"
 #include "lang/graph_print.h"
 #include "search/search.h"
@@ -96,21 +98,12 @@ static void print_final(void *ctx, syno_final *f)
     (void)ctx;
     syno_buf b = SYNO_BUF_INIT;
     char hex[17];
-    snprintf(hex, sizeof hex, "%016llx", (unsigned long long)f->hash);
+    syno_hash_hex(f->hash, hex);
     syno_buf_printf(&b, "# %s  FLOPs %.6g  params %.6g\n", hex, f->flops, f->params);
     syno_graph_print_op(f->op, "op", SYNO_PRINT_NEST, &b);
     puts(syno_buf_str(&b));
     syno_buf_fini(&b);
     syno_final_free(f);
-}
-
-static bool parse_int(const char *s, int lo, int hi, int *out)
-{
-    char *end;
-    long v = strtol(s, &end, 10);
-    if (!*s || *end || v < lo || v > hi) return false;
-    *out = (int)v;
-    return true;
 }
 
 /* Entry point of `syno enumerate`. */
@@ -123,18 +116,21 @@ int syno_cmd_enumerate(int argc, char **argv)
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     int depth = 0, jobs = 1, c;
+    long long v;
     bool json = false, print = false;
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "d:j:h", opts, NULL)) != -1) {
         switch (c) {
         case 'd':
-            if (!parse_int(optarg, 1, 64, &depth))
+            if (!syno_num_parse_int(optarg, 1, 64, &v))
                 return syno_cli_usage_error("enumerate", "--depth takes an integer from 1 to 64, not '%s'", optarg);
+            depth = (int)v;
             break;
         case 'j':
-            if (!parse_int(optarg, 1, 1024, &jobs))
+            if (!syno_num_parse_int(optarg, 1, 1024, &v))
                 return syno_cli_usage_error("enumerate", "--jobs takes a positive integer, not '%s'", optarg);
+            jobs = (int)v;
             break;
         case 'J': json = true; break;
         case 'p': print = true; break;

@@ -1,10 +1,11 @@
 /* cmd_explain.c - `syno explain FILE:OP [--bind B] [--json]`: an operator's
  * formula, shapes (symbolic and bound), reductions, parameters and FLOPs. */
+#include "base/arena.h"
+#include "base/num.h"
 #include "codegen/plan.h"
 #include "interp/cli.h"
 #include "interp/explain.h"
 #include "lang/formula.h"
-#include "base/arena.h"
 
 #include <getopt.h>
 #include <stdlib.h>
@@ -284,7 +285,7 @@ void syno_explain_text(const syno_op *op, const syno_binding *b, const int64_t *
     syno_poly_print(op->vars, &flops, out);
     if (sizes && syno_poly_eval(op->vars, &flops, b, &v, NULL) == SYNO_EVAL_OK) {
         syno_buf_printf(out, " = %lld (", (long long)v);
-        syno_cli_human((double)v, "FLOP", out);
+        syno_num_human((double)v, "FLOP", out);
         syno_buf_putc(out, ')');
     }
     syno_buf_printf(out, "\n              direct evaluation: %d multipl%s and 1 add per term%s\n", op->ntensors - 1,

@@ -1,6 +1,7 @@
 /* cmd_reach.c - `syno reach SPEC FILE:OP [--json]`: is this operator in the
  * synthesis space of the spec?  Yes: at which depth, by which path.  No:
  * which bound or rule excludes it. */
+#include "base/hash.h"
 #include "interp/cli.h"
 #include "search/reach.h"
 #include "search/search.h"
@@ -48,7 +49,7 @@ int syno_cmd_reach(int argc, char **argv)
     syno_reach r;
     if (!syno_reach_run(spec, op, &ctx->diags, &r)) return syno_cli_finish(ctx, SYNO_EXIT_USER);
     char hex[17];
-    snprintf(hex, sizeof hex, "%016llx", (unsigned long long)r.hash);
+    syno_hash_hex(r.hash, hex);
     if (json) {
         syno_buf b = SYNO_BUF_INIT;
         syno_json j;

@@ -1,5 +1,6 @@
 /* cmd_results.c - `syno results DB [--top N] [--confirmed] [--json]`: the best operators
  * of a search from its results store. */
+#include "base/num.h"
 #include "interp/cli.h"
 #include "search/search_run.h"
 
@@ -91,9 +92,8 @@ int syno_cmd_results(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
         case 't': {
-            char *end;
-            long v = strtol(optarg, &end, 10);
-            if (!*optarg || *end || v < 1 || v > 1000000)
+            long long v;
+            if (!syno_num_parse_int(optarg, 1, 1000000, &v))
                 return syno_cli_usage_error("results", "--top takes a positive integer, not '%s'", optarg);
             top = (int)v;
             break;

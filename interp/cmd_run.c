@@ -7,6 +7,8 @@
  * tensors, each from its file or from its own random stream -> forward
  * (and backward) on the chosen backend -> optional comparison with the
  * reference evaluator -> .npy files or a printed summary. */
+#include "base/hash.h"
+#include "base/num.h"
 #include "interp/backend.h"
 #include "interp/cli.h"
 #include "interp/eval.h"
@@ -109,10 +111,8 @@ static int parse_args(int argc, char **argv, run_args *a)
         case O_CHECK: a->check = true; break;
         case O_JSON: a->json = true; break;
         case O_SEED: {
-            char *end;
-            errno = 0;
-            unsigned long long v = strtoull(optarg, &end, 10);
-            if (!*optarg || *end || errno || optarg[0] == '-')
+            uint64_t v;
+            if (!syno_num_parse_u64(optarg, &v))
                 return syno_cli_usage_error("run", "--seed needs a non-negative integer, not '%s'", optarg);
             a->seed = v;
             break;
@@ -189,7 +189,7 @@ static void shape_text(const syno_array *a, syno_buf *out)
  * weights, ntensors = dy). */
 static void stream_seed(syno_rng *r, uint64_t seed, int stream)
 {
-    syno_rng_seed(r, seed ^ (0x9e3779b97f4a7c15ull * (uint64_t)(stream + 1)));
+    syno_rng_seed(r, seed ^ (SYNO_HASH_GAMMA * (uint64_t)(stream + 1)));
 }
 
 static void warn_nonfinite(const syno_array *a, const char *path)

@@ -1,6 +1,7 @@
 /* cmd_search.c - `syno search SPEC [--db FILE] [--algorithm A] [--seed N]
  * [--iterations N] [--jobs N] [--resume] [--out DIR] [--evaluator CMD]`:
  * runs the search block of SPEC (search/search_run.h). */
+#include "base/num.h"
 #include "interp/cli.h"
 #include "search/eval_external.h"
 #include "search/search.h"
@@ -34,21 +35,11 @@ static const char usage[] =
     "                    or a JSON object with \"accuracy\" (doc/training.md)\n"
     "  --evaluator-timeout S  seconds the command may run (default: no limit)\n";
 
-static bool parse_u64(const char *s, uint64_t *out)
-{
-    char *end;
-    if (!*s || *s == '-') return false;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (*end) return false;
-    *out = v;
-    return true;
-}
-
+/* Reads an integer option value in [LO, HI] into *OUT (see base/num.h). */
 static bool parse_int(const char *s, int lo, int hi, int *out)
 {
-    char *end;
-    long v = strtol(s, &end, 10);
-    if (!*s || *end || v < lo || v > hi) return false;
+    long long v;
+    if (!syno_num_parse_int(s, lo, hi, &v)) return false;
     *out = (int)v;
     return true;
 }
@@ -85,7 +76,7 @@ int syno_cmd_search(int argc, char **argv)
                 return syno_cli_usage_error("search", "unknown algorithm '%s' (mcts, random, beam or exhaustive)", optarg);
             break;
         case 's':
-            if (!parse_u64(optarg, &o.seed)) return syno_cli_usage_error("search", "--seed takes a non-negative integer, not '%s'", optarg);
+            if (!syno_num_parse_u64(optarg, &o.seed)) return syno_cli_usage_error("search", "--seed takes a non-negative integer, not '%s'", optarg);
             o.seed_set = true;
             break;
         case 'i':

@@ -6,6 +6,7 @@
  * Settings come from the defaults (train/trainer.h), then from a search
  * block's `train` item when --spec names one (whose layers also give the
  * network its slot sizes), then from the options. */
+#include "base/num.h"
 #include "codegen/cpu.h"
 #include "interp/cli.h"
 #include "train/report.h"
@@ -67,26 +68,6 @@ typedef struct train_args {
 enum { O_TASK = 256, O_EPOCHS, O_SUBSET, O_BATCH, O_LR, O_MOMENTUM, O_WD, O_SEED, O_THREADS, O_TEST, O_SPEC,
        O_BACKEND, O_LIMIT, O_JSON, O_HELP };
 
-static bool parse_int(const char *s, long long lo, long long hi, long long *v)
-{
-    char *end;
-    errno = 0;
-    long long x = strtoll(s, &end, 10);
-    if (!*s || *end || errno || x < lo || x > hi) return false;
-    *v = x;
-    return true;
-}
-
-static bool parse_real(const char *s, double lo, double hi, double *v)
-{
-    char *end;
-    errno = 0;
-    double x = strtod(s, &end);
-    if (!*s || *end || errno || !(x >= lo && x <= hi)) return false;
-    *v = x;
-    return true;
-}
-
 static int parse_args(int argc, char **argv, train_args *a)
 {
     static const struct option opts[] = {
@@ -117,20 +98,20 @@ static int parse_args(int argc, char **argv, train_args *a)
         case O_SPEC: a->spec = optarg; break;
         case O_BACKEND: a->backend = optarg; break;
         case O_JSON: a->json = true; break;
-        case O_EPOCHS: good = parse_int(optarg, 1, 1000, &iv), a->cfg.epochs = (int)iv, range = "1..1000"; break;
-        case O_SUBSET: good = parse_int(optarg, 1, 60000, &iv), a->cfg.subset = (int)iv, range = "1..60000"; break;
-        case O_BATCH: good = parse_int(optarg, 1, 4096, &iv), a->cfg.batch = (int)iv, range = "1..4096"; break;
-        case O_TEST: good = parse_int(optarg, 1, 10000, &iv), a->cfg.test_subset = (int)iv, range = "1..10000"; break;
-        case O_THREADS: good = parse_int(optarg, 1, 256, &iv), a->threads = (int)iv, range = "1..256"; break;
+        case O_EPOCHS: good = syno_num_parse_int(optarg, 1, 1000, &iv), a->cfg.epochs = (int)iv, range = "1..1000"; break;
+        case O_SUBSET: good = syno_num_parse_int(optarg, 1, 60000, &iv), a->cfg.subset = (int)iv, range = "1..60000"; break;
+        case O_BATCH: good = syno_num_parse_int(optarg, 1, 4096, &iv), a->cfg.batch = (int)iv, range = "1..4096"; break;
+        case O_TEST: good = syno_num_parse_int(optarg, 1, 10000, &iv), a->cfg.test_subset = (int)iv, range = "1..10000"; break;
+        case O_THREADS: good = syno_num_parse_int(optarg, 1, 256, &iv), a->threads = (int)iv, range = "1..256"; break;
         case O_SEED:
-            good = optarg[0] != '-' && parse_int(optarg, 0, INT64_MAX, &iv), a->cfg.seed = (uint64_t)iv;
+            good = optarg[0] != '-' && syno_num_parse_int(optarg, 0, INT64_MAX, &iv), a->cfg.seed = (uint64_t)iv;
             range = "a non-negative integer";
             break;
-        case O_LR: good = parse_real(optarg, 1e-9, 100, &dv) && dv > 0, a->cfg.lr = dv, range = "in (0, 100]"; break;
-        case O_MOMENTUM: good = parse_real(optarg, 0, 0.999999, &dv), a->cfg.momentum = dv, range = "in [0, 1)"; break;
-        case O_WD: good = parse_real(optarg, 0, 1, &dv), a->cfg.weight_decay = dv, range = "in [0, 1]"; break;
+        case O_LR: good = syno_num_parse_real(optarg, 1e-9, 100, &dv) && dv > 0, a->cfg.lr = dv, range = "in (0, 100]"; break;
+        case O_MOMENTUM: good = syno_num_parse_real(optarg, 0, 0.999999, &dv), a->cfg.momentum = dv, range = "in [0, 1)"; break;
+        case O_WD: good = syno_num_parse_real(optarg, 0, 1, &dv), a->cfg.weight_decay = dv, range = "in [0, 1]"; break;
         case O_LIMIT:
-            good = parse_real(optarg, 1e-3, 1e7, &dv), a->cfg.time_limit = dv, range = "a number of seconds > 0";
+            good = syno_num_parse_real(optarg, 1e-3, 1e7, &dv), a->cfg.time_limit = dv, range = "a number of seconds > 0";
             break;
         case 'h':
         case O_HELP: usage(stdout); return -1;

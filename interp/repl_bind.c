@@ -8,6 +8,8 @@
  * not in the binding take their declared defaults, as on the command line. */
 #include "interp/repl.h"
 
+#include "base/num.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -112,15 +114,15 @@ bool syno_repl_bind(syno_repl *r, const char *spec)
             continue;
         }
         *eq = 0;
-        char *end;
-        long long val = strtoll(eq + 1, &end, 10);
+        long long val;
+        bool good = syno_num_parse_int(eq + 1, 1, MAX_VALUE, &val);
         if (!known_var(r, w[i])) {
             syno_buf names = SYNO_BUF_INIT;
             var_names(r, &names);
             syno_repl_error(r, "unknown size variable '%s' (%s)", w[i], syno_buf_str(&names));
             syno_buf_fini(&names);
             ok = false;
-        } else if (end == eq + 1 || *end || val < 1 || val > MAX_VALUE) {
+        } else if (!good) {
             syno_repl_error(r, "the value of %s must be a positive integer, not '%s'", w[i], eq + 1);
             ok = false;
         } else {

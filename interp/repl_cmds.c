@@ -3,6 +3,8 @@
  * CUDA export, the session, the synthesis walk of repl_walk.c) or runs a
  * `syno` subcommand in a child process (run, bench), and prints.  Commands report user mistakes with
  * syno_repl_error and carry on: nothing here ends the session but :quit. */
+#include "base/clock.h"
+#include "base/hash.h"
 #include "codegen/dot.h"
 #include "codegen/plan.h"
 #include "interp/cli.h"
@@ -16,7 +18,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 /* the formats of `syno export` (interp/exports.def): :cuda is one */
@@ -166,8 +167,7 @@ static void delegate(syno_repl *r, int (*cmd)(int, char **), int argc, char **ar
     fflush(r->err);
     fflush(stdout);
     fflush(stderr);
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    double t0 = syno_clock_wall();
     pid_t pid = fork();
     if (pid < 0) {
         syno_repl_error(r, "cannot start :%s: %s", argv[0], strerror(errno));
@@ -187,7 +187,7 @@ static void delegate(syno_repl *r, int (*cmd)(int, char **), int argc, char **ar
             syno_repl_error(r, "lost :%s: %s", argv[0], strerror(errno));
             return;
         }
-    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double t1 = syno_clock_wall();
     if (WIFSIGNALED(status)) {
         fflush(r->out);
         if (WTERMSIG(status) == SIGINT) {
@@ -202,7 +202,7 @@ static void delegate(syno_repl *r, int (*cmd)(int, char **), int argc, char **ar
     }
     if (WEXITSTATUS(status) != 0) r->errors++;
     if (r->interactive)
-        fprintf(r->out, "(%.3f s)\n", (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec));
+        fprintf(r->out, "(%.3f s)\n", t1 - t0);
 }
 
 static void cmd_canon(syno_repl *r, const char *rest, int argc, char **argv)
@@ -220,7 +220,7 @@ static void cmd_canon(syno_repl *r, const char *rest, int argc, char **argv)
             continue;
         }
         char hex[17];
-        syno_canon_hash_hex(res.hash, hex);
+        syno_hash_hex(res.hash, hex);
         if (argc == 1) fprintf(r->out, "%s# hash: %s\n", res.text, hex);
         else fprintf(r->out, "%s  %s\n", hex, argv[i]);
         syno_canon_result_fini(&res);

@@ -14,6 +14,7 @@
  *
  * The space's own calls (children, finals) run to the end once started;
  * Ctrl-C is polled between the items this file prints. */
+#include "base/num.h"
 #include "interp/cli.h"
 #include "interp/repl.h"
 #include "lang/graph_print.h"
@@ -81,7 +82,7 @@ static void bound(const syno_repl_walk *w, const syno_pstate *st, const char *se
 {
     if (!has_bound(w)) return;
     syno_buf_printf(out, "%sFLOPs >= ", sep);
-    syno_cli_human(syno_pstate_flops_bound(st), "FLOP", out);
+    syno_num_human(syno_pstate_flops_bound(st), "FLOP", out);
 }
 
 static const syno_pstate *top(const syno_repl_walk *w)
@@ -484,7 +485,7 @@ static void why_none(syno_repl_walk *w, syno_buf *out)
  * ratio to it: "1.47 MFLOP (0.52x)". */
 static void metric(double v, double base, const char *unit, syno_buf *out)
 {
-    syno_cli_human(v, unit, out);
+    syno_num_human(v, unit, out);
     if (!*unit && out->len && out->data[out->len - 1] == ' ') out->data[--out->len] = 0;
     if (base > 0) syno_buf_printf(out, " (%.3gx)", v / base);
 }

@@ -7,6 +7,7 @@
  * it (canon_print.c); the hash is FNV-1a 64 over the printed bytes.  All
  * scratch memory comes from the context's arena, rewound at every call, so
  * repeated calls allocate nothing once the arena has grown. */
+#include "base/hash.h"
 #include "lang/canon_int.h"
 
 #include <stdlib.h>
@@ -55,25 +56,6 @@ const char *syno_canon_error(const syno_canon *c)
     return c->err;
 }
 
-/* FNV-1a 64 of the N bytes at S: the hash of a canonical text. */
-uint64_t syno_canon_fnv1a(const char *s, size_t n)
-{
-    uint64_t h = 0xcbf29ce484222325ull;
-    for (size_t i = 0; i < n; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 0x100000001b3ull;
-    }
-    return h;
-}
-
-/* Writes H as 16 lowercase hex digits and a NUL into OUT. */
-void syno_canon_hash_hex(uint64_t h, char out[17])
-{
-    static const char hex[] = "0123456789abcdef";
-    for (int i = 15; i >= 0; i--, h >>= 4) out[i] = hex[h & 15];
-    out[16] = 0;
-}
-
 static cn_final *canonicalize(syno_canon *c, const syno_op *op, const syno_canon_opts *o, bool steps)
 {
     syno_arena_reset(c->arena, c->mark);
@@ -101,7 +83,7 @@ bool syno_canon_hash(syno_canon *c, const syno_op *op, const syno_canon_opts *o,
 {
     cn_final *f = canonicalize(c, op, o, false);
     if (!f) return false;
-    *hash = syno_canon_fnv1a(c->best.data, c->best.len);
+    *hash = syno_hash_fnv1a(SYNO_HASH_FNV_INIT, c->best.data, c->best.len);
     return true;
 }
 
@@ -188,7 +170,7 @@ bool syno_canon_run(syno_canon *c, const syno_op *op, const syno_canon_opts *o, 
     r->arena = a;
     r->len = c->best.len;
     r->text = syno_arena_strndup(a, c->best.data, c->best.len);
-    r->hash = syno_canon_fnv1a(c->best.data, c->best.len);
+    r->hash = syno_hash_fnv1a(SYNO_HASH_FNV_INIT, c->best.data, c->best.len);
     r->partial = ir->partial;
     r->leaves = f->leaves;
     r->iterations = ir->iterations;

@@ -98,9 +98,6 @@ bool syno_canon_run(syno_canon *c, const syno_op *op, const syno_canon_opts *o, 
 const char *syno_canon_error(const syno_canon *c);
 void syno_canon_result_fini(syno_canon_result *r);
 
-uint64_t syno_canon_fnv1a(const char *s, size_t n);
-void syno_canon_hash_hex(uint64_t h, char out[17]);
-
 bool syno_canon_binding(const syno_canon_result *r, const syno_binding *orig, syno_binding *out);
 
 #endif

@@ -10,6 +10,7 @@
  * nothing downstream depends on the order the source declared them in.
  * Weight axes become "waxes"; every change to a weight's axes (a split, a
  * fusion, a permutation, an affine re-indexing) is recorded as a step. */
+#include "base/hash.h"
 #include "lang/canon_int.h"
 
 #include <stdlib.h>
@@ -319,6 +320,9 @@ bool syno_cn_is_safe(const cn_ir *ir, syno_size s)
     return reach(ir, s, k, nk, 6);
 }
 
+/* MurmurHash3's finaliser, not a copy of base/hash.h's mixer: size hashes
+ * are part of the colours of canon_label.c, which choose stored canonical
+ * texts (see there).  Never change it. */
 static uint64_t mix64(uint64_t h)
 {
     h ^= h >> 33;
@@ -370,7 +374,7 @@ static void setup_vars(cn_ir *ir, const syno_op *op, int *to_ir)
         ir->vars.v[i].range = syno_range_make(0, 0);
         ir->var_from[i] = order[i];
         to_ir[order[i]] = i;
-        uint64_t h = syno_canon_fnv1a(v->name, strlen(v->name));
+        uint64_t h = syno_hash_fnv1a(SYNO_HASH_FNV_INIT, v->name, strlen(v->name));
         ir->varhash[i] = mix64(h ^ ((uint64_t)v->kind << 60) ^ (uint64_t)v->value);
     }
     ir->vars.n = n;

@@ -24,6 +24,11 @@
 
 enum { R_SRC = 1u << 8, R_DST = 2u << 8, R_ATT = 3u << 8, R_IN = 4u << 8, R_OUT = 5u << 8, R_WATT = 6u << 8 };
 
+/* The labelling's own mixer, not a copy of base/hash.h's: colours order the
+ * vertices of a leaf, so these constants choose the canonical text of
+ * operators with unordered axes, whose hash is stored (results stores,
+ * file names).  With syno_hash_mix instead, `syno canon --unordered
+ * C_in,C_out syno_op1` prints another text and hash.  Never change it. */
 static uint64_t mix(uint64_t h)
 {
     h ^= h >> 31;

@@ -1,6 +1,8 @@
 /* size.c - monomial sizes, their printing and evaluation; small polynomials. */
 #include "lang/size.h"
 
+#include "base/hash.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -139,15 +141,11 @@ bool syno_size_translate(const syno_vars *from, syno_size a, const syno_vars *to
     return true;
 }
 
-/* A fixed 64-bit hash of the exponent vector (FNV-1a), stable everywhere. */
+/* A fixed 64-bit hash of the exponent vector (FNV-1a of its bytes), stable
+ * everywhere. */
 uint64_t syno_size_hash(syno_size a)
 {
-    uint64_t h = 0xcbf29ce484222325ull;
-    for (int i = 0; i < SYNO_MAX_VARS; i++) {
-        h ^= (uint8_t)a.e[i];
-        h *= 0x100000001b3ull;
-    }
-    return h;
+    return syno_hash_fnv1a(SYNO_HASH_FNV_INIT, a.e, sizeof a.e);
 }
 
 /* Prints one side of a fraction: the factors with exponent of sign SIGN.

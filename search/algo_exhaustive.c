@@ -5,13 +5,13 @@
  * so merging equal states one depth at a time is exact, and only two
  * layers of states are ever held in memory.  Every state is finalized; the
  * finals are deduplicated by canonical hash across the whole run. */
+#include "base/clock.h"
 #include "search/algo.h"
 #include "search/search.h"
 
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 typedef struct layer_ctx {
     sx_set *next;
@@ -28,13 +28,6 @@ static void emit_next(syno_space *sp, void *ctx, const syno_pstate *child, const
     if (lc->lock) pthread_mutex_unlock(lc->lock);
     if (added) sx_loc(sp)->stats.states++;
     else sx_loc(sp)->stats.merged++;
-}
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 typedef struct worker {
@@ -90,7 +83,7 @@ void syno_enumerate(syno_space *sp, int jobs, syno_final_fn on_final, void *ctx,
 {
     memset(r, 0, sizeof *r);
     if (jobs < 1) jobs = 1;
-    double t0 = now();
+    double t0 = syno_clock_wall();
     r->depth = sp->depth;
     sx_set cur, next;
     sx_set_init(&cur, sp);
@@ -153,7 +146,7 @@ void syno_enumerate(syno_space *sp, int jobs, syno_final_fn on_final, void *ctx,
     r->finals_raw = r->finals + st->rejected[SYNO_RULE_FINAL_DUPLICATE];
     memcpy(r->rejected, st->rejected, sizeof r->rejected);
     memcpy(r->by_step, st->by_step, sizeof r->by_step);
-    r->seconds = now() - t0;
+    r->seconds = syno_clock_wall() - t0;
 }
 
 /* ---- as a search algorithm: the same order, a few finals at a time ---- */

@@ -18,6 +18,7 @@
 
 #include "search/search_run.h"
 
+#include "base/clock.h"
 #include "lang/canon.h"
 #include "lang/module.h"
 #include "search/algo.h"
@@ -27,7 +28,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 typedef struct run {
@@ -45,13 +45,6 @@ typedef struct run {
     uint64_t best_hash;
     syno_canon *canon;
 } run;
-
-static double wall(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 static char *dir_of(const char *path)
 {
@@ -96,7 +89,7 @@ static bool setup_meta(run *r, syno_algorithm *alg, uint64_t *seed, int *iters)
     const syno_spec *spec = r->spec;
     const syno_source *src = spec->module->src;
     char hex[17];
-    syno_hash_hex(syno_canon_fnv1a(src->text, src->len), hex);
+    syno_hash_hex(syno_hash_fnv1a(SYNO_HASH_FNV_INIT, src->text, src->len), hex);
     int64_t count = syno_store_count(r->store, false);
     char *old_hash = syno_store_get_meta(r->store, "spec_hash");
     if (!r->o->resume) {
@@ -222,7 +215,7 @@ static bool record(run *r, const syno_proposal *p, const syno_metrics *m, double
     for (int k = 0; k < SYNO_METRIC_COUNT; k++) rec.v[k] = m->v[k];
     rec.reward = reward;
     rec.seconds = m->seconds;
-    rec.when = wall();
+    rec.when = syno_clock_epoch();
     rec.iteration = r->done + 1;
     char it[32];
     snprintf(it, sizeof it, "%lld", (long long)(r->done + 1));
@@ -245,7 +238,7 @@ static void progress(run *r, syno_algorithm alg, int iters, double t0)
     if (!r->o->progress) return;
     char hex[17] = "-";
     if (r->best_hash) syno_hash_hex(r->best_hash, hex);
-    double el = wall() - t0;
+    double el = syno_clock_epoch() - t0;
     fprintf(stderr, "\r[%s] %lld/%d evaluated, %lld failed, best %.4f (%.8s), %.1f s", syno_algorithm_names[alg],
             (long long)r->done, iters, (long long)r->failed, r->best_hash ? r->best : 0.0, hex, el);
     fflush(stderr);
@@ -317,7 +310,7 @@ int syno_search_run(const syno_spec *spec, const syno_search_opts *o, syno_diags
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     int jobs = o->jobs > 0 ? o->jobs : 1;
     int threads = (int)(ncpu > jobs ? ncpu / jobs : 1);
-    double t0 = wall();
+    double t0 = syno_clock_epoch();
     int idle = 0;
     bool exhausted = false, stuck = false;
     while (r.done < iters) {

@@ -12,6 +12,7 @@
 #ifndef SYNO_SEARCH_ENGINE_H
 #define SYNO_SEARCH_ENGINE_H
 
+#include "base/hash.h"
 #include "lang/spec.h"
 
 #include <pthread.h>
@@ -271,12 +272,10 @@ void sx_intern_root(syno_space *sp, sx_set *set);
 /* finalize.c */
 int sx_finalize(syno_space *sp, const syno_pstate *st, bool dedup, syno_final ***out);
 
+/* The mixer of base/hash.h (the search's name for it). */
 static inline uint64_t sx_mix(uint64_t z)
 {
-    z += 0x9e3779b97f4a7c15ull;
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
+    return syno_hash_mix(z);
 }
 
 /* A fast (in-process) hash of a size's exponents; stable structural

@@ -2,9 +2,10 @@
  * slot) and their execution in child processes (see evaluate.h). */
 #include "search/evaluate.h"
 
+#include "base/clock.h"
+#include "base/rng.h"
 #include "codegen/cpu.h"
 #include "interp/eval.h"
-#include "base/rng.h"
 #include "search/final_metrics.h"
 
 #include <errno.h>
@@ -14,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 const char *const syno_evaluator_docs[SYNO_METRIC_COUNT] = {
@@ -34,13 +34,6 @@ void syno_evaluator_register(syno_metric metric, syno_evaluator_fn fn)
 {
     SYNO_ASSERT(metric < SYNO_METRIC_COUNT && fn);
     evaluators[metric] = fn;
-}
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 /* Fills IN (see evaluate.h). */
@@ -137,9 +130,9 @@ bool syno_eval_latency(const syno_eval_input *in, syno_metrics *m, syno_buf *why
         double times[5];
         int reps = 5;
         for (int r = 0; r < reps; r++) {
-            double t0 = now();
+            double t0 = syno_clock_wall();
             syno_cpu_forward(cpu, (const float *const *)t, t[nt]);
-            times[r] = now() - t0;
+            times[r] = syno_clock_wall() - t0;
         }
         qsort(times, (size_t)reps, sizeof *times, cmp_double);
         m->layer[SYNO_METRIC_LATENCY][l] = times[reps / 2];
@@ -165,7 +158,7 @@ void syno_evaluate(const syno_eval_input *in, const bool *want, syno_metrics *m)
         m->v[k] = NAN;
         for (int l = 0; l < SYNO_SPEC_MAX_LAYERS; l++) m->layer[k][l] = NAN;
     }
-    double t0 = now();
+    double t0 = syno_clock_wall();
     m->ok = true;
     for (int k = 0; k < SYNO_METRIC_COUNT && m->ok; k++) {
         if (!want[k]) continue;
@@ -176,7 +169,7 @@ void syno_evaluate(const syno_eval_input *in, const bool *want, syno_metrics *m)
         }
         syno_buf_fini(&why);
     }
-    m->seconds = now() - t0;
+    m->seconds = syno_clock_wall() - t0;
 }
 
 typedef struct child {

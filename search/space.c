@@ -1,6 +1,7 @@
 /* space.c - the synthesis space of a spec: setup (layers, desired input
  * axes, the enumerable sizes, the FLOPs window), the root, cached
  * children, applying a step, finals, descriptions (see space.h). */
+#include "base/hash.h"
 #include "search/engine.h"
 #include "search/final_metrics.h"
 #include "search/generate.h"
@@ -349,7 +350,7 @@ uint64_t syno_space_final_hash(syno_space *sp, const syno_op *op)
     if (syno_canon_hash(lc->canon, op, &o, &h)) return h;
     syno_buf b = SYNO_BUF_INIT;
     syno_graph_print_op(op, "op", 0, &b);
-    h = syno_canon_fnv1a(b.data, b.len);
+    h = syno_hash_fnv1a(SYNO_HASH_FNV_INIT, b.data, b.len);
     syno_buf_fini(&b);
     return h;
 }

@@ -37,22 +37,6 @@ static const char schema[] =
     "WHERE c.hash = candidates.hash) AS conf"
 
 
-/* Hex form of H (16 lower-case digits). */
-void syno_hash_hex(uint64_t h, char out[17])
-{
-    snprintf(out, 17, "%016llx", (unsigned long long)h);
-}
-
-/* Parses 16 hex digits. */
-bool syno_hash_parse(const char *s, uint64_t *h)
-{
-    if (!s || strlen(s) != 16) return false;
-    char *end;
-    unsigned long long v = strtoull(s, &end, 16);
-    if (*end) return false;
-    *h = (uint64_t)v;
-    return true;
-}
 
 static bool prep(syno_store *s, const char *sql, sqlite3_stmt **st, syno_buf *err)
 {
@@ -353,18 +337,6 @@ struct syno_store {
     int unused;
 };
 
-void syno_hash_hex(uint64_t h, char out[17])
-{
-    snprintf(out, 17, "%016llx", (unsigned long long)h);
-}
-
-bool syno_hash_parse(const char *s, uint64_t *h)
-{
-    if (!s || strlen(s) != 16) return false;
-    char *end;
-    *h = (uint64_t)strtoull(s, &end, 16);
-    return !*end;
-}
 
 syno_store *syno_store_open(const char *path, bool create, syno_buf *err)
 {

@@ -22,6 +22,7 @@
 #define SYNO_SEARCH_STORE_H
 
 #include "base/buf.h"
+#include "base/hash.h"
 #include "lang/spec.h"
 
 #include <stdbool.h>
@@ -95,9 +96,5 @@ int64_t syno_store_count_confirm(syno_store *s);
 /* The confirmation runs of HASH (0: the baseline): *N of them, *MEAN their
  * mean accuracy (NaN when there are none or one failed). */
 void syno_store_confirmed(syno_store *s, uint64_t hash, int *n, double *mean);
-
-/* Hex form of a hash ("0123456789abcdef") and back. */
-void syno_hash_hex(uint64_t h, char out[17]);
-bool syno_hash_parse(const char *s, uint64_t *h);
 
 #endif

@@ -5,6 +5,8 @@
 #define _GNU_SOURCE
 #include "train/external.h"
 
+#include "base/clock.h"
+#include "base/hash.h"
 #include "codegen/pytorch.h"
 #include "lang/graph_print.h"
 
@@ -147,13 +149,6 @@ static int remove_one(const char *path, const struct stat *sb, int flag, struct 
     return 0;
 }
 
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
-
 /* The last non-empty line of TEXT (modified in place), or "". */
 static char *last_line(char *text)
 {
@@ -278,7 +273,7 @@ static void run_command(const char *cmd, const char *errpath, double timeout, sy
         r->exit_status = -1;
         return;
     }
-    double t0 = now();
+    double t0 = syno_clock_wall();
     pid_t pid = fork();
     if (pid < 0) {
         snprintf(r->reason, sizeof r->reason, "fork: %s", strerror(errno));
@@ -303,7 +298,7 @@ static void run_command(const char *cmd, const char *errpath, double timeout, sy
     int status = 0;
     bool done = false, eof = false;
     for (;;) {
-        double left = timeout > 0 ? timeout - (now() - t0) : 1e9;
+        double left = timeout > 0 ? timeout - (syno_clock_wall() - t0) : 1e9;
         if (left <= 0) {
             r->timed_out = true;
             break;
@@ -347,7 +342,7 @@ static void run_command(const char *cmd, const char *errpath, double timeout, sy
         }
     }
     kill(-pid, SIGKILL); /* whatever it left running in its group */
-    r->seconds = now() - t0;
+    r->seconds = syno_clock_wall() - t0;
     r->exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? -WTERMSIG(status) : -1;
 }
 
@@ -395,7 +390,7 @@ bool syno_external_run(const char *templ, const syno_op *op, const syno_binding 
               write_file(dir, "op.syno", &sy, paths[PH_syno], sizeof paths[0]) &&
               write_file(dir, "layers.json", &lj, paths[PH_layers], sizeof paths[0]);
     if (!ok) snprintf(r->reason, sizeof r->reason, "cannot write the candidate's files in %.300s: %s", dir, strerror(errno));
-    snprintf(paths[PH_hash], sizeof paths[0], "%016llx", (unsigned long long)hash);
+    syno_hash_hex(hash, paths[PH_hash]);
     snprintf(paths[PH_seed], sizeof paths[0], "%llu", (unsigned long long)seed);
     snprintf(paths[PH_dir], sizeof paths[0], "%s", dir);
     snprintf(errpath, sizeof errpath, "%s/stderr.txt", dir);

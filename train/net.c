@@ -8,11 +8,13 @@
  * place in it. */
 #include "train/net.h"
 
+#include "base/clock.h"
+#include "base/hash.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 struct syno_net {
     syno_net_shape shape;
@@ -36,17 +38,10 @@ struct syno_net {
     double prof[SYNO_NET_NPARTS];
 };
 
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
-
 /* Adds the time since *T to part P and restarts *T. */
 static void tick(syno_net *n, int p, double *t)
 {
-    double t1 = now();
+    double t1 = syno_clock_wall();
     n->prof[p] += t1 - *t;
     *t = t1;
 }
@@ -418,7 +413,7 @@ bool syno_net_forward(syno_net *n, const float *x, const unsigned char *labels, 
 {
     const syno_net_shape *s = &n->shape;
     int B = s->batch, HW = s->h * s->w;
-    double t = now();
+    double t = syno_clock_wall();
     n->x = x;
     n->labels = labels;
     n->trained = false;
@@ -460,7 +455,7 @@ bool syno_net_backward(syno_net *n, syno_buf *err)
     SYNO_ASSERT(n->trained);
     const syno_net_shape *s = &n->shape;
     int B = s->batch, last = SYNO_NET_SLOTS - 1, clast = s->c[last];
-    double t = now();
+    double t = syno_clock_wall();
     syno_layer_linear_backward(n->g, n->params[n->p_fc_w].w, n->dz, n->params[n->p_fc_w].g, n->params[n->p_fc_b].g,
                                n->dg, B, clast, s->nclasses);
     if (last == s->pool_after) {
@@ -495,20 +490,14 @@ bool syno_net_backward(syno_net *n, syno_buf *err)
     return true;
 }
 
-static uint64_t mix(uint64_t h, uint64_t v)
-{
-    h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
-    return h;
-}
-
 static uint64_t sign_hash(uint64_t h, const float *a, int64_t n)
 {
     uint64_t word = 0;
     for (int64_t i = 0; i < n; i++) {
         word = word << 1 | (a[i] > 0);
-        if (i % 64 == 63) h = mix(h, word), word = 0;
+        if (i % 64 == 63) h = syno_hash_mix(h ^ word), word = 0;
     }
-    return mix(h, word);
+    return syno_hash_mix(h ^ word);
 }
 
 uint64_t syno_net_kink_signature(const syno_net *n)
@@ -518,7 +507,7 @@ uint64_t syno_net_kink_signature(const syno_net *n)
     for (int i = 0; i < SYNO_NET_SLOTS; i++) {
         h = sign_hash(h, n->r[i], n->slot[i]->out_numel);
         if (i == s->pool_after)
-            for (int64_t k = 0; k < n->slot[i]->out_numel / 4; k++) h = mix(h, n->arg[k]);
+            for (int64_t k = 0; k < n->slot[i]->out_numel / 4; k++) h = syno_hash_mix(h ^ (uint64_t)n->arg[k]);
     }
     return h;
 }

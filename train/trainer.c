@@ -1,6 +1,7 @@
 /* trainer.c - the proxy training loop (see trainer.h). */
 #include "train/trainer.h"
 
+#include "base/clock.h"
 #include "train/sgd.h"
 
 #include <math.h>
@@ -8,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 /* Seed streams: parameters and shuffles draw from different generators. */
 #define STREAM_INIT 0x1d2c3b4a59687766ull
@@ -44,18 +44,6 @@ void syno_train_config_defaults(syno_train_config *c)
     c->seed = 1;
     c->log_points = 10;
     c->max_loss = 10;
-}
-
-static double clock_of(clockid_t id)
-{
-    struct timespec t;
-    clock_gettime(id, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
-
-static double now(void)
-{
-    return clock_of(CLOCK_MONOTONIC);
 }
 
 __attribute__((format(printf, 3, 4))) static void finish(syno_train_result *r, syno_train_status st, const char *fmt,
@@ -111,7 +99,7 @@ syno_train_result *syno_train_run(const syno_op *op, const syno_train_config *cf
     syno_train_result *r = syno_xcalloc(1, sizeof *r);
     r->test_acc = r->train_loss = r->train_acc = NAN;
     syno_buf err = SYNO_BUF_INIT;
-    double t0 = now(), c0 = clock_of(CLOCK_PROCESS_CPUTIME_ID);
+    double t0 = syno_clock_wall(), c0 = syno_clock_cpu();
     const syno_slot_backend *be =
         cfg->backend && strcmp(cfg->backend, "auto") != 0 ? syno_slot_backend_find(cfg->backend) : syno_slot_backend_auto();
     SYNO_ASSERT(be);
@@ -152,7 +140,7 @@ syno_train_result *syno_train_run(const syno_op *op, const syno_train_config *cf
         finish(r, SYNO_TRAIN_ERROR, "%s", syno_buf_str(&err));
         goto out_free;
     }
-    double t1 = now(), c1 = clock_of(CLOCK_PROCESS_CPUTIME_ID);
+    double t1 = syno_clock_wall(), c1 = syno_clock_cpu();
     r->seconds_init = t1 - t0;
     double prof0[SYNO_NET_NPARTS];
     memcpy(prof0, syno_net_profile(net), sizeof prof0);
@@ -166,7 +154,7 @@ syno_train_result *syno_train_run(const syno_op *op, const syno_train_config *cf
     bool stop = false;
     int64_t step = 0;
     for (int e = 0; e < cfg->epochs && !stop; e++) {
-        double te = now();
+        double te = syno_clock_wall();
         for (int i = subset - 1; i > 0; i--) {
             int j = (int)syno_rng_below(&shuffle_rng, (uint64_t)i + 1);
             int tmp = order[i];
@@ -218,7 +206,7 @@ syno_train_result *syno_train_run(const syno_op *op, const syno_train_config *cf
                     }
                 }
                 iloss = 0, icorrect = 0, isteps = 0;
-                double cpu = clock_of(CLOCK_PROCESS_CPUTIME_ID) - c0;
+                double cpu = syno_clock_cpu() - c0;
                 /* the whole run, at the pace so far; a margin for the first, slower steps */
                 double projected = cpu / (double)step * (double)r->steps_planned;
                 if (!stop && cfg->time_limit > 0 && cpu > cfg->time_limit) {
@@ -235,7 +223,7 @@ syno_train_result *syno_train_run(const syno_op *op, const syno_train_config *cf
                 }
             }
         }
-        r->epoch_seconds[r->epochs_done] = now() - te;
+        r->epoch_seconds[r->epochs_done] = syno_clock_wall() - te;
         if (esteps) {
             r->train_loss = eloss / (double)esteps;
             r->train_acc = (double)ecorrect / (double)(esteps * cfg->batch);
@@ -243,9 +231,9 @@ syno_train_result *syno_train_run(const syno_op *op, const syno_train_config *cf
         if (esteps == per_epoch) r->epochs_done++;
     }
     r->steps = step;
-    double t2 = now();
+    double t2 = syno_clock_wall();
     r->seconds_train = t2 - t1;
-    r->cpu_seconds_train = clock_of(CLOCK_PROCESS_CPUTIME_ID) - c1;
+    r->cpu_seconds_train = syno_clock_cpu() - c1;
     for (int p = 0; p < SYNO_NET_NPARTS; p++) r->profile[p] = syno_net_profile(net)[p] - prof0[p];
     if (r->status == SYNO_TRAIN_OK || r->status == SYNO_TRAIN_PRUNED || r->status == SYNO_TRAIN_TIMEOUT) {
         if (r->status == SYNO_TRAIN_OK && test) {
@@ -253,7 +241,7 @@ syno_train_result *syno_train_run(const syno_op *op, const syno_train_config *cf
             if (isnan(r->test_acc) && err.len) finish(r, SYNO_TRAIN_ERROR, "%s", syno_buf_str(&err));
         }
     }
-    r->seconds_test = now() - t2;
+    r->seconds_test = syno_clock_wall() - t2;
 out_free:
     free(x);
     free(y);

@@ -23,6 +23,7 @@
 #include "tests/tap.h"
 #include "tests/unit/cuda_test.h"
 
+#include "base/clock.h"
 #include "codegen/cuda_bench.h"
 #include "codegen/cuda_latency.h"
 #include "codegen/cuda_run.h"
@@ -32,7 +33,6 @@
 
 #include <ctype.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #ifndef SYNO_TEST_CC
@@ -60,13 +60,6 @@ typedef struct suite {
 
 static char tmpdir[512];
 static bool fake;
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
 
 static int sh(const char *cmd)
 {
@@ -554,10 +547,10 @@ int main(void)
         }
         nkernels += p->nsteps;
     }
-    double t0 = now_ms();
+    double t0 = (1e3 * syno_clock_wall());
     syno_buf cerr = SYNO_BUF_INIT;
     int failed = syno_cuda_cache_precompile(syno_cuda_rt_cache(rt), texts, ntexts, info->arch, 0, &cerr);
-    double cold = now_ms() - t0;
+    double cold = (1e3 * syno_clock_wall()) - t0;
     if (!ok(failed == 0, "%d sources (%d kernels) compile for sm_%d", ntexts, nkernels, info->arch))
         printf("# %.2000s\n", syno_buf_str(&cerr));
     printf("# cold NVRTC compile: %.0f ms for %d sources on all CPUs\n", cold, ntexts);
@@ -625,14 +618,14 @@ int main(void)
     syno_buf_clear(&err);
     rt = syno_cuda_rt_open(0, cache_dir, &err);
     if (rt) {
-        t0 = now_ms();
+        t0 = (1e3 * syno_clock_wall());
         int made = 0;
         for (int i = 0; i < s.n && i < 40; i++) {
             syno_cuda_exe *e = syno_cuda_exe_new(rt, s.c[i].prog, &err);
             made += e != NULL;
             syno_cuda_exe_free(e);
         }
-        double warm = now_ms() - t0;
+        double warm = (1e3 * syno_clock_wall()) - t0;
         st = syno_cuda_rt_get_stats(rt);
         ok(made == (s.n < 40 ? s.n : 40) && st.compiled == 0 && st.from_disk > 0,
            "warm cache: %d programs ready with %d compiles, %d kernel images from disk", made, st.compiled,
