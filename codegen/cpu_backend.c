@@ -1,7 +1,9 @@
 /* cpu_backend.c - the CPU executor behind `syno run --backend cpu` (the
- * backend interface of interp/backend.h). */
+ * backend interface of codegen/backend.h). */
+#include "codegen/backend.h"
 #include "codegen/cpu.h"
-#include "interp/backend.h"
+
+SYNO_BACKEND_DECLARE(cpu)
 
 static void tensors(const syno_backend_call *c, const float **t)
 {

@@ -6,12 +6,14 @@
  * on the shared runtime (kernels from the kernel cache), uploads the
  * tensors, runs and downloads the result.  Without a GPU, or without
  * NVRTC, both functions fail with the reason. */
+#include "codegen/backend.h"
 #include "codegen/cuda_tune.h"
 #include "codegen/plan.h"
-#include "interp/backend.h"
 
 #include <stdlib.h>
 #include <string.h>
+
+SYNO_BACKEND_DECLARE(cuda)
 
 /* Computes plan WRT of C's operator on the GPU into RESULT. */
 static bool run_pass(const syno_backend_call *c, int wrt, syno_array *result, syno_buf *err)
@@ -45,7 +47,7 @@ static bool run_pass(const syno_backend_call *c, int wrt, syno_array *result, sy
     return ok;
 }
 
-/* Forward pass on the GPU (see interp/backend.h). */
+/* Forward pass on the GPU (see codegen/backend.h). */
 bool syno_backend_cuda_forward(const syno_backend_call *c, syno_buf *err)
 {
     return run_pass(c, SYNO_PLAN_FORWARD, c->y, err);

@@ -18,7 +18,7 @@ libsyno_a_SOURCES += \
   %reldir%/cuda_exec.c %reldir%/cuda_exec.h \
   %reldir%/cuda_run.c %reldir%/cuda_run.h \
   %reldir%/cuda_tune.c %reldir%/cuda_tune.h \
-  %reldir%/cuda_backend.c %reldir%/cuda_export.c \
+  %reldir%/backend.h %reldir%/cuda_backend.c %reldir%/cuda_export.c %reldir%/cuda_export.h \
   %reldir%/cuda_bench.c %reldir%/cuda_bench.h \
   %reldir%/cuda_latency.c %reldir%/cuda_latency.h \
   %reldir%/dot.c %reldir%/dot.h \

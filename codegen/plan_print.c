@@ -4,7 +4,6 @@
 #include "codegen/plan.h"
 
 #include "base/num.h"
-#include "interp/cli.h"
 
 #include <stdlib.h>
 #include <string.h>

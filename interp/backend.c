@@ -2,6 +2,7 @@
  * reference backend, which is the reference evaluator (eval.h) behind the
  * backend interface. */
 #include "interp/backend.h"
+
 #include "interp/eval.h"
 
 #include <string.h>

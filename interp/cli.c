@@ -159,18 +159,6 @@ int syno_cli_binding(const syno_op *op, const char *spec, syno_binding *b)
     return status;
 }
 
-/* Appends "N=8, C_in=64, ..." for the variables OP uses, in declaration order. */
-void syno_cli_print_binding(const syno_op *op, const syno_binding *b, syno_buf *out)
-{
-    int n = 0;
-    for (int v = 0; v < op->vars->n; v++) {
-        bool used = false;
-        for (int d = 0; d < op->ndims && !used; d++) used = op->dims[d].size.e[v] != 0;
-        if (!used) continue;
-        syno_buf_printf(out, "%s%s=%lld", n++ ? ", " : "", op->vars->v[v].name, (long long)b->val[v]);
-    }
-}
-
 static void diag_json(syno_json *j, const syno_srcmgr *srcs, const syno_diag *g)
 {
     static const char *sev[] = {"error", "warning", "note"};

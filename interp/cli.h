@@ -34,6 +34,5 @@ int syno_cli_finish(syno_ctx *ctx, int status);
 syno_op *syno_cli_find_op(syno_ctx *ctx, const char *ref);
 int syno_cli_binding(const syno_op *op, const char *spec, syno_binding *b);
 void syno_cli_diags_json(syno_json *j, syno_ctx *ctx);
-void syno_cli_print_binding(const syno_op *op, const syno_binding *b, syno_buf *out);
 
 #endif

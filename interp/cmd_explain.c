@@ -245,7 +245,7 @@ void syno_explain_text(const syno_op *op, const syno_binding *b, const int64_t *
         if (ti < op->ntensors && (int)strlen(op->tensors[ti].name) + 9 > w1) w1 = (int)strlen(op->tensors[ti].name) + 9;
     }
     syno_buf_clear(&u);
-    if (sizes) syno_cli_print_binding(op, b, &u);
+    if (sizes) syno_op_print_binding(op, b, &u);
     row(out, "tensor", "shape", sizes ? syno_buf_str(&u) : NULL, w1, w2);
     for (int ti = 0; ti <= op->ntensors; ti++) {
         const int *dims = ti < op->ntensors ? op->tensors[ti].axes : op->out;

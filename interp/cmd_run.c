@@ -160,13 +160,13 @@ static void free_args(run_args *a)
 /* ---- tensors ----------------------------------------------------------------- */
 
 /* Describes tensor T for messages: "input 'x' [n: N=2, c: C_in=4]",
- * "weight 'f' [...]"; for SYNO_REF_OUT, OUT_LABEL ("the output", "dy")
+ * "weight 'f' [...]"; for SYNO_OP_OUT, OUT_LABEL ("the output", "dy")
  * followed by the output axes. */
 static void tensor_desc(const syno_op *op, const int64_t *sizes, int t, const char *out_label, syno_buf *out)
 {
-    const int *dims = t == SYNO_REF_OUT ? op->out : op->tensors[t].axes;
-    int rank = syno_ref_rank(op, t);
-    if (t == SYNO_REF_OUT) syno_buf_printf(out, "%s [", out_label);
+    const int *dims = t == SYNO_OP_OUT ? op->out : op->tensors[t].axes;
+    int rank = syno_op_tensor_rank(op, t);
+    if (t == SYNO_OP_OUT) syno_buf_printf(out, "%s [", out_label);
     else syno_buf_printf(out, "%s '%s' [", t ? "weight" : "input", op->tensors[t].name);
     for (int i = 0; i < rank; i++) {
         if (i) syno_buf_puts(out, ", ");
@@ -206,7 +206,7 @@ static void warn_nonfinite(const syno_array *a, const char *path)
                 path, (long long)nan, (long long)inf);
 }
 
-/* The tensor T (or dy for SYNO_REF_OUT) from PATH, or random from stream
+/* The tensor T (or dy for SYNO_OP_OUT) from PATH, or random from stream
  * STREAM when PATH is NULL.  NULL after printing an error. */
 static syno_array *load_tensor(const syno_op *op, const int64_t *sizes, int t,
                                const char *path, uint64_t seed, int stream)
@@ -237,8 +237,8 @@ static syno_array *load_tensor(const syno_op *op, const int64_t *sizes, int t,
 
 static bool check_sizes(const syno_op *op, const int64_t *sizes)
 {
-    for (int t = SYNO_REF_OUT; t < op->ntensors; t++) {
-        int64_t n = syno_ref_numel(op, sizes, t);
+    for (int t = SYNO_OP_OUT; t < op->ntensors; t++) {
+        int64_t n = syno_op_tensor_numel(op, sizes, t);
         if (n >= 0 && n <= RUN_MAX_NUMEL) continue;
         syno_buf d = SYNO_BUF_INIT;
         tensor_desc(op, sizes, t, "the output", &d);
@@ -462,7 +462,7 @@ static double check_error(const syno_array *got, const syno_array *want)
 static bool check_against_ref(run *r)
 {
     const syno_backend *ref = syno_backend_find("ref");
-    syno_array *y = syno_ref_array_new(r->op, r->sizes, SYNO_REF_OUT), *g[SYNO_MAX_TENSORS] = {NULL};
+    syno_array *y = syno_ref_array_new(r->op, r->sizes, SYNO_OP_OUT), *g[SYNO_MAX_TENSORS] = {NULL};
     if (r->grads)
         for (int t = 0; t < r->op->ntensors; t++) g[t] = syno_ref_array_new(r->op, r->sizes, t);
     bool ok = call_backend(ref, r, y, g);
@@ -482,7 +482,7 @@ static bool check_against_ref(run *r)
 static void report_text(const run *r, const run_args *a, syno_buf *out)
 {
     syno_buf_printf(out, "%s on %s: ", r->op->name, r->be->name);
-    syno_cli_print_binding(r->op, &r->b, out);
+    syno_op_print_binding(r->op, &r->b, out);
     syno_buf_putc(out, '\n');
     if (a->out) syno_buf_printf(out, "out    wrote %s\n", a->out);
     else summary_text("out", r->y, out);
@@ -560,7 +560,7 @@ static int run_op(run *r, const run_args *a)
     r->grads = a->grad != NULL;
     if (r->grads) {
         const char *f = strcmp(a->grad, "random") == 0 ? NULL : a->grad;
-        if (!(r->dy = load_tensor(op, r->sizes, SYNO_REF_OUT, f, a->seed, op->ntensors))) return SYNO_EXIT_USER;
+        if (!(r->dy = load_tensor(op, r->sizes, SYNO_OP_OUT, f, a->seed, op->ntensors))) return SYNO_EXIT_USER;
         for (int t = 0; t < op->ntensors; t++) r->g[t] = syno_ref_array_new(op, r->sizes, t);
     }
     if (a->save_inputs) { /* first: kept even when the backend fails */
@@ -569,7 +569,7 @@ static int run_op(run *r, const run_args *a)
         for (int t = 1; t < op->ntensors; t++) ins[t] = r->w[t - 1];
         if (!write_set(op, "--save-inputs", a->save_inputs, ins, r->dy)) return SYNO_EXIT_USER;
     }
-    r->y = syno_ref_array_new(op, r->sizes, SYNO_REF_OUT);
+    r->y = syno_ref_array_new(op, r->sizes, SYNO_OP_OUT);
     double terms = syno_ref_terms(op, r->sizes);
     if (terms > RUN_SLOW_TERMS && (a->check || strcmp(r->be->name, "ref") == 0))
         fprintf(stderr, "syno: note: the reference evaluator visits %.3g terms%s; this may take a long time\n", terms,

@@ -135,34 +135,6 @@ static int64_t walk_offset(const walk *wk, int t)
     return off;
 }
 
-/* Rank of tensor T of OP (0..ntensors-1, or SYNO_REF_OUT). */
-int syno_ref_rank(const syno_op *op, int t)
-{
-    if (t == SYNO_REF_OUT) return op->nout;
-    SYNO_ASSERT(t >= 0 && t < op->ntensors);
-    return op->tensors[t].rank;
-}
-
-/* Fills SHAPE with tensor T's extents under SIZES; returns the rank. */
-int syno_ref_shape(const syno_op *op, const int64_t *sizes, int t, int64_t *shape)
-{
-    int rank = syno_ref_rank(op, t);
-    const int *dims = t == SYNO_REF_OUT ? op->out : op->tensors[t].axes;
-    for (int i = 0; i < rank; i++) shape[i] = sizes[dims[i]];
-    return rank;
-}
-
-/* Element count of tensor T under SIZES, or -1 on int64_t overflow. */
-int64_t syno_ref_numel(const syno_op *op, const int64_t *sizes, int t)
-{
-    int rank = syno_ref_rank(op, t);
-    const int *dims = t == SYNO_REF_OUT ? op->out : op->tensors[t].axes;
-    int64_t n = 1;
-    for (int i = 0; i < rank; i++)
-        if (__builtin_mul_overflow(n, sizes[dims[i]], &n)) return -1;
-    return n;
-}
-
 /* Output elements times reduction points, as a double. */
 double syno_ref_terms(const syno_op *op, const int64_t *sizes)
 {
@@ -210,7 +182,7 @@ void syno_ref_backward(const syno_op *op, const int64_t *sizes, const double *x,
         val[t] = w[t - 1];
     }
     for (int t = 0; t < op->ntensors; t++)
-        if (grad[t]) memset(grad[t], 0, (size_t)syno_ref_numel(op, sizes, t) * sizeof(double));
+        if (grad[t]) memset(grad[t], 0, (size_t)syno_op_tensor_numel(op, sizes, t) * sizeof(double));
     walk wk;
     walk_init(&wk, op, sizes);
     for (int64_t o = 0; o < wk.nout_elems; o++) {
@@ -241,16 +213,16 @@ void syno_ref_backward(const syno_op *op, const int64_t *sizes, const double *x,
 syno_array *syno_ref_array_new(const syno_op *op, const int64_t *sizes, int t)
 {
     int64_t shape[SYNO_ARRAY_MAX_RANK];
-    SYNO_ASSERT(syno_ref_rank(op, t) <= SYNO_ARRAY_MAX_RANK);
-    int rank = syno_ref_shape(op, sizes, t, shape);
+    SYNO_ASSERT(syno_op_tensor_rank(op, t) <= SYNO_ARRAY_MAX_RANK);
+    int rank = syno_op_tensor_shape(op, sizes, t, shape);
     return syno_array_new(rank, shape);
 }
 
 static void check_shape(const syno_op *op, const int64_t *sizes, int t, const syno_array *a)
 {
     int64_t shape[SYNO_ARRAY_MAX_RANK];
-    SYNO_ASSERT(a != NULL && syno_ref_rank(op, t) == a->rank);
-    syno_ref_shape(op, sizes, t, shape);
+    SYNO_ASSERT(a != NULL && syno_op_tensor_rank(op, t) == a->rank);
+    syno_op_tensor_shape(op, sizes, t, shape);
     for (int i = 0; i < a->rank; i++) SYNO_ASSERT(a->shape[i] == shape[i]);
 }
 
@@ -287,7 +259,7 @@ void syno_ref_forward_f32(const syno_op *op, const int64_t *sizes, const syno_ar
                           const syno_array *const *w, syno_array *out)
 {
     check_shape(op, sizes, 0, x);
-    check_shape(op, sizes, SYNO_REF_OUT, out);
+    check_shape(op, sizes, SYNO_OP_OUT, out);
     double *xd = to_double(x);
     double **wd = weights_to_double(op, sizes, w);
     double *od = syno_xmalloc((size_t)(out->numel ? out->numel : 1) * sizeof *od);
@@ -304,7 +276,7 @@ void syno_ref_backward_f32(const syno_op *op, const int64_t *sizes, const syno_a
                            syno_array *const *dw)
 {
     check_shape(op, sizes, 0, x);
-    check_shape(op, sizes, SYNO_REF_OUT, dy);
+    check_shape(op, sizes, SYNO_OP_OUT, dy);
     double *xd = to_double(x), *dyd = to_double(dy);
     double **wd = weights_to_double(op, sizes, w);
     double *dxd = NULL;

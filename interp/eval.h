@@ -23,8 +23,9 @@
  * Tensor layouts are C order with axes in the order the operator declares
  * them: the input's axes, each weight's axes, and the output axes in the
  * `-> [...]` order.  Tensors are numbered as in syno_op: 0 is the input,
- * 1..ntensors-1 the weights in declaration order; SYNO_REF_OUT names the
- * output.  SIZES is the per-dim size table from syno_op_eval_sizes.
+ * 1..ntensors-1 the weights in declaration order; SYNO_OP_OUT names the
+ * output (their shapes: syno_op_tensor_shape in lang/graph.h).  SIZES is
+ * the per-dim size table from syno_op_eval_sizes.
  *
  * IEEE semantics: no value is tested, so a NaN or infinity in any factor of
  * a term that is read makes every output element it reaches NaN/inf (and
@@ -38,20 +39,6 @@
 #include "base/array.h"
 #include "lang/graph.h"
 
-/* The output, in the tensor numbering of the shape helpers below. */
-#define SYNO_REF_OUT (-1)
-
-/* Rank of tensor T of OP (0..ntensors-1, or SYNO_REF_OUT). */
-int syno_ref_rank(const syno_op *op, int t);
-
-/* Fills SHAPE (at least syno_ref_rank entries) with the extents of tensor T
- * under SIZES and returns the rank. */
-int syno_ref_shape(const syno_op *op, const int64_t *sizes, int t, int64_t *shape);
-
-/* Number of elements of tensor T under SIZES, or -1 when it does not fit
- * in an int64_t. */
-int64_t syno_ref_numel(const syno_op *op, const int64_t *sizes, int t);
-
 /* Number of terms the evaluator visits for one forward pass: output
  * elements times reduction points (the backward pass visits the same
  * terms once).  A double, so that huge operators do not overflow. */
@@ -60,7 +47,7 @@ double syno_ref_terms(const syno_op *op, const int64_t *sizes);
 /* Forward pass.  OP must be finished without errors, SIZES its dim sizes
  * under a binding.  X is the input (numel(0) doubles), W[i] weight i+1
  * (W may be NULL when the op has no weights), OUT receives the output
- * (numel(SYNO_REF_OUT) doubles, fully overwritten).  Buffers are owned by
+ * (numel(SYNO_OP_OUT) doubles, fully overwritten).  Buffers are owned by
  * the caller and must not overlap OUT.  Cannot fail; misuse (an unfinished
  * op) is an internal error. */
 void syno_ref_forward(const syno_op *op, const int64_t *sizes, const double *x, const double *const *w, double *out);
@@ -73,7 +60,7 @@ void syno_ref_backward(const syno_op *op, const int64_t *sizes, const double *x,
                        const double *dy, double *dx, double *const *dw);
 
 /* A zeroed float32 array with tensor T's shape under SIZES (free with
- * syno_array_free).  The caller checks syno_ref_numel against its memory
+ * syno_array_free).  The caller checks syno_op_tensor_numel against its memory
  * limit first. */
 syno_array *syno_ref_array_new(const syno_op *op, const int64_t *sizes, int t);
 

@@ -7,10 +7,12 @@ libsyno_a_SOURCES += \
   %reldir%/cmd_check.c %reldir%/cmd_fmt.c %reldir%/cmd_explain.c %reldir%/explain.h \
   %reldir%/cmd_canon.c %reldir%/canon_apply.c %reldir%/canon_apply.h \
   %reldir%/cmd_export.c %reldir%/exports.def %reldir%/export_dot.c %reldir%/export_pytorch.c \
+  %reldir%/export_cuda.c \
   %reldir%/eval.c %reldir%/eval.h \
   %reldir%/npy.c %reldir%/npy.h \
   %reldir%/backend.c %reldir%/backend.h %reldir%/backends.def \
-  %reldir%/cmd_run.c %reldir%/cmd_bench.c %reldir%/cmd_train.c \
+  %reldir%/cmd_run.c %reldir%/cmd_train.c \
+  %reldir%/cmd_bench.c %reldir%/bench.h %reldir%/bench_cpu.c %reldir%/bench_report.c \
   %reldir%/cmd_enumerate.c %reldir%/cmd_reach.c %reldir%/cmd_search.c %reldir%/cmd_results.c \
   %reldir%/repl.h %reldir%/repl.c %reldir%/repl_session.c %reldir%/repl_bind.c \
   %reldir%/repl_cmds.c %reldir%/repl_cmds.def %reldir%/repl_complete.c \

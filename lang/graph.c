@@ -663,3 +663,43 @@ bool syno_op_check_binding(const syno_op *op, const syno_binding *b, syno_diags 
     free(seen);
     return ok;
 }
+
+/* Appends the values of the variables OP uses (see graph.h). */
+void syno_op_print_binding(const syno_op *op, const syno_binding *b, syno_buf *out)
+{
+    int n = 0;
+    for (int v = 0; v < op->vars->n; v++) {
+        bool used = false;
+        for (int d = 0; d < op->ndims && !used; d++) used = op->dims[d].size.e[v] != 0;
+        if (!used) continue;
+        syno_buf_printf(out, "%s%s=%lld", n++ ? ", " : "", op->vars->v[v].name, (long long)b->val[v]);
+    }
+}
+
+/* Rank of tensor T (see graph.h). */
+int syno_op_tensor_rank(const syno_op *op, int t)
+{
+    if (t == SYNO_OP_OUT) return op->nout;
+    SYNO_ASSERT(t >= 0 && t < op->ntensors);
+    return op->tensors[t].rank;
+}
+
+/* Fills SHAPE with tensor T's extents under SIZES; returns the rank. */
+int syno_op_tensor_shape(const syno_op *op, const int64_t *sizes, int t, int64_t *shape)
+{
+    int rank = syno_op_tensor_rank(op, t);
+    const int *dims = t == SYNO_OP_OUT ? op->out : op->tensors[t].axes;
+    for (int i = 0; i < rank; i++) shape[i] = sizes[dims[i]];
+    return rank;
+}
+
+/* Element count of tensor T under SIZES, or -1 on int64_t overflow. */
+int64_t syno_op_tensor_numel(const syno_op *op, const int64_t *sizes, int t)
+{
+    int rank = syno_op_tensor_rank(op, t);
+    const int *dims = t == SYNO_OP_OUT ? op->out : op->tensors[t].axes;
+    int64_t n = 1;
+    for (int i = 0; i < rank; i++)
+        if (__builtin_mul_overflow(n, sizes[dims[i]], &n)) return -1;
+    return n;
+}

@@ -114,4 +114,24 @@ bool syno_op_check_binding(const syno_op *op, const syno_binding *b, syno_diags 
 bool syno_op_eval_sizes(const syno_op *op, const syno_binding *b, int64_t *sizes);
 bool syno_op_binds_all(const syno_op *op, const syno_binding *b);
 
+/* Appends "N=8, C_in=64, ..." to OUT: B's values of the variables OP's
+ * sizes use, in declaration order. */
+void syno_op_print_binding(const syno_op *op, const syno_binding *b, syno_buf *out);
+
+/* Tensors by number, for shapes: 0 is the input, 1..ntensors-1 the weights
+ * in declaration order, SYNO_OP_OUT the output. */
+#define SYNO_OP_OUT (-1)
+
+/* Rank of tensor T of OP (0..ntensors-1, or SYNO_OP_OUT). */
+int syno_op_tensor_rank(const syno_op *op, int t);
+
+/* Fills SHAPE (at least syno_op_tensor_rank entries) with the extents of
+ * tensor T under SIZES (from syno_op_eval_sizes) and returns the rank.
+ * Axes are in the order the operator declares them. */
+int syno_op_tensor_shape(const syno_op *op, const int64_t *sizes, int t, int64_t *shape);
+
+/* Number of elements of tensor T under SIZES, or -1 when it does not fit
+ * in an int64_t. */
+int64_t syno_op_tensor_numel(const syno_op *op, const int64_t *sizes, int t);
+
 #endif

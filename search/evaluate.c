@@ -5,7 +5,6 @@
 #include "base/clock.h"
 #include "base/rng.h"
 #include "codegen/cpu.h"
-#include "interp/eval.h"
 #include "search/final_metrics.h"
 
 #include <errno.h>
@@ -119,7 +118,7 @@ bool syno_eval_latency(const syno_eval_input *in, syno_metrics *m, syno_buf *why
         int nt = op->ntensors;
         for (int k = 0; k <= nt; k++) {
             int64_t shape[64];
-            int r = syno_ref_shape(op, sizes, k < nt ? k : SYNO_REF_OUT, shape);
+            int r = syno_op_tensor_shape(op, sizes, k < nt ? k : SYNO_OP_OUT, shape);
             numel[k] = 1;
             for (int a = 0; a < r; a++) numel[k] *= shape[a];
             t[k] = syno_xmalloc((size_t)(numel[k] ? numel[k] : 1) * sizeof(float));

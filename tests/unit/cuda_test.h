@@ -52,7 +52,7 @@ static inline void cuda_test_data_init(cuda_test_data *d, const syno_op *op, con
     syno_rng r;
     syno_rng_seed(&r, seed);
     for (int t = 0; t <= op->ntensors; t++) {
-        d->numel[t] = syno_ref_numel(op, sizes, t < op->ntensors ? t : SYNO_REF_OUT);
+        d->numel[t] = syno_op_tensor_numel(op, sizes, t < op->ntensors ? t : SYNO_OP_OUT);
         d->t[t] = syno_xmalloc((size_t)d->numel[t] * sizeof(float));
         for (int64_t i = 0; i < d->numel[t]; i++) d->t[t][i] = (float)(2 * syno_rng_unit(&r) - 1);
     }

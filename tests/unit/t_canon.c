@@ -59,7 +59,7 @@ static syno_array *run(const syno_op *op, const syno_binding *b, const syno_arra
         free(sizes);
         return NULL;
     }
-    syno_array *out = syno_ref_array_new(op, sizes, SYNO_REF_OUT);
+    syno_array *out = syno_ref_array_new(op, sizes, SYNO_OP_OUT);
     syno_ref_forward_f32(op, sizes, x, (const syno_array *const *)w, out);
     free(sizes);
     return out;

@@ -80,14 +80,14 @@ static double compare(const syno_op *op, const syno_binding *b, syno_rng *r)
     double *td[SYNO_MAX_TENSORS], *gd[SYNO_MAX_TENSORS];
     int64_t n[SYNO_MAX_TENSORS];
     for (int t = 0; t < op->ntensors; t++) {
-        n[t] = syno_ref_numel(op, sizes, t);
+        n[t] = syno_op_tensor_numel(op, sizes, t);
         tf[t] = malloc((size_t)n[t] * sizeof(float));
         gf[t] = malloc((size_t)n[t] * sizeof(float));
         td[t] = malloc((size_t)n[t] * sizeof(double));
         gd[t] = malloc((size_t)n[t] * sizeof(double));
         for (int64_t i = 0; i < n[t]; i++) td[t][i] = tf[t][i] = (float)(2 * syno_rng_unit(r) - 1);
     }
-    int64_t no = syno_ref_numel(op, sizes, SYNO_REF_OUT);
+    int64_t no = syno_op_tensor_numel(op, sizes, SYNO_OP_OUT);
     float *yf = malloc((size_t)no * sizeof(float)), *dyf = malloc((size_t)no * sizeof(float));
     double *yd = malloc((size_t)no * sizeof(double)), *dyd = malloc((size_t)no * sizeof(double));
     for (int64_t i = 0; i < no; i++) dyd[i] = dyf[i] = (float)(2 * syno_rng_unit(r) - 1);
@@ -200,7 +200,7 @@ static void test_threads(syno_ctx *ctx, syno_rng *r)
     bind_loose(op, "N=3,C_in=8,C_out=16,H=9,W=11", &b);
     int64_t sz[64];
     syno_op_eval_sizes(op, &b, sz);
-    int64_t nx = syno_ref_numel(op, sz, 0), nf = syno_ref_numel(op, sz, 1), ny = syno_ref_numel(op, sz, SYNO_REF_OUT);
+    int64_t nx = syno_op_tensor_numel(op, sz, 0), nf = syno_op_tensor_numel(op, sz, 1), ny = syno_op_tensor_numel(op, sz, SYNO_OP_OUT);
     float *x = malloc((size_t)nx * 4), *f = malloc((size_t)nf * 4);
     float *y[3] = {malloc((size_t)ny * 4), malloc((size_t)ny * 4), malloc((size_t)ny * 4)};
     for (int64_t i = 0; i < nx; i++) x[i] = (float)syno_rng_unit(r);

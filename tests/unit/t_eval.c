@@ -50,11 +50,11 @@ static bool bind_random(bound *bd, const syno_op *op, const char *spec, syno_rng
     if (syno_cli_binding(op, spec, &bd->b) != SYNO_EXIT_OK) return false;
     if (!syno_op_eval_sizes(op, &bd->b, bd->sizes)) return false;
     for (int t = 0; t < op->ntensors; t++) {
-        bd->numel[t] = syno_ref_numel(op, bd->sizes, t);
+        bd->numel[t] = syno_op_tensor_numel(op, bd->sizes, t);
         bd->t[t] = malloc((size_t)bd->numel[t] * sizeof(double));
         for (int64_t i = 0; i < bd->numel[t]; i++) bd->t[t][i] = 2 * syno_rng_unit(r) - 1;
     }
-    bd->nout = syno_ref_numel(op, bd->sizes, SYNO_REF_OUT);
+    bd->nout = syno_op_tensor_numel(op, bd->sizes, SYNO_OP_OUT);
     bd->out = calloc((size_t)bd->nout, sizeof(double));
     return true;
 }
@@ -512,9 +512,9 @@ static void test_f32(syno_rng *r)
         ok(0, "syno_op1 binds");
         return;
     }
-    syno_array *x = syno_ref_array_new(op, bd.sizes, 0), *y = syno_ref_array_new(op, bd.sizes, SYNO_REF_OUT);
+    syno_array *x = syno_ref_array_new(op, bd.sizes, 0), *y = syno_ref_array_new(op, bd.sizes, SYNO_OP_OUT);
     syno_array *w[2] = {syno_ref_array_new(op, bd.sizes, 1), syno_ref_array_new(op, bd.sizes, 2)};
-    syno_array *dy = syno_ref_array_new(op, bd.sizes, SYNO_REF_OUT), *dx = syno_ref_array_new(op, bd.sizes, 0);
+    syno_array *dy = syno_ref_array_new(op, bd.sizes, SYNO_OP_OUT), *dx = syno_ref_array_new(op, bd.sizes, 0);
     syno_array *dw[2] = {syno_ref_array_new(op, bd.sizes, 1), NULL};
     for (int t = 0; t < 3; t++) {
         syno_array *a = t == 0 ? x : w[t - 1];
@@ -537,9 +537,9 @@ static void test_f32(syno_rng *r)
         worst = fmax(worst, fabs(dw[0]->data[i] - dwd[0][i]) / fmax(fabs(dwd[0][i]), 1e-3));
     ok(worst < 1e-6, "float32 backward wrapper matches the float64 core, skipping a NULL gradient (%g)", worst);
     int64_t shape[8];
-    int rank = syno_ref_shape(op, bd.sizes, 1, shape);
+    int rank = syno_op_tensor_shape(op, bd.sizes, 1, shape);
     ok(rank == 5 && shape[0] == 2 && shape[1] == 3 && shape[2] == 3 && shape[3] == 8 && shape[4] == 2,
-       "syno_ref_shape gives A's declared axis order [g, k, k, C_out, C_out/(g*s)]");
+       "syno_op_tensor_shape gives A's declared axis order [g, k, k, C_out, C_out/(g*s)]");
     ok(syno_ref_terms(op, bd.sizes) == 1.0 * 8 * 3 * 3 * 2 * 2 * 3 * 3 * 2, "syno_ref_terms counts output x reductions");
     free(dyd);
     free(dxd);
@@ -601,11 +601,11 @@ static void test_random_grads(syno_rng *r)
         bd.b = b;
         syno_op_eval_sizes(op, &b, bd.sizes);
         for (int t = 0; t < op->ntensors; t++) {
-            bd.numel[t] = syno_ref_numel(op, bd.sizes, t);
+            bd.numel[t] = syno_op_tensor_numel(op, bd.sizes, t);
             bd.t[t] = malloc((size_t)bd.numel[t] * sizeof(double));
             for (int64_t e = 0; e < bd.numel[t]; e++) bd.t[t][e] = 2 * syno_rng_unit(r) - 1;
         }
-        bd.nout = syno_ref_numel(op, bd.sizes, SYNO_REF_OUT);
+        bd.nout = syno_op_tensor_numel(op, bd.sizes, SYNO_OP_OUT);
         bd.out = calloc((size_t)bd.nout, sizeof(double));
         double te = transpose_error(&bd, r), ge = grad_error(&bd, r, 4);
         worst_t = fmax(worst_t, te);

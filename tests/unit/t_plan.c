@@ -87,12 +87,12 @@ static bool check_op(const syno_op *op, const syno_binding *b, syno_rng *r, outc
     double *t[SYNO_MAX_TENSORS], *g[SYNO_MAX_TENSORS];
     int64_t numel[SYNO_MAX_TENSORS];
     for (int i = 0; i < op->ntensors; i++) {
-        numel[i] = syno_ref_numel(op, sizes, i);
+        numel[i] = syno_op_tensor_numel(op, sizes, i);
         t[i] = malloc((size_t)numel[i] * sizeof(double));
         g[i] = malloc((size_t)numel[i] * sizeof(double));
         for (int64_t e = 0; e < numel[i]; e++) t[i][e] = 2 * syno_rng_unit(r) - 1;
     }
-    int64_t nout = syno_ref_numel(op, sizes, SYNO_REF_OUT);
+    int64_t nout = syno_op_tensor_numel(op, sizes, SYNO_OP_OUT);
     double *out = malloc((size_t)nout * sizeof(double)), *dy = malloc((size_t)nout * sizeof(double));
     for (int64_t e = 0; e < nout; e++) dy[e] = 2 * syno_rng_unit(r) - 1;
     syno_ref_forward(op, sizes, t[0], (const double *const *)(t + 1), out);

@@ -57,18 +57,18 @@ static double compare_eval(const syno_op *a, const syno_op *b, const syno_bindin
     int64_t *sa = malloc((size_t)a->ndims * sizeof *sa), *sb = malloc((size_t)b->ndims * sizeof *sb);
     double result = -1;
     if (!syno_op_eval_sizes(a, bind, sa) || !syno_op_eval_sizes(b, bind, sb) || a->ntensors != b->ntensors) goto done;
-    for (int t = SYNO_REF_OUT; t < a->ntensors; t++) {
+    for (int t = SYNO_OP_OUT; t < a->ntensors; t++) {
         int64_t s1[32], s2[32];
-        int r1 = syno_ref_shape(a, sa, t, s1), r2 = syno_ref_shape(b, sb, t, s2);
+        int r1 = syno_op_tensor_shape(a, sa, t, s1), r2 = syno_op_tensor_shape(b, sb, t, s2);
         if (r1 != r2 || memcmp(s1, s2, (size_t)r1 * sizeof *s1) != 0) goto done;
     }
     double *ten[SYNO_MAX_TENSORS];
     for (int t = 0; t < a->ntensors; t++) {
-        int64_t n = syno_ref_numel(a, sa, t);
+        int64_t n = syno_op_tensor_numel(a, sa, t);
         ten[t] = malloc((size_t)n * sizeof(double));
         for (int64_t i = 0; i < n; i++) ten[t][i] = 2 * syno_rng_unit(r) - 1;
     }
-    int64_t no = syno_ref_numel(a, sa, SYNO_REF_OUT);
+    int64_t no = syno_op_tensor_numel(a, sa, SYNO_OP_OUT);
     double *oa = malloc((size_t)no * sizeof *oa), *ob = malloc((size_t)no * sizeof *ob);
     syno_ref_forward(a, sa, ten[0], (const double *const *)(ten + 1), oa);
     syno_ref_forward(b, sb, ten[0], (const double *const *)(ten + 1), ob);
