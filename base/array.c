@@ -64,12 +64,3 @@ double syno_array_max_rel_error(const syno_array *got, const syno_array *want, d
     }
     return worst;
 }
-
-/* Writes "[8, 64, 32, 32]" into BUF. */
-void syno_array_shape_str(const syno_array *a, char *buf, size_t n)
-{
-    size_t used = (size_t)snprintf(buf, n, "[");
-    for (int i = 0; i < a->rank && used < n; i++)
-        used += (size_t)snprintf(buf + used, n - used, "%s%lld", i ? ", " : "", (long long)a->shape[i]);
-    if (used < n) snprintf(buf + used, n - used, "]");
-}

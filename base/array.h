@@ -20,6 +20,5 @@ void syno_array_free(syno_array *a);
 void syno_array_fill_uniform(syno_array *a, syno_rng *r, float lo, float hi);
 bool syno_array_same_shape(const syno_array *a, const syno_array *b);
 double syno_array_max_rel_error(const syno_array *got, const syno_array *want, double floor);
-void syno_array_shape_str(const syno_array *a, char *buf, size_t n);
 
 #endif

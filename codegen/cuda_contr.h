@@ -82,11 +82,6 @@ void syno_cuda_contr_fini(syno_cuda_contr *c);
  * false when the guard table is full. */
 bool syno_cuda_contr_guard(syno_cuda_contr *c, const syno_ix *e, int64_t lo, int64_t hi);
 
-/* Evaluates C on the CPU in double precision, straight from its
- * definition: RESULT (out_numel values) from the operands' buffers
- * (BUFS[k] for ops[k]).  Slow; for tests of the derivation. */
-void syno_cuda_contr_eval(const syno_cuda_contr *c, const double *const *bufs, double *result);
-
 /* Appends C's mathematics without any name (extents, index expressions,
  * guards, operand sizes, scale): equal signatures compute the same thing
  * with the same loops, so a tuning result can be shared between them. */

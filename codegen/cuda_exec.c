@@ -234,14 +234,6 @@ bool syno_cuda_mem_download(syno_cuda_dev *d, void *dst, const syno_cuda_mem *m,
     return check(d, d->drv->cuMemcpyDtoH(dst, m->ptr, bytes), "cuMemcpyDtoH (a kernel before it may have failed)", err);
 }
 
-/* Sets every 32-bit word of M to BITS; false with ERR. */
-bool syno_cuda_mem_fill(syno_cuda_dev *d, const syno_cuda_mem *m, unsigned bits, syno_buf *err)
-{
-    if (m->bytes < 4) return true;
-    if (!current(d, m->gen, "a buffer", err) || !enter(d, err)) return false;
-    return check(d, d->drv->cuMemsetD32(m->ptr, bits, m->bytes / 4), "cuMemsetD32", err);
-}
-
 /* ---- modules and launches ------------------------------------------------- */
 
 /* Loads IMG into the current context; NULL with the driver's JIT log in ERR. */
@@ -284,19 +276,6 @@ bool syno_cuda_module_function(syno_cuda_dev *d, syno_cuda_module *m, const char
     char what[200];
     snprintf(what, sizeof what, "cuModuleGetFunction(%s)", name);
     return check(d, d->drv->cuModuleGetFunction(fn, m->mod, name), what, err);
-}
-
-/* Registers, local and static shared bytes of FN (-1 where unknown). */
-void syno_cuda_function_stats(syno_cuda_dev *d, syno_cufunction fn, int *regs, int *local_bytes, int *shared_bytes)
-{
-    *regs = *local_bytes = *shared_bytes = -1;
-    syno_buf ignored = SYNO_BUF_INIT;
-    if (enter(d, &ignored)) {
-        d->drv->cuFuncGetAttribute(regs, SYNO_CU_FUNC_ATTRIBUTE_NUM_REGS, fn);
-        d->drv->cuFuncGetAttribute(local_bytes, SYNO_CU_FUNC_ATTRIBUTE_LOCAL_SIZE_BYTES, fn);
-        d->drv->cuFuncGetAttribute(shared_bytes, SYNO_CU_FUNC_ATTRIBUTE_SHARED_SIZE_BYTES, fn);
-    }
-    syno_buf_fini(&ignored);
 }
 
 /* Queues FN on the default stream; configuration errors are reported here. */

@@ -65,8 +65,6 @@ bool syno_cuda_mem_alloc(syno_cuda_dev *d, size_t bytes, syno_cuda_mem *m, syno_
 void syno_cuda_mem_free(syno_cuda_dev *d, syno_cuda_mem *m);
 bool syno_cuda_mem_upload(syno_cuda_dev *d, const syno_cuda_mem *m, const void *src, size_t bytes, syno_buf *err);
 bool syno_cuda_mem_download(syno_cuda_dev *d, void *dst, const syno_cuda_mem *m, size_t bytes, syno_buf *err);
-/* Sets every 32-bit word of M to BITS (0 for 0.0f, 0x7fc00000 for NaN). */
-bool syno_cuda_mem_fill(syno_cuda_dev *d, const syno_cuda_mem *m, unsigned bits, syno_buf *err);
 
 /* Loads a CUBIN or PTX image; NULL with the driver's JIT log in ERR when
  * the device rejects it. */
@@ -76,9 +74,6 @@ void syno_cuda_module_unload(syno_cuda_dev *d, syno_cuda_module *m);
 /* Kernel NAME of module M. */
 bool syno_cuda_module_function(syno_cuda_dev *d, syno_cuda_module *m, const char *name, syno_cufunction *fn,
                                syno_buf *err);
-
-/* Registers, local (spill) bytes and static shared bytes of FN, for reports. */
-void syno_cuda_function_stats(syno_cuda_dev *d, syno_cufunction fn, int *regs, int *local_bytes, int *shared_bytes);
 
 /* Queues FN on the default stream; ARGS[i] points at parameter i.
  * Configuration errors are reported here; errors inside the kernel show

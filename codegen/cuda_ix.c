@@ -163,12 +163,6 @@ uint64_t syno_ix_deps(const syno_ix_space *s, const syno_ix *a)
     return d;
 }
 
-/* Whether A has no term (a constant). */
-bool syno_ix_is_const(const syno_ix *a)
-{
-    return a->n == 0;
-}
-
 /* Whether A and B are the same form (same atoms, coefficients, constant). */
 bool syno_ix_equal(const syno_ix *a, const syno_ix *b)
 {

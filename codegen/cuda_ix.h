@@ -85,7 +85,6 @@ void syno_ix_range(const syno_ix_space *s, const syno_ix *a, int64_t *lo, int64_
 /* Bit i set when A depends on iterator i. */
 uint64_t syno_ix_deps(const syno_ix_space *s, const syno_ix *a);
 
-bool syno_ix_is_const(const syno_ix *a);
 bool syno_ix_equal(const syno_ix *a, const syno_ix *b);
 
 /* Prints A as a C expression, atoms named by NAME(ATOM, CTX) (the

@@ -210,10 +210,6 @@ void syno_plan_print(const syno_plan *p, syno_buf *out);
 /* Writes P as one JSON object (same content as syno_plan_print). */
 void syno_plan_json(const syno_plan *p, syno_json *j);
 
-/* Appends expression E of stage S as C-like text over the iterator names,
- * e.g. "y + dy - 1", "(c / 4) % 2". */
-void syno_plan_expr_print(const syno_plan *p, const syno_plan_stage *s, int e, syno_buf *out);
-
 /* Evaluates expression E of stage S at iterator values IT[niters]. */
 int64_t syno_plan_expr_eval(const syno_plan_stage *s, int e, const int64_t *it);
 

@@ -133,13 +133,6 @@ static void pexpr(const syno_plan_stage *s, int e, int ctx, syno_buf *out)
     if (paren) syno_buf_putc(out, ')');
 }
 
-/* Appends expression E of stage S as text (see plan.h). */
-void syno_plan_expr_print(const syno_plan *p, const syno_plan_stage *s, int e, syno_buf *out)
-{
-    (void)p;
-    pexpr(s, e, 0, out);
-}
-
 static void guard_text(const syno_plan_stage *s, const syno_plan_guard *g, syno_buf *out)
 {
     if (g->kind == SYNO_PG_MULTIPLE) {

@@ -30,21 +30,6 @@ syno_ast *syno_ast_append(syno_ast *parent, syno_ast *kid)
     return parent;
 }
 
-/* Returns child I of N, or NULL. */
-syno_ast *syno_ast_kid(const syno_ast *n, int i)
-{
-    syno_ast *k = n->kids;
-    while (k && i-- > 0) k = k->next;
-    return k;
-}
-
-/* The dump name of a kind ("call", "assign", ...). */
-const char *syno_ast_kind_name(syno_ast_kind k)
-{
-    SYNO_ASSERT(k < SYNO_AST_KIND_COUNT);
-    return kind_names[k];
-}
-
 static void dump(const syno_ast *n, const syno_source *src, int depth, syno_buf *out)
 {
     syno_buf_indent(out, 2 * depth);

@@ -30,8 +30,6 @@ typedef struct syno_ast {
 
 syno_ast *syno_ast_new(syno_arena *a, syno_ast_kind kind, syno_range r);
 syno_ast *syno_ast_append(syno_ast *parent, syno_ast *kid);
-syno_ast *syno_ast_kid(const syno_ast *n, int i);
-const char *syno_ast_kind_name(syno_ast_kind k);
 void syno_ast_dump(const syno_ast *n, const syno_source *src, syno_buf *out);
 
 #endif

@@ -192,17 +192,3 @@ void syno_canon_result_fini(syno_canon_result *r)
     if (r->arena) syno_arena_free(r->arena);
     memset(r, 0, sizeof *r);
 }
-
-/* Fills OUT with the values ORIG (a binding of the original op's variables)
- * gives the canonical text's variables.  Returns false when one has none. */
-bool syno_canon_binding(const syno_canon_result *r, const syno_binding *orig, syno_binding *out)
-{
-    memset(out, 0, sizeof *out);
-    out->name = orig->name;
-    bool ok = true;
-    for (int v = 0; v < r->vars.n; v++) {
-        out->val[v] = orig->val[r->var_from[v]];
-        ok &= out->val[v] > 0;
-    }
-    return ok;
-}

@@ -98,6 +98,5 @@ bool syno_canon_run(syno_canon *c, const syno_op *op, const syno_canon_opts *o, 
 const char *syno_canon_error(const syno_canon *c);
 void syno_canon_result_fini(syno_canon_result *r);
 
-bool syno_canon_binding(const syno_canon_result *r, const syno_binding *orig, syno_binding *out);
 
 #endif

@@ -86,16 +86,6 @@ syno_diag *syno_diag_error(syno_diags *d, syno_range r, const char *fmt, ...)
     return g;
 }
 
-/* Records a warning at R (see syno_diag_error). */
-syno_diag *syno_diag_warning(syno_diags *d, syno_range r, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    syno_diag *g = add(d, SYNO_SEV_WARNING, r, fmt, ap);
-    va_end(ap);
-    return g;
-}
-
 /* Attaches a note at R to PARENT. */
 void syno_diag_note(syno_diag *parent, syno_range r, const char *fmt, ...)
 {

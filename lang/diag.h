@@ -46,8 +46,6 @@ void syno_diags_fini(syno_diags *d);
 void syno_diags_clear(syno_diags *d);
 syno_diag *syno_diag_error(syno_diags *d, syno_range r, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-syno_diag *syno_diag_warning(syno_diags *d, syno_range r, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
 void syno_diag_note(syno_diag *parent, syno_range r, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void syno_diags_format(syno_diags *d, syno_buf *out, bool color);

@@ -547,12 +547,6 @@ bool syno_op_finish(syno_op *op)
 
 /* ---- queries ------------------------------------------------------------- */
 
-/* True when DIM is an axis of a weight. */
-bool syno_op_is_weight_axis(const syno_op *op, int dim)
-{
-    return op->dims[dim].tensor > 0;
-}
-
 /* Number of reductions (sum and mean nodes). */
 int syno_op_nreductions(const syno_op *op)
 {

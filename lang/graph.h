@@ -105,7 +105,6 @@ void syno_op_add_output(syno_op *op, int dim, syno_range use, const syno_size *d
 bool syno_op_finish(syno_op *op);
 
 /* Queries on a finished, error-free op. */
-bool syno_op_is_weight_axis(const syno_op *op, int dim);
 int syno_op_nreductions(const syno_op *op);
 void syno_op_flops(const syno_op *op, syno_poly *p);
 void syno_op_params(const syno_op *op, syno_poly *p);

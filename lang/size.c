@@ -118,14 +118,6 @@ bool syno_size_is_valid(const syno_vars *vars, syno_size a)
     return k == SYNO_SIZE_COEF || k == SYNO_SIZE_GENERAL;
 }
 
-/* True when some primary variable has a nonzero exponent in A. */
-bool syno_size_has_primary(const syno_vars *vars, syno_size a)
-{
-    for (int i = 0; i < vars->n; i++)
-        if (a.e[i] && vars->v[i].kind == SYNO_VAR_PRIMARY) return true;
-    return false;
-}
-
 /* Re-expresses A, a size over FROM's variables, over TO's variables by
  * name.  Returns false when a variable of A has no namesake in TO. */
 bool syno_size_translate(const syno_vars *from, syno_size a, const syno_vars *to, syno_size *out)

@@ -70,7 +70,6 @@ bool syno_size_is_one(syno_size a);
 int syno_size_cmp(syno_size a, syno_size b);
 syno_size_kind syno_size_classify(const syno_vars *vars, syno_size a);
 bool syno_size_is_valid(const syno_vars *vars, syno_size a);
-bool syno_size_has_primary(const syno_vars *vars, syno_size a);
 uint64_t syno_size_hash(syno_size a);
 bool syno_size_translate(const syno_vars *from, syno_size a, const syno_vars *to, syno_size *out);
 

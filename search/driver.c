@@ -22,6 +22,7 @@
 #include "lang/canon.h"
 #include "lang/module.h"
 #include "search/algo.h"
+#include "train/proxy.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -406,5 +407,6 @@ out:
     syno_store_close(r.store);
     free(r.db);
     free(r.out_dir);
+    syno_proxy_release(); /* the data sets of evaluations that ran in this process */
     return status;
 }

@@ -103,7 +103,6 @@ void sx_set_fini(sx_set *s);
 /* Returns the member equal to ST, or inserts a copy of ST and returns it
  * (*ADDED says which). */
 syno_pstate *sx_set_intern(sx_set *s, const syno_pstate *st, bool *added);
-syno_pstate *sx_set_find(const sx_set *s, const syno_pstate *st);
 
 /* Shape-distance memo entry count and other per-space caches live in the
  * space; see shape_distance.c and flops_bound.c. */

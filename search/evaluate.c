@@ -16,12 +16,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-const char *const syno_evaluator_docs[SYNO_METRIC_COUNT] = {
-#define SYNO_EVALUATOR(metric, fn, doc) doc,
-#include "search/evaluators.def"
-#undef SYNO_EVALUATOR
-};
-
 static syno_evaluator_fn evaluators[SYNO_METRIC_COUNT] = {
 #define SYNO_EVALUATOR(metric, fn, doc) fn,
 #include "search/evaluators.def"

@@ -37,8 +37,6 @@ typedef bool (*syno_evaluator_fn)(const syno_eval_input *in, syno_metrics *m, sy
 #include "search/evaluators.def"
 #undef SYNO_EVALUATOR
 
-extern const char *const syno_evaluator_docs[SYNO_METRIC_COUNT];
-
 /* Replaces the evaluator of METRIC (the training code registers accuracy). */
 void syno_evaluator_register(syno_metric metric, syno_evaluator_fn fn);
 

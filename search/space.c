@@ -370,11 +370,6 @@ double syno_pstate_flops_bound(const syno_pstate *st)
     return st->flops_lb;
 }
 
-uint64_t syno_pstate_hash(const syno_pstate *st)
-{
-    return st->hash;
-}
-
 /* Appends the open dims of ST, then its expanded dims and weights. */
 void syno_space_describe(syno_space *sp, const syno_pstate *st, syno_buf *out)
 {

@@ -142,7 +142,6 @@ uint64_t syno_space_final_hash(syno_space *sp, const syno_op *op);
 int syno_pstate_depth(const syno_pstate *st);
 int syno_pstate_distance(const syno_pstate *st);
 double syno_pstate_flops_bound(const syno_pstate *st);
-uint64_t syno_pstate_hash(const syno_pstate *st);
 bool syno_pstate_finalizable(syno_space *sp, const syno_pstate *st);
 
 /* Text: the frontier of ST ("C_out, H, W, sum k, ..."), and STEP as

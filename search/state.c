@@ -121,15 +121,6 @@ static void grow(sx_set *s)
     s->cap = ncap;
 }
 
-/* The member of S equal to ST, or NULL. */
-syno_pstate *sx_set_find(const sx_set *s, const syno_pstate *st)
-{
-    if (!s->cap) return NULL;
-    for (size_t j = (size_t)st->hash & (s->cap - 1); s->slot[j]; j = (j + 1) & (s->cap - 1))
-        if (sx_state_eq(s->sp, s->slot[j], st)) return s->slot[j];
-    return NULL;
-}
-
 /* Returns the member of S equal to ST, inserting a copy when there is none
  * (*ADDED tells).  The copy has no cached children. */
 syno_pstate *sx_set_intern(sx_set *s, const syno_pstate *st, bool *added)

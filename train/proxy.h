@@ -13,7 +13,8 @@
  * time per process). */
 syno_train_result *syno_proxy_train(const syno_op *op, const syno_train_config *cfg, syno_buf *err);
 
-/* Frees the cached data sets (for leak checkers). */
+/* Frees the cached data sets: a search calls it when it ends (the next
+ * syno_proxy_train reads the files again). */
 void syno_proxy_release(void);
 
 #endif

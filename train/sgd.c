@@ -26,11 +26,3 @@ double syno_sgd_cosine_lr(double base, int64_t step, int64_t total, int64_t warm
     if (t > 1) t = 1;
     return base * 0.5 * (1 + cos(M_PI * t));
 }
-
-double syno_sgd_grad_norm(const syno_param *p, int n)
-{
-    double s = 0;
-    for (int i = 0; i < n; i++)
-        for (int64_t k = 0; k < p[i].n; k++) s += (double)p[i].g[k] * p[i].g[k];
-    return sqrt(s);
-}

@@ -14,7 +14,4 @@ void syno_sgd_step(syno_param *p, int n, double lr, double momentum, double weig
  * fraction of the remaining steps done. */
 double syno_sgd_cosine_lr(double base, int64_t step, int64_t total, int64_t warmup);
 
-/* The Euclidean norm of every gradient together (NaN when one is NaN). */
-double syno_sgd_grad_norm(const syno_param *p, int n);
-
 #endif
