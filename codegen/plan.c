@@ -15,7 +15,7 @@ typedef struct cur_factor {
     uint64_t mask;
     int buf;
     int rank;
-    int vars[PV_MAX];
+    int vars[PL_MAX_VARS];
 } cur_factor;
 
 static void sort_factors(cur_factor *f, int n)
@@ -29,12 +29,12 @@ static void sort_factors(cur_factor *f, int n)
         }
 }
 
-static const char *var_name(syno_plan *p, const problem *pb, int v)
+static const char *var_name(syno_plan *p, const pl_problem *pb, int v)
 {
     return pb->vars[v].name ? pb->vars[v].name : syno_arena_printf(p->arena, "i%d", v);
 }
 
-static int add_buf(syno_plan *p, syno_pbuf_kind kind, int tensor, const char *name, const problem *pb, const int *vars,
+static int add_buf(syno_plan *p, syno_pbuf_kind kind, int tensor, const char *name, const pl_problem *pb, const int *vars,
                    int rank)
 {
     int i = p->nbufs++;
@@ -59,10 +59,10 @@ static bool overflows(double v)
     return !(v < 9.0e18);
 }
 
-static bool build_stage(syno_plan *p, const problem *pb, psolution *sol, cur_factor *fs, int nfs, uint64_t rs,
+static bool build_stage(syno_plan *p, const pl_problem *pb, pl_solution *sol, cur_factor *fs, int nfs, uint64_t rs,
                         bool final, uint64_t vs, const int *list, int n, int outbuf, syno_buf *err)
 {
-    syno_plan_solve(pb, vs, list, n, rs, sol, true);
+    pl_solve(pb, vs, list, n, rs, sol, true);
     syno_plan_stage *s = &p->stages[p->nstages++];
     s->niters = sol->niters;
     s->nout = sol->nout;
@@ -129,11 +129,11 @@ static bool build_stage(syno_plan *p, const problem *pb, psolution *sol, cur_fac
 
 /* One step of the chosen sequence, before buffers exist. */
 typedef struct step {
-    smove mv;
-    mresult r;
+    pl_move mv;
+    pl_result r;
     cur_factor fs[SYNO_PLAN_MAX_OPS]; /* operands; a temp made by step k has buf TEMP_TAG + k */
     int consumer;                     /* the step reading this step's temp, or -1 */
-    int list[PV_MAX], n;              /* layout of this step's output */
+    int list[PL_MAX_VARS], n;              /* layout of this step's output */
 } step;
 
 #define TEMP_TAG 100000
@@ -152,10 +152,10 @@ static void sort_by_buf(cur_factor *fs, int n)
  * output iterator of the consumer that their index reads (variables read
  * only through summed iterators first), so that the consumer's gathers run
  * along unit strides, as a convolution's im2col does. */
-static void choose_layout(const problem *pb, step *steps, int k, psolution *sol)
+static void choose_layout(const pl_problem *pb, step *steps, int k, pl_solution *sol)
 {
     step *c = &steps[steps[k].consumer];
-    syno_plan_solve(pb, c->r.vs, c->list, c->n, c->mv.rs, sol, true);
+    pl_solve(pb, c->r.vs, c->list, c->n, c->mv.rs, sol, true);
     uint64_t *deps = syno_xcalloc((size_t)sol->nexprs + 1, sizeof *deps);
     for (int e = 0; e < sol->nexprs; e++) {
         const syno_pexpr *x = &sol->exprs[e];
@@ -166,7 +166,7 @@ static void choose_layout(const problem *pb, step *steps, int k, psolution *sol)
         default: deps[e] = deps[x->x]; break;
         }
     }
-    int rank[PV_MAX];
+    int rank[PL_MAX_VARS];
     step *s = &steps[k];
     s->n = 0;
     for (int v = 0; v < pb->nvars; v++) {
@@ -186,17 +186,17 @@ static void choose_layout(const problem *pb, step *steps, int k, psolution *sol)
     free(deps);
 }
 
-static bool assemble(syno_plan *p, const problem *pb, plan_search *S, const sstate *init, cur_factor *cur, int ncur,
+static bool assemble(syno_plan *p, const pl_problem *pb, pl_search *S, const pl_state *init, cur_factor *cur, int ncur,
                      syno_buf *err)
 {
-    int cap = PF_MAX + PR_MAX + PV_MAX + 2, nsteps = 0;
+    int cap = PL_MAX_FACTORS + PL_MAX_RELS + PL_MAX_VARS + 2, nsteps = 0;
     step *steps = syno_xcalloc((size_t)cap, sizeof *steps);
     /* 1. the sequence of moves */
-    sstate st = *init;
+    pl_state st = *init;
     for (;;) {
         SYNO_ASSERT(nsteps < cap);
         step *s = &steps[nsteps];
-        bool good = syno_plan_search_next(S, &st, &s->mv, &s->r);
+        bool good = pl_search_next(S, &st, &s->mv, &s->r);
         SYNO_ASSERT(good);
         s->consumer = -1;
         for (int i = 0; i < s->mv.nfs; i++) {
@@ -219,10 +219,10 @@ static bool assemble(syno_plan *p, const problem *pb, plan_search *S, const ssta
         st = s->r.next;
     }
     /* 2. layouts, from the result backwards */
-    psolution sol;
-    syno_plan_solution_init(&sol);
+    pl_solution sol;
+    pl_solution_init(&sol);
     for (int k = nsteps - 1; k >= 0; k--) {
-        if (steps[k].r.final) syno_plan_open_list(pb, steps[k].r.open, true, steps[k].list, &steps[k].n);
+        if (steps[k].r.final) pl_open_list(pb, steps[k].r.open, true, steps[k].list, &steps[k].n);
         else choose_layout(pb, steps, k, &sol);
     }
     /* 3. buffers and stages */
@@ -252,7 +252,7 @@ static bool assemble(syno_plan *p, const problem *pb, plan_search *S, const ssta
     }
     free(bufof);
     free(steps);
-    syno_plan_solution_fini(&sol);
+    pl_solution_fini(&sol);
     return ok;
 }
 
@@ -280,8 +280,8 @@ static syno_plan *build(const syno_op *op, const syno_binding *b, int wrt, bool 
         free(sizes);
         return NULL;
     }
-    problem *pb = syno_xmalloc(sizeof *pb);
-    if (!syno_plan_problem_build(pb, op, sizes, wrt, err)) {
+    pl_problem *pb = syno_xmalloc(sizeof *pb);
+    if (!pl_problem_build(pb, op, sizes, wrt, err)) {
         free(pb);
         free(sizes);
         return NULL;
@@ -294,11 +294,11 @@ static syno_plan *build(const syno_op *op, const syno_binding *b, int wrt, bool 
     p->wrt = wrt;
     p->result = -1;
     /* Each stage removes a factor, absorbs a relation or sums a variable. */
-    p->bufs = SYNO_NEW_ARRAY(p->arena, syno_plan_buf, 2 * PF_MAX + PR_MAX + PV_MAX + 2);
-    p->stages = SYNO_NEW_ARRAY(p->arena, syno_plan_stage, PF_MAX + PR_MAX + PV_MAX + 2);
-    cur_factor *cur = syno_xcalloc(PF_MAX + 1, sizeof *cur);
+    p->bufs = SYNO_NEW_ARRAY(p->arena, syno_plan_buf, 2 * PL_MAX_FACTORS + PL_MAX_RELS + PL_MAX_VARS + 2);
+    p->stages = SYNO_NEW_ARRAY(p->arena, syno_plan_stage, PL_MAX_FACTORS + PL_MAX_RELS + PL_MAX_VARS + 2);
+    cur_factor *cur = syno_xcalloc(PL_MAX_FACTORS + 1, sizeof *cur);
     for (int f = 0; f < pb->nfactors; f++) {
-        const pfactor *pf = &pb->factors[f];
+        const pl_factor *pf = &pb->factors[f];
         bool dy = wrt != SYNO_PLAN_FORWARD && f == pb->nfactors - 1;
         int t = dy ? -1 : (wrt != SYNO_PLAN_FORWARD && f >= wrt ? f + 1 : f);
         int bi = add_buf(p, dy ? SYNO_PBUF_GRAD_OUT : SYNO_PBUF_TENSOR, t, dy ? "dy" : op->tensors[t].name, pb,
@@ -310,12 +310,12 @@ static syno_plan *build(const syno_op *op, const syno_binding *b, int wrt, bool 
         memcpy(cur[f].vars, pf->vars, (size_t)pf->rank * sizeof *pf->vars);
     }
     sort_factors(cur, pb->nfactors);
-    sstate init;
+    pl_state init;
     memset(&init, 0, sizeof init);
     init.nf = pb->nfactors;
     for (int f = 0; f < pb->nfactors; f++) init.f[f] = cur[f].mask;
     for (int r = 0; r < pb->nrels; r++) init.rels |= 1ull << r;
-    plan_search *S = syno_plan_search_new(pb);
+    pl_search *S = pl_search_new(pb);
     bool ok = true;
     if (direct) {
         if (pb->nfactors > SYNO_PLAN_MAX_OPS) {
@@ -323,23 +323,23 @@ static syno_plan *build(const syno_op *op, const syno_binding *b, int wrt, bool 
                             op->name, pb->nfactors, SYNO_PLAN_MAX_OPS);
             ok = false;
         } else {
-            smove mv;
+            pl_move mv;
             memset(&mv, 0, sizeof mv);
             mv.nfs = init.nf;
             for (int i = 0; i < init.nf; i++) mv.fs[i] = i;
             mv.rs = init.rels;
-            syno_plan_search_force(S, &init, &mv);
+            pl_search_force(S, &init, &mv);
         }
     } else {
-        syno_plan_search_run(S, &init);
+        pl_search_run(S, &init);
     }
-    p->searched = !syno_plan_search_greedy(S);
+    p->searched = !pl_search_greedy(S);
     ok = ok && assemble(p, pb, S, &init, cur, pb->nfactors, err);
     syno_poly fl;
     syno_op_flops(op, &fl);
     double dflops = syno_poly_eval_double(op->vars, &fl, b);
     p->direct_flops = overflows(dflops) ? INT64_MAX : (int64_t)dflops;
-    syno_plan_search_free(S);
+    pl_search_free(S);
     free(cur);
     free(pb);
     if (!ok) {

@@ -16,113 +16,113 @@
 
 #include "codegen/plan.h"
 
-#define PV_MAX 64               /* variables per problem (bit masks) */
-#define PR_MAX 64               /* relations per problem */
-#define PF_MAX (SYNO_MAX_TENSORS + 1)
+#define PL_MAX_VARS 64               /* variables per problem (bit masks) */
+#define PL_MAX_RELS 64               /* relations per problem */
+#define PL_MAX_FACTORS (SYNO_MAX_TENSORS + 1)
 
-typedef enum prel_kind {
-    REL_RESHAPE, /* v0 = v1 * ext(v2) + v2          (split, merge) */
-    REL_SHIFT,   /* v0 = (v1 + p) mod ext(v0) */
-    REL_REVERSE, /* v0 = ext(v0) - 1 - v1 */
-    REL_STRIDE,  /* v0 = v1 * p */
-    REL_UNFOLD,  /* v0 = v1 + v2 - p, and 0 <= v0 < ext(v0) */
-    REL_EQUAL,   /* v0 = v1 (a node whose two results are shared with each other) */
-} prel_kind;
+typedef enum pl_rel_kind {
+    PL_REL_RESHAPE, /* v0 = v1 * ext(v2) + v2          (split, merge) */
+    PL_REL_SHIFT,   /* v0 = (v1 + p) mod ext(v0) */
+    PL_REL_REVERSE, /* v0 = ext(v0) - 1 - v1 */
+    PL_REL_STRIDE,  /* v0 = v1 * p */
+    PL_REL_UNFOLD,  /* v0 = v1 + v2 - p, and 0 <= v0 < ext(v0) */
+    PL_REL_EQUAL,   /* v0 = v1 (a node whose two results are shared with each other) */
+} pl_rel_kind;
 
-typedef struct prel {
-    prel_kind kind;
+typedef struct pl_rel {
+    pl_rel_kind kind;
     int nv;
     int v[3];
     int64_t p;
     uint64_t vars;      /* mask of v[0..nv) */
-} prel;
+} pl_rel;
 
-typedef struct pvar {
+typedef struct pl_var {
     int64_t ext;
     syno_size size;
     const char *name;
-} pvar;
+} pl_var;
 
-typedef struct pfactor {
+typedef struct pl_factor {
     int buf;            /* index in the plan's buffer list */
     int rank;
-    int vars[PV_MAX];
+    int vars[PL_MAX_VARS];
     uint64_t mask;
-} pfactor;
+} pl_factor;
 
-typedef struct problem {
+typedef struct pl_problem {
     const syno_op *op;
     int wrt;
     int nvars;
-    pvar vars[PV_MAX];
+    pl_var vars[PL_MAX_VARS];
     int nrels;
-    prel rels[PR_MAX];
+    pl_rel rels[PL_MAX_RELS];
     int nfactors;               /* the initial factors: tensors (and dy) */
-    pfactor factors[PF_MAX];
+    pl_factor factors[PL_MAX_FACTORS];
     int nout;
-    int outv[PV_MAX];           /* result axes, as variables */
+    int outv[PL_MAX_VARS];           /* result axes, as variables */
     uint64_t outmask;
     double scale;               /* means (1/D) and dangling sums (D) */
     bool has_scale;
-} problem;
+} pl_problem;
 
 /* A solved stage: its iterators and, for every variable it touches, the
  * expression that computes it, plus the guards. */
-typedef struct psolution {
+typedef struct pl_solution {
     int niters, nout;
-    int iter_var[PV_MAX];       /* variable of each iterator */
-    int var_expr[PV_MAX];       /* expression of each variable (-1: not in the stage) */
+    int iter_var[PL_MAX_VARS];       /* variable of each iterator */
+    int var_expr[PL_MAX_VARS];       /* expression of each variable (-1: not in the stage) */
     int nexprs, capexprs;
     syno_pexpr *exprs;
     int nguards, capguards;
     syno_plan_guard *guards;
     double points;
-} psolution;
+} pl_solution;
 
-bool syno_plan_problem_build(problem *pb, const syno_op *op, const int64_t *sizes, int wrt, syno_buf *err);
+bool pl_problem_build(pl_problem *pb, const syno_op *op, const int64_t *sizes, int wrt, syno_buf *err);
 
 /* The search (plan_search.c): states, moves and their costs. */
-typedef struct cost {
+typedef struct pl_cost {
     double flops, bytes;
     int stages;
-} cost;
+} pl_cost;
 
 /* The current factors (variable masks, sorted) and the relations left. */
-typedef struct sstate {
+typedef struct pl_state {
     int nf;
-    uint64_t f[PF_MAX];
+    uint64_t f[PL_MAX_FACTORS];
     uint64_t rels;
-} sstate;
+} pl_state;
 
 /* One stage: factors (indices into the state's list) and relations. */
-typedef struct smove {
+typedef struct pl_move {
     int fs[SYNO_PLAN_MAX_OPS];
     int nfs;
     uint64_t rs;
-} smove;
+} pl_move;
 
 /* A move evaluated: its variables, open (output) variables, cost, and the
  * state after it. */
-typedef struct mresult {
+typedef struct pl_result {
     bool final;
     uint64_t vs, open;
-    cost c;
-    sstate next;
-} mresult;
+    pl_cost c;
+    pl_state next;
+} pl_result;
 
-typedef struct plan_search plan_search;
+typedef struct pl_search pl_search;
 
-plan_search *syno_plan_search_new(const problem *pb);
-void syno_plan_search_free(plan_search *S);
-void syno_plan_search_run(plan_search *S, const sstate *init);
-void syno_plan_search_force(plan_search *S, const sstate *init, const smove *mv);
-bool syno_plan_search_next(plan_search *S, const sstate *st, smove *mv, mresult *r);
-bool syno_plan_search_greedy(const plan_search *S);
-void syno_plan_open_list(const problem *pb, uint64_t open, bool final, int *list, int *n);
+pl_search *pl_search_new(const pl_problem *pb);
+void pl_search_free(pl_search *S);
+void pl_search_run(pl_search *S, const pl_state *init);
+void pl_search_force(pl_search *S, const pl_state *init, const pl_move *mv);
+bool pl_search_next(pl_search *S, const pl_state *st, pl_move *mv, pl_result *r);
+bool pl_search_greedy(const pl_search *S);
+void pl_open_list(const pl_problem *pb, uint64_t open, bool final, int *list, int *n);
 
-void syno_plan_solution_init(psolution *s);
-void syno_plan_solution_fini(psolution *s);
-void syno_plan_solve(const problem *pb, uint64_t vs, const int *open, int nopen, uint64_t rels, psolution *s,
+void pl_solution_init(pl_solution *s);
+void pl_solution_fini(pl_solution *s);
+void pl_solve(const pl_problem *pb, uint64_t vs, const int *open, int nopen, uint64_t rels, pl_solution *s,
                      bool want_exprs);
 
 #endif

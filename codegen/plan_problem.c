@@ -31,10 +31,10 @@ static void uf_union(int *parent, int a, int b)
     else parent[a] = b;
 }
 
-static void push_rel(problem *pb, prel_kind kind, int nv, const int *v, int64_t p)
+static void push_rel(pl_problem *pb, pl_rel_kind kind, int nv, const int *v, int64_t p)
 {
-    SYNO_ASSERT(pb->nrels < PR_MAX);
-    prel *r = &pb->rels[pb->nrels++];
+    SYNO_ASSERT(pb->nrels < PL_MAX_RELS);
+    pl_rel *r = &pb->rels[pb->nrels++];
     memset(r, 0, sizeof *r);
     r->kind = kind;
     r->nv = nv;
@@ -49,7 +49,7 @@ static void push_rel(problem *pb, prel_kind kind, int nv, const int *v, int64_t 
  * with each other, which only dims no tensor reads may be), the second
  * occurrence becomes a fresh copy tied to the first by an equality.
  * Returns false when the variables or relations run out. */
-static bool add_rel(problem *pb, prel_kind kind, int nv, const int *v, int64_t p)
+static bool add_rel(pl_problem *pb, pl_rel_kind kind, int nv, const int *v, int64_t p)
 {
     int w[3];
     int eq_from = -1, eq_to = -1;
@@ -57,7 +57,7 @@ static bool add_rel(problem *pb, prel_kind kind, int nv, const int *v, int64_t p
         w[i] = v[i];
         for (int j = 0; j < i; j++)
             if (v[j] == v[i]) {
-                if (pb->nvars == PV_MAX || pb->nrels + 2 > PR_MAX) return false;
+                if (pb->nvars == PL_MAX_VARS || pb->nrels + 2 > PL_MAX_RELS) return false;
                 pb->vars[pb->nvars] = pb->vars[v[i]];
                 pb->vars[pb->nvars].name = NULL;
                 w[i] = pb->nvars++;
@@ -65,19 +65,19 @@ static bool add_rel(problem *pb, prel_kind kind, int nv, const int *v, int64_t p
                 eq_to = v[i];
             }
     }
-    if (pb->nrels == PR_MAX) return false;
+    if (pb->nrels == PL_MAX_RELS) return false;
     push_rel(pb, kind, nv, w, p);
     if (eq_from >= 0) {
         int e[2] = {eq_from, eq_to};
-        push_rel(pb, REL_EQUAL, 2, e, 0);
+        push_rel(pb, PL_REL_EQUAL, 2, e, 0);
     }
     return true;
 }
 
-static void add_factor(problem *pb, int buf, const int *vars, int rank)
+static void add_factor(pl_problem *pb, int buf, const int *vars, int rank)
 {
-    SYNO_ASSERT(pb->nfactors < PF_MAX);
-    pfactor *f = &pb->factors[pb->nfactors++];
+    SYNO_ASSERT(pb->nfactors < PL_MAX_FACTORS);
+    pl_factor *f = &pb->factors[pb->nfactors++];
     memset(f, 0, sizeof *f);
     f->buf = buf;
     f->rank = rank;
@@ -91,9 +91,9 @@ static void add_factor(problem *pb, int buf, const int *vars, int rank)
  * (WRT = SYNO_PLAN_FORWARD) or the gradient with respect to tensor WRT.
  * Factor buffers are numbered in the order the plan lists its inputs: the
  * tensors in order (without WRT), then dy for a gradient.  Returns false
- * with a message in ERR when the op has more than PV_MAX variables or
- * PR_MAX relations. */
-bool syno_plan_problem_build(problem *pb, const syno_op *op, const int64_t *sizes, int wrt, syno_buf *err)
+ * with a message in ERR when the op has more than PL_MAX_VARS variables or
+ * PL_MAX_RELS relations. */
+bool pl_problem_build(pl_problem *pb, const syno_op *op, const int64_t *sizes, int wrt, syno_buf *err)
 {
     memset(pb, 0, sizeof *pb);
     pb->op = op;
@@ -115,19 +115,19 @@ bool syno_plan_problem_build(problem *pb, const syno_op *op, const int64_t *size
     for (int d = 0; d < op->ndims; d++) {
         int root = uf_find(parent, d);
         if (var_of[root] < 0) {
-            if (nvars == PV_MAX) {
+            if (nvars == PL_MAX_VARS) {
                 ok = false;
                 break;
             }
             var_of[root] = nvars;
-            pvar *v = &pb->vars[nvars++];
+            pl_var *v = &pb->vars[nvars++];
             v->ext = sizes[root];
             v->size = op->dims[root].size;
         }
         var_of[d] = var_of[root];
     }
     if (!ok) {
-        syno_buf_printf(err, "%s has more than %d distinct index variables; it is too large to plan", op->name, PV_MAX);
+        syno_buf_printf(err, "%s has more than %d distinct index variables; it is too large to plan", op->name, PL_MAX_VARS);
         free(parent);
         free(var_of);
         return false;
@@ -148,30 +148,30 @@ bool syno_plan_problem_build(problem *pb, const syno_op *op, const int64_t *size
         switch (n->prim) {
         case SYNO_PRIM_SPLIT: /* x = l * |r| + r */
             v[0] = var_of[n->in[0]], v[1] = var_of[n->out[0]], v[2] = var_of[n->out[1]];
-            ok = add_rel(pb, REL_RESHAPE, 3, v, 0);
+            ok = add_rel(pb, PL_REL_RESHAPE, 3, v, 0);
             break;
         case SYNO_PRIM_MERGE: /* y = a * |b| + b */
             v[0] = var_of[n->out[0]], v[1] = var_of[n->in[0]], v[2] = var_of[n->in[1]];
-            ok = add_rel(pb, REL_RESHAPE, 3, v, 0);
+            ok = add_rel(pb, PL_REL_RESHAPE, 3, v, 0);
             break;
         case SYNO_PRIM_SHIFT: {
             v[0] = var_of[n->in[0]], v[1] = var_of[n->out[0]];
             int64_t ext = pb->vars[v[0]].ext, d = n->shift % ext;
             if (d < 0) d += ext;
-            ok = add_rel(pb, REL_SHIFT, 2, v, d);
+            ok = add_rel(pb, PL_REL_SHIFT, 2, v, d);
             break;
         }
         case SYNO_PRIM_REVERSE:
             v[0] = var_of[n->in[0]], v[1] = var_of[n->out[0]];
-            ok = add_rel(pb, REL_REVERSE, 2, v, 0);
+            ok = add_rel(pb, PL_REL_REVERSE, 2, v, 0);
             break;
         case SYNO_PRIM_STRIDE:
             v[0] = var_of[n->in[0]], v[1] = var_of[n->out[0]];
-            ok = add_rel(pb, REL_STRIDE, 2, v, sizes[n->in[0]] / sizes[n->out[0]]);
+            ok = add_rel(pb, PL_REL_STRIDE, 2, v, sizes[n->in[0]] / sizes[n->out[0]]);
             break;
         case SYNO_PRIM_UNFOLD:
             v[0] = var_of[n->in[0]], v[1] = var_of[n->out[0]], v[2] = var_of[n->out[1]];
-            ok = add_rel(pb, REL_UNFOLD, 3, v, sizes[n->out[1]] / 2);
+            ok = add_rel(pb, PL_REL_UNFOLD, 3, v, sizes[n->out[1]] / 2);
             break;
         case SYNO_PRIM_MEAN:
             pb->scale /= (double)sizes[n->in[0]];
@@ -187,22 +187,22 @@ bool syno_plan_problem_build(problem *pb, const syno_op *op, const int64_t *size
     }
     if (!ok) {
         syno_buf_printf(err, "%s has more than %d index relations or %d variables; it is too large to plan", op->name,
-                        PR_MAX, PV_MAX);
+                        PL_MAX_RELS, PL_MAX_VARS);
         free(parent);
         free(var_of);
         return false;
     }
     /* Factors and outputs. */
-    int axes[PV_MAX];
+    int axes[PL_MAX_VARS];
     int buf = 0;
     for (int t = 0; t < op->ntensors; t++) {
         if (t == wrt) continue;
         const syno_tensor *tt = &op->tensors[t];
-        SYNO_ASSERT(tt->rank <= PV_MAX);
+        SYNO_ASSERT(tt->rank <= PL_MAX_VARS);
         for (int a = 0; a < tt->rank; a++) axes[a] = var_of[tt->axes[a]];
         add_factor(pb, buf++, axes, tt->rank);
     }
-    int outdims[PV_MAX];
+    int outdims[PL_MAX_VARS];
     for (int i = 0; i < op->nout; i++) outdims[i] = var_of[op->out[i]];
     if (wrt == SYNO_PLAN_FORWARD) {
         pb->nout = op->nout;

@@ -24,7 +24,7 @@
 #define CAND_MAX 10
 
 
-static bool cost_less(cost a, cost b)
+static bool cost_less(pl_cost a, pl_cost b)
 {
     if (a.flops != b.flops) return a.flops < b.flops;
     if (a.bytes != b.bytes) return a.bytes < b.bytes;
@@ -35,9 +35,9 @@ static bool cost_less(cost a, cost b)
 
 typedef struct memo_ent {
     bool used, done;
-    sstate key;
-    cost best;
-    smove move;
+    pl_state key;
+    pl_cost best;
+    pl_move move;
 } memo_ent;
 
 typedef struct solve_ent {
@@ -47,27 +47,27 @@ typedef struct solve_ent {
     int nfree;
 } solve_ent;
 
-struct plan_search {
-    const problem *pb;
+struct pl_search {
+    const pl_problem *pb;
     memo_ent *memo;
     size_t memo_cap, memo_n;
     solve_ent *scache;
     size_t scache_cap, scache_n;
     long moves;
     bool greedy;
-    psolution sol;
+    pl_solution sol;
 };
 
 /* ---- hashing ------------------------------------------------------------- */
 
-static uint64_t state_hash(const sstate *s)
+static uint64_t state_hash(const pl_state *s)
 {
     uint64_t h = syno_hash_mix((uint64_t)s->nf ^ syno_hash_mix(s->rels));
     for (int i = 0; i < s->nf; i++) h = syno_hash_mix(h ^ s->f[i]);
     return h;
 }
 
-static bool state_eq(const sstate *a, const sstate *b)
+static bool state_eq(const pl_state *a, const pl_state *b)
 {
     if (a->nf != b->nf || a->rels != b->rels) return false;
     for (int i = 0; i < a->nf; i++)
@@ -75,7 +75,7 @@ static bool state_eq(const sstate *a, const sstate *b)
     return true;
 }
 
-static memo_ent *memo_find(plan_search *S, const sstate *st, bool insert)
+static memo_ent *memo_find(pl_search *S, const pl_state *st, bool insert)
 {
     if (insert && 2 * (S->memo_n + 1) > S->memo_cap) {
         size_t ncap = S->memo_cap ? 2 * S->memo_cap : 256;
@@ -104,7 +104,7 @@ static memo_ent *memo_find(plan_search *S, const sstate *st, bool insert)
     return &S->memo[j];
 }
 
-static void state_sort(sstate *s)
+static void state_sort(pl_state *s)
 {
     for (int i = 1; i < s->nf; i++)
         for (int j = i; j > 0 && s->f[j] < s->f[j - 1]; j--) {
@@ -117,7 +117,7 @@ static void state_sort(sstate *s)
 /* ---- evaluating a move ------------------------------------------------------ */
 
 
-static uint64_t vars_of_rels(const problem *pb, uint64_t rs)
+static uint64_t vars_of_rels(const pl_problem *pb, uint64_t rs)
 {
     uint64_t m = 0;
     for (int i = 0; i < pb->nrels; i++)
@@ -131,8 +131,8 @@ static int popcount64(uint64_t x)
 }
 
 /* The output variables of a stage: the result's axes in order for the last
- * stage, else the open variables in index order (see syno_plan_search_*). */
-void syno_plan_open_list(const problem *pb, uint64_t open, bool final, int *list, int *n)
+ * stage, else the open variables in index order (see pl_search_*). */
+void pl_open_list(const pl_problem *pb, uint64_t open, bool final, int *list, int *n)
 {
     *n = 0;
     if (final) {
@@ -143,7 +143,7 @@ void syno_plan_open_list(const problem *pb, uint64_t open, bool final, int *list
         if (open & (1ull << v)) list[(*n)++] = v;
 }
 
-static const solve_ent *solve_cached(plan_search *S, uint64_t vs, uint64_t open, uint64_t rs, bool final)
+static const solve_ent *solve_cached(pl_search *S, uint64_t vs, uint64_t open, uint64_t rs, bool final)
 {
     if (2 * (S->scache_n + 1) > S->scache_cap) {
         size_t ncap = S->scache_cap ? 2 * S->scache_cap : 1024;
@@ -165,9 +165,9 @@ static const solve_ent *solve_cached(plan_search *S, uint64_t vs, uint64_t open,
         if (e->vs == vs && e->open == open && e->rs == rs) return e;
         j = (j + 1) & (S->scache_cap - 1);
     }
-    int list[PV_MAX], n;
-    syno_plan_open_list(S->pb, open, final, list, &n);
-    syno_plan_solve(S->pb, vs, list, n, rs, &S->sol, false);
+    int list[PL_MAX_VARS], n;
+    pl_open_list(S->pb, open, final, list, &n);
+    pl_solve(S->pb, vs, list, n, rs, &S->sol, false);
     solve_ent *e = &S->scache[j];
     e->used = true;
     e->vs = vs;
@@ -179,9 +179,9 @@ static const solve_ent *solve_cached(plan_search *S, uint64_t vs, uint64_t open,
     return e;
 }
 
-static bool eval_move(plan_search *S, const sstate *st, const smove *mv, mresult *r)
+static bool eval_move(pl_search *S, const pl_state *st, const pl_move *mv, pl_result *r)
 {
-    const problem *pb = S->pb;
+    const pl_problem *pb = S->pb;
     uint64_t fvars = 0, other = 0, inside = 0;
     for (int i = 0; i < mv->nfs; i++) inside |= 1ull << mv->fs[i];
     for (int i = 0; i < st->nf; i++) {
@@ -229,7 +229,7 @@ static bool eval_move(plan_search *S, const sstate *st, const smove *mv, mresult
 
 /* Relations a stage over the factors FS may absorb (see the file comment),
  * in index order, at most CAND_MAX. */
-static int candidates(const problem *pb, const sstate *st, const smove *mv, int *cand)
+static int candidates(const pl_problem *pb, const pl_state *st, const pl_move *mv, int *cand)
 {
     uint64_t inside = 0, reach = 0, other = 0;
     for (int i = 0; i < mv->nfs; i++) inside |= 1ull << mv->fs[i];
@@ -255,15 +255,15 @@ static int candidates(const problem *pb, const sstate *st, const smove *mv, int 
     return n;
 }
 
-static cost search_state(plan_search *S, const sstate *st);
+static pl_cost search_state(pl_search *S, const pl_state *st);
 
-static void try_move(plan_search *S, const sstate *st, const smove *mv, cost *best, smove *bestmv)
+static void try_move(pl_search *S, const pl_state *st, const pl_move *mv, pl_cost *best, pl_move *bestmv)
 {
-    mresult r;
+    pl_result r;
     if (!eval_move(S, st, mv, &r)) return;
-    cost c = r.c;
+    pl_cost c = r.c;
     if (!r.final) {
-        cost sub = search_state(S, &r.next);
+        pl_cost sub = search_state(S, &r.next);
         c.flops += sub.flops;
         c.bytes += sub.bytes;
         c.stages += sub.stages;
@@ -274,7 +274,7 @@ static void try_move(plan_search *S, const sstate *st, const smove *mv, cost *be
     }
 }
 
-static void try_subsets(plan_search *S, const sstate *st, smove *mv, cost *best, smove *bestmv)
+static void try_subsets(pl_search *S, const pl_state *st, pl_move *mv, pl_cost *best, pl_move *bestmv)
 {
     int cand[CAND_MAX];
     int nc = candidates(S->pb, st, mv, cand);
@@ -290,9 +290,9 @@ static void try_subsets(plan_search *S, const sstate *st, smove *mv, cost *best,
 /* Greedy moves for when the budget is spent: finish in one stage when at
  * most three factors are left, else contract the pair that shares the
  * most variables. */
-static void greedy_moves(plan_search *S, const sstate *st, cost *best, smove *bestmv)
+static void greedy_moves(pl_search *S, const pl_state *st, pl_cost *best, pl_move *bestmv)
 {
-    smove mv;
+    pl_move mv;
     memset(&mv, 0, sizeof mv);
     if (st->nf <= SYNO_PLAN_MAX_OPS) {
         mv.nfs = st->nf;
@@ -314,18 +314,18 @@ static void greedy_moves(plan_search *S, const sstate *st, cost *best, smove *be
     try_move(S, st, &mv, best, bestmv);
 }
 
-static cost search_state(plan_search *S, const sstate *st)
+static pl_cost search_state(pl_search *S, const pl_state *st)
 {
     memo_ent *m = memo_find(S, st, true);
     if (m->done) return m->best;
-    cost best = {INFINITY, INFINITY, 1 << 30};
-    smove bestmv;
+    pl_cost best = {INFINITY, INFINITY, 1 << 30};
+    pl_move bestmv;
     memset(&bestmv, 0, sizeof bestmv);
     if (S->moves > MOVE_BUDGET) S->greedy = true;
     if (S->greedy) {
         greedy_moves(S, st, &best, &bestmv);
     } else {
-        smove mv;
+        pl_move mv;
         memset(&mv, 0, sizeof mv);
         /* The final move first: a one-stage finish when at most 3 factors remain. */
         if (st->nf <= SYNO_PLAN_MAX_OPS) {
@@ -364,31 +364,31 @@ static cost search_state(plan_search *S, const sstate *st)
 /* ---- the interface of plan_int.h ------------------------------------------------ */
 
 /* A search over PB's stage sequences (PB borrowed). */
-plan_search *syno_plan_search_new(const problem *pb)
+pl_search *pl_search_new(const pl_problem *pb)
 {
-    plan_search *S = syno_xcalloc(1, sizeof *S);
+    pl_search *S = syno_xcalloc(1, sizeof *S);
     S->pb = pb;
-    syno_plan_solution_init(&S->sol);
+    pl_solution_init(&S->sol);
     return S;
 }
 
 /* Frees S. */
-void syno_plan_search_free(plan_search *S)
+void pl_search_free(pl_search *S)
 {
-    syno_plan_solution_fini(&S->sol);
+    pl_solution_fini(&S->sol);
     free(S->memo);
     free(S->scache);
     free(S);
 }
 
 /* Finds the best stage sequence from INIT (a state with sorted factors). */
-void syno_plan_search_run(plan_search *S, const sstate *init)
+void pl_search_run(pl_search *S, const pl_state *init)
 {
     search_state(S, init);
 }
 
 /* Makes MV the only move from INIT, without searching (direct plans). */
-void syno_plan_search_force(plan_search *S, const sstate *init, const smove *mv)
+void pl_search_force(pl_search *S, const pl_state *init, const pl_move *mv)
 {
     memo_ent *m = memo_find(S, init, true);
     m->done = true;
@@ -397,7 +397,7 @@ void syno_plan_search_force(plan_search *S, const sstate *init, const smove *mv)
 
 /* The chosen move from state ST (searched or forced before) in MV, and its
  * evaluation in R.  False when ST was never reached. */
-bool syno_plan_search_next(plan_search *S, const sstate *st, smove *mv, mresult *r)
+bool pl_search_next(pl_search *S, const pl_state *st, pl_move *mv, pl_result *r)
 {
     memo_ent *m = memo_find(S, st, false);
     if (!m || !m->done) return false;
@@ -406,7 +406,7 @@ bool syno_plan_search_next(plan_search *S, const sstate *st, smove *mv, mresult 
 }
 
 /* True when the work bound was hit and part of the sequence is greedy. */
-bool syno_plan_search_greedy(const plan_search *S)
+bool pl_search_greedy(const pl_search *S)
 {
     return S->greedy;
 }

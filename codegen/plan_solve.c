@@ -24,29 +24,29 @@
 
 /* What relation R can derive when the variables in K are known: returns the
  * mask of variables it would compute (0 when none). */
-static uint64_t rel_derives(const prel *r, uint64_t k)
+static uint64_t rel_derives(const pl_rel *r, uint64_t k)
 {
     uint64_t b0 = 1ull << r->v[0], b1 = 1ull << r->v[1], b2 = r->nv > 2 ? 1ull << r->v[2] : 0;
     bool k0 = k & b0, k1 = k & b1, k2 = r->nv > 2 && (k & b2);
     switch (r->kind) {
-    case REL_RESHAPE:
+    case PL_REL_RESHAPE:
         if (k0) return (k1 ? 0 : b1) | (k2 ? 0 : b2);
         return k1 && k2 ? b0 : 0;
-    case REL_SHIFT:
-    case REL_REVERSE:
-    case REL_STRIDE:
-    case REL_EQUAL:
+    case PL_REL_SHIFT:
+    case PL_REL_REVERSE:
+    case PL_REL_STRIDE:
+    case PL_REL_EQUAL:
         if (k0 && !k1) return b1;
         if (k1 && !k0) return b0;
         return 0;
-    case REL_UNFOLD:
+    case PL_REL_UNFOLD:
         if (k0 + k1 + k2 != 2) return 0;
         return !k0 ? b0 : !k1 ? b1 : b2;
     }
     return 0;
 }
 
-static uint64_t propagate_mask(const problem *pb, uint64_t rels, uint64_t *used, uint64_t k)
+static uint64_t propagate_mask(const pl_problem *pb, uint64_t rels, uint64_t *used, uint64_t k)
 {
     bool changed = true;
     while (changed) {
@@ -64,13 +64,13 @@ static uint64_t propagate_mask(const problem *pb, uint64_t rels, uint64_t *used,
 }
 
 typedef struct choose {
-    const problem *pb;
+    const pl_problem *pb;
     uint64_t vs, rels;
-    int rank_of[PV_MAX];     /* position of each variable in increasing-extent order */
-    int order[PV_MAX];       /* variables by rank */
+    int rank_of[PL_MAX_VARS];     /* position of each variable in increasing-extent order */
+    int order[PL_MAX_VARS];       /* variables by rank */
     double best;
-    int best_seq[PV_MAX], best_n;
-    int seq[PV_MAX];
+    int best_seq[PL_MAX_VARS], best_n;
+    int seq[PL_MAX_VARS];
     long budget;
 } choose;
 
@@ -98,11 +98,11 @@ static void dfs(choose *c, uint64_t k, uint64_t used, int n, int min_rank, doubl
 /* ---- expressions --------------------------------------------------------- */
 
 typedef struct builder {
-    const problem *pb;
-    psolution *s;
+    const pl_problem *pb;
+    pl_solution *s;
 } builder;
 
-static int push(psolution *s, syno_pexpr_op op, int x, int y, int64_t c)
+static int push(pl_solution *s, syno_pexpr_op op, int x, int y, int64_t c)
 {
     if (s->nexprs == s->capexprs) {
         s->capexprs = s->capexprs ? 2 * s->capexprs : 32;
@@ -219,7 +219,7 @@ static void guard(builder *b, syno_pguard_kind kind, int e, int64_t lo, int64_t 
     interval(b, e, &a0, &a1);
     if (kind == SYNO_PG_RANGE && a0 >= lo && a1 < hi) return; /* always holds */
     if (kind == SYNO_PG_MULTIPLE && a0 == a1 && a0 % hi == 0) return;
-    psolution *s = b->s;
+    pl_solution *s = b->s;
     if (s->nguards == s->capguards) {
         s->capguards = s->capguards ? 2 * s->capguards : 8;
         s->guards = syno_xrealloc(s->guards, (size_t)s->capguards * sizeof *s->guards);
@@ -241,14 +241,14 @@ static void guard_zero(builder *b, int e)
 
 /* Applies relation R with the expressions known in s->var_expr; derives
  * what rel_derives says, or, when everything is known, adds the check. */
-static void apply(builder *b, const prel *r)
+static void apply(builder *b, const pl_rel *r)
 {
     int *ve = b->s->var_expr;
     int x = ve[r->v[0]], y = ve[r->v[1]], z = r->nv > 2 ? ve[r->v[2]] : -1;
     int64_t n0 = b->pb->vars[r->v[0]].ext, n1 = b->pb->vars[r->v[1]].ext;
     int64_t n2 = r->nv > 2 ? b->pb->vars[r->v[2]].ext : 0;
     switch (r->kind) {
-    case REL_RESHAPE: /* x = y * n2 + z */
+    case PL_REL_RESHAPE: /* x = y * n2 + z */
         if (x >= 0 && y >= 0 && z >= 0) {
             guard_zero(b, e_sub(b, x, e_add(b, e_mul(b, y, n2), z)));
         } else if (x >= 0) {
@@ -268,17 +268,17 @@ static void apply(builder *b, const prel *r)
             ve[r->v[0]] = e_add(b, e_mul(b, y, n2), z);
         }
         break;
-    case REL_SHIFT: /* x = (y + p) mod n0 */
+    case PL_REL_SHIFT: /* x = (y + p) mod n0 */
         if (x >= 0 && y >= 0) guard_zero(b, e_sub(b, e_mod(b, e_add(b, y, e_const(b, r->p)), n0), x));
         else if (y >= 0) ve[r->v[0]] = e_mod(b, e_add(b, y, e_const(b, r->p)), n0);
         else ve[r->v[1]] = e_mod(b, e_add(b, x, e_const(b, n0 - r->p)), n0);
         break;
-    case REL_REVERSE: /* x = n0 - 1 - y */
+    case PL_REL_REVERSE: /* x = n0 - 1 - y */
         if (x >= 0 && y >= 0) guard_zero(b, e_add(b, e_add(b, x, y), e_const(b, -(n0 - 1))));
         else if (y >= 0) ve[r->v[0]] = e_add(b, e_mul(b, y, -1), e_const(b, n0 - 1));
         else ve[r->v[1]] = e_add(b, e_mul(b, x, -1), e_const(b, n0 - 1));
         break;
-    case REL_STRIDE: /* x = y * p */
+    case PL_REL_STRIDE: /* x = y * p */
         if (x >= 0 && y >= 0) guard_zero(b, e_sub(b, x, e_mul(b, y, r->p)));
         else if (y >= 0) ve[r->v[0]] = e_mul(b, y, r->p);
         else {
@@ -286,12 +286,12 @@ static void apply(builder *b, const prel *r)
             ve[r->v[1]] = e_div(b, x, r->p);
         }
         break;
-    case REL_EQUAL: /* x = y */
+    case PL_REL_EQUAL: /* x = y */
         if (x >= 0 && y >= 0) guard_zero(b, e_sub(b, x, y));
         else if (y >= 0) ve[r->v[0]] = y;
         else ve[r->v[1]] = x;
         break;
-    case REL_UNFOLD: /* x = y + z - p, 0 <= x < n0 */
+    case PL_REL_UNFOLD: /* x = y + z - p, 0 <= x < n0 */
         if (x >= 0 && y >= 0 && z >= 0) {
             guard_zero(b, e_sub(b, x, e_add(b, e_add(b, y, z), e_const(b, -r->p))));
         } else if (x < 0) {
@@ -311,7 +311,7 @@ static void apply(builder *b, const prel *r)
     }
 }
 
-static uint64_t known_mask(const psolution *s, const problem *pb)
+static uint64_t known_mask(const pl_solution *s, const pl_problem *pb)
 {
     uint64_t k = 0;
     for (int v = 0; v < pb->nvars; v++)
@@ -339,8 +339,8 @@ static void propagate_exprs(builder *b, uint64_t rels, uint64_t *used)
 
 static void add_iter(builder *b, int v)
 {
-    psolution *s = b->s;
-    SYNO_ASSERT(s->niters < PV_MAX);
+    pl_solution *s = b->s;
+    SYNO_ASSERT(s->niters < PL_MAX_VARS);
     s->iter_var[s->niters] = v;
     s->var_expr[v] = push(s, SYNO_PX_ITER, s->niters, -1, 0);
     s->niters++;
@@ -349,13 +349,13 @@ static void add_iter(builder *b, int v)
 /* ---- entry points -------------------------------------------------------- */
 
 /* Prepares an empty solution. */
-void syno_plan_solution_init(psolution *s)
+void pl_solution_init(pl_solution *s)
 {
     memset(s, 0, sizeof *s);
 }
 
 /* Frees the arrays of S. */
-void syno_plan_solution_fini(psolution *s)
+void pl_solution_fini(pl_solution *s)
 {
     free(s->exprs);
     free(s->guards);
@@ -369,12 +369,12 @@ void syno_plan_solution_fini(psolution *s)
  * S->points and, when WANT_EXPRS, the expression of every variable of VS
  * (S->var_expr) and the guards.  S is reset first.  Cannot fail: any
  * variable can be iterated. */
-void syno_plan_solve(const problem *pb, uint64_t vs, const int *open, int nopen, uint64_t rels, psolution *s,
+void pl_solve(const pl_problem *pb, uint64_t vs, const int *open, int nopen, uint64_t rels, pl_solution *s,
                      bool want_exprs)
 {
     s->niters = s->nout = 0;
     s->nexprs = s->nguards = 0;
-    for (int v = 0; v < PV_MAX; v++) s->var_expr[v] = -1;
+    for (int v = 0; v < PL_MAX_VARS; v++) s->var_expr[v] = -1;
     uint64_t k = 0;
     double prod = 1;
     for (int i = 0; i < nopen; i++) {

@@ -118,9 +118,11 @@ static int parse_args(int argc, char **argv, bench_args *a)
 static bool fits(syno_ctx *ctx, const syno_op *op, const int64_t *sizes, const syno_bench_opts *o)
 {
     int64_t total = 0;
-    for (int t = SYNO_OP_OUT; t < op->ntensors; t++) {
-        int64_t n = syno_op_tensor_numel(op, sizes, t), copies = t == SYNO_OP_OUT ? (o->baseline ? 3 : 2) : (o->grad ? 3 : 1);
-        if (n < 0 || __builtin_mul_overflow(n, copies, &n) || __builtin_add_overflow(total, n, &total)) total = INT64_MAX;
+    for (int t = SYNO_OP_OUT; t < op->ntensors; t++) { /* the output 3 times with a baseline, else 2 */
+        int64_t n = syno_op_tensor_numel(op, sizes, t);
+        int64_t copies = t == SYNO_OP_OUT ? (o->baseline ? 3 : 2) : (o->grad ? 3 : 1);
+        if (n < 0 || __builtin_mul_overflow(n, copies, &n) || __builtin_add_overflow(total, n, &total))
+            total = INT64_MAX;
     }
     if (total <= BENCH_MAX_NUMEL) return true;
     syno_diag_error(&ctx->diags, syno_range_make(0, 0),

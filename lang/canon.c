@@ -64,14 +64,14 @@ static cn_final *canonicalize(syno_canon *c, const syno_op *op, const syno_canon
     cn_ir *ir = SYNO_NEW(c->arena, cn_ir);
     ir->a = c->arena;
     ir->steps = steps;
-    if (!syno_cn_build(ir, op, o)) {
+    if (!cn_build(ir, op, o)) {
         c->err = ir->err;
         return NULL;
     }
-    syno_cn_normalize(ir);
+    cn_normalize(ir);
     syno_buf_clear(&c->best);
-    cn_final *f = syno_cn_finalize(ir, &c->best, &c->first, &c->scratch);
-    syno_cn_label(f);
+    cn_final *f = cn_finalize(ir, &c->best, &c->first, &c->scratch);
+    cn_label(f);
     return f;
 }
 

@@ -130,29 +130,29 @@ typedef struct cn_ir {
 } cn_ir;
 
 /* canon_ir.c */
-bool syno_cn_build(cn_ir *ir, const syno_op *op, const syno_canon_opts *o);
-int syno_cn_new_dim(cn_ir *ir, syno_size size);
-int syno_cn_new_node(cn_ir *ir, int kind, int nin, int nout);
-void syno_cn_set_in(cn_ir *ir, int node, int slot, int dim);
-void syno_cn_set_out(cn_ir *ir, int node, int slot, int dim);
-void syno_cn_kill_node(cn_ir *ir, int node);
-void syno_cn_forward(cn_ir *ir, int from, int to);
-void syno_cn_attach(cn_ir *ir, int wax, int dim);
-void syno_cn_detach_all(cn_ir *ir, int dim, int *waxes, int *n);
-int syno_cn_find_att(const cn_ir *ir, int dim, int weight);
-uint32_t syno_cn_att_mask(const cn_ir *ir, int dim);
-int syno_cn_wax_pos(const cn_ir *ir, int wax);
-int syno_cn_split_wax(cn_ir *ir, int wax, int k, const syno_size *sizes, int *pieces);
-int syno_cn_fuse_waxes(cn_ir *ir, const int *waxes, int k);
-void syno_cn_affine_wax(cn_ir *ir, int wax, int sgn, int64_t off);
-bool syno_cn_is_safe(const cn_ir *ir, syno_size s);
-uint64_t syno_cn_size_hash(const cn_ir *ir, syno_size s);
+bool cn_build(cn_ir *ir, const syno_op *op, const syno_canon_opts *o);
+int cn_new_dim(cn_ir *ir, syno_size size);
+int cn_new_node(cn_ir *ir, int kind, int nin, int nout);
+void cn_set_in(cn_ir *ir, int node, int slot, int dim);
+void cn_set_out(cn_ir *ir, int node, int slot, int dim);
+void cn_kill_node(cn_ir *ir, int node);
+void cn_forward(cn_ir *ir, int from, int to);
+void cn_attach(cn_ir *ir, int wax, int dim);
+void cn_detach_all(cn_ir *ir, int dim, int *waxes, int *n);
+int cn_find_att(const cn_ir *ir, int dim, int weight);
+uint32_t cn_att_mask(const cn_ir *ir, int dim);
+int cn_wax_pos(const cn_ir *ir, int wax);
+int cn_split_wax(cn_ir *ir, int wax, int k, const syno_size *sizes, int *pieces);
+int cn_fuse_waxes(cn_ir *ir, const int *waxes, int k);
+void cn_affine_wax(cn_ir *ir, int wax, int sgn, int64_t off);
+bool cn_is_safe(const cn_ir *ir, syno_size s);
+uint64_t cn_size_hash(const cn_ir *ir, syno_size s);
 
 /* canon_region.c */
-void syno_cn_regions(cn_ir *ir);
+void cn_regions(cn_ir *ir);
 
 /* canon_rules.c */
-void syno_cn_normalize(cn_ir *ir);
+void cn_normalize(cn_ir *ir);
 
 /* canon_label.c / canon_print.c: the ordered, printable form.  Vertices
  * are the live dims, nodes and weights of the normalized IR; colour
@@ -190,8 +190,8 @@ typedef struct cn_printed {
     int nwaxseq;
 } cn_printed;
 
-cn_final *syno_cn_finalize(cn_ir *ir, syno_buf *best, syno_buf *first, syno_buf *scratch);
-void syno_cn_label(cn_final *f);
-void syno_cn_print(cn_final *f, const int *rank, syno_buf *out, cn_printed *p);
+cn_final *cn_finalize(cn_ir *ir, syno_buf *best, syno_buf *first, syno_buf *scratch);
+void cn_label(cn_final *f);
+void cn_print(cn_final *f, const int *rank, syno_buf *out, cn_printed *p);
 
 #endif

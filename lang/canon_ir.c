@@ -29,7 +29,7 @@ static void *grow(syno_arena *a, void *old, int n, int *cap, size_t elem)
 /* ---- editing primitives -------------------------------------------------- */
 
 /* Adds a dim of SIZE with no producer or consumer; returns its index. */
-int syno_cn_new_dim(cn_ir *ir, syno_size size)
+int cn_new_dim(cn_ir *ir, syno_size size)
 {
     ir->dims = grow(ir->a, ir->dims, ir->ndims, &ir->capdims, sizeof *ir->dims);
     cn_dim *d = &ir->dims[ir->ndims];
@@ -42,7 +42,7 @@ int syno_cn_new_dim(cn_ir *ir, syno_size size)
 }
 
 /* Adds a node of KIND with NIN operand and NOUT result slots (all -1). */
-int syno_cn_new_node(cn_ir *ir, int kind, int nin, int nout)
+int cn_new_node(cn_ir *ir, int kind, int nin, int nout)
 {
     ir->nodes = grow(ir->a, ir->nodes, ir->nnodes, &ir->capnodes, sizeof *ir->nodes);
     cn_node *n = &ir->nodes[ir->nnodes];
@@ -60,7 +60,7 @@ int syno_cn_new_node(cn_ir *ir, int kind, int nin, int nout)
 }
 
 /* Makes DIM operand SLOT of NODE. */
-void syno_cn_set_in(cn_ir *ir, int node, int slot, int dim)
+void cn_set_in(cn_ir *ir, int node, int slot, int dim)
 {
     ir->nodes[node].in[slot] = dim;
     ir->dims[dim].dst = node;
@@ -68,7 +68,7 @@ void syno_cn_set_in(cn_ir *ir, int node, int slot, int dim)
 }
 
 /* Makes DIM result SLOT of NODE. */
-void syno_cn_set_out(cn_ir *ir, int node, int slot, int dim)
+void cn_set_out(cn_ir *ir, int node, int slot, int dim)
 {
     ir->nodes[node].out[slot] = dim;
     ir->dims[dim].src = node;
@@ -76,13 +76,13 @@ void syno_cn_set_out(cn_ir *ir, int node, int slot, int dim)
 }
 
 /* Marks NODE dead; its dims are the caller's business. */
-void syno_cn_kill_node(cn_ir *ir, int node)
+void cn_kill_node(cn_ir *ir, int node)
 {
     ir->nodes[node].dead = true;
 }
 
 /* Attaches wax W to DIM. */
-void syno_cn_attach(cn_ir *ir, int w, int dim)
+void cn_attach(cn_ir *ir, int w, int dim)
 {
     ir->wax[w].dim = dim;
     ir->wax[w].next = ir->dims[dim].att;
@@ -91,7 +91,7 @@ void syno_cn_attach(cn_ir *ir, int w, int dim)
 
 /* Detaches every wax of DIM, storing them into WAXES (when not NULL) and
  * their number into N. */
-void syno_cn_detach_all(cn_ir *ir, int dim, int *waxes, int *n)
+void cn_detach_all(cn_ir *ir, int dim, int *waxes, int *n)
 {
     int k = 0;
     for (int w = ir->dims[dim].att; w >= 0;) {
@@ -109,7 +109,7 @@ void syno_cn_detach_all(cn_ir *ir, int dim, int *waxes, int *n)
 /* "FROM is the same index as TO": TO takes over FROM's consumer (or output
  * position) and attachments, and FROM dies.  TO's own consumer must already
  * be gone. */
-void syno_cn_forward(cn_ir *ir, int from, int to)
+void cn_forward(cn_ir *ir, int from, int to)
 {
     cn_dim *f = &ir->dims[from], *t = &ir->dims[to];
     SYNO_ASSERT(from != to);
@@ -121,14 +121,14 @@ void syno_cn_forward(cn_ir *ir, int from, int to)
     while (f->att >= 0) {
         int w = f->att;
         f->att = ir->wax[w].next;
-        syno_cn_attach(ir, w, to);
+        cn_attach(ir, w, to);
     }
     f->dead = true;
     f->dst = CN_NONE;
 }
 
 /* The wax of WEIGHT attached to DIM, or -1. */
-int syno_cn_find_att(const cn_ir *ir, int dim, int weight)
+int cn_find_att(const cn_ir *ir, int dim, int weight)
 {
     for (int w = ir->dims[dim].att; w >= 0; w = ir->wax[w].next)
         if (ir->wax[w].weight == weight) return w;
@@ -136,7 +136,7 @@ int syno_cn_find_att(const cn_ir *ir, int dim, int weight)
 }
 
 /* Bit t set for each weight t attached to DIM. */
-uint32_t syno_cn_att_mask(const cn_ir *ir, int dim)
+uint32_t cn_att_mask(const cn_ir *ir, int dim)
 {
     uint32_t m = 0;
     for (int w = ir->dims[dim].att; w >= 0; w = ir->wax[w].next) m |= 1u << ir->wax[w].weight;
@@ -144,7 +144,7 @@ uint32_t syno_cn_att_mask(const cn_ir *ir, int dim)
 }
 
 /* Position of wax W in its weight's current axis list. */
-int syno_cn_wax_pos(const cn_ir *ir, int w)
+int cn_wax_pos(const cn_ir *ir, int w)
 {
     const cn_weight *wt = &ir->weights[ir->wax[w].weight];
     for (int i = 0; i < wt->n; i++)
@@ -177,12 +177,12 @@ static cn_step *add_step(cn_ir *ir, int weight, int kind)
 
 /* Replaces wax W (detached) by K pieces of SIZES, most significant first,
  * stored into PIECES (detached).  Returns K. */
-int syno_cn_split_wax(cn_ir *ir, int w, int k, const syno_size *sizes, int *pieces)
+int cn_split_wax(cn_ir *ir, int w, int k, const syno_size *sizes, int *pieces)
 {
     SYNO_ASSERT(k >= 2 && ir->wax[w].dim < 0);
     int weight = ir->wax[w].weight;
     cn_weight *wt = &ir->weights[weight];
-    int pos = syno_cn_wax_pos(ir, w);
+    int pos = cn_wax_pos(ir, w);
     for (int i = 0; i < k; i++) pieces[i] = new_wax(ir, sizes[i], weight, ir->wax[w].orig);
     int *axes = wt->axes;
     if (wt->n + k - 1 > wt->cap) {
@@ -208,14 +208,14 @@ int syno_cn_split_wax(cn_ir *ir, int w, int k, const syno_size *sizes, int *piec
  * into one new detached wax, which it returns: their axes are brought
  * together (a permutation step, when they are not already adjacent and in
  * order) and merged (a reshape step). */
-int syno_cn_fuse_waxes(cn_ir *ir, const int *waxes, int k)
+int cn_fuse_waxes(cn_ir *ir, const int *waxes, int k)
 {
     SYNO_ASSERT(k >= 2);
     int weight = ir->wax[waxes[0]].weight;
     cn_weight *wt = &ir->weights[weight];
     int p = wt->n;
     for (int i = 0; i < k; i++) {
-        int q = syno_cn_wax_pos(ir, waxes[i]);
+        int q = cn_wax_pos(ir, waxes[i]);
         if (q < p) p = q;
         ir->wax[waxes[i]].scratch = 1;
     }
@@ -259,12 +259,12 @@ int syno_cn_fuse_waxes(cn_ir *ir, const int *waxes, int k)
 }
 
 /* Records that wax W is re-indexed: new[i] = old[(sgn*i + off) mod n]. */
-void syno_cn_affine_wax(cn_ir *ir, int w, int sgn, int64_t off)
+void cn_affine_wax(cn_ir *ir, int w, int sgn, int64_t off)
 {
     if (sgn == 1 && off == 0) return;
     if (!ir->steps) return;
     cn_step *s = add_step(ir, ir->wax[w].weight, SYNO_WSTEP_AFFINE);
-    s->pos = syno_cn_wax_pos(ir, w);
+    s->pos = cn_wax_pos(ir, w);
     s->sgn = sgn;
     s->off = off;
 }
@@ -301,7 +301,7 @@ static bool reach(const cn_ir *ir, syno_size r, const syno_size *k, int nk, int 
  * matter: the text of a normal form names products of its digits (the
  * links of a split chain), so judging from products keeps what is proven
  * the same when the canonical text is read back. */
-bool syno_cn_is_safe(const cn_ir *ir, syno_size s)
+bool cn_is_safe(const cn_ir *ir, syno_size s)
 {
     if (!has_negative(ir, s)) return true;
     syno_size k[128];
@@ -335,7 +335,7 @@ static uint64_t mix64(uint64_t h)
 
 /* A hash of size S that depends on variable names, kinds and default
  * values only (not on declaration order). */
-uint64_t syno_cn_size_hash(const cn_ir *ir, syno_size s)
+uint64_t cn_size_hash(const cn_ir *ir, syno_size s)
 {
     uint64_t h = 0x5eed5eed5eedull;
     for (int i = 0; i < ir->vars.n; i++)
@@ -411,7 +411,7 @@ static syno_size dim_size(const builder *b, int d)
 
 static int irdim(builder *b, int d)
 {
-    if (b->map[d] < 0) b->map[d] = syno_cn_new_dim(b->ir, dim_size(b, d));
+    if (b->map[d] < 0) b->map[d] = cn_new_dim(b->ir, dim_size(b, d));
     return b->map[d];
 }
 
@@ -458,14 +458,14 @@ static void share_group(builder *b, int k)
         at = irdim(b, data[0]);
         b->map[root] = at;
     } else if (ndata == 0) {
-        int e = syno_cn_new_node(ir, CN_EXPAND, 0, 1);
+        int e = cn_new_node(ir, CN_EXPAND, 0, 1);
         at = irdim(b, root);
-        syno_cn_set_out(ir, e, 0, at);
+        cn_set_out(ir, e, 0, at);
     } else {
-        int g = syno_cn_new_node(ir, CN_DIAG, ndata, 1);
-        for (int i = 0; i < ndata; i++) syno_cn_set_in(ir, g, i, irdim(b, data[i]));
+        int g = cn_new_node(ir, CN_DIAG, ndata, 1);
+        for (int i = 0; i < ndata; i++) cn_set_in(ir, g, i, irdim(b, data[i]));
         at = irdim(b, root);
-        syno_cn_set_out(ir, g, 0, at);
+        cn_set_out(ir, g, 0, at);
     }
     for (int i = 0; i < nw; i++) b->attach_to[wts[i]] = at;
 }
@@ -556,7 +556,7 @@ static bool acyclic(cn_ir *ir)
 /* Builds IR (whose arena must be set, everything else zero) from OP under
  * options O (NULL for the defaults).  Returns false with IR->err set when
  * OP is malformed: errors, unused dims, unsized dims, cycles. */
-bool syno_cn_build(cn_ir *ir, const syno_op *op, const syno_canon_opts *o)
+bool cn_build(cn_ir *ir, const syno_op *op, const syno_canon_opts *o)
 {
     if (!check_op(ir, op)) return false;
     builder b;
@@ -588,42 +588,42 @@ bool syno_cn_build(cn_ir *ir, const syno_op *op, const syno_canon_opts *o)
         int node;
         switch (n->prim) {
         case SYNO_PRIM_SPLIT:
-            node = syno_cn_new_node(ir, CN_SPLIT, 1, 2);
+            node = cn_new_node(ir, CN_SPLIT, 1, 2);
             break;
         case SYNO_PRIM_MERGE:
-            node = syno_cn_new_node(ir, CN_MERGE, 2, 1);
+            node = cn_new_node(ir, CN_MERGE, 2, 1);
             break;
         case SYNO_PRIM_SHIFT:
-            node = syno_cn_new_node(ir, CN_TRANS, 1, 1);
+            node = cn_new_node(ir, CN_TRANS, 1, 1);
             ir->nodes[node].off = n->shift;
             break;
         case SYNO_PRIM_REVERSE:
-            node = syno_cn_new_node(ir, CN_TRANS, 1, 1);
+            node = cn_new_node(ir, CN_TRANS, 1, 1);
             ir->nodes[node].sgn = -1;
             ir->nodes[node].off = -1;
             break;
         case SYNO_PRIM_STRIDE:
-            node = syno_cn_new_node(ir, CN_STRIDE, 1, 1);
+            node = cn_new_node(ir, CN_STRIDE, 1, 1);
             ir->nodes[node].param = to_ir_size(b.to_ir, n->param);
             break;
         case SYNO_PRIM_UNFOLD:
-            node = syno_cn_new_node(ir, CN_UNFOLD, 1, 2);
+            node = cn_new_node(ir, CN_UNFOLD, 1, 2);
             ir->nodes[node].param = to_ir_size(b.to_ir, n->param);
             break;
         case SYNO_PRIM_EXPAND:
-            node = syno_cn_new_node(ir, CN_EXPAND, 0, 1);
+            node = cn_new_node(ir, CN_EXPAND, 0, 1);
             break;
         case SYNO_PRIM_SUM:
-            node = syno_cn_new_node(ir, CN_SUM, 1, 0);
+            node = cn_new_node(ir, CN_SUM, 1, 0);
             break;
         case SYNO_PRIM_MEAN:
-            node = syno_cn_new_node(ir, CN_MEAN, 1, 0);
+            node = cn_new_node(ir, CN_MEAN, 1, 0);
             break;
         default:
             SYNO_UNREACHABLE();
         }
-        for (int i = 0; i < ir->nodes[node].nin; i++) syno_cn_set_in(ir, node, i, irdim(&b, n->in[i]));
-        for (int i = 0; i < ir->nodes[node].nout; i++) syno_cn_set_out(ir, node, i, irdim(&b, n->out[i]));
+        for (int i = 0; i < ir->nodes[node].nin; i++) cn_set_in(ir, node, i, irdim(&b, n->in[i]));
+        for (int i = 0; i < ir->nodes[node].nout; i++) cn_set_out(ir, node, i, irdim(&b, n->out[i]));
     }
     /* Share-group roots and DIAG operands are consumed by what consumes
      * the syno dims they stand for: the loop above set those consumers. */
@@ -667,7 +667,7 @@ bool syno_cn_build(cn_ir *ir, const syno_op *op, const syno_canon_opts *o)
         for (int a = 0; a < w->rank; a++) {
             int wx = new_wax(ir, dim_size(&b, w->axes[a]), t, 1u << a);
             wt->axes[a] = wx;
-            syno_cn_attach(ir, wx, b.attach_to[w->axes[a]]);
+            cn_attach(ir, wx, b.attach_to[w->axes[a]]);
         }
     }
     for (int d = 0; d < ir->ndims; d++)

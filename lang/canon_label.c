@@ -57,7 +57,7 @@ static bool unordered_ins(int kind)
 static uint64_t dim_color(const cn_ir *ir, int d)
 {
     const cn_dim *x = &ir->dims[d];
-    uint64_t h = mix2(1, syno_cn_size_hash(ir, x->size));
+    uint64_t h = mix2(1, cn_size_hash(ir, x->size));
     h = mix2(h, (uint64_t)(x->input + 1));
     h = mix2(h, (uint64_t)x->open * 1000003u + x->tag);
     h = mix2(h, (uint64_t)x->uin * 2 + x->uout);
@@ -68,14 +68,14 @@ static uint64_t node_color(const cn_ir *ir, int k)
 {
     const cn_node *n = &ir->nodes[k];
     uint64_t h = mix2(2, n->kind);
-    h = mix2(h, syno_cn_size_hash(ir, n->param));
+    h = mix2(h, cn_size_hash(ir, n->param));
     h = mix2(h, (uint64_t)(int64_t)n->sgn);
     return mix2(h, (uint64_t)n->off);
 }
 
 /* Builds the vertex graph of the normalized IR.  The buffers receive the
  * canonical text and scratch texts; they belong to the caller. */
-cn_final *syno_cn_finalize(cn_ir *ir, syno_buf *best, syno_buf *first, syno_buf *scratch)
+cn_final *cn_finalize(cn_ir *ir, syno_buf *best, syno_buf *first, syno_buf *scratch)
 {
     cn_final *f = SYNO_NEW(ir->a, cn_final);
     f->ir = ir;
@@ -294,7 +294,7 @@ static bool same_dim(const cn_final *f, const int *g, int v, int u)
     for (int w = a->att; w >= 0; w = ir->wax[w].next) {
         na++;
         int t = f->vir[g[f->vwt[ir->wax[w].weight]]];
-        if (syno_cn_find_att(ir, f->vir[u], t) < 0) return false;
+        if (cn_find_att(ir, f->vir[u], t) < 0) return false;
     }
     for (int w = b->att; w >= 0; w = ir->wax[w].next) nb++;
     return na == nb;
@@ -389,7 +389,7 @@ static void leaf(search *s, const uint64_t *c)
     }
     syno_buf *text = f->have_best ? f->scratch : f->best;
     syno_buf_clear(text);
-    syno_cn_print(f, rank, text, &s->pr);
+    cn_print(f, rank, text, &s->pr);
     f->leaves++;
     bool full = s->pr.ntouch == f->nv;
     if (!f->have_best) {
@@ -476,7 +476,7 @@ static void explore(search *s, uint64_t *c, int depth)
 /* Finds the canonical text of F: the smallest text over the leaves of the
  * individualization-refinement search, in F->best, with the touch order
  * and the weight orders of that leaf. */
-void syno_cn_label(cn_final *f)
+void cn_label(cn_final *f)
 {
     syno_arena *a = f->ir->a;
     search s;

@@ -451,7 +451,7 @@ static bool plain(const cn_ir *ir, int d)
 
 /* Prints the normalized op of F, ranked by RANK (per vertex), into OUT, and
  * fills P with the touch order and the weight orders. */
-void syno_cn_print(cn_final *f, const int *rank, syno_buf *out, cn_printed *p)
+void cn_print(cn_final *f, const int *rank, syno_buf *out, cn_printed *p)
 {
     cn_ir *ir = f->ir;
     if (!f->vars.n && ir->vars.n) final_vars(f);

@@ -189,7 +189,7 @@ static bool atomize(region *r)
     for (int i = 0; i < r->ndims; i++) r->lists[i] = leaves_of(r, &r->lists[i]);
     /* Every digit must be an integer wherever the op is valid. */
     for (int x = 0; x < r->natoms; x++)
-        if (r->atoms[x].kid[0] < 0 && !syno_cn_is_safe(ir, r->atoms[x].size)) return false;
+        if (r->atoms[x].kid[0] < 0 && !cn_is_safe(ir, r->atoms[x].size)) return false;
     return true;
 }
 
@@ -242,36 +242,36 @@ static void make_opaque(cn_ir *ir, int k)
         return; /* already opaque */
     }
     cn_node c = *n;
-    syno_cn_kill_node(ir, k);
+    cn_kill_node(ir, k);
     if (c.kind == CN_SPLIT) {
         int cur = c.in[0];
         for (int j = 0; j + 1 < c.nout; j++) {
-            int o = syno_cn_new_node(ir, CN_OSPLIT, 1, 2);
+            int o = cn_new_node(ir, CN_OSPLIT, 1, 2);
             syno_size rest = syno_size_one();
             for (int q = j + 1; q < c.nout; q++) syno_size_mul(&rest, rest, ir->dims[c.out[q]].size);
             ir->nodes[o].param = rest;
-            syno_cn_set_in(ir, o, 0, cur);
-            syno_cn_set_out(ir, o, 0, c.out[j]);
+            cn_set_in(ir, o, 0, cur);
+            cn_set_out(ir, o, 0, c.out[j]);
             if (j + 2 == c.nout) {
-                syno_cn_set_out(ir, o, 1, c.out[j + 1]);
+                cn_set_out(ir, o, 1, c.out[j + 1]);
             } else {
-                cur = syno_cn_new_dim(ir, rest);
-                syno_cn_set_out(ir, o, 1, cur);
+                cur = cn_new_dim(ir, rest);
+                cn_set_out(ir, o, 1, cur);
             }
         }
     } else {
         int cur = c.in[c.nin - 1];
         for (int j = c.nin - 2; j >= 0; j--) {
-            int o = syno_cn_new_node(ir, CN_OMERGE, 2, 1);
-            syno_cn_set_in(ir, o, 0, c.in[j]);
-            syno_cn_set_in(ir, o, 1, cur);
+            int o = cn_new_node(ir, CN_OMERGE, 2, 1);
+            cn_set_in(ir, o, 0, c.in[j]);
+            cn_set_in(ir, o, 1, cur);
             if (j == 0) {
-                syno_cn_set_out(ir, o, 0, c.out[0]);
+                cn_set_out(ir, o, 0, c.out[0]);
             } else {
                 syno_size sz;
                 syno_size_mul(&sz, ir->dims[c.in[j]].size, ir->dims[cur].size);
-                cur = syno_cn_new_dim(ir, sz);
-                syno_cn_set_out(ir, o, 0, cur);
+                cur = cn_new_dim(ir, sz);
+                cn_set_out(ir, o, 0, cur);
             }
         }
     }
@@ -336,7 +336,7 @@ static void fuse(coarse *c, int a, int b)
     for (int t = 0; t < MAXW; t++) {
         if (x->wax[t] < 0) continue;
         int pair[2] = {x->wax[t], y->wax[t]};
-        x->wax[t] = syno_cn_fuse_waxes(c->r->ir, pair, 2);
+        x->wax[t] = cn_fuse_waxes(c->r->ir, pair, 2);
     }
     if (y->top >= 0) remove_from(&c->tl[y->top], b);
     remove_from(&c->bl[y->bot], b);
@@ -367,7 +367,7 @@ static bool reduced(const cn_ir *ir, int dim)
 static void rebuild(region *r, coarse *c)
 {
     cn_ir *ir = r->ir;
-    for (int i = 0; i < r->nnodes; i++) syno_cn_kill_node(ir, r->nodes[i]);
+    for (int i = 0; i < r->nnodes; i++) cn_kill_node(ir, r->nodes[i]);
     bool *is_top = SYNO_NEW_ARRAY(ir->a, bool, r->ndims);
     bool *is_bot = SYNO_NEW_ARRAY(ir->a, bool, r->ndims);
     for (int i = 0; i < r->ndims; i++) is_top[i] = is_bot[i] = true;
@@ -381,11 +381,11 @@ static void rebuild(region *r, coarse *c)
         int d = r->dims[i];
         if (!is_top[i] && !is_bot[i]) ir->dims[d].dead = true;
         if (is_top[i] && ir->dims[d].src >= 0 && ir->nodes[ir->dims[d].src].kind == CN_EXPAND) {
-            syno_cn_kill_node(ir, ir->dims[d].src);
+            cn_kill_node(ir, ir->dims[d].src);
             ir->dims[d].dead = true;
         }
         if (is_bot[i] && reduced(ir, d) && c->bl[i].n != 1) {
-            syno_cn_kill_node(ir, ir->dims[d].dst);
+            cn_kill_node(ir, ir->dims[d].dst);
             ir->dims[d].dead = true;
         }
     }
@@ -397,7 +397,7 @@ static void rebuild(region *r, coarse *c)
         if (x->top < 0 && x->sum == CN_MEAN && !x->mask) { /* mean(expand(S)) is the identity */
             x->dim = -1;
             if (bot >= 0) {
-                syno_cn_kill_node(ir, ir->dims[bot].dst);
+                cn_kill_node(ir, ir->dims[bot].dst);
                 ir->dims[bot].dead = true;
             }
             continue;
@@ -405,7 +405,7 @@ static void rebuild(region *r, coarse *c)
         int d;
         if (top >= 0 && bot >= 0) {
             d = top;
-            syno_cn_forward(ir, bot, top);
+            cn_forward(ir, bot, top);
         } else if (top >= 0) {
             d = top;
             ir->dims[d].dst = CN_NONE;
@@ -414,31 +414,31 @@ static void rebuild(region *r, coarse *c)
             ir->dims[d].src = CN_NONE;
             ir->dims[d].size = x->size; /* a reduced digit may have absorbed another bottom's */
         } else {
-            d = syno_cn_new_dim(ir, x->size);
+            d = cn_new_dim(ir, x->size);
         }
         x->dim = d;
         if (x->top < 0) {
-            int e = syno_cn_new_node(ir, CN_EXPAND, 0, 1);
-            syno_cn_set_out(ir, e, 0, d);
+            int e = cn_new_node(ir, CN_EXPAND, 0, 1);
+            cn_set_out(ir, e, 0, d);
         }
         if (x->sum && c->bl[x->bot].n != 1) {
-            int s = syno_cn_new_node(ir, x->sum, 1, 0);
-            syno_cn_set_in(ir, s, 0, d);
+            int s = cn_new_node(ir, x->sum, 1, 0);
+            cn_set_in(ir, s, 0, d);
         }
         for (int t = 0; t < MAXW; t++)
-            if (x->wax[t] >= 0) syno_cn_attach(ir, x->wax[t], d);
+            if (x->wax[t] >= 0) cn_attach(ir, x->wax[t], d);
     }
     for (int i = 0; i < r->ndims; i++) {
         int d = r->dims[i];
         if (is_top[i] && !ir->dims[d].dead && c->tl[i].n >= 2) {
-            int k = syno_cn_new_node(ir, ir->dims[d].uin ? CN_USPLIT : CN_SPLIT, 1, c->tl[i].n);
-            syno_cn_set_in(ir, k, 0, d);
-            for (int j = 0; j < c->tl[i].n; j++) syno_cn_set_out(ir, k, j, c->lv[c->tl[i].a[j]].dim);
+            int k = cn_new_node(ir, ir->dims[d].uin ? CN_USPLIT : CN_SPLIT, 1, c->tl[i].n);
+            cn_set_in(ir, k, 0, d);
+            for (int j = 0; j < c->tl[i].n; j++) cn_set_out(ir, k, j, c->lv[c->tl[i].a[j]].dim);
         }
         if (is_bot[i] && !ir->dims[d].dead && c->bl[i].n >= 2) {
-            int k = syno_cn_new_node(ir, ir->dims[d].uout ? CN_UMERGE : CN_MERGE, c->bl[i].n, 1);
-            syno_cn_set_out(ir, k, 0, d);
-            for (int j = 0; j < c->bl[i].n; j++) syno_cn_set_in(ir, k, j, c->lv[c->bl[i].a[j]].dim);
+            int k = cn_new_node(ir, ir->dims[d].uout ? CN_UMERGE : CN_MERGE, c->bl[i].n, 1);
+            cn_set_out(ir, k, 0, d);
+            for (int j = 0; j < c->bl[i].n; j++) cn_set_in(ir, k, j, c->lv[c->bl[i].a[j]].dim);
         }
     }
 }
@@ -486,7 +486,7 @@ static void normalize(region *r)
         int d = r->dims[i];
         int n = 0;
         int ws[MAXW];
-        syno_cn_detach_all(ir, d, ws, &n);
+        cn_detach_all(ir, d, ws, &n);
         for (int q = 0; q < n; q++) {
             int k = r->lists[i].n;
             int pieces[64];
@@ -494,7 +494,7 @@ static void normalize(region *r)
             SYNO_ASSERT(k <= 64);
             for (int j = 0; j < k; j++) sizes[j] = r->atoms[r->lists[i].a[j]].size;
             if (k == 1) pieces[0] = ws[q];
-            else syno_cn_split_wax(ir, ws[q], k, sizes, pieces);
+            else cn_split_wax(ir, ws[q], k, sizes, pieces);
             int t = ir->wax[ws[q]].weight;
             for (int j = 0; j < k; j++) {
                 leaf *x = &c.lv[leaf_of[r->lists[i].a[j]]];
@@ -510,7 +510,7 @@ static void normalize(region *r)
 
 /* Normalizes every reshape region of IR (see the file comment).  Regions
  * whose sizes do not line up are rewritten as opaque binary reshapes. */
-void syno_cn_regions(cn_ir *ir)
+void cn_regions(cn_ir *ir)
 {
     int nd = ir->ndims;
     int *uf = SYNO_NEW_ARRAY(ir->a, int, nd);

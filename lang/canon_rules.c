@@ -43,8 +43,8 @@ static void detach_one(cn_ir *ir, int dim, int w)
 static void move_atts(cn_ir *ir, int from, int to)
 {
     int ws[SYNO_MAX_TENSORS], n;
-    syno_cn_detach_all(ir, from, ws, &n);
-    for (int i = 0; i < n; i++) syno_cn_attach(ir, ws[i], to);
+    cn_detach_all(ir, from, ws, &n);
+    for (int i = 0; i < n; i++) cn_attach(ir, ws[i], to);
 }
 
 static bool produced_by(const cn_ir *ir, int dim, int kind)
@@ -78,9 +78,9 @@ static int digits(const cn_ir *ir, int y, int **out, int *one)
 static void drop_trans(cn_ir *ir, int k)
 {
     int x = ir->nodes[k].in[0], y = ir->nodes[k].out[0];
-    syno_cn_kill_node(ir, k);
+    cn_kill_node(ir, k);
     ir->dims[x].dst = CN_NONE;
-    syno_cn_forward(ir, y, x);
+    cn_forward(ir, y, x);
 }
 
 static bool push_weights(cn_ir *ir, int k);
@@ -113,10 +113,10 @@ static bool pull_weights(cn_ir *ir, int k)
         a = ir->nodes[p].in;
         na = ir->nodes[p].nin;
     }
-    uint32_t all = ir->dims[x].att >= 0 ? syno_cn_att_mask(ir, x) : ~0u;
+    uint32_t all = ir->dims[x].att >= 0 ? cn_att_mask(ir, x) : ~0u;
     bool self = ir->dims[x].att >= 0;
     if (!self)
-        for (int i = 0; i < na; i++) all &= syno_cn_att_mask(ir, a[i]);
+        for (int i = 0; i < na; i++) all &= cn_att_mask(ir, a[i]);
     if (self) { /* weights read x itself */
         a = &one;
         na = 1;
@@ -129,12 +129,12 @@ static bool pull_weights(cn_ir *ir, int k)
         int ws[64];
         SYNO_ASSERT(na <= 64);
         for (int i = 0; i < na; i++) {
-            ws[i] = syno_cn_find_att(ir, a[i], t);
+            ws[i] = cn_find_att(ir, a[i], t);
             detach_one(ir, a[i], ws[i]);
         }
-        int w = na == 1 ? ws[0] : syno_cn_fuse_waxes(ir, ws, na);
-        syno_cn_affine_wax(ir, w, s, off); /* it read x = s*y + off */
-        syno_cn_attach(ir, w, y);
+        int w = na == 1 ? ws[0] : cn_fuse_waxes(ir, ws, na);
+        cn_affine_wax(ir, w, s, off); /* it read x = s*y + off */
+        cn_attach(ir, w, y);
     }
     return true;
 }
@@ -157,10 +157,10 @@ static bool push_weights(cn_ir *ir, int k)
         /* Weights read y itself (above an opaque split, say): they go up.
          * (Weights on an output axis are the digit rule's business below.) */
         int ws[SYNO_MAX_TENSORS], n;
-        syno_cn_detach_all(ir, y, ws, &n);
+        cn_detach_all(ir, y, ws, &n);
         for (int i = 0; i < n; i++) {
-            syno_cn_affine_wax(ir, ws[i], ir->nodes[k].sgn, -ir->nodes[k].sgn * ir->nodes[k].off);
-            syno_cn_attach(ir, ws[i], x);
+            cn_affine_wax(ir, ws[i], ir->nodes[k].sgn, -ir->nodes[k].sgn * ir->nodes[k].off);
+            cn_attach(ir, ws[i], x);
         }
         moved = true;
         keep_pushing(ir, x);
@@ -171,7 +171,7 @@ static bool push_weights(cn_ir *ir, int k)
     SYNO_ASSERT(na <= 64);
     memcpy(a, A, (size_t)na * sizeof *a);
     uint32_t all = ~0u;
-    for (int i = 0; i < na; i++) all &= diag_bound(ir, a[i]) ? 0 : syno_cn_att_mask(ir, a[i]);
+    for (int i = 0; i < na; i++) all &= diag_bound(ir, a[i]) ? 0 : cn_att_mask(ir, a[i]);
     if (!all) return moved;
     int s = ir->nodes[k].sgn;
     int64_t off = ir->nodes[k].off;
@@ -179,13 +179,13 @@ static bool push_weights(cn_ir *ir, int k)
         if (!(all & (1u << t))) continue;
         int ws[64];
         for (int i = 0; i < na; i++) {
-            ws[i] = syno_cn_find_att(ir, a[i], t);
+            ws[i] = cn_find_att(ir, a[i], t);
             detach_one(ir, a[i], ws[i]);
         }
-        int w = na == 1 ? ws[0] : syno_cn_fuse_waxes(ir, ws, na);
+        int w = na == 1 ? ws[0] : cn_fuse_waxes(ir, ws, na);
         /* The weight read y; now it reads x = s*y + off, so y = s*x - s*off. */
-        syno_cn_affine_wax(ir, w, s, -s * off);
-        syno_cn_attach(ir, w, x);
+        cn_affine_wax(ir, w, s, -s * off);
+        cn_attach(ir, w, x);
     }
     keep_pushing(ir, x);
     return true;
@@ -214,7 +214,7 @@ static bool trans_rules(cn_ir *ir, int k)
     if (ir->level2 && unordered_source(ir, x)) {
         /* x = f(y) is a permutation of the input digit x: read it directly;
          * the weights reading x read f(y), i.e. new[i] = old[s*i + c]. */
-        for (int w = ir->dims[x].att; w >= 0; w = ir->wax[w].next) syno_cn_affine_wax(ir, w, s, c);
+        for (int w = ir->dims[x].att; w >= 0; w = ir->wax[w].next) cn_affine_wax(ir, w, s, c);
         drop_trans(ir, k);
         return true;
     }
@@ -231,24 +231,24 @@ static bool trans_rules(cn_ir *ir, int k)
         /* sum(T(x)) = sum(x): the reduction runs over all of x's values. */
         int split = ir->dims[y].dst;
         for (int i = 0; i < na; i++) {
-            syno_cn_kill_node(ir, ir->dims[A[i]].dst);
+            cn_kill_node(ir, ir->dims[A[i]].dst);
             ir->dims[A[i]].dead = true;
         }
-        if (na > 1) syno_cn_kill_node(ir, split);
-        syno_cn_kill_node(ir, k);
+        if (na > 1) cn_kill_node(ir, split);
+        cn_kill_node(ir, k);
         ir->dims[y].dead = true;
-        int r = syno_cn_new_node(ir, kind, 1, 0);
-        syno_cn_set_in(ir, r, 0, x);
+        int r = cn_new_node(ir, kind, 1, 0);
+        cn_set_in(ir, r, 0, x);
         return true;
     }
     if (produced_by(ir, x, CN_EXPAND)) {
         /* T(expand) = expand; weights that read x = f(y) now read y. */
-        for (int w = ir->dims[x].att; w >= 0; w = ir->wax[w].next) syno_cn_affine_wax(ir, w, s, c);
+        for (int w = ir->dims[x].att; w >= 0; w = ir->wax[w].next) cn_affine_wax(ir, w, s, c);
         int e = ir->dims[x].src;
         move_atts(ir, x, y);
-        syno_cn_kill_node(ir, k);
+        cn_kill_node(ir, k);
         ir->dims[x].dead = true;
-        syno_cn_set_out(ir, e, 0, y);
+        cn_set_out(ir, e, 0, y);
         return true;
     }
     if (produced_by(ir, x, CN_TRANS) && ir->dims[x].att < 0) {
@@ -258,11 +258,11 @@ static bool trans_rules(cn_ir *ir, int k)
         int ns = n0->sgn * s;
         int64_t nc = n0->sgn * c + n0->off;
         if (nc > ((int64_t)1 << 40) || nc < -((int64_t)1 << 40)) return changed;
-        syno_cn_kill_node(ir, k);
+        cn_kill_node(ir, k);
         ir->dims[x].dead = true;
         n0->sgn = ns;
         n0->off = nc;
-        syno_cn_set_out(ir, k0, 0, y);
+        cn_set_out(ir, k0, 0, y);
         if (ns == 1 && nc == 0) drop_trans(ir, k0);
         return true;
     }
@@ -290,13 +290,13 @@ static bool diag_rules(cn_ir *ir, int k)
             changed = true;
         }
         if (produced_by(ir, d, CN_EXPAND)) {
-            syno_cn_kill_node(ir, ir->dims[d].src);
+            cn_kill_node(ir, ir->dims[d].src);
             ir->dims[d].dead = true;
             changed = true;
         } else if (produced_by(ir, d, CN_DIAG)) {
             const cn_node *inner = &ir->nodes[ir->dims[d].src];
             for (int j = 0; j < inner->nin; j++) ins[m++] = inner->in[j];
-            syno_cn_kill_node(ir, ir->dims[d].src);
+            cn_kill_node(ir, ir->dims[d].src);
             ir->dims[d].dead = true;
             changed = true;
         } else {
@@ -304,17 +304,17 @@ static bool diag_rules(cn_ir *ir, int k)
         }
     }
     if (!changed) return false;
-    syno_cn_kill_node(ir, k);
+    cn_kill_node(ir, k);
     if (m == 0) {
-        int e = syno_cn_new_node(ir, CN_EXPAND, 0, 1);
-        syno_cn_set_out(ir, e, 0, out);
+        int e = cn_new_node(ir, CN_EXPAND, 0, 1);
+        cn_set_out(ir, e, 0, out);
     } else if (m == 1) {
         ir->dims[ins[0]].dst = CN_NONE;
-        syno_cn_forward(ir, out, ins[0]);
+        cn_forward(ir, out, ins[0]);
     } else {
-        int g = syno_cn_new_node(ir, CN_DIAG, m, 1);
-        for (int i = 0; i < m; i++) syno_cn_set_in(ir, g, i, ins[i]);
-        syno_cn_set_out(ir, g, 0, out);
+        int g = cn_new_node(ir, CN_DIAG, m, 1);
+        for (int i = 0; i < m; i++) cn_set_in(ir, g, i, ins[i]);
+        cn_set_out(ir, g, 0, out);
     }
     return true;
 }
@@ -329,22 +329,22 @@ static bool fuse_free_sums(cn_ir *ir)
         cn_node *n = &ir->nodes[k];
         if (n->dead || (n->kind != CN_SUM && n->kind != CN_MEAN) || !produced_by(ir, n->in[0], CN_EXPAND)) continue;
         int d = n->in[0];
-        uint32_t mask = syno_cn_att_mask(ir, d);
+        uint32_t mask = cn_att_mask(ir, d);
         for (int j = k + 1; j < nk; j++) {
             cn_node *o = &ir->nodes[j];
             if (o->dead || o->kind != n->kind || !produced_by(ir, o->in[0], CN_EXPAND)) continue;
             int e = o->in[0];
-            if (syno_cn_att_mask(ir, e) != mask) continue;
+            if (cn_att_mask(ir, e) != mask) continue;
             for (int t = 0; t < SYNO_MAX_TENSORS; t++) {
                 if (!(mask & (1u << t))) continue;
-                int pair[2] = {syno_cn_find_att(ir, d, t), syno_cn_find_att(ir, e, t)};
+                int pair[2] = {cn_find_att(ir, d, t), cn_find_att(ir, e, t)};
                 detach_one(ir, d, pair[0]);
                 detach_one(ir, e, pair[1]);
-                syno_cn_attach(ir, syno_cn_fuse_waxes(ir, pair, 2), d);
+                cn_attach(ir, cn_fuse_waxes(ir, pair, 2), d);
             }
             syno_size_mul(&ir->dims[d].size, ir->dims[d].size, ir->dims[e].size);
-            syno_cn_kill_node(ir, j);
-            syno_cn_kill_node(ir, ir->dims[e].src);
+            cn_kill_node(ir, j);
+            cn_kill_node(ir, ir->dims[e].src);
             ir->dims[e].dead = true;
             changed = true;
         }
@@ -370,29 +370,29 @@ static bool fuse_reduced_digits(cn_ir *ir, int k)
         for (int b = a + 1; b < n->nout; b++) {
             int db = n->out[b], rb = ir->dims[db].dst;
             if (rb < 0 || ir->nodes[rb].kind != ir->nodes[ra].kind) continue;
-            uint32_t mask = syno_cn_att_mask(ir, da);
-            if (syno_cn_att_mask(ir, db) != mask) continue;
+            uint32_t mask = cn_att_mask(ir, da);
+            if (cn_att_mask(ir, db) != mask) continue;
             for (int t = 0; t < SYNO_MAX_TENSORS; t++) {
                 if (!(mask & (1u << t))) continue;
-                int pair[2] = {syno_cn_find_att(ir, da, t), syno_cn_find_att(ir, db, t)};
+                int pair[2] = {cn_find_att(ir, da, t), cn_find_att(ir, db, t)};
                 detach_one(ir, da, pair[0]);
                 detach_one(ir, db, pair[1]);
-                syno_cn_attach(ir, syno_cn_fuse_waxes(ir, pair, 2), da);
+                cn_attach(ir, cn_fuse_waxes(ir, pair, 2), da);
             }
             syno_size_mul(&ir->dims[da].size, ir->dims[da].size, ir->dims[db].size);
-            syno_cn_kill_node(ir, rb);
+            cn_kill_node(ir, rb);
             ir->dims[db].dead = true;
-            int nk = syno_cn_new_node(ir, CN_OUSPLIT, 1, n->nout - 1);
+            int nk = cn_new_node(ir, CN_OUSPLIT, 1, n->nout - 1);
             n = &ir->nodes[k];
-            syno_cn_set_in(ir, nk, 0, n->in[0]);
+            cn_set_in(ir, nk, 0, n->in[0]);
             for (int j = 0, at = 0; j < n->nout; j++)
-                if (j != b) syno_cn_set_out(ir, nk, at++, n->out[j]);
-            syno_cn_kill_node(ir, k);
+                if (j != b) cn_set_out(ir, nk, at++, n->out[j]);
+            cn_kill_node(ir, k);
             if (ir->nodes[nk].nout == 1) { /* one digit left: the split is gone */
                 int x = ir->nodes[nk].in[0];
-                syno_cn_kill_node(ir, nk);
+                cn_kill_node(ir, nk);
                 ir->dims[x].dst = CN_NONE;
-                syno_cn_forward(ir, da, x);
+                cn_forward(ir, da, x);
             }
             return true;
         }
@@ -410,25 +410,25 @@ static bool free_opaque(cn_ir *ir, int k)
         int x = c.in[0];
         if (!produced_by(ir, x, CN_EXPAND)) return false;
         int ws[SYNO_MAX_TENSORS], nw;
-        syno_cn_detach_all(ir, x, ws, &nw);
+        cn_detach_all(ir, x, ws, &nw);
         for (int i = 0; i < nw; i++) {
             syno_size sizes[64];
             int pieces[64];
             SYNO_ASSERT(c.nout <= 64);
             for (int j = 0; j < c.nout; j++) sizes[j] = ir->dims[c.out[j]].size;
-            syno_cn_split_wax(ir, ws[i], c.nout, sizes, pieces);
-            for (int j = 0; j < c.nout; j++) syno_cn_attach(ir, pieces[j], c.out[j]);
+            cn_split_wax(ir, ws[i], c.nout, sizes, pieces);
+            for (int j = 0; j < c.nout; j++) cn_attach(ir, pieces[j], c.out[j]);
         }
-        syno_cn_kill_node(ir, ir->dims[x].src);
-        syno_cn_kill_node(ir, k);
+        cn_kill_node(ir, ir->dims[x].src);
+        cn_kill_node(ir, k);
         ir->dims[x].dead = true;
-        for (int j = 0; j < c.nout; j++) syno_cn_set_out(ir, syno_cn_new_node(ir, CN_EXPAND, 0, 1), 0, c.out[j]);
+        for (int j = 0; j < c.nout; j++) cn_set_out(ir, cn_new_node(ir, CN_EXPAND, 0, 1), 0, c.out[j]);
         return true;
     }
-    uint32_t mask = syno_cn_att_mask(ir, c.in[0]);
+    uint32_t mask = cn_att_mask(ir, c.in[0]);
     bool all = true;
     for (int j = 0; j < c.nin; j++)
-        if (!produced_by(ir, c.in[j], CN_EXPAND) || syno_cn_att_mask(ir, c.in[j]) != mask) all = false;
+        if (!produced_by(ir, c.in[j], CN_EXPAND) || cn_att_mask(ir, c.in[j]) != mask) all = false;
     if (!all) {
         /* Two expands read by the same weights, adjacent (or anywhere in a
          * merge into an unordered output): one expand of their product. */
@@ -437,33 +437,33 @@ static bool free_opaque(cn_ir *ir, int k)
             if (!produced_by(ir, da, CN_EXPAND)) continue;
             for (int b = a + 1; b < c.nin && (b == a + 1 || c.kind == CN_OUMERGE); b++) {
                 int db = c.in[b];
-                if (!produced_by(ir, db, CN_EXPAND) || syno_cn_att_mask(ir, db) != syno_cn_att_mask(ir, da)) continue;
-                uint32_t m = syno_cn_att_mask(ir, da);
+                if (!produced_by(ir, db, CN_EXPAND) || cn_att_mask(ir, db) != cn_att_mask(ir, da)) continue;
+                uint32_t m = cn_att_mask(ir, da);
                 for (int t = 0; t < SYNO_MAX_TENSORS; t++) {
                     if (!(m & (1u << t))) continue;
-                    int pair[2] = {syno_cn_find_att(ir, da, t), syno_cn_find_att(ir, db, t)};
+                    int pair[2] = {cn_find_att(ir, da, t), cn_find_att(ir, db, t)};
                     detach_one(ir, da, pair[0]);
                     detach_one(ir, db, pair[1]);
-                    syno_cn_attach(ir, syno_cn_fuse_waxes(ir, pair, 2), da);
+                    cn_attach(ir, cn_fuse_waxes(ir, pair, 2), da);
                 }
                 syno_size_mul(&ir->dims[da].size, ir->dims[da].size, ir->dims[db].size);
-                syno_cn_kill_node(ir, ir->dims[db].src);
+                cn_kill_node(ir, ir->dims[db].src);
                 ir->dims[db].dead = true;
-                syno_cn_kill_node(ir, k);
+                cn_kill_node(ir, k);
                 if (c.nin == 2) { /* the merge is gone: its result is the expand */
                     int e = ir->dims[da].src;
                     ir->dims[da].dead = true;
-                    syno_cn_kill_node(ir, e);
-                    syno_cn_set_out(ir, syno_cn_new_node(ir, CN_EXPAND, 0, 1), 0, c.out[0]);
+                    cn_kill_node(ir, e);
+                    cn_set_out(ir, cn_new_node(ir, CN_EXPAND, 0, 1), 0, c.out[0]);
                     int ws[SYNO_MAX_TENSORS], nw;
-                    syno_cn_detach_all(ir, da, ws, &nw);
-                    for (int i = 0; i < nw; i++) syno_cn_attach(ir, ws[i], c.out[0]);
+                    cn_detach_all(ir, da, ws, &nw);
+                    for (int i = 0; i < nw; i++) cn_attach(ir, ws[i], c.out[0]);
                     return true;
                 }
-                int nk = syno_cn_new_node(ir, c.kind, c.nin - 1, 1);
+                int nk = cn_new_node(ir, c.kind, c.nin - 1, 1);
                 for (int j = 0, at = 0; j < c.nin; j++)
-                    if (j != b) syno_cn_set_in(ir, nk, at++, c.in[j]);
-                syno_cn_set_out(ir, nk, 0, c.out[0]);
+                    if (j != b) cn_set_in(ir, nk, at++, c.in[j]);
+                cn_set_out(ir, nk, 0, c.out[0]);
                 return true;
             }
         }
@@ -474,17 +474,17 @@ static bool free_opaque(cn_ir *ir, int k)
         int ws[64];
         SYNO_ASSERT(c.nin <= 64);
         for (int j = 0; j < c.nin; j++) {
-            ws[j] = syno_cn_find_att(ir, c.in[j], t);
+            ws[j] = cn_find_att(ir, c.in[j], t);
             detach_one(ir, c.in[j], ws[j]);
         }
-        syno_cn_attach(ir, syno_cn_fuse_waxes(ir, ws, c.nin), c.out[0]);
+        cn_attach(ir, cn_fuse_waxes(ir, ws, c.nin), c.out[0]);
     }
     for (int j = 0; j < c.nin; j++) {
-        syno_cn_kill_node(ir, ir->dims[c.in[j]].src);
+        cn_kill_node(ir, ir->dims[c.in[j]].src);
         ir->dims[c.in[j]].dead = true;
     }
-    syno_cn_kill_node(ir, k);
-    syno_cn_set_out(ir, syno_cn_new_node(ir, CN_EXPAND, 0, 1), 0, c.out[0]);
+    cn_kill_node(ir, k);
+    cn_set_out(ir, cn_new_node(ir, CN_EXPAND, 0, 1), 0, c.out[0]);
     return true;
 }
 
@@ -501,39 +501,39 @@ static bool fuse_merged_digits(cn_ir *ir, int k)
         for (int j = 0; j < m.nin; j++) {
             int b = m.in[j];
             if (j == i || ir->dims[b].src != sa || (m.kind == CN_OMERGE && j != i + 1)) continue;
-            if (syno_cn_att_mask(ir, a) != syno_cn_att_mask(ir, b)) continue;
-            uint32_t mask = syno_cn_att_mask(ir, a);
+            if (cn_att_mask(ir, a) != cn_att_mask(ir, b)) continue;
+            uint32_t mask = cn_att_mask(ir, a);
             for (int t = 0; t < SYNO_MAX_TENSORS; t++) {
                 if (!(mask & (1u << t))) continue;
-                int pair[2] = {syno_cn_find_att(ir, a, t), syno_cn_find_att(ir, b, t)};
+                int pair[2] = {cn_find_att(ir, a, t), cn_find_att(ir, b, t)};
                 detach_one(ir, a, pair[0]);
                 detach_one(ir, b, pair[1]);
-                syno_cn_attach(ir, syno_cn_fuse_waxes(ir, pair, 2), a);
+                cn_attach(ir, cn_fuse_waxes(ir, pair, 2), a);
             }
             /* The split loses b; a becomes the digit a*|b| + b. */
             cn_node sp = ir->nodes[sa];
-            int ns = syno_cn_new_node(ir, CN_OUSPLIT, 1, sp.nout - 1);
-            syno_cn_set_in(ir, ns, 0, sp.in[0]);
+            int ns = cn_new_node(ir, CN_OUSPLIT, 1, sp.nout - 1);
+            cn_set_in(ir, ns, 0, sp.in[0]);
             for (int q = 0, at = 0; q < sp.nout; q++)
-                if (sp.out[q] != b) syno_cn_set_out(ir, ns, at++, sp.out[q]);
-            syno_cn_kill_node(ir, sa);
+                if (sp.out[q] != b) cn_set_out(ir, ns, at++, sp.out[q]);
+            cn_kill_node(ir, sa);
             syno_size_mul(&ir->dims[a].size, ir->dims[a].size, ir->dims[b].size);
             ir->dims[b].dead = true;
-            syno_cn_kill_node(ir, k);
+            cn_kill_node(ir, k);
             if (m.nin == 2) {
                 ir->dims[a].dst = CN_NONE;
-                syno_cn_forward(ir, m.out[0], a);
+                cn_forward(ir, m.out[0], a);
             } else {
-                int nm = syno_cn_new_node(ir, m.kind, m.nin - 1, 1);
+                int nm = cn_new_node(ir, m.kind, m.nin - 1, 1);
                 for (int q = 0, at = 0; q < m.nin; q++)
-                    if (q != j) syno_cn_set_in(ir, nm, at++, m.in[q]);
-                syno_cn_set_out(ir, nm, 0, m.out[0]);
+                    if (q != j) cn_set_in(ir, nm, at++, m.in[q]);
+                cn_set_out(ir, nm, 0, m.out[0]);
             }
             if (ir->nodes[ns].nout == 1) { /* one digit left: no split */
                 int x = ir->nodes[ns].in[0], d = ir->nodes[ns].out[0];
-                syno_cn_kill_node(ir, ns);
+                cn_kill_node(ir, ns);
                 ir->dims[x].dst = CN_NONE;
-                syno_cn_forward(ir, d, x);
+                cn_forward(ir, d, x);
             }
             return true;
         }
@@ -548,39 +548,39 @@ static bool opaque_rules(cn_ir *ir, int k)
     bool changed = false;
     if (n->kind == CN_OMERGE || n->kind == CN_OUMERGE) {
         int y = n->out[0], ws[SYNO_MAX_TENSORS], nw;
-        syno_cn_detach_all(ir, y, ws, &nw);
+        cn_detach_all(ir, y, ws, &nw);
         for (int i = 0; i < nw; i++) {
             syno_size sizes[64];
             int pieces[64];
             SYNO_ASSERT(n->nin <= 64);
             for (int j = 0; j < n->nin; j++) sizes[j] = ir->dims[n->in[j]].size;
-            syno_cn_split_wax(ir, ws[i], n->nin, sizes, pieces);
-            for (int j = 0; j < n->nin; j++) syno_cn_attach(ir, pieces[j], n->in[j]);
+            cn_split_wax(ir, ws[i], n->nin, sizes, pieces);
+            for (int j = 0; j < n->nin; j++) cn_attach(ir, pieces[j], n->in[j]);
             changed = true;
         }
         int r = ir->dims[y].dst;
         if (r >= 0 && (ir->nodes[r].kind == CN_SUM || ir->nodes[r].kind == CN_MEAN)) {
             /* A reduction over a merge is a reduction over each operand. */
             int kind = ir->nodes[r].kind;
-            syno_cn_kill_node(ir, r);
-            syno_cn_kill_node(ir, k);
+            cn_kill_node(ir, r);
+            cn_kill_node(ir, k);
             ir->dims[y].dead = true;
             cn_node c = ir->nodes[k];
-            for (int j = 0; j < c.nin; j++) syno_cn_set_in(ir, syno_cn_new_node(ir, kind, 1, 0), 0, c.in[j]);
+            for (int j = 0; j < c.nin; j++) cn_set_in(ir, cn_new_node(ir, kind, 1, 0), 0, c.in[j]);
             return true;
         }
     } else if (n->kind == CN_OSPLIT || n->kind == CN_OUSPLIT) {
         uint32_t all = ~0u;
-        for (int j = 0; j < n->nout; j++) all &= diag_bound(ir, n->out[j]) ? 0 : syno_cn_att_mask(ir, n->out[j]);
+        for (int j = 0; j < n->nout; j++) all &= diag_bound(ir, n->out[j]) ? 0 : cn_att_mask(ir, n->out[j]);
         for (int t = 0; t < SYNO_MAX_TENSORS; t++) {
             if (!(all & (1u << t))) continue;
             int ws[64];
             SYNO_ASSERT(n->nout <= 64);
             for (int j = 0; j < n->nout; j++) {
-                ws[j] = syno_cn_find_att(ir, n->out[j], t);
+                ws[j] = cn_find_att(ir, n->out[j], t);
                 detach_one(ir, n->out[j], ws[j]);
             }
-            syno_cn_attach(ir, syno_cn_fuse_waxes(ir, ws, n->nout), n->in[0]);
+            cn_attach(ir, cn_fuse_waxes(ir, ws, n->nout), n->in[0]);
             changed = true;
         }
         /* Reductions of one kind over every result, read by no weight: a
@@ -597,12 +597,12 @@ static bool opaque_rules(cn_ir *ir, int k)
         }
         if (kind >= 0) {
             for (int j = 0; j < n->nout; j++) {
-                syno_cn_kill_node(ir, ir->dims[n->out[j]].dst);
+                cn_kill_node(ir, ir->dims[n->out[j]].dst);
                 ir->dims[n->out[j]].dead = true;
             }
-            syno_cn_kill_node(ir, k);
+            cn_kill_node(ir, k);
             int x = n->in[0];
-            syno_cn_set_in(ir, syno_cn_new_node(ir, kind, 1, 0), 0, x);
+            cn_set_in(ir, cn_new_node(ir, kind, 1, 0), 0, x);
             return true;
         }
         if (n->kind == CN_OUSPLIT && fuse_reduced_digits(ir, k)) return true;
@@ -635,35 +635,35 @@ static bool flatten_unordered(cn_ir *ir, int k)
     const int *parts = split ? inn.out : inn.in;
     int np = split ? inn.nout : inn.nin;
     int ws[SYNO_MAX_TENSORS], nw;
-    syno_cn_detach_all(ir, d, ws, &nw);
+    cn_detach_all(ir, d, ws, &nw);
     for (int i = 0; i < nw; i++) {
         syno_size sizes[64];
         int pieces[64];
         SYNO_ASSERT(np <= 64);
         for (int j = 0; j < np; j++) sizes[j] = ir->dims[parts[j]].size;
-        syno_cn_split_wax(ir, ws[i], np, sizes, pieces);
-        for (int j = 0; j < np; j++) syno_cn_attach(ir, pieces[j], parts[j]);
+        cn_split_wax(ir, ws[i], np, sizes, pieces);
+        for (int j = 0; j < np; j++) cn_attach(ir, pieces[j], parts[j]);
     }
     int count = m - 1 + np;
-    int nk = syno_cn_new_node(ir, split ? CN_OUSPLIT : CN_OUMERGE, split ? 1 : count, split ? count : 1);
+    int nk = cn_new_node(ir, split ? CN_OUSPLIT : CN_OUMERGE, split ? 1 : count, split ? count : 1);
     n = &ir->nodes[k];
     int at = 0;
     for (int j = 0; j < m; j++) {
         int dj = split ? n->out[j] : n->in[j];
         if (j != inner) {
-            if (split) syno_cn_set_out(ir, nk, at++, dj);
-            else syno_cn_set_in(ir, nk, at++, dj);
+            if (split) cn_set_out(ir, nk, at++, dj);
+            else cn_set_in(ir, nk, at++, dj);
             continue;
         }
         for (int p = 0; p < np; p++) {
-            if (split) syno_cn_set_out(ir, nk, at++, parts[p]);
-            else syno_cn_set_in(ir, nk, at++, parts[p]);
+            if (split) cn_set_out(ir, nk, at++, parts[p]);
+            else cn_set_in(ir, nk, at++, parts[p]);
         }
     }
-    if (split) syno_cn_set_in(ir, nk, 0, n->in[0]);
-    else syno_cn_set_out(ir, nk, 0, n->out[0]);
-    syno_cn_kill_node(ir, k);
-    syno_cn_kill_node(ir, q);
+    if (split) cn_set_in(ir, nk, 0, n->in[0]);
+    else cn_set_out(ir, nk, 0, n->out[0]);
+    cn_kill_node(ir, k);
+    cn_kill_node(ir, q);
     ir->dims[d].dead = true;
 
     return true;
@@ -691,12 +691,12 @@ static bool misc_rules(cn_ir *ir)
         if ((n->kind == CN_STRIDE || n->kind == CN_MEAN) && produced_by(ir, n->in[0], CN_EXPAND) &&
             ir->dims[n->in[0]].att < 0) {
             int x = n->in[0];
-            syno_cn_kill_node(ir, ir->dims[x].src);
+            cn_kill_node(ir, ir->dims[x].src);
             ir->dims[x].dead = true;
-            syno_cn_kill_node(ir, k);
+            cn_kill_node(ir, k);
             if (n->kind == CN_STRIDE) {
-                int e = syno_cn_new_node(ir, CN_EXPAND, 0, 1);
-                syno_cn_set_out(ir, e, 0, ir->nodes[k].out[0]);
+                int e = cn_new_node(ir, CN_EXPAND, 0, 1);
+                cn_set_out(ir, e, 0, ir->nodes[k].out[0]);
             }
             changed = true;
         }
@@ -739,11 +739,11 @@ static void check_links(const cn_ir *ir)
 
 /* Rewrites IR to its normal form: region normalization and the rules
  * above, alternated until nothing changes. */
-void syno_cn_normalize(cn_ir *ir)
+void cn_normalize(cn_ir *ir)
 {
     for (int it = 1;; it++) {
         SYNO_ASSERT(it < 1000);
-        syno_cn_regions(ir);
+        cn_regions(ir);
         bool changed = trans_pass(ir);
         changed |= misc_rules(ir);
         if (!changed) {
