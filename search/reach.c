@@ -216,32 +216,33 @@ static bool search(const syno_spec *spec, const profile *p, uint64_t hash, uint6
     return f.found;
 }
 
-/* ---- entry point ------------------------------------------------------------ */
+/* ---- the questions, in order ---------------------------------------------- */
 
-/* Answers whether TARGET is in the space of SPEC (see the file comment)
- * into R (release with syno_reach_fini).  Problems that stop the question
- * being asked at all (no layers) go to D; returns false then. */
-bool syno_reach_run(const syno_spec *spec, const syno_op *target, syno_diags *d, syno_reach *r)
+/* The sizes of TARGET's dims over SPEC's variables into SIZES; false (with
+ * the reason in R) when TARGET uses a variable SPEC does not declare. */
+static bool translate_sizes(const syno_spec *spec, const syno_op *target, syno_size *sizes, syno_reach *r)
 {
-    memset(r, 0, sizeof *r);
-    r->rule = SYNO_RULE_COUNT;
-    syno_space *probe = syno_space_new(spec, d);
-    if (!probe) return false;
-    /* sizes over the spec's variables */
-    syno_size *sizes = syno_xcalloc((size_t)target->ndims + 1, sizeof *sizes);
-    bool ok = true;
-    for (int i = 0; i < target->ndims && ok; i++)
+    for (int i = 0; i < target->ndims; i++)
         if (!syno_size_translate(target->vars, target->dims[i].size, spec->vars, &sizes[i])) {
             for (int v = 0; v < target->vars->n; v++)
                 if (target->dims[i].size.e[v] && syno_vars_find(spec->vars, target->vars->v[v].name) < 0) {
                     set_reason(r, "it uses the variable '%s', which the search does not declare", target->vars->v[v].name);
                     break;
                 }
-            ok = false;
+            return false;
         }
+    return true;
+}
+
+/* Whether TARGET's input and output axes are the search's (and a fixed
+ * output axis comes straight from the input). */
+static bool check_axes(const syno_spec *spec, const syno_space *probe, const syno_op *target, const syno_size *sizes,
+                       syno_reach *r)
+{
     syno_buf b = SYNO_BUF_INIT;
     const syno_tensor *x = &target->tensors[0];
-    if (ok && (x->rank != spec->nin || target->nout != spec->nout)) {
+    bool ok = true;
+    if (x->rank != spec->nin || target->nout != spec->nout) {
         set_reason(r, "it has %d input and %d output axes, the search %d and %d", x->rank, target->nout, spec->nin,
                    spec->nout);
         ok = false;
@@ -268,8 +269,16 @@ bool syno_reach_run(const syno_spec *spec, const syno_op *target, syno_diags *d,
             ok = false;
         }
     }
-    /* valid under every layer */
-    for (int l = 0; ok && l < spec->nlayers; l++) {
+    syno_buf_fini(&b);
+    return ok;
+}
+
+/* Whether TARGET is valid under every layer and its weights are large
+ * enough there; adds its FLOPs and parameters per layer to R. */
+static bool check_layers(const syno_spec *spec, const syno_space *probe, const syno_op *target, const syno_size *sizes,
+                         syno_reach *r)
+{
+    for (int l = 0; l < spec->nlayers; l++) {
         syno_binding bt;
         syno_binding_defaults(target->vars, &bt);
         bt.name = spec->layer_binding[l].name;
@@ -279,16 +288,15 @@ bool syno_reach_run(const syno_spec *spec, const syno_op *target, syno_diags *d,
         }
         syno_diags dd;
         syno_diags_init(&dd, NULL);
-        if (!syno_op_check_binding(target, &bt, &dd, syno_range_make(0, 0))) {
+        bool valid = syno_op_check_binding(target, &bt, &dd, syno_range_make(0, 0));
+        if (!valid)
             set_reason(r, "it is not valid under layer '%s': %s", bt.name ? bt.name : "?", dd.head ? dd.head->msg : "?");
-            ok = false;
-        }
         syno_diags_fini(&dd);
-        if (!ok) break;
+        if (!valid) return false;
         r->flops += syno_search_op_flops(target, &bt);
         r->params += syno_search_op_params(target, &bt);
         double minp = spec->opt[SYNO_OPT_MIN_WEIGHT_PARAMS];
-        for (int t = 1; ok && t < target->ntensors; t++) {
+        for (int t = 1; t < target->ntensors; t++) {
             double numel = 1;
             for (int a = 0; a < target->tensors[t].rank; a++)
                 numel *= (double)sx_size_value(probe, sizes[target->tensors[t].axes[a]], l);
@@ -296,121 +304,158 @@ bool syno_reach_run(const syno_spec *spec, const syno_op *target, syno_diags *d,
                 set_reason(r, "its weight '%s' has %.0f elements under layer '%s', fewer than min_weight_params %g",
                            target->tensors[t].name, numel, bt.name ? bt.name : "?", minp);
                 r->rule = SYNO_RULE_MIN_PARAMS;
-                ok = false;
+                return false;
             }
         }
     }
-    if (ok && (r->flops < probe->flops_lo * (1 - 1e-9) || r->flops > probe->flops_hi * (1 + 1e-9))) {
-        set_reason(r, "its FLOPs %.3g (summed over the layers) are outside the window %.3g .. %.3g", r->flops,
-                   probe->flops_lo, probe->flops_hi);
-        r->rule = SYNO_RULE_FINAL_FLOPS;
-        ok = false;
-    }
-    /* canonical form and profile */
-    syno_canon *canon = NULL;
+    return true;
+}
+
+/* Whether R's FLOPs (summed over the layers) are in the search's window. */
+static bool check_window(const syno_space *probe, syno_reach *r)
+{
+    if (r->flops >= probe->flops_lo * (1 - 1e-9) && r->flops <= probe->flops_hi * (1 + 1e-9)) return true;
+    set_reason(r, "its FLOPs %.3g (summed over the layers) are outside the window %.3g .. %.3g", r->flops,
+               probe->flops_lo, probe->flops_hi);
+    r->rule = SYNO_RULE_FINAL_FLOPS;
+    return false;
+}
+
+/* TARGET's hash in the space (into R) and the profile P of its canonical
+ * form; false when it has none or it does not load back. */
+static bool canonical_profile(const syno_spec *spec, syno_space *probe, const syno_op *target, profile *p,
+                              syno_reach *r)
+{
+    r->hash = syno_space_final_hash(probe, target);
+    syno_canon *canon = syno_canon_new();
+    syno_canon_opts o;
+    memset(&o, 0, sizeof o);
     syno_canon_result cres;
     memset(&cres, 0, sizeof cres);
-    syno_op *cop = NULL;
     syno_ctx *cctx = NULL;
-    if (ok) {
-        r->hash = syno_space_final_hash(probe, target);
-        canon = syno_canon_new();
-        syno_canon_opts o;
-        memset(&o, 0, sizeof o);
-        if (!syno_canon_run(canon, target, &o, &cres)) {
-            set_reason(r, "it cannot be canonicalized: %s", syno_canon_error(canon));
+    bool ok = syno_canon_run(canon, target, &o, &cres);
+    if (!ok) {
+        set_reason(r, "it cannot be canonicalized: %s", syno_canon_error(canon));
+    } else {
+        cctx = syno_ctx_new();
+        syno_module *m = syno_ctx_load_string(cctx, "canonical.syno", cres.text, cres.len);
+        const syno_op *cop = m && m->nops ? m->ops[0] : NULL;
+        if (!cop || cop->errors) {
+            set_reason(r, "its canonical form does not load back");
             ok = false;
         } else {
-            cctx = syno_ctx_new();
-            syno_module *m = syno_ctx_load_string(cctx, "canonical.syno", cres.text, cres.len);
-            cop = m && m->nops ? m->ops[0] : NULL;
-            if (!cop || cop->errors) {
-                set_reason(r, "its canonical form does not load back");
-                ok = false;
-            }
+            syno_size *cs = syno_xcalloc((size_t)cop->ndims + 1, sizeof *cs);
+            for (int i = 0; i < cop->ndims; i++) syno_size_translate(cop->vars, cop->dims[i].size, spec->vars, &cs[i]);
+            read_profile(cop, cs, spec, p);
+            free(cs);
+            r->depth = p->depth;
         }
     }
-    profile p;
-    memset(&p, 0, sizeof p);
-    if (ok) {
-        syno_size *cs = syno_xcalloc((size_t)cop->ndims + 1, sizeof *cs);
-        for (int i = 0; i < cop->ndims; i++) syno_size_translate(cop->vars, cop->dims[i].size, spec->vars, &cs[i]);
-        read_profile(cop, cs, spec, &p);
-        free(cs);
-        r->depth = p.depth;
-    }
-    if (ok && p.mean) set_reason(r, "it uses mean; the search only generates sum"), ok = false;
-    if (ok && p.bad_shift) set_reason(r, "it shifts by more than 1; the search only shifts by 1"), ok = false;
-    if (ok && p.weights > spec->weights) {
-        set_reason(r, "needs %d weights, the spec allows %d", p.weights, spec->weights);
+    syno_canon_free(canon);
+    syno_canon_result_fini(&cres);
+    if (cctx) syno_ctx_free(cctx);
+    return ok;
+}
+
+/* Whether profile P fits the search's bounds: primitives, weights,
+ * reductions and their sizes, limits, depth, allowances, chain. */
+static bool check_profile(const syno_spec *spec, const syno_space *probe, const profile *p, syno_reach *r)
+{
+    bool ok = true;
+    if (ok && p->mean) set_reason(r, "it uses mean; the search only generates sum"), ok = false;
+    if (ok && p->bad_shift) set_reason(r, "it shifts by more than 1; the search only shifts by 1"), ok = false;
+    if (ok && p->weights > spec->weights) {
+        set_reason(r, "needs %d weights, the spec allows %d", p->weights, spec->weights);
         r->rule = SYNO_RULE_WEIGHTS;
         ok = false;
     }
-    if (ok && !p.weights) set_reason(r, "it has no weight; every operator of the search has one"), ok = false;
-    if (ok && p.nred > spec->reductions) {
-        set_reason(r, "needs %d reductions, the spec allows %d", p.nred, spec->reductions);
+    if (ok && !p->weights) set_reason(r, "it has no weight; every operator of the search has one"), ok = false;
+    if (ok && p->nred > spec->reductions) {
+        set_reason(r, "needs %d reductions, the spec allows %d", p->nred, spec->reductions);
         r->rule = SYNO_RULE_REDUCTIONS;
         ok = false;
     }
     for (int k = 0; ok && k < SYNO_STEP_COUNT; k++) {
-        if (k == SYNO_STEP_REDUCE || k == SYNO_STEP_CONTRACT || probe->limit[k] < 0 || p.cnt[k] <= probe->limit[k]) continue;
-        set_reason(r, "%s used %d times > limit %d", syno_step_names[k], p.cnt[k], probe->limit[k]);
+        if (k == SYNO_STEP_REDUCE || k == SYNO_STEP_CONTRACT || probe->limit[k] < 0 || p->cnt[k] <= probe->limit[k]) continue;
+        set_reason(r, "%s used %d times > limit %d", syno_step_names[k], p->cnt[k], probe->limit[k]);
         r->rule = SYNO_RULE_LIMIT;
         ok = false;
     }
-    if (ok && p.depth > spec->depth) {
-        set_reason(r, "needs depth %d > %d", p.depth, spec->depth);
+    if (ok && p->depth > spec->depth) {
+        set_reason(r, "needs depth %d > %d", p->depth, spec->depth);
         r->rule = SYNO_RULE_DEPTH;
         ok = false;
     }
     for (int v = 0; ok && v < spec->vars->n; v++)
-        if (p.use[v] > spec->allow[v]) {
-            set_reason(r, "uses %s %d times, its allowance is %d", spec->vars->v[v].name, p.use[v], spec->allow[v]);
+        if (p->use[v] > spec->allow[v]) {
+            set_reason(r, "uses %s %d times, its allowance is %d", spec->vars->v[v].name, p->use[v], spec->allow[v]);
             r->rule = SYNO_RULE_ALLOWANCE;
             ok = false;
         }
-    if (ok && p.chain > spec->chain) {
-        set_reason(r, "has a chain of %d primitives > chain %d", p.chain, spec->chain);
+    if (ok && p->chain > spec->chain) {
+        set_reason(r, "has a chain of %d primitives > chain %d", p->chain, spec->chain);
         r->rule = SYNO_RULE_CHAIN;
         ok = false;
     }
-    for (int i = 0; ok && i < p.nred; i++) {
+    for (int i = 0; ok && i < p->nred; i++) {
         bool known = false;
-        for (int k = 0; k < probe->nsizes && !known; k++) known = syno_size_eq(probe->sizes[k].size, p.red[i]);
+        for (int k = 0; k < probe->nsizes && !known; k++) known = syno_size_eq(probe->sizes[k].size, p->red[i]);
         if (!known) {
-            syno_buf_clear(&b);
-            size_text(spec, p.red[i], &b);
+            syno_buf b = SYNO_BUF_INIT;
+            size_text(spec, p->red[i], &b);
             set_reason(r, "its reduction over %s is not a size the search enumerates (allowances, enumerations_per_var, "
                           "max_vars_in_size)", syno_buf_str(&b));
+            syno_buf_fini(&b);
             r->rule = SYNO_RULE_ALLOWANCE;
             ok = false;
         }
     }
-    if (ok) {
-        if (search(spec, &p, r->hash, 0, d, r)) {
-            r->reachable = true;
-        } else {
-            /* which rule excludes it? */
-            for (int k = 0; k < SYNO_RULE_COUNT && !r->reachable; k++) {
-                if (syno_rules[k].cls != SYNO_RCLASS_CANON && syno_rules[k].cls != SYNO_RCLASS_PRUNE &&
-                    k != SYNO_RULE_FINAL_UNORDERED)
-                    continue;
-                if (search(spec, &p, r->hash, 1ull << k, d, r)) {
-                    r->rule = (syno_rule)k;
-                    set_reason(r, "excluded by the rule '%s' (%s)", syno_rules[k].name, syno_rules[k].doc);
-                    break;
-                }
-            }
-            if (!r->reason)
-                set_reason(r, "no sequence of the search's steps within its bounds builds it (its canonical form needs "
-                              "%d steps)", p.depth);
+    return ok;
+}
+
+/* Searches the space restricted to profile P for R's hash: its path, or
+ * the rule whose removal finds it, or why nothing builds it. */
+static void find_path(const syno_spec *spec, const profile *p, syno_diags *d, syno_reach *r)
+{
+    if (search(spec, p, r->hash, 0, d, r)) {
+        r->reachable = true;
+        return;
+    }
+    /* which rule excludes it? */
+    for (int k = 0; k < SYNO_RULE_COUNT && !r->reachable; k++) {
+        if (syno_rules[k].cls != SYNO_RCLASS_CANON && syno_rules[k].cls != SYNO_RCLASS_PRUNE &&
+            k != SYNO_RULE_FINAL_UNORDERED)
+            continue;
+        if (search(spec, p, r->hash, 1ull << k, d, r)) {
+            r->rule = (syno_rule)k;
+            set_reason(r, "excluded by the rule '%s' (%s)", syno_rules[k].name, syno_rules[k].doc);
+            break;
         }
     }
-    syno_buf_fini(&b);
+    if (!r->reason)
+        set_reason(r, "no sequence of the search's steps within its bounds builds it (its canonical form needs "
+                      "%d steps)", p->depth);
+}
+
+/* ---- entry point ------------------------------------------------------------ */
+
+/* Answers whether TARGET is in the space of SPEC (see the file comment)
+ * into R (release with syno_reach_fini).  Problems that stop the question
+ * being asked at all (no layers) go to D; returns false then. */
+bool syno_reach_run(const syno_spec *spec, const syno_op *target, syno_diags *d, syno_reach *r)
+{
+    memset(r, 0, sizeof *r);
+    r->rule = SYNO_RULE_COUNT;
+    syno_space *probe = syno_space_new(spec, d);
+    if (!probe) return false;
+    syno_size *sizes = syno_xcalloc((size_t)target->ndims + 1, sizeof *sizes);
+    profile p;
+    memset(&p, 0, sizeof p);
+    if (translate_sizes(spec, target, sizes, r) && check_axes(spec, probe, target, sizes, r) &&
+        check_layers(spec, probe, target, sizes, r) && check_window(probe, r) &&
+        canonical_profile(spec, probe, target, &p, r) && check_profile(spec, probe, &p, r))
+        find_path(spec, &p, d, r);
     free(sizes);
-    if (canon) syno_canon_free(canon);
-    syno_canon_result_fini(&cres);
-    if (cctx) syno_ctx_free(cctx);
     syno_space_free(probe);
     return true;
 }
