@@ -40,6 +40,12 @@ static inline int64_t syno_floor_div(int64_t a, int64_t b)
     return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
 }
 
+/* A / B rounded toward plus infinity (B > 0). */
+static inline int64_t syno_ceil_div(int64_t a, int64_t b)
+{
+    return -syno_floor_div(-a, b);
+}
+
 /* A mod B in [0, |B|) (B != 0): the language's modulo. */
 static inline int64_t syno_euclid_mod(int64_t a, int64_t b)
 {

@@ -241,12 +241,6 @@ static float element(const cpu_stage *st, const cpu_access *a, const float *base
     return base[off];
 }
 
-/* ceil(a / b) for b > 0 */
-static int64_t ceil_div(int64_t a, int64_t b)
-{
-    return -syno_floor_div(-a, b);
-}
-
 /* The table index and the affine parts of the offset (*OFF) and of every
  * guard (GL) of tabulated operand A at IT. */
 static int64_t table_start(const cpu_stage *st, const cpu_access *a, const int64_t *it, int64_t *off, int64_t *gl)
@@ -361,7 +355,7 @@ static void segment(const cpu_stage *st, const cpu_access *a, const float *base,
         if (dx == 0) {
             if (x < cg->lo || x >= cg->hi) hi = lo;
         } else if (dx > 0) {
-            int64_t a0 = ceil_div(cg->lo - x, dx), a1 = ceil_div(cg->hi - x, dx);
+            int64_t a0 = syno_ceil_div(cg->lo - x, dx), a1 = syno_ceil_div(cg->hi - x, dx);
             if (a0 > lo) lo = a0;
             if (a1 < hi) hi = a1;
         } else {
@@ -419,7 +413,7 @@ static inline __attribute__((always_inline)) void narrow(int64_t x, int64_t d, i
         if (x - ghi + 1 > *lo) *lo = x - ghi + 1;
         if (x - glo + 1 < *hi) *hi = x - glo + 1;
     } else if (d > 0) {
-        int64_t a0 = ceil_div(glo - x, d), a1 = ceil_div(ghi - x, d);
+        int64_t a0 = syno_ceil_div(glo - x, d), a1 = syno_ceil_div(ghi - x, d);
         if (a0 > *lo) *lo = a0;
         if (a1 < *hi) *hi = a1;
     } else {

@@ -13,7 +13,7 @@ libsyno_a_SOURCES += \
   %reldir%/cuda_jit.c %reldir%/cuda_jit.h \
   %reldir%/cuda_cache.c %reldir%/cuda_cache.h \
   %reldir%/cuda_ix.c %reldir%/cuda_ix.h %reldir%/cuda_contr.c %reldir%/cuda_contr.h \
-  %reldir%/cuda_emit.c %reldir%/cuda_emit.h \
+  %reldir%/cuda_emit.c %reldir%/cuda_emit.h %reldir%/cuda_tile.c %reldir%/cuda_tile.h \
   %reldir%/cuda_prog.c %reldir%/cuda_prog.h \
   %reldir%/cuda_exec.c %reldir%/cuda_exec.h \
   %reldir%/cuda_run.c %reldir%/cuda_run.h \
