@@ -106,7 +106,7 @@ char *syno_arena_strndup(syno_arena *a, const char *s, size_t n)
 }
 
 /* printf into a fresh arena string. */
-char *syno_arena_vprintf(syno_arena *a, const char *fmt, va_list ap)
+static char *format_v(syno_arena *a, const char *fmt, va_list ap)
 {
     va_list ap2;
     va_copy(ap2, ap);
@@ -123,7 +123,7 @@ char *syno_arena_printf(syno_arena *a, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    char *q = syno_arena_vprintf(a, fmt, ap);
+    char *q = format_v(a, fmt, ap);
     va_end(ap);
     return q;
 }

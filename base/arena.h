@@ -27,7 +27,6 @@ char *syno_arena_strdup(syno_arena *a, const char *s);
 char *syno_arena_strndup(syno_arena *a, const char *s, size_t n);
 char *syno_arena_printf(syno_arena *a, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-char *syno_arena_vprintf(syno_arena *a, const char *fmt, va_list ap);
 syno_arena_mark syno_arena_get_mark(const syno_arena *a);
 void syno_arena_reset(syno_arena *a, syno_arena_mark m);
 size_t syno_arena_bytes(const syno_arena *a);

@@ -64,7 +64,7 @@ void syno_json_begin_array_inline(syno_json *j) { open(j, '[', true); }
 void syno_json_end_array(syno_json *j) { close(j, ']'); }
 
 /* Appends S as a JSON string literal. */
-void syno_json_escape(syno_buf *out, const char *s)
+static void escape(syno_buf *out, const char *s)
 {
     syno_buf_putc(out, '"');
     for (; *s; s++) {
@@ -87,7 +87,7 @@ void syno_json_escape(syno_buf *out, const char *s)
 void syno_json_key(syno_json *j, const char *key)
 {
     before(j);
-    syno_json_escape(j->out, key);
+    escape(j->out, key);
     syno_buf_puts(j->out, ": ");
     j->after_key = true;
 }
@@ -95,7 +95,7 @@ void syno_json_key(syno_json *j, const char *key)
 void syno_json_string(syno_json *j, const char *s)
 {
     before(j);
-    if (s) syno_json_escape(j->out, s);
+    if (s) escape(j->out, s);
     else syno_buf_puts(j->out, "null");
 }
 

@@ -26,6 +26,5 @@ void syno_json_int(syno_json *j, int64_t v);
 void syno_json_double(syno_json *j, double v);
 void syno_json_bool(syno_json *j, bool v);
 void syno_json_null(syno_json *j);
-void syno_json_escape(syno_buf *out, const char *s);
 
 #endif

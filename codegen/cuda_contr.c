@@ -33,7 +33,7 @@ static void ident(char *dst, size_t n, const char *prefix, const char *name);
 static const char *guess_below(const syno_op *op, int d, int depth);
 
 /* Guard LO <= E <= HI, dropped when E's range proves it. */
-bool syno_cuda_contr_guard(syno_cuda_contr *c, const syno_ix *e, int64_t lo, int64_t hi)
+static bool contr_guard(syno_cuda_contr *c, const syno_ix *e, int64_t lo, int64_t hi)
 {
     int64_t elo, ehi;
     syno_ix_range(&c->sp, e, &elo, &ehi);
@@ -55,7 +55,7 @@ bool syno_cuda_contr_guard(syno_cuda_contr *c, const syno_ix *e, int64_t lo, int
 
 static void guard(derive *d, const syno_ix *e, int64_t lo, int64_t hi)
 {
-    if (!syno_cuda_contr_guard(d->c, e, lo, hi)) d->full = true;
+    if (!contr_guard(d->c, e, lo, hi)) d->full = true;
 }
 
 /* Dim D gets value V: first time it is known; afterwards the two values
@@ -619,10 +619,10 @@ bool syno_cuda_contr_from_stage(syno_cuda_contr *c, const syno_plan *p, int stag
     for (int g = 0; g < st->nguards && ok; g++) {
         const syno_plan_guard *pg = &st->guards[g];
         if (pg->kind == SYNO_PG_RANGE) {
-            ok = syno_cuda_contr_guard(c, &ex[pg->expr], pg->lo, pg->hi - 1);
+            ok = contr_guard(c, &ex[pg->expr], pg->lo, pg->hi - 1);
         } else {
             syno_ix r = syno_ix_mod(&c->sp, &ex[pg->expr], pg->hi);
-            ok = syno_cuda_contr_guard(c, &r, 0, 0);
+            ok = contr_guard(c, &r, 0, 0);
         }
     }
     if (!ok) syno_buf_printf(err, "a stage of '%s' needs more than %d guards", p->op->name, SYNO_CUDA_MAX_GUARDS);

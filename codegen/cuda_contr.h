@@ -78,10 +78,6 @@ bool syno_cuda_contr_from_stage(syno_cuda_contr *c, const struct syno_plan *p, i
 
 void syno_cuda_contr_fini(syno_cuda_contr *c);
 
-/* Adds the guard LO <= E <= HI unless E's range already satisfies it;
- * false when the guard table is full. */
-bool syno_cuda_contr_guard(syno_cuda_contr *c, const syno_ix *e, int64_t lo, int64_t hi);
-
 /* Appends C's mathematics without any name (extents, index expressions,
  * guards, operand sizes, scale): equal signatures compute the same thing
  * with the same loops, so a tuning result can be shared between them. */

@@ -29,7 +29,7 @@ struct syno_cuda_module {
 };
 
 /* Whether R poisons the context. */
-bool syno_cuda_result_is_sticky(syno_curesult r)
+static bool result_is_sticky(syno_curesult r)
 {
     switch (r) {
     case SYNO_CUDA_ERROR_ILLEGAL_ADDRESS:
@@ -72,7 +72,7 @@ static bool check(syno_cuda_dev *d, syno_curesult r, const char *what, syno_buf 
     if (r == SYNO_CUDA_SUCCESS) return true;
     syno_buf_printf(err, "%s: ", what);
     syno_cuda_result_describe(d->drv, r, err);
-    if (syno_cuda_result_is_sticky(r)) reset(d, err);
+    if (result_is_sticky(r)) reset(d, err);
     return false;
 }
 

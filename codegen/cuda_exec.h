@@ -92,7 +92,4 @@ typedef struct syno_cuda_timer {
 bool syno_cuda_timer_start(syno_cuda_dev *d, syno_cuda_timer *t, syno_buf *err);
 bool syno_cuda_timer_stop(syno_cuda_dev *d, syno_cuda_timer *t, double *ms, syno_buf *err);
 
-/* Whether a CUresult poisons the context (see above). */
-bool syno_cuda_result_is_sticky(syno_curesult r);
-
 #endif

@@ -47,7 +47,7 @@ bool syno_cuda_oprun_init(syno_cuda_oprun *r, syno_cuda_rt *rt, const syno_op *o
 }
 
 /* One timed call. */
-bool syno_cuda_oprun_call(syno_cuda_oprun *r, double *ms, syno_buf *err)
+static bool oprun_call(syno_cuda_oprun *r, double *ms, syno_buf *err)
 {
     syno_cuda_timer t;
     syno_cuda_dev *dev = syno_cuda_rt_dev(r->rt);
@@ -74,11 +74,11 @@ bool syno_cuda_oprun_time(syno_cuda_oprun *r, int warmup, int reps, double *medi
 {
     double ms;
     for (int i = 0; i < warmup; i++)
-        if (!syno_cuda_oprun_call(r, &ms, err)) return false;
+        if (!oprun_call(r, &ms, err)) return false;
     if (reps < 1) reps = 1;
     double *t = syno_xmalloc((size_t)reps * sizeof *t);
     bool ok = true;
-    for (int i = 0; i < reps && ok; i++) ok = syno_cuda_oprun_call(r, &t[i], err);
+    for (int i = 0; i < reps && ok; i++) ok = oprun_call(r, &t[i], err);
     if (ok) {
         qsort(t, (size_t)reps, sizeof *t, cmp_double);
         *median_ms = reps % 2 ? t[reps / 2] : (t[reps / 2 - 1] + t[reps / 2]) / 2;

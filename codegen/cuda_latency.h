@@ -35,9 +35,6 @@ typedef struct syno_cuda_oprun {
 bool syno_cuda_oprun_init(syno_cuda_oprun *r, syno_cuda_rt *rt, const syno_op *op, const syno_binding *b, bool grad,
                           bool tune, uint64_t seed, syno_buf *err);
 
-/* One call (every pass), timed on the GPU: *MS milliseconds. */
-bool syno_cuda_oprun_call(syno_cuda_oprun *r, double *ms, syno_buf *err);
-
 /* WARMUP untimed calls, then the median (and minimum, MIN_MS may be NULL)
  * of REPS timed calls. */
 bool syno_cuda_oprun_time(syno_cuda_oprun *r, int warmup, int reps, double *median_ms, double *min_ms, syno_buf *err);

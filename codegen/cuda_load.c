@@ -19,7 +19,7 @@
 /* ---- error names ---------------------------------------------------------- */
 
 /* Returns the name of R or a "CUresult N" placeholder (per-thread buffer). */
-const char *syno_cuda_result_name(syno_curesult r)
+static const char *result_name(syno_curesult r)
 {
     switch (r) {
 #define NAME_CASE(name, value) \
@@ -36,7 +36,7 @@ const char *syno_cuda_result_name(syno_curesult r)
 /* Appends "NAME (N)" and, when the driver knows one, ": description". */
 void syno_cuda_result_describe(const syno_cuda_driver *drv, syno_curesult r, syno_buf *out)
 {
-    syno_buf_printf(out, "%s (%d)", syno_cuda_result_name(r), r);
+    syno_buf_printf(out, "%s (%d)", result_name(r), r);
     const char *text = NULL;
     if (drv && drv->cuGetErrorString && drv->cuGetErrorString(r, &text) == SYNO_CUDA_SUCCESS && text && *text)
         syno_buf_printf(out, ": %s", text);

@@ -68,10 +68,6 @@ const syno_nvrtc *syno_cuda_nvrtc_get(const char **why);
 /* True when NVRTC can compile for sm_ARCH (e.g. 90) directly to a CUBIN. */
 bool syno_cuda_nvrtc_has_arch(const syno_nvrtc *n, int arch);
 
-/* The name of a CUresult ("CUDA_ERROR_OUT_OF_MEMORY"), from our own table,
- * or "CUresult N" for values it lacks (in a static buffer per thread). */
-const char *syno_cuda_result_name(syno_curesult r);
-
 /* Appends "NAME (N): description" for R to OUT, using the driver's own
  * description when DRV is given and provides one. */
 void syno_cuda_result_describe(const syno_cuda_driver *drv, syno_curesult r, syno_buf *out);

@@ -167,14 +167,6 @@ static void explain_json_fields(const syno_op *op, const syno_binding *b, const 
     syno_buf_fini(&t);
 }
 
-/* Writes the explanation of OP (bound by B when SIZES is not NULL) as JSON. */
-void syno_explain_json(const syno_op *op, const syno_binding *b, const int64_t *sizes, syno_json *j)
-{
-    syno_json_begin_object(j);
-    explain_json_fields(op, b, sizes, j);
-    syno_json_end_object(j);
-}
-
 /* The plans --plan=WHICH asks for: forward (-1) and/or tensor indices.
  * Returns how many, or -1 after reporting an unknown name. */
 static int plan_targets(syno_ctx *ctx, const syno_op *op, const char *which, int *wrt)
@@ -221,7 +213,7 @@ static void row(syno_buf *out, const char *name, const char *sym, const char *bo
     else syno_buf_printf(out, "  %-*s %s\n", w1, name, sym);
 }
 
-/* Appends the human-readable explanation of OP (see syno_explain_json). */
+/* Appends the human-readable explanation of OP (the JSON: explain_json_fields). */
 void syno_explain_text(const syno_op *op, const syno_binding *b, const int64_t *sizes, syno_buf *out)
 {
     syno_buf t = SYNO_BUF_INIT, u = SYNO_BUF_INIT;

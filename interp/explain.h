@@ -7,7 +7,6 @@
 #include "lang/module.h"
 
 void syno_explain_text(const syno_op *op, const syno_binding *b, const int64_t *sizes, syno_buf *out);
-void syno_explain_json(const syno_op *op, const syno_binding *b, const int64_t *sizes, syno_json *j);
 bool syno_explain_bind(syno_ctx *ctx, const syno_op *op, const syno_binding *b, int64_t *sizes);
 
 #endif

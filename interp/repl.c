@@ -89,6 +89,13 @@ static shape statement_shape(const char *text, size_t len)
     return s;
 }
 
+/* Discards a partly typed statement (Ctrl-C). */
+static void cancel(syno_repl *r)
+{
+    syno_buf_clear(&r->pending);
+    r->pending_lines = 0;
+}
+
 /* Adds the pending statement to the session and forgets it. */
 static void submit(syno_repl *r)
 {
@@ -99,20 +106,16 @@ static void submit(syno_repl *r)
     /* history: the statement as one entry, without its last newline */
     if (len && r->pending.data[len - 1] == '\n') r->pending.data[len - 1] = 0;
     syno_repl_edit_remember(r, r->pending.data);
-    syno_repl_cancel(r);
+    cancel(r);
     if (m) syno_repl_add(r, m, true);
     else syno_repl_flush_diags(r);
 }
 
-/* See repl.h. */
-void syno_repl_cancel(syno_repl *r)
-{
-    syno_buf_clear(&r->pending);
-    r->pending_lines = 0;
-}
-
-/* See repl.h. */
-syno_repl_status syno_repl_feed(syno_repl *r, const char *line)
+/* Handles one input line (without its newline): a :command when no
+ * statement is pending, else a line of declarations.  Returns whether the
+ * statement needs more lines.  Errors are reported and counted, never
+ * returned. */
+static syno_repl_status feed(syno_repl *r, const char *line)
 {
     if (!r->pending.len) {
         const char *p = line;
@@ -131,7 +134,7 @@ syno_repl_status syno_repl_feed(syno_repl *r, const char *line)
     switch (statement_shape(r->pending.data, r->pending.len)) {
     case STMT_MORE: return SYNO_REPL_MORE;
     case STMT_EMPTY: /* blank lines and comments: nothing to add */
-        syno_repl_cancel(r);
+        cancel(r);
         return SYNO_REPL_DONE;
     case STMT_READY: break;
     }
@@ -140,8 +143,9 @@ syno_repl_status syno_repl_feed(syno_repl *r, const char *line)
     return SYNO_REPL_DONE;
 }
 
-/* See repl.h. */
-void syno_repl_finish(syno_repl *r)
+/* At end of input: handles a pending statement (reporting it as
+ * incomplete). */
+static void finish(syno_repl *r)
 {
     if (r->pending.len) submit(r);
     fflush(r->out);
@@ -157,7 +161,7 @@ int syno_repl_run(syno_repl *r)
         syno_repl_read st = syno_repl_edit_read(r, r->pending.len ? PROMPT_MORE : PROMPT, &line);
         if (st == SYNO_REPL_EOF) break;
         if (st == SYNO_REPL_INTERRUPT) {
-            syno_repl_cancel(r);
+            cancel(r);
             continue;
         }
         /* A pasted block can bring several lines at once. */
@@ -165,7 +169,7 @@ int syno_repl_run(syno_repl *r)
         while (!quit) {
             char *nl = strchr(p, '\n');
             if (nl) *nl = 0;
-            quit = syno_repl_feed(r, p) == SYNO_REPL_QUIT;
+            quit = feed(r, p) == SYNO_REPL_QUIT;
             if (!nl) break;
             p = nl + 1;
         }
@@ -176,7 +180,7 @@ int syno_repl_run(syno_repl *r)
             syno_repl_interrupt_clear();
         }
     }
-    syno_repl_finish(r);
+    finish(r);
     syno_repl_edit_fini(r);
     return !r->interactive && r->errors ? 1 : 0;
 }

@@ -72,7 +72,7 @@ typedef struct syno_repl {
     char *history_path;       /* NULL: no history file */
 } syno_repl;
 
-/* What syno_repl_feed did with a line. */
+/* What the session did with a line (repl.c). */
 typedef enum syno_repl_status {
     SYNO_REPL_DONE,           /* a command ran or a statement was handled */
     SYNO_REPL_MORE,           /* the statement is incomplete: read another line */
@@ -87,19 +87,6 @@ syno_repl *syno_repl_new(FILE *out, FILE *err, bool interactive);
 
 /* Frees the session and everything it loaded.  NULL is a no-op. */
 void syno_repl_free(syno_repl *r);
-
-/* Handles one input line (without its newline): a :command when no
- * statement is pending, else a line of declarations.  Returns whether the
- * statement needs more lines.  Errors are reported and counted, never
- * returned. */
-syno_repl_status syno_repl_feed(syno_repl *r, const char *line);
-
-/* Discards a partly typed statement (Ctrl-C). */
-void syno_repl_cancel(syno_repl *r);
-
-/* At end of input: handles a pending statement (reporting it as
- * incomplete). */
-void syno_repl_finish(syno_repl *r);
 
 /* Reads and handles lines from standard input until end of input or :quit.
  * Returns the exit status: 0, or 1 when a script (not a terminal session)
@@ -135,9 +122,6 @@ syno_op *syno_repl_session_op(const syno_repl *r, const char *name);
 /* Finds operator REF: a session operator, a standard-library operator, or
  * FILE:OP.  Reports why not (as an error) and returns NULL on failure. */
 syno_op *syno_repl_find_op(syno_repl *r, const char *ref);
-
-/* Appends OP's signature: "name(x[N, C]) -> [N, D]  weights w[D, C]". */
-void syno_repl_signature(const syno_op *op, syno_buf *out);
 
 /* Appends a listing of the session (`:list`); WHAT is NULL or one of
  * "vars", "ops", "binds", "searches". */
@@ -291,11 +275,6 @@ syno_repl_read syno_repl_edit_read(syno_repl *r, const char *prompt, char **line
 /* Adds TEXT (possibly several lines) to the history as one entry and
  * appends it to the history file. */
 void syno_repl_edit_remember(syno_repl *r, const char *text);
-
-/* The history file: $SYNO_HISTORY, else $XDG_STATE_HOME/syno/history, else
- * ~/.syno_history; NULL when SYNO_HISTORY is set but empty or no home is
- * known.  Malloc'ed. */
-char *syno_repl_history_path(void);
 
 /* True once Ctrl-C was pressed since the last syno_repl_interrupt_clear:
  * long-running commands poll it and stop early. */

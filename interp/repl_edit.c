@@ -58,8 +58,10 @@ void syno_repl_interrupt_clear(void)
     interrupted = 0;
 }
 
-/* See repl.h. */
-char *syno_repl_history_path(void)
+/* The history file: $SYNO_HISTORY, else $XDG_STATE_HOME/syno/history, else
+ * ~/.syno_history; NULL when SYNO_HISTORY is set but empty or no home is
+ * known.  Malloc'ed. */
+static char *default_history_path(void)
 {
     const char *env = getenv("SYNO_HISTORY");
     if (env) return *env ? syno_xstrdup(env) : NULL;
@@ -191,7 +193,7 @@ static void code_newlines(char *s, char from, char to)
 
 static void load_history(syno_repl *r)
 {
-    if (r->no_history || !(r->history_path = syno_repl_history_path())) return;
+    if (r->no_history || !(r->history_path = default_history_path())) return;
     /* $XDG_STATE_HOME/syno may not exist yet */
     const char *env = getenv("SYNO_HISTORY");
     if (!env) {

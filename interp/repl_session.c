@@ -161,13 +161,37 @@ static void where(const syno_repl *r, uint32_t off, syno_buf *out)
 
 /* ---- accepting a text -------------------------------------------------------- */
 
+static void shape(const syno_op *op, const int *dims, int n, syno_buf *out)
+{
+    syno_buf_putc(out, '[');
+    for (int i = 0; i < n; i++) {
+        if (i) syno_buf_puts(out, ", ");
+        syno_size_print(op->vars, op->dims[dims[i]].size, out);
+    }
+    syno_buf_putc(out, ']');
+}
+
+/* Appends OP's signature: "name(x[N, C]) -> [N, D]  weights w[D, C]". */
+static void signature(const syno_op *op, syno_buf *out)
+{
+    syno_buf_printf(out, "%s(%s", op->name, op->tensors[0].name);
+    shape(op, op->tensors[0].axes, op->tensors[0].rank, out);
+    syno_buf_puts(out, ") -> ");
+    shape(op, op->out, op->nout, out);
+    for (int t = 1; t < op->ntensors; t++) {
+        syno_buf_puts(out, t == 1 ? (op->ntensors > 2 ? "  weights " : "  weight ") : ", ");
+        syno_buf_puts(out, op->tensors[t].name);
+        shape(op, op->tensors[t].axes, op->tensors[t].rank, out);
+    }
+}
+
 static void echo_decl(syno_repl *r, const syno_ast *d, syno_buf *out)
 {
     if (d->kind == SYNO_AST_OP) {
         syno_op *op = syno_repl_session_op(r, d->text);
         if (!op) return;
         syno_buf_puts(out, "op ");
-        syno_repl_signature(op, out);
+        signature(op, out);
         syno_buf_putc(out, '\n');
     } else if (d->kind == SYNO_AST_BIND) {
         const syno_bindecl *bd = syno_module_find_bind(r->mod, d->text);
@@ -343,30 +367,6 @@ syno_op *syno_repl_find_op(syno_repl *r, const char *ref)
     return NULL;
 }
 
-static void shape(const syno_op *op, const int *dims, int n, syno_buf *out)
-{
-    syno_buf_putc(out, '[');
-    for (int i = 0; i < n; i++) {
-        if (i) syno_buf_puts(out, ", ");
-        syno_size_print(op->vars, op->dims[dims[i]].size, out);
-    }
-    syno_buf_putc(out, ']');
-}
-
-/* See repl.h. */
-void syno_repl_signature(const syno_op *op, syno_buf *out)
-{
-    syno_buf_printf(out, "%s(%s", op->name, op->tensors[0].name);
-    shape(op, op->tensors[0].axes, op->tensors[0].rank, out);
-    syno_buf_puts(out, ") -> ");
-    shape(op, op->out, op->nout, out);
-    for (int t = 1; t < op->ntensors; t++) {
-        syno_buf_puts(out, t == 1 ? (op->ntensors > 2 ? "  weights " : "  weight ") : ", ");
-        syno_buf_puts(out, op->tensors[t].name);
-        shape(op, op->tensors[t].axes, op->tensors[t].rank, out);
-    }
-}
-
 /* ---- :list ------------------------------------------------------------------------ */
 
 static void list_vars(const syno_module *m, syno_var_kind kind, syno_buf *out)
@@ -397,7 +397,7 @@ void syno_repl_list(syno_repl *r, const char *what, syno_buf *out)
     if (all || strcmp(what, "ops") == 0)
         for (int i = 0; i < m->nops; i++) {
             syno_buf_puts(out, "op ");
-            syno_repl_signature(m->ops[i], out);
+            signature(m->ops[i], out);
             syno_buf_puts(out, "  (");
             where(r, m->ops[i]->range.start, out);
             syno_buf_puts(out, ")\n");

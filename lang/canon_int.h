@@ -141,7 +141,6 @@ void cn_attach(cn_ir *ir, int wax, int dim);
 void cn_detach_all(cn_ir *ir, int dim, int *waxes, int *n);
 int cn_find_att(const cn_ir *ir, int dim, int weight);
 uint32_t cn_att_mask(const cn_ir *ir, int dim);
-int cn_wax_pos(const cn_ir *ir, int wax);
 int cn_split_wax(cn_ir *ir, int wax, int k, const syno_size *sizes, int *pieces);
 int cn_fuse_waxes(cn_ir *ir, const int *waxes, int k);
 void cn_affine_wax(cn_ir *ir, int wax, int sgn, int64_t off);

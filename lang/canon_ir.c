@@ -144,7 +144,7 @@ uint32_t cn_att_mask(const cn_ir *ir, int dim)
 }
 
 /* Position of wax W in its weight's current axis list. */
-int cn_wax_pos(const cn_ir *ir, int w)
+static int wax_pos(const cn_ir *ir, int w)
 {
     const cn_weight *wt = &ir->weights[ir->wax[w].weight];
     for (int i = 0; i < wt->n; i++)
@@ -182,7 +182,7 @@ int cn_split_wax(cn_ir *ir, int w, int k, const syno_size *sizes, int *pieces)
     SYNO_ASSERT(k >= 2 && ir->wax[w].dim < 0);
     int weight = ir->wax[w].weight;
     cn_weight *wt = &ir->weights[weight];
-    int pos = cn_wax_pos(ir, w);
+    int pos = wax_pos(ir, w);
     for (int i = 0; i < k; i++) pieces[i] = new_wax(ir, sizes[i], weight, ir->wax[w].orig);
     int *axes = wt->axes;
     if (wt->n + k - 1 > wt->cap) {
@@ -215,7 +215,7 @@ int cn_fuse_waxes(cn_ir *ir, const int *waxes, int k)
     cn_weight *wt = &ir->weights[weight];
     int p = wt->n;
     for (int i = 0; i < k; i++) {
-        int q = cn_wax_pos(ir, waxes[i]);
+        int q = wax_pos(ir, waxes[i]);
         if (q < p) p = q;
         ir->wax[waxes[i]].scratch = 1;
     }
@@ -264,7 +264,7 @@ void cn_affine_wax(cn_ir *ir, int w, int sgn, int64_t off)
     if (sgn == 1 && off == 0) return;
     if (!ir->steps) return;
     cn_step *s = add_step(ir, ir->wax[w].weight, SYNO_WSTEP_AFFINE);
-    s->pos = cn_wax_pos(ir, w);
+    s->pos = wax_pos(ir, w);
     s->sgn = sgn;
     s->off = off;
 }

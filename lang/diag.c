@@ -174,7 +174,7 @@ static void format_one(const syno_srcmgr *srcs, const syno_diag *g, syno_buf *ou
 }
 
 /* Formats one diagnostic and its notes into OUT. */
-void syno_diag_format_one(const syno_srcmgr *srcs, const syno_diag *g, syno_buf *out, bool color)
+static void format_with_notes(const syno_srcmgr *srcs, const syno_diag *g, syno_buf *out, bool color)
 {
     format_one(srcs, g, out, color);
     for (const syno_diag *n = g->notes; n; n = n->next) format_one(srcs, n, out, color);
@@ -185,7 +185,7 @@ void syno_diag_format_one(const syno_srcmgr *srcs, const syno_diag *g, syno_buf 
 void syno_diags_format(syno_diags *d, syno_buf *out, bool color)
 {
     syno_diags_sort(d);
-    for (const syno_diag *g = d->head; g; g = g->next) syno_diag_format_one(d->srcs, g, out, color);
+    for (const syno_diag *g = d->head; g; g = g->next) format_with_notes(d->srcs, g, out, color);
     if (d->truncated)
         syno_buf_printf(out, "syno: too many errors (%d in all); only the first %d are shown\n",
                         d->errors, d->max_errors ? d->max_errors : 100);

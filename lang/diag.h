@@ -50,7 +50,6 @@ void syno_diag_note(syno_diag *parent, syno_range r, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void syno_diags_format(syno_diags *d, syno_buf *out, bool color);
 void syno_diags_print(syno_diags *d, FILE *f);
-void syno_diag_format_one(const syno_srcmgr *srcs, const syno_diag *g, syno_buf *out, bool color);
 void syno_diags_sort(syno_diags *d);
 
 #endif

@@ -185,7 +185,7 @@ void syno_size_print(const syno_vars *vars, syno_size a, syno_buf *out)
 }
 
 /* Prints A with each variable replaced by its value in B: "96/(32*2)". */
-void syno_size_print_values(const syno_vars *vars, syno_size a, const syno_binding *b, syno_buf *out)
+static void print_values(const syno_vars *vars, syno_size a, const syno_binding *b, syno_buf *out)
 {
     print_with(vars, a, b, out);
 }
@@ -216,7 +216,7 @@ static bool mul_checked(int64_t *acc, int64_t v)
 /* Evaluates A under B as the fraction NUM/DEN (numerator and denominator
  * products, not reduced).  On SYNO_EVAL_UNBOUND, *BAD_VAR names the unbound
  * variable. */
-syno_eval_status syno_size_eval_ratio(const syno_vars *vars, syno_size a, const syno_binding *b,
+static syno_eval_status eval_ratio(const syno_vars *vars, syno_size a, const syno_binding *b,
                                       int64_t *num, int64_t *den, int *bad_var)
 {
     int64_t n = 1, d = 1;
@@ -242,7 +242,7 @@ syno_eval_status syno_size_eval(const syno_vars *vars, syno_size a, const syno_b
                                 int64_t *value, int *bad_var)
 {
     int64_t n, d;
-    syno_eval_status st = syno_size_eval_ratio(vars, a, b, &n, &d, bad_var);
+    syno_eval_status st = eval_ratio(vars, a, b, &n, &d, bad_var);
     if (st != SYNO_EVAL_OK) return st;
     if (n % d) return SYNO_EVAL_FRACTION;
     *value = n / d;
@@ -263,7 +263,7 @@ void syno_size_eval_message(const syno_vars *vars, syno_size a, const syno_bindi
 {
     int64_t n = 0, d = 1;
     int bad = -1;
-    syno_eval_status st = syno_size_eval_ratio(vars, a, b, &n, &d, &bad);
+    syno_eval_status st = eval_ratio(vars, a, b, &n, &d, &bad);
     syno_size_print(vars, a, out);
     switch (st) {
     case SYNO_EVAL_UNBOUND:
@@ -272,12 +272,12 @@ void syno_size_eval_message(const syno_vars *vars, syno_size a, const syno_bindi
         break;
     case SYNO_EVAL_OVERFLOW:
         syno_buf_puts(out, " = ");
-        syno_size_print_values(vars, a, b, out);
+        print_values(vars, a, b, out);
         syno_buf_puts(out, " overflows 64 bits in ");
         break;
     case SYNO_EVAL_OK:
         syno_buf_puts(out, " = ");
-        syno_size_print_values(vars, a, b, out);
+        print_values(vars, a, b, out);
         if (n % d) syno_buf_printf(out, " is not an integer (remainder %lld) in ", (long long)(n % d));
         else syno_buf_printf(out, " = %lld in ", (long long)(n / d));
         break;
@@ -338,7 +338,7 @@ syno_eval_status syno_poly_eval(const syno_vars *vars, const syno_poly *p, const
     int64_t sum = 0;
     for (int i = 0; i < p->n; i++) {
         int64_t n, d;
-        syno_eval_status st = syno_size_eval_ratio(vars, p->t[i].m, b, &n, &d, bad_var);
+        syno_eval_status st = eval_ratio(vars, p->t[i].m, b, &n, &d, bad_var);
         if (st != SYNO_EVAL_OK) return st;
         int64_t t;
         if (__builtin_mul_overflow(n, p->t[i].c, &t)) return SYNO_EVAL_OVERFLOW;

@@ -74,14 +74,11 @@ uint64_t syno_size_hash(syno_size a);
 bool syno_size_translate(const syno_vars *from, syno_size a, const syno_vars *to, syno_size *out);
 
 void syno_size_print(const syno_vars *vars, syno_size a, syno_buf *out);
-void syno_size_print_values(const syno_vars *vars, syno_size a, const syno_binding *b, syno_buf *out);
 const char *syno_size_str(const syno_vars *vars, syno_size a, char *buf, size_t n);
 
 void syno_binding_defaults(const syno_vars *vars, syno_binding *b);
 syno_eval_status syno_size_eval(const syno_vars *vars, syno_size a, const syno_binding *b,
                                 int64_t *value, int *bad_var);
-syno_eval_status syno_size_eval_ratio(const syno_vars *vars, syno_size a, const syno_binding *b,
-                                      int64_t *num, int64_t *den, int *bad_var);
 void syno_size_eval_message(const syno_vars *vars, syno_size a, const syno_binding *b, syno_buf *out);
 void syno_binding_describe(const syno_binding *b, syno_buf *out);
 

@@ -19,7 +19,8 @@
 #define IDX_IMAGES 0x00000803u
 #define IDX_LABELS 0x00000801u
 
-const char *syno_fmnist_dir(void)
+/* The directory the data set is read from (see above). */
+static const char *data_dir(void)
 {
     const char *d = getenv("SYNO_FMNIST_DIR");
     return d && *d ? d : SYNO_FMNIST_DEFAULT_DIR;
@@ -36,7 +37,7 @@ static uint32_t be32(const unsigned char *p)
 static gzFile open_idx(const char *name, uint32_t magic, int nwords, uint32_t *hdr, char **path, syno_buf *err)
 {
     syno_buf p = SYNO_BUF_INIT;
-    syno_buf_printf(&p, "%s/%s", syno_fmnist_dir(), name);
+    syno_buf_printf(&p, "%s/%s", data_dir(), name);
     *path = syno_buf_take(&p);
     errno = 0;
     gzFile f = gzopen(*path, "rb");

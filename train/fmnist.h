@@ -23,9 +23,6 @@ typedef struct syno_dataset {
     unsigned char *labels; /* [n] */
 } syno_dataset;
 
-/* The directory the data set is read from (see above). */
-const char *syno_fmnist_dir(void);
-
 /* Reads the training split (TRAIN) or the test split, at most LIMIT images
  * (the first ones; 0 = all).  Returns a new data set (free with
  * syno_dataset_free), or NULL after appending to ERR what is wrong: a

@@ -4,7 +4,8 @@
 #include <math.h>
 #include <stdio.h>
 
-const char *syno_train_part_name(int p, char *buf, size_t n)
+/* The name of profile part P ("slot2_backward_weights"). */
+static const char *part_name(int p, char *buf, size_t n)
 {
     static const char *const fixed[] = {"stem", "bn_relu", "pool_head_loss"};
     static const char *const slot[] = {"forward", "backward_input", "backward_weights"};
@@ -13,7 +14,8 @@ const char *syno_train_part_name(int p, char *buf, size_t n)
     return buf;
 }
 
-double syno_train_seconds_per_epoch(const syno_train_result *r)
+/* Mean training seconds per epoch (of the whole epochs done), or NaN. */
+static double seconds_per_epoch(const syno_train_result *r)
 {
     if (r->epochs_done == 0) return NAN;
     double s = 0;
@@ -85,7 +87,7 @@ void syno_train_result_json(const syno_train_result *r, const syno_train_config 
     syno_json_key(j, "train");
     syno_json_double(j, r->seconds_train);
     syno_json_key(j, "per_epoch");
-    syno_json_double(j, syno_train_seconds_per_epoch(r));
+    syno_json_double(j, seconds_per_epoch(r));
     syno_json_key(j, "test");
     syno_json_double(j, r->seconds_test);
     syno_json_key(j, "train_cpu");
@@ -95,7 +97,7 @@ void syno_train_result_json(const syno_train_result *r, const syno_train_config 
     syno_json_begin_object(j);
     for (int p = 0; p < SYNO_NET_NPARTS; p++) {
         char name[48];
-        syno_json_key(j, syno_train_part_name(p, name, sizeof name));
+        syno_json_key(j, part_name(p, name, sizeof name));
         syno_json_double(j, r->profile[p]);
     }
     syno_json_end_object(j);
@@ -114,12 +116,12 @@ void syno_train_result_text(const syno_train_result *r, const syno_train_config 
     if (!isnan(r->test_acc)) syno_buf_printf(out, "test accuracy: %.4f\n", r->test_acc);
     syno_buf_printf(out, "time: %.1f s training (%.2f s per epoch of %lld images; %.1f s of processor time), "
                          "%.1f s test, %.1f s setup\n",
-                    r->seconds_train, syno_train_seconds_per_epoch(r), (long long)r->images_per_epoch,
+                    r->seconds_train, seconds_per_epoch(r), (long long)r->images_per_epoch,
                     r->cpu_seconds_train, r->seconds_test, r->seconds_init);
     syno_buf_puts(out, "training time by part:");
     for (int p = 0; p < SYNO_NET_NPARTS; p++) {
         char name[48];
-        syno_buf_printf(out, "%s %s %.1f s", p ? "," : "", syno_train_part_name(p, name, sizeof name), r->profile[p]);
+        syno_buf_printf(out, "%s %s %.1f s", p ? "," : "", part_name(p, name, sizeof name), r->profile[p]);
     }
     syno_buf_putc(out, '\n');
 }

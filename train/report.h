@@ -16,10 +16,4 @@ void syno_train_result_json(const syno_train_result *r, const syno_train_config 
  * test accuracy and times. */
 void syno_train_result_text(const syno_train_result *r, const syno_train_config *cfg, syno_buf *out);
 
-/* The name of profile part P ("slot2_backward_weights"). */
-const char *syno_train_part_name(int p, char *buf, size_t n);
-
-/* Mean training seconds per epoch (of the whole epochs done), or NaN. */
-double syno_train_seconds_per_epoch(const syno_train_result *r);
-
 #endif

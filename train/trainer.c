@@ -66,7 +66,9 @@ static void gather(const syno_dataset *d, const int *idx, int n, float *x, unsig
     }
 }
 
-double syno_train_evaluate(syno_net *net, const syno_dataset *test, int limit, syno_buf *err)
+/* Evaluates NET (trained) on the first LIMIT images of TEST (0 = all):
+ * the fraction classified correctly, or NaN with ERR when a slot fails. */
+static double evaluate(syno_net *net, const syno_dataset *test, int limit, syno_buf *err)
 {
     const syno_net_shape *s = syno_net_get_shape(net);
     int n = limit > 0 && limit < test->n ? limit : test->n, B = s->batch;
@@ -237,7 +239,7 @@ syno_train_result *syno_train_run(const syno_op *op, const syno_train_config *cf
     for (int p = 0; p < SYNO_NET_NPARTS; p++) r->profile[p] = syno_net_profile(net)[p] - prof0[p];
     if (r->status == SYNO_TRAIN_OK || r->status == SYNO_TRAIN_PRUNED || r->status == SYNO_TRAIN_TIMEOUT) {
         if (r->status == SYNO_TRAIN_OK && test) {
-            r->test_acc = syno_train_evaluate(net, test, cfg->test_subset, &err);
+            r->test_acc = evaluate(net, test, cfg->test_subset, &err);
             if (isnan(r->test_acc) && err.len) finish(r, SYNO_TRAIN_ERROR, "%s", syno_buf_str(&err));
         }
     }

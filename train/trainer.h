@@ -103,8 +103,4 @@ syno_train_result *syno_train_run(const syno_op *op, const syno_train_config *cf
 
 void syno_train_result_free(syno_train_result *r);
 
-/* Evaluates NET (trained) on the first LIMIT images of TEST (0 = all):
- * the fraction classified correctly, or NaN with ERR when a slot fails. */
-double syno_train_evaluate(syno_net *net, const syno_dataset *test, int limit, syno_buf *err);
-
 #endif
