@@ -396,16 +396,6 @@ static void emit_forward(emit *e)
     syno_buf_fini(&subs);
 }
 
-static void shape_text(const emit *e, const int *dims, int n, syno_buf *out)
-{
-    syno_buf_putc(out, '[');
-    for (int i = 0; i < n; i++) {
-        if (i) syno_buf_puts(out, ", ");
-        syno_size_print(e->op->vars, e->op->dims[dims[i]].size, out);
-    }
-    syno_buf_putc(out, ']');
-}
-
 void syno_pytorch_emit(const syno_op *op, const syno_binding *b, const char *source, syno_buf *out)
 {
     SYNO_ASSERT(op->finished && op->errors == 0);
@@ -445,12 +435,12 @@ void syno_pytorch_emit(const syno_op *op, const syno_binding *b, const char *sou
 
     /* class and docstring */
     syno_buf_printf(out, "\nclass %s(nn.Module):\n    \"\"\"%s: input %s ", cls, op->name, x->name);
-    shape_text(&e, x->axes, x->rank, out);
+    syno_op_print_dims(op, x->axes, x->rank, out);
     syno_buf_puts(out, " -> output ");
-    shape_text(&e, op->out, op->nout, out);
+    syno_op_print_dims(op, op->out, op->nout, out);
     for (int t = 1; t < op->ntensors; t++) {
         syno_buf_printf(out, "; weight %s ", op->tensors[t].name);
-        shape_text(&e, op->tensors[t].axes, op->tensors[t].rank, out);
+        syno_op_print_dims(op, op->tensors[t].axes, op->tensors[t].rank, out);
     }
     syno_buf_puts(out, ".\n\n    ");
     for (const char *p = syno_buf_str(&formula); *p; p++) {
@@ -511,7 +501,7 @@ void syno_pytorch_emit(const syno_op *op, const syno_binding *b, const char *sou
                        "        v = dict(self.sizes)\n");
     syno_buf_printf(out, "        if x.dim() != %d:\n", x->rank);
     syno_buf_printf(out, "            raise ValueError(\"%s takes a rank-%d input ", op->name, x->rank);
-    shape_text(&e, x->axes, x->rank, out);
+    syno_op_print_dims(op, x->axes, x->rank, out);
     syno_buf_puts(out, ", not shape %s\" % (tuple(x.shape),))\n");
     for (int i = 0; i < x->rank; i++) {
         syno_size s = op->dims[x->axes[i]].size;
@@ -530,7 +520,7 @@ void syno_pytorch_emit(const syno_op *op, const syno_binding *b, const char *sou
     syno_buf_printf(out, ")\n        if tuple(x.shape) != want:\n"
                          "            raise ValueError(\"%s: input of shape %%s, expected %%s = ",
                     op->name);
-    shape_text(&e, x->axes, x->rank, out);
+    syno_op_print_dims(op, x->axes, x->rank, out);
     syno_buf_puts(out, "\" % (tuple(x.shape), want))\n        return v\n\n");
 
     /* indices */

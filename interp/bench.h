@@ -59,6 +59,11 @@ typedef struct syno_bench_opts {
 bool syno_bench_cpu(const syno_op *op, const syno_binding *b, const syno_bench_opts *o, syno_bench_report *r,
                     syno_buf *err);
 
+/* Starts R for OP under B measured on BACKEND with options O: the fields
+ * every backend reports; the measurement fills the rest. */
+void syno_bench_report_init(syno_bench_report *r, const syno_op *op, const syno_binding *b, const char *backend,
+                            const syno_bench_opts *o);
+
 /* Fills R from the GPU measurement C of OP under B (R borrows nothing from
  * C). */
 void syno_bench_report_cuda(const syno_op *op, const syno_binding *b, const syno_bench_opts *o,

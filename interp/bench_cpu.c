@@ -202,14 +202,8 @@ bool syno_bench_cpu(const syno_op *op, const syno_binding *b, const syno_bench_o
     timing to = {0};
     bool ok = err->len == 0 && time_it(ours, &d, d.y, d.g, o->warmup, o->repeat, false, &to, err);
     if (ok) {
-        syno_buf bt = SYNO_BUF_INIT;
-        syno_op_print_binding(op, b, &bt);
-        r->op = op->name;
-        r->binding = syno_buf_take(&bt);
-        r->backend = "cpu";
-        r->grad = o->grad;
+        syno_bench_report_init(r, op, b, "cpu", o);
         r->repeat = to.runs;
-        r->warmup = o->warmup;
         r->median_s = to.median;
         r->min_s = to.min;
         r->cpu_s = to.cpu;

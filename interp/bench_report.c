@@ -23,19 +23,26 @@ static const char *pass_name(const syno_bench_report *r, bool text)
     return text ? "forward + backward (every gradient)" : "forward+backward";
 }
 
-/* Fills R from the GPU measurement (see bench.h). */
-void syno_bench_report_cuda(const syno_op *op, const syno_binding *b, const syno_bench_opts *o,
-                            const syno_cuda_bench_result *c, syno_bench_report *r)
+/* Starts R with what every backend reports (see bench.h). */
+void syno_bench_report_init(syno_bench_report *r, const syno_op *op, const syno_binding *b, const char *backend,
+                            const syno_bench_opts *o)
 {
     memset(r, 0, sizeof *r);
     syno_buf bt = SYNO_BUF_INIT;
     syno_op_print_binding(op, b, &bt);
     r->op = op->name;
     r->binding = syno_buf_take(&bt);
-    r->backend = "cuda";
+    r->backend = backend;
     r->grad = o->grad;
     r->repeat = o->repeat;
     r->warmup = o->warmup;
+}
+
+/* Fills R from the GPU measurement (see bench.h). */
+void syno_bench_report_cuda(const syno_op *op, const syno_binding *b, const syno_bench_opts *o,
+                            const syno_cuda_bench_result *c, syno_bench_report *r)
+{
+    syno_bench_report_init(r, op, b, "cuda", o);
     r->median_s = c->median_ms * 1e-3;
     r->min_s = c->min_ms * 1e-3;
     r->flops = c->direct_flops;

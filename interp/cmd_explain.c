@@ -24,16 +24,6 @@ static const char usage[] =
     "             plan's FLOPs against direct evaluation.  WHICH: forward\n"
     "             (default), a tensor name (the plan of its gradient) or all\n";
 
-static void shape_text(const syno_op *op, const int *dims, int n, syno_buf *out)
-{
-    syno_buf_putc(out, '[');
-    for (int i = 0; i < n; i++) {
-        if (i) syno_buf_puts(out, ", ");
-        syno_size_print(op->vars, op->dims[dims[i]].size, out);
-    }
-    syno_buf_putc(out, ']');
-}
-
 static void shape_bound(const int64_t *sizes, const int *dims, int n, syno_buf *out)
 {
     syno_buf_putc(out, '[');
@@ -232,7 +222,7 @@ void syno_explain_text(const syno_op *op, const syno_binding *b, const int64_t *
         const int *dims = ti < op->ntensors ? op->tensors[ti].axes : op->out;
         int n = ti < op->ntensors ? op->tensors[ti].rank : op->nout;
         syno_buf_clear(&t);
-        shape_text(op, dims, n, &t);
+        syno_op_print_dims(op, dims, n, &t);
         if ((int)t.len > w2) w2 = (int)t.len;
         if (ti < op->ntensors && (int)strlen(op->tensors[ti].name) + 9 > w1) w1 = (int)strlen(op->tensors[ti].name) + 9;
     }
@@ -243,7 +233,7 @@ void syno_explain_text(const syno_op *op, const syno_binding *b, const int64_t *
         const int *dims = ti < op->ntensors ? op->tensors[ti].axes : op->out;
         int n = ti < op->ntensors ? op->tensors[ti].rank : op->nout;
         syno_buf_clear(&t);
-        shape_text(op, dims, n, &t);
+        syno_op_print_dims(op, dims, n, &t);
         syno_buf_clear(&u);
         if (sizes) shape_bound(sizes, dims, n, &u);
         char label[96];

@@ -161,27 +161,17 @@ static void where(const syno_repl *r, uint32_t off, syno_buf *out)
 
 /* ---- accepting a text -------------------------------------------------------- */
 
-static void shape(const syno_op *op, const int *dims, int n, syno_buf *out)
-{
-    syno_buf_putc(out, '[');
-    for (int i = 0; i < n; i++) {
-        if (i) syno_buf_puts(out, ", ");
-        syno_size_print(op->vars, op->dims[dims[i]].size, out);
-    }
-    syno_buf_putc(out, ']');
-}
-
 /* Appends OP's signature: "name(x[N, C]) -> [N, D]  weights w[D, C]". */
 static void signature(const syno_op *op, syno_buf *out)
 {
     syno_buf_printf(out, "%s(%s", op->name, op->tensors[0].name);
-    shape(op, op->tensors[0].axes, op->tensors[0].rank, out);
+    syno_op_print_dims(op, op->tensors[0].axes, op->tensors[0].rank, out);
     syno_buf_puts(out, ") -> ");
-    shape(op, op->out, op->nout, out);
+    syno_op_print_dims(op, op->out, op->nout, out);
     for (int t = 1; t < op->ntensors; t++) {
         syno_buf_puts(out, t == 1 ? (op->ntensors > 2 ? "  weights " : "  weight ") : ", ");
         syno_buf_puts(out, op->tensors[t].name);
-        shape(op, op->tensors[t].axes, op->tensors[t].rank, out);
+        syno_op_print_dims(op, op->tensors[t].axes, op->tensors[t].rank, out);
     }
 }
 

@@ -658,6 +658,17 @@ bool syno_op_check_binding(const syno_op *op, const syno_binding *b, syno_diags 
     return ok;
 }
 
+/* Appends the sizes of dims DIMS as "[N, C_in]" (see graph.h). */
+void syno_op_print_dims(const syno_op *op, const int *dims, int n, syno_buf *out)
+{
+    syno_buf_putc(out, '[');
+    for (int i = 0; i < n; i++) {
+        if (i) syno_buf_puts(out, ", ");
+        syno_size_print(op->vars, op->dims[dims[i]].size, out);
+    }
+    syno_buf_putc(out, ']');
+}
+
 /* Appends the values of the variables OP uses (see graph.h). */
 void syno_op_print_binding(const syno_op *op, const syno_binding *b, syno_buf *out)
 {

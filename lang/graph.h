@@ -113,6 +113,10 @@ bool syno_op_check_binding(const syno_op *op, const syno_binding *b, syno_diags 
 bool syno_op_eval_sizes(const syno_op *op, const syno_binding *b, int64_t *sizes);
 bool syno_op_binds_all(const syno_op *op, const syno_binding *b);
 
+/* Appends the symbolic sizes of the N dims DIMS of OP to OUT, as
+ * "[N, C_in, H, W]". */
+void syno_op_print_dims(const syno_op *op, const int *dims, int n, syno_buf *out);
+
 /* Appends "N=8, C_in=64, ..." to OUT: B's values of the variables OP's
  * sizes use, in declaration order. */
 void syno_op_print_binding(const syno_op *op, const syno_binding *b, syno_buf *out);

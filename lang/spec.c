@@ -539,17 +539,11 @@ static void check_baseline_shape(spec_ctx *c)
     }
     if (same) return;
     syno_buf b = SYNO_BUF_INIT;
-    syno_buf_puts(&b, "the baseline's shapes [");
-    for (int i = 0; i < x->rank; i++) {
-        if (i) syno_buf_puts(&b, ", ");
-        syno_size_print(op->vars, op->dims[x->axes[i]].size, &b);
-    }
-    syno_buf_puts(&b, "] -> [");
-    for (int i = 0; i < op->nout; i++) {
-        if (i) syno_buf_puts(&b, ", ");
-        syno_size_print(op->vars, op->dims[op->out[i]].size, &b);
-    }
-    syno_buf_puts(&b, "] differ from the search's input and output");
+    syno_buf_puts(&b, "the baseline's shapes ");
+    syno_op_print_dims(op, x->axes, x->rank, &b);
+    syno_buf_puts(&b, " -> ");
+    syno_op_print_dims(op, op->out, op->nout, &b);
+    syno_buf_puts(&b, " differ from the search's input and output");
     syno_diag *g = error(c, sp->baseline_range, "%s", syno_buf_str(&b));
     syno_diag_note(g, op->range, "'%s' defined here", op->name);
     syno_buf_fini(&b);
