@@ -6,18 +6,19 @@ tests_parse_dump_SOURCES = %reldir%/parse_dump.c
 tests_randop_dump_SOURCES = %reldir%/randop_dump.c
 EXTRA_DIST += %reldir%/lib.sh
 
-# base/ and lang/: sizes, graphs, the reference evaluator, random
-# operators, .npy files, the canonical form; golden files, the round trip,
-# the CLI, the layering of the tree, the documents.
-check_PROGRAMS += tests/unit/t_size tests/unit/t_graph tests/unit/t_eval tests/unit/t_randop \
+# base/ and lang/: hashes and numbers, sizes, graphs, the reference
+# evaluator, random operators, .npy files, the canonical form; golden
+# files, the round trip, the CLI, the layering of the tree, the documents.
+check_PROGRAMS += tests/unit/t_base tests/unit/t_size tests/unit/t_graph tests/unit/t_eval tests/unit/t_randop \
   tests/unit/t_npy tests/unit/t_canon
+tests_unit_t_base_SOURCES = %reldir%/unit/t_base.c %reldir%/tap.h
 tests_unit_t_size_SOURCES = %reldir%/unit/t_size.c %reldir%/tap.h
 tests_unit_t_graph_SOURCES = %reldir%/unit/t_graph.c %reldir%/tap.h
 tests_unit_t_eval_SOURCES = %reldir%/unit/t_eval.c %reldir%/tap.h
 tests_unit_t_randop_SOURCES = %reldir%/unit/t_randop.c %reldir%/tap.h
 tests_unit_t_npy_SOURCES = %reldir%/unit/t_npy.c %reldir%/tap.h
 tests_unit_t_canon_SOURCES = %reldir%/unit/t_canon.c %reldir%/tap.h
-TESTS += tests/unit/t_size tests/unit/t_graph tests/unit/t_eval tests/unit/t_randop \
+TESTS += tests/unit/t_base tests/unit/t_size tests/unit/t_graph tests/unit/t_eval tests/unit/t_randop \
   tests/unit/t_npy tests/unit/t_canon \
   tests/golden.sh tests/roundtrip.sh tests/cli.sh tests/layers.sh tests/doc.sh \
   tests/run.sh tests/canon.sh tests/repl.sh tests/repl_tmux.sh
