@@ -1,7 +1,7 @@
 /* external.c - the external evaluator (see external.h): a scratch
  * directory with the operator's files, the command template expanded with
- * shell-quoted words, the command run in its own process group with a
- * time limit, its last output line parsed. */
+ * shell-quoted words, the command run by /bin/sh in its own process group
+ * with a time limit (lang/proc.h), its last output line parsed. */
 #define _GNU_SOURCE
 #include "train/external.h"
 
@@ -9,18 +9,14 @@
 #include "base/hash.h"
 #include "codegen/pytorch.h"
 #include "lang/graph_print.h"
+#include "lang/proc.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <ftw.h>
 #include <math.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #define PLACEHOLDERS(X) X(pytorch) X(syno) X(layers) X(hash) X(seed) X(dir)
@@ -262,90 +258,6 @@ bool syno_external_parse(const char *line, syno_external_result *r)
     return true;
 }
 
-/* Runs CMD with /bin/sh in its own process group, standard output into
- * OUT (the last OUT_KEEP bytes), standard error into ERRPATH, for at most
- * TIMEOUT seconds.  Fills the status fields of R. */
-static void run_command(const char *cmd, const char *errpath, double timeout, syno_buf *out, syno_external_result *r)
-{
-    int fds[2];
-    if (pipe(fds) != 0) {
-        snprintf(r->reason, sizeof r->reason, "pipe: %s", strerror(errno));
-        r->exit_status = -1;
-        return;
-    }
-    double t0 = syno_clock_wall();
-    pid_t pid = fork();
-    if (pid < 0) {
-        snprintf(r->reason, sizeof r->reason, "fork: %s", strerror(errno));
-        close(fds[0]);
-        close(fds[1]);
-        r->exit_status = -1;
-        return;
-    }
-    if (pid == 0) {
-        setpgid(0, 0);
-        int e = open(errpath, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        int in = open("/dev/null", O_RDONLY);
-        dup2(fds[1], 1);
-        if (e >= 0) dup2(e, 2);
-        if (in >= 0) dup2(in, 0);
-        close(fds[0]);
-        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-        _exit(127);
-    }
-    setpgid(pid, pid);
-    close(fds[1]);
-    int status = 0;
-    bool done = false, eof = false;
-    for (;;) {
-        double left = timeout > 0 ? timeout - (syno_clock_wall() - t0) : 1e9;
-        if (left <= 0) {
-            r->timed_out = true;
-            break;
-        }
-        /* read what is there (up to 100 ms), then see whether the shell is done:
-         * a background process may hold the pipe open after it exits */
-        struct pollfd p = {fds[0], POLLIN, 0};
-        int ms = left > 0.1 ? 100 : (int)(left * 1000) + 1;
-        if (!eof && poll(&p, 1, done ? 0 : ms) > 0) {
-            char buf[4096];
-            ssize_t got = read(fds[0], buf, sizeof buf);
-            if (got > 0) {
-                syno_buf_add(out, buf, (size_t)got);
-                if (out->len > 2 * OUT_KEEP) { /* keep the end */
-                    memmove(out->data, out->data + out->len - OUT_KEEP, OUT_KEEP);
-                    out->len = OUT_KEEP;
-                    out->data[out->len] = 0;
-                }
-                continue;
-            }
-            if (got == 0 || errno != EINTR) eof = true;
-        } else if (done) {
-            break; /* exited and nothing more to read now */
-        } else if (eof) {
-            struct timespec ts = {0, 10 * 1000 * 1000};
-            nanosleep(&ts, NULL);
-        }
-        if (!done && waitpid(pid, &status, WNOHANG) == pid) done = true;
-        if (done && eof) break;
-    }
-    close(fds[0]);
-    if (!done) {
-        kill(-pid, SIGTERM);
-        for (int i = 0; i < 100 && waitpid(pid, &status, WNOHANG) != pid; i++) {
-            struct timespec ts = {0, 10 * 1000 * 1000};
-            nanosleep(&ts, NULL);
-            if (i == 99) {
-                kill(-pid, SIGKILL);
-                waitpid(pid, &status, 0);
-            }
-        }
-    }
-    kill(-pid, SIGKILL); /* whatever it left running in its group */
-    r->seconds = syno_clock_wall() - t0;
-    r->exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? -WTERMSIG(status) : -1;
-}
-
 /* The last non-empty line of the file at PATH, for messages. */
 static void file_last_line(const char *path, char *out, size_t n)
 {
@@ -407,7 +319,13 @@ bool syno_external_run(const char *templ, const syno_op *op, const syno_binding 
         }
     }
     if (ok) {
-        run_command(syno_buf_str(&cmd), errpath, timeout, &out, r);
+        const char *argv[] = {"/bin/sh", "-c", cmd.data, NULL};
+        syno_proc_result pr;
+        syno_proc_run(argv, NULL, errpath, timeout, OUT_KEEP, &out, &pr);
+        r->exit_status = pr.exit_status;
+        r->timed_out = pr.timed_out;
+        r->seconds = pr.seconds;
+        if (pr.error[0]) snprintf(r->reason, sizeof r->reason, "%s", pr.error);
         char errline[300];
         file_last_line(errpath, errline, sizeof errline);
         if (r->reason[0]) {
