@@ -22,6 +22,7 @@
 #include "lang/canon.h"
 #include "lang/module.h"
 #include "search/algo.h"
+#include "search/run_info.h"
 #include "train/proxy.h"
 
 #include <math.h>
@@ -297,7 +298,11 @@ int syno_search_run(const syno_spec *spec, const syno_search_opts *o, syno_diags
     uint64_t seed = o->seed_set ? o->seed : spec->seed;
     int iters = o->iterations > 0 ? o->iterations : spec->iterations;
     int status = 1;
+    bool started = false;
+    syno_run_clock clk;
     if (!setup_meta(&r, &alg, &seed, &iters)) goto out;
+    syno_run_info_start(r.store, &clk);
+    started = true;
     r.sp = syno_space_new(spec, d);
     if (!r.sp) goto out;
     r.canon = syno_canon_new();
@@ -343,6 +348,7 @@ int syno_search_run(const syno_spec *spec, const syno_search_opts *o, syno_diags
             which[nnew++] = i;
         }
         syno_metrics met[SYNO_SEARCH_BATCH];
+        if (nnew) syno_run_info_progress(r.store, &clk, SYNO_RUN_SEARCHING, nnew);
         if (nnew) syno_evaluate_batch(pin, nnew, r.want, jobs, met);
         for (int k = 0; k < nnew; k++) {
             int i = which[k];
@@ -372,6 +378,7 @@ int syno_search_run(const syno_spec *spec, const syno_search_opts *o, syno_diags
             ops->tell(a, &props[i], reward[i]);
             free(props[i].path);
         }
+        if (nnew) syno_run_info_progress(r.store, &clk, SYNO_RUN_SEARCHING, 0);
         idle = nnew ? 0 : idle + 1;
         progress(&r, alg, iters, t0);
         if (idle > 250) { /* the algorithm only proposes known operators */
@@ -381,7 +388,7 @@ int syno_search_run(const syno_spec *spec, const syno_search_opts *o, syno_diags
     }
     if (o->progress) fputc('\n', stderr);
     ops->destroy(a);
-    if (!syno_search_confirm(r.store, spec, jobs, threads, o->progress, &err)) {
+    if (!syno_search_confirm(r.store, spec, jobs, threads, o->progress, &clk, &err)) {
         error(&r, "%s: cannot record a confirmation run: %s", r.db, syno_buf_str(&err));
         goto out;
     }
@@ -401,6 +408,7 @@ int syno_search_run(const syno_spec *spec, const syno_search_opts *o, syno_diags
     syno_search_print_confirmed(r.store, spec->baseline, r.have_ref ? r.ref : NULL, out);
     status = 0;
 out:
+    if (started) syno_run_info_finish(r.store, &clk, status == 0 ? SYNO_RUN_FINISHED : SYNO_RUN_STOPPED);
     syno_buf_fini(&err);
     syno_canon_free(r.canon);
     syno_space_free(r.sp);

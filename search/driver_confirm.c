@@ -15,6 +15,7 @@
 #include "search/search_run.h"
 
 #include "lang/module.h"
+#include "search/run_info.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -54,7 +55,8 @@ static const syno_op *load_op(syno_ctx *ctx, syno_store *s, uint64_t hash)
 }
 
 /* Runs the confirmation stage (see search_run.h). */
-bool syno_search_confirm(syno_store *s, const syno_spec *spec, int jobs, int threads, bool progress, syno_buf *err)
+bool syno_search_confirm(syno_store *s, const syno_spec *spec, int jobs, int threads, bool progress,
+                         const syno_run_clock *clock, syno_buf *err)
 {
     int k = spec->train_confirm, seeds = spec->train_seeds;
     if (k <= 0 || seeds <= 0) return true;
@@ -100,6 +102,7 @@ bool syno_search_confirm(syno_store *s, const syno_spec *spec, int jobs, int thr
             in[i].full_test = true;
             pin[i] = &in[i];
         }
+        if (clock) syno_run_info_progress(s, clock, SYNO_RUN_CONFIRMING, m);
         syno_evaluate_batch(pin, m, want, group, met);
         for (int i = 0; i < m && good; i++) {
             const job *jb = &todo[at + i];
@@ -109,6 +112,7 @@ bool syno_search_confirm(syno_store *s, const syno_spec *spec, int jobs, int thr
                                           ok ? NULL : met[i].reason[0] ? met[i].reason : "no accuracy measured", err);
         }
     }
+    if (clock && n) syno_run_info_progress(s, clock, SYNO_RUN_CONFIRMING, 0);
     if (progress && n) fprintf(stderr, "\r[confirm] %d/%d runs done%30s\n", n, n, "");
     free(met);
     free(pin);

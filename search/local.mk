@@ -14,4 +14,4 @@ libsyno_a_SOURCES += \
   %reldir%/eval_accuracy.c %reldir%/eval_external.c %reldir%/eval_external.h \
   %reldir%/store.h %reldir%/store.c %reldir%/algo.h %reldir%/rollout.c %reldir%/algo_random.c \
   %reldir%/algo_beam.c %reldir%/algo_mcts.c %reldir%/search_run.h %reldir%/driver.c \
-  %reldir%/driver_confirm.c %reldir%/results_file.c
+  %reldir%/driver_confirm.c %reldir%/results_file.c %reldir%/run_info.h %reldir%/run_info.c

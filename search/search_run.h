@@ -8,6 +8,7 @@
 #include "lang/diag.h"
 #include "lang/spec.h"
 #include "search/evaluate.h"
+#include "search/run_info.h"
 #include "search/store.h"
 
 #include <stdio.h>
@@ -48,9 +49,12 @@ int syno_search_run(const syno_spec *spec, const syno_search_opts *o, syno_diags
  * .. seeds+1, on the whole test set, JOBS runs at a time (THREADS CPU
  * threads each), recording every run in S as it finishes; runs already
  * recorded are not repeated, so a killed search resumes here too.  With
- * PROGRESS, a progress line goes to stderr.  False with the reason in ERR
- * when the store cannot record. */
-bool syno_search_confirm(syno_store *s, const syno_spec *spec, int jobs, int threads, bool progress, syno_buf *err);
+ * PROGRESS, a progress line goes to stderr.  With CLOCK (the run's, or
+ * NULL), the runs under way and the times are recorded in S as they go
+ * (run_info.h).  False with the reason in ERR when the store cannot
+ * record. */
+bool syno_search_confirm(syno_store *s, const syno_spec *spec, int jobs, int threads, bool progress,
+                         const syno_run_clock *clock, syno_buf *err);
 
 /* Prints the confirmed candidates of S, best confirmed accuracy first, with
  * their FLOPs ratio, proxy accuracy and confirmed accuracy with its points

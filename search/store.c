@@ -289,6 +289,26 @@ bool syno_store_find_confirm(syno_store *s, uint64_t hash, uint64_t seed, bool *
     return found;
 }
 
+/* The confirmation runs of HASH by seed (see store.h). */
+int syno_store_confirm_runs(syno_store *s, uint64_t hash, int max, uint64_t *seeds, double *accuracy)
+{
+    char key[17];
+    confirm_key(hash, key);
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "SELECT seed, status, accuracy FROM confirmations WHERE hash = ? ORDER BY seed", -1,
+                           &st, NULL) != SQLITE_OK)
+        return 0;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
+    int n = 0;
+    while (n < max && sqlite3_step(st) == SQLITE_ROW) {
+        const char *status = col_text(st, 1);
+        seeds[n] = (uint64_t)sqlite3_column_int64(st, 0);
+        accuracy[n++] = status && strcmp(status, "ok") == 0 ? col_real(st, 2) : NAN;
+    }
+    sqlite3_finalize(st);
+    return n;
+}
+
 /* Number of confirmation runs (see store.h). */
 int64_t syno_store_count_confirm(syno_store *s)
 {
@@ -404,6 +424,12 @@ bool syno_store_find_confirm(syno_store *s, uint64_t hash, uint64_t seed, bool *
 {
     (void)s, (void)hash, (void)seed, (void)ok, (void)accuracy;
     return false;
+}
+
+int syno_store_confirm_runs(syno_store *s, uint64_t hash, int max, uint64_t *seeds, double *accuracy)
+{
+    (void)s, (void)hash, (void)max, (void)seeds, (void)accuracy;
+    return 0;
 }
 
 int64_t syno_store_count_confirm(syno_store *s)

@@ -90,6 +90,11 @@ bool syno_store_add_confirm(syno_store *s, uint64_t hash, uint64_t seed, bool ok
  * with *OK and *ACCURACY when it is recorded. */
 bool syno_store_find_confirm(syno_store *s, uint64_t hash, uint64_t seed, bool *ok, double *accuracy);
 
+/* The confirmation runs of HASH (0: the baseline), by seed: at most MAX of
+ * them into SEEDS and ACCURACY (NaN for a failed run).  Returns how many
+ * were filled. */
+int syno_store_confirm_runs(syno_store *s, uint64_t hash, int max, uint64_t *seeds, double *accuracy);
+
 /* Number of confirmation runs recorded. */
 int64_t syno_store_count_confirm(syno_store *s);
 
