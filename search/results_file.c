@@ -42,6 +42,35 @@ static bool mkdirs(const char *dir)
     return ok;
 }
 
+/* The canonical module of R, its operator renamed (see search_run.h). */
+void syno_search_op_module(const syno_record *r, char name[32], syno_buf *out)
+{
+    char hex[17];
+    syno_hash_hex(r->hash, hex);
+    snprintf(name, 32, "op_%.8s", hex);
+    const char *text = r->text ? r->text : "";
+    const char *at = strstr(text, "op canonical(");
+    if (at) {
+        syno_buf_add(out, text, (size_t)(at - text));
+        syno_buf_printf(out, "op %s(", name);
+        syno_buf_puts(out, at + strlen("op canonical("));
+    } else {
+        syno_buf_puts(out, text);
+    }
+}
+
+/* Layer L of SPEC as a binding of OP's variables (see search_run.h). */
+void syno_search_layer_binding(const syno_spec *spec, int l, const syno_op *op, syno_binding *b)
+{
+    const syno_binding *lb = &spec->layer_binding[l];
+    syno_binding_defaults(op->vars, b);
+    b->name = lb->name;
+    for (int v = 0; v < op->vars->n; v++) {
+        int j = syno_vars_find(spec->vars, op->vars->v[v].name);
+        if (j >= 0 && lb->val[j] > 0) b->val[v] = lb->val[j];
+    }
+}
+
 /* Writes the result file of R (see search_run.h). */
 char *syno_search_write_result(const char *dir, const syno_spec *spec, const char *spec_path, const syno_record *r,
                                const double *ref, syno_buf *err)
@@ -57,17 +86,8 @@ char *syno_search_write_result(const char *dir, const syno_spec *spec, const cha
     char hex[17];
     syno_hash_hex(r->hash, hex);
     char name[32];
-    snprintf(name, sizeof name, "op_%.8s", hex);
-    /* the canonical module, renamed */
     syno_buf body = SYNO_BUF_INIT;
-    const char *at = strstr(r->text, "op canonical(");
-    if (at) {
-        syno_buf_add(&body, r->text, (size_t)(at - r->text));
-        syno_buf_printf(&body, "op %s(", name);
-        syno_buf_puts(&body, at + strlen("op canonical("));
-    } else {
-        syno_buf_puts(&body, r->text);
-    }
+    syno_search_op_module(r, name, &body);
     syno_ctx *ctx = syno_ctx_new();
     syno_module *m = syno_ctx_load_string(ctx, name, body.data, body.len);
     syno_op *op = m && m->nops ? m->ops[0] : NULL;
@@ -111,12 +131,7 @@ char *syno_search_write_result(const char *dir, const syno_spec *spec, const cha
     for (int l = 0; l < spec->nlayers; l++) {
         const syno_binding *lb = &spec->layer_binding[l];
         syno_binding ob;
-        syno_binding_defaults(op->vars, &ob);
-        ob.name = lb->name;
-        for (int v = 0; v < op->vars->n; v++) {
-            int j = syno_vars_find(spec->vars, op->vars->v[v].name);
-            if (j >= 0 && lb->val[j] > 0) ob.val[v] = lb->val[j];
-        }
+        syno_search_layer_binding(spec, l, op, &ob);
         syno_buf_printf(&b, "#   layer %-10s FLOPs ", lb->name ? lb->name : "?");
         human(syno_search_op_flops(op, &ob), &b);
         syno_buf_puts(&b, ", params ");

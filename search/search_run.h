@@ -65,6 +65,15 @@ void syno_search_print_confirmed(syno_store *s, const char *baseline, const doub
 /* The reward of M (reward.c); REF: reference values per metric. */
 double syno_search_reward(const syno_spec *spec, const syno_metrics *m, const double *ref);
 
+/* The canonical module of record R (its recorded text) with its operator
+ * renamed op_<the first 8 hex digits of its hash>, appended to OUT; the
+ * name into NAME.  The text is as recorded: it may not load. */
+void syno_search_op_module(const syno_record *r, char name[32], syno_buf *out);
+
+/* Layer L of SPEC as a binding of OP's variables (by name; coefficients
+ * OP declares keep their values where the layer gives none) into *B. */
+void syno_search_layer_binding(const syno_spec *spec, int l, const syno_op *op, syno_binding *b);
+
 /* Writes the .syno file of record R (its canonical text, a header with its
  * metrics per layer and relative to the reference REF, the formula, and
  * bind blocks for the layers) into DIR as op_HASH.syno.  Returns the path
