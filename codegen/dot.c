@@ -9,22 +9,10 @@
  * elsewhere. */
 #include "codegen/dot.h"
 
+#include "lang/html.h"
+
 #include <stdio.h>
 #include <string.h>
-
-/* Appends S with the characters that HTML-like labels reserve escaped. */
-static void html(syno_buf *out, const char *s)
-{
-    for (; *s; s++) {
-        switch (*s) {
-        case '&': syno_buf_puts(out, "&amp;"); break;
-        case '<': syno_buf_puts(out, "&lt;"); break;
-        case '>': syno_buf_puts(out, "&gt;"); break;
-        case '"': syno_buf_puts(out, "&quot;"); break;
-        default: syno_buf_putc(out, *s);
-        }
-    }
-}
 
 /* Appends S as the inside of a double-quoted DOT string. */
 static void quoted(syno_buf *out, const char *s)
@@ -71,14 +59,14 @@ static void tensor_node(const syno_op *op, int t, const int64_t *sizes, syno_buf
     syno_buf_printf(out, "  t%d [shape=plaintext, label=<<table border=\"0\" cellborder=\"1\" cellspacing=\"0\" "
                          "cellpadding=\"4\"><tr><td colspan=\"%d\" bgcolor=\"%s\"><b>",
                     t, ten->rank > 0 ? ten->rank : 1, tensor_color(t));
-    html(out, ten->name);
+    syno_html_text(out, ten->name);
     syno_buf_printf(out, "</b> %s</td></tr><tr>", t == 0 ? "input" : "weight");
     syno_buf cell = SYNO_BUF_INIT;
     for (int a = 0; a < ten->rank; a++) {
         syno_buf_clear(&cell);
         dim_text(op, ten->axes[a], sizes, &cell);
         syno_buf_printf(out, "<td port=\"a%d\">", a);
-        html(out, syno_buf_str(&cell));
+        syno_html_text(out, syno_buf_str(&cell));
         syno_buf_puts(out, "</td>");
     }
     syno_buf_fini(&cell);
@@ -94,7 +82,7 @@ static void output_node(const syno_op *op, const int64_t *sizes, syno_buf *out)
         syno_buf_clear(&cell);
         dim_text(op, op->out[i], sizes, &cell);
         syno_buf_printf(out, "<td port=\"o%d\">", i);
-        html(out, syno_buf_str(&cell));
+        syno_html_text(out, syno_buf_str(&cell));
         syno_buf_puts(out, "</td>");
     }
     syno_buf_fini(&cell);

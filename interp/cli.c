@@ -3,10 +3,13 @@
 
 #include "base/num.h"
 
+#include <errno.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 const char *syno_cli_command;
 
@@ -199,4 +202,29 @@ void syno_cli_diags_json(syno_json *j, syno_ctx *ctx)
     syno_json_begin_array(j);
     for (const syno_diag *g = ctx->diags.head; g; g = g->next) diag_json(j, ctx->srcs, g);
     syno_json_end_array(j);
+}
+
+/* Replaces PATH's contents with TEXT (LEN bytes) atomically: a temporary
+ * file next to it, then rename; an existing file keeps its permissions, a
+ * new one gets 0644.  Returns false after printing why (PATH is then as
+ * it was). */
+bool syno_cli_write_file(const char *path, const char *text, size_t len)
+{
+    struct stat st;
+    mode_t mode = stat(path, &st) == 0 ? st.st_mode & 07777 : 0644;
+    size_t n = strlen(path) + 16;
+    char *tmp = syno_xmalloc(n);
+    snprintf(tmp, n, "%s.tmpXXXXXX", path);
+    int fd = mkstemp(tmp);
+    bool ok = fd >= 0;
+    if (ok) {
+        FILE *f = fdopen(fd, "wb");
+        ok = f && fwrite(text, 1, len, f) == len;
+        ok = f && fclose(f) == 0 && ok;
+        ok = ok && chmod(tmp, mode) == 0 && rename(tmp, path) == 0;
+        if (!ok) unlink(tmp);
+    }
+    if (!ok) syno_cli_error("cannot write '%s': %s", path, strerror(errno));
+    free(tmp);
+    return ok;
 }

@@ -34,5 +34,6 @@ int syno_cli_finish(syno_ctx *ctx, int status);
 syno_op *syno_cli_find_op(syno_ctx *ctx, const char *ref);
 int syno_cli_binding(const syno_op *op, const char *spec, syno_binding *b);
 void syno_cli_diags_json(syno_json *j, syno_ctx *ctx);
+bool syno_cli_write_file(const char *path, const char *text, size_t len);
 
 #endif

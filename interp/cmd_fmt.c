@@ -2,12 +2,9 @@
 #include "interp/cli.h"
 #include "lang/fmt.h"
 
-#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 static const char usage[] =
     "usage: syno fmt [-w | --check] [FILE...]\n"
@@ -16,29 +13,6 @@ static const char usage[] =
     "syntax errors is reported and left alone.\n"
     "  -w, --write   rewrite the files in place (only those that change)\n"
     "  --check       print the names of files that are not formatted; exit 1 if any\n";
-
-/* Replaces PATH's contents with TEXT atomically (temporary file + rename),
- * keeping the file's permissions.  Returns false after printing why. */
-static bool write_file(const char *path, const char *text, size_t len)
-{
-    struct stat st;
-    mode_t mode = stat(path, &st) == 0 ? st.st_mode & 07777 : 0644;
-    size_t n = strlen(path) + 16;
-    char *tmp = syno_xmalloc(n);
-    snprintf(tmp, n, "%s.fmtXXXXXX", path);
-    int fd = mkstemp(tmp);
-    bool ok = fd >= 0;
-    if (ok) {
-        FILE *f = fdopen(fd, "wb");
-        ok = f && fwrite(text, 1, len, f) == len;
-        ok = f && fclose(f) == 0 && ok;
-        ok = ok && chmod(tmp, mode) == 0 && rename(tmp, path) == 0;
-        if (!ok) unlink(tmp);
-    }
-    if (!ok) syno_cli_error("cannot write '%s': %s", path, strerror(errno));
-    free(tmp);
-    return ok;
-}
 
 /* Entry point of `syno fmt`. */
 int syno_cmd_fmt(int argc, char **argv)
@@ -81,7 +55,7 @@ int syno_cmd_fmt(int argc, char **argv)
                 status = SYNO_EXIT_USER;
             }
         } else if (write) {
-            if (!same && !write_file(files[i], syno_buf_str(&out), out.len)) status = SYNO_EXIT_USER;
+            if (!same && !syno_cli_write_file(files[i], syno_buf_str(&out), out.len)) status = SYNO_EXIT_USER;
         } else {
             fwrite(syno_buf_str(&out), 1, out.len, stdout);
         }

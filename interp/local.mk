@@ -19,3 +19,8 @@ libsyno_a_SOURCES += \
   %reldir%/repl_edit.c %reldir%/repl_walk.c %reldir%/cmd_repl.c
 bin_PROGRAMS += syno
 syno_SOURCES = %reldir%/main.c
+# `syno report` (issue 16): a search's results store as one HTML page.
+libsyno_a_SOURCES += \
+  %reldir%/svg_plot.c %reldir%/svg_plot.h %reldir%/report.h %reldir%/report_data.c \
+  %reldir%/report_plots.c %reldir%/report_table.c %reldir%/report_ops.c %reldir%/report_page.c \
+  %reldir%/cmd_report.c

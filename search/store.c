@@ -45,6 +45,76 @@ static bool prep(syno_store *s, const char *sql, sqlite3_stmt **st, syno_buf *er
     return false;
 }
 
+/* Prepares the statements of S.  False with the reason in ERR. */
+static bool prepare_all(syno_store *s, syno_buf *err)
+{
+    return prep(s, "SELECT " ROW_COLUMNS " FROM candidates WHERE hash = ?", &s->find, err) &&
+           prep(s, "INSERT INTO candidates (hash, text, path, status, reason, flops, params, latency, accuracy, reward, "
+                   "seconds, created, iteration, file) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", &s->add, err) &&
+           prep(s, "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", &s->meta_set, err) &&
+           prep(s, "SELECT value FROM meta WHERE key = ?", &s->meta_get, err) &&
+           prep(s, "UPDATE candidates SET file = ? WHERE hash = ?", &s->set_file, err) &&
+           prep(s, "INSERT OR REPLACE INTO confirmations (hash, seed, status, reason, accuracy, seconds) "
+                   "VALUES (?,?,?,?,?,?)", &s->conf_add, err) &&
+           prep(s, "SELECT status, accuracy FROM confirmations WHERE hash = ? AND seed = ?", &s->conf_find, err);
+}
+
+/* Whether the main database of S has table NAME. */
+static bool has_table(syno_store *s, const char *name)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM main.sqlite_master WHERE type = 'table' AND name = ?", -1, &st, NULL) !=
+        SQLITE_OK)
+        return false;
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+    bool yes = sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_finalize(st);
+    return yes;
+}
+
+/* Opens the store at PATH to read it (see store.h). */
+syno_store *syno_store_open_read(const char *path, syno_buf *err)
+{
+    syno_store *s = syno_xcalloc(1, sizeof *s);
+    if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+        syno_buf_printf(err, "cannot open %s: %s", path, s->db ? sqlite3_errmsg(s->db) : "out of memory");
+        syno_store_close(s);
+        return NULL;
+    }
+    sqlite3_busy_timeout(s->db, 10000);
+    /* the file may come from anywhere: its schema gets no trust (no functions with side effects in its views
+     * or triggers) */
+    sqlite3_db_config(s->db, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)NULL);
+    char *msg = NULL;
+    if (sqlite3_exec(s->db, "PRAGMA trusted_schema = OFF; SELECT count(*) FROM sqlite_master", NULL, NULL, &msg) !=
+        SQLITE_OK) {
+        syno_buf_printf(err, "%s: %s", path, msg ? msg : sqlite3_errmsg(s->db));
+        sqlite3_free(msg);
+        syno_store_close(s);
+        return NULL;
+    }
+    if (!has_table(s, "meta") || !has_table(s, "candidates")) {
+        syno_buf_printf(err, "%s is not a results store of syno search (it has no meta and candidates tables)", path);
+        syno_store_close(s);
+        return NULL;
+    }
+    /* a store from before the confirmation stage: an empty table of its own, in the temporary database */
+    if (!has_table(s, "confirmations") &&
+        sqlite3_exec(s->db, "CREATE TEMP TABLE confirmations (hash TEXT, seed INTEGER, status TEXT, reason TEXT, "
+                            "accuracy REAL, seconds REAL)", NULL, NULL, &msg) != SQLITE_OK) {
+        syno_buf_printf(err, "%s: %s", path, msg ? msg : sqlite3_errmsg(s->db));
+        sqlite3_free(msg);
+        syno_store_close(s);
+        return NULL;
+    }
+    if (!prepare_all(s, err)) {
+        syno_buf_printf(err, " (in %s: is it a results store of syno search?)", path);
+        syno_store_close(s);
+        return NULL;
+    }
+    return s;
+}
+
 /* Opens the store (see store.h). */
 syno_store *syno_store_open(const char *path, bool create, syno_buf *err)
 {
@@ -64,15 +134,7 @@ syno_store *syno_store_open(const char *path, bool create, syno_buf *err)
         syno_store_close(s);
         return NULL;
     }
-    if (!prep(s, "SELECT " ROW_COLUMNS " FROM candidates WHERE hash = ?", &s->find, err) ||
-        !prep(s, "INSERT INTO candidates (hash, text, path, status, reason, flops, params, latency, accuracy, reward, "
-                 "seconds, created, iteration, file) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", &s->add, err) ||
-        !prep(s, "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", &s->meta_set, err) ||
-        !prep(s, "SELECT value FROM meta WHERE key = ?", &s->meta_get, err) ||
-        !prep(s, "UPDATE candidates SET file = ? WHERE hash = ?", &s->set_file, err) ||
-        !prep(s, "INSERT OR REPLACE INTO confirmations (hash, seed, status, reason, accuracy, seconds) "
-                 "VALUES (?,?,?,?,?,?)", &s->conf_add, err) ||
-        !prep(s, "SELECT status, accuracy FROM confirmations WHERE hash = ? AND seed = ?", &s->conf_find, err)) {
+    if (!prepare_all(s, err)) {
         syno_store_close(s);
         return NULL;
     }
@@ -363,6 +425,11 @@ syno_store *syno_store_open(const char *path, bool create, syno_buf *err)
     (void)create;
     syno_buf_printf(err, "cannot open %s: syno was built without SQLite (install libsqlite3-dev and reconfigure)", path);
     return NULL;
+}
+
+syno_store *syno_store_open_read(const char *path, syno_buf *err)
+{
+    return syno_store_open(path, false, err);
 }
 
 void syno_store_close(syno_store *s)

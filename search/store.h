@@ -51,6 +51,10 @@ typedef struct syno_record {
 /* Opens (creating when needed) the store at PATH.  NULL with the reason
  * in ERR. */
 syno_store *syno_store_open(const char *path, bool create, syno_buf *err);
+/* Opens the store at PATH read-only (nothing in the file changes, a store
+ * another process is writing included).  NULL with the reason in ERR when
+ * it cannot be opened or is not a results store. */
+syno_store *syno_store_open_read(const char *path, syno_buf *err);
 void syno_store_close(syno_store *s);
 
 /* meta table */
