@@ -104,6 +104,10 @@ int syno_cmd_report(int argc, char **argv)
         syno_cli_error("%s: no such results store", db);
         return SYNO_EXIT_USER;
     }
+    if (S_ISDIR(st.st_mode)) {
+        syno_cli_error("%s is a directory, not a results store (give the .db file of a search)", db);
+        return SYNO_EXIT_USER;
+    }
     char *out_dir = out ? dir_of(out) : syno_xstrdup(".");
     syno_report_opts o = {out_dir, (int)operators, 0, 20, 0};
     int status = SYNO_EXIT_OK;

@@ -80,7 +80,12 @@ bool syno_report_load(syno_report *rep, const char *db, int operators, syno_buf 
     rep->have_ref = syno_search_refs_load(s, rep->ref);
     syno_run_info_load(s, &rep->run);
     loader l = {rep, 0};
-    syno_store_each(s, 0, SYNO_ORDER_REWARD, add_row, &l);
+    if (syno_store_each(s, 0, SYNO_ORDER_REWARD, add_row, &l) < 0) {
+        syno_buf_printf(err, "%s: cannot read its candidates: %s", db, syno_store_error(s));
+        syno_store_close(s);
+        syno_report_free(rep);
+        return false;
+    }
     int best = 0;
     for (int i = 0; i < rep->nrows; i++) {
         syno_report_row *row = &rep->rows[i];

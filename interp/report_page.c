@@ -5,6 +5,7 @@
  * lines of script that sort the table (the page reads the same without
  * them).  The page is well-formed XML as well as HTML: the style and the
  * script sit in commented CDATA sections. */
+#include "interp/cli.h"
 #include "interp/report.h"
 
 #include "lang/html.h"
@@ -180,7 +181,10 @@ static void header(const syno_report *rep, const syno_report_opts *o, syno_buf *
         if (!isfinite(rep->ref[k])) continue;
         if (k == SYNO_METRIC_ACCURACY) syno_buf_printf(out, "%saccuracy %.2f%%", sep, 100 * rep->ref[k]);
         else if (k == SYNO_METRIC_LATENCY) syno_buf_printf(out, "%slatency %.3g s", sep, rep->ref[k]);
-        else syno_buf_printf(out, "%s%s %.4g", sep, label[k], rep->ref[k]);
+        else {
+            syno_buf_printf(out, "%s%s ", sep, label[k]);
+            syno_cli_human(rep->ref[k], k == SYNO_METRIC_FLOPS ? "FLOP" : "", out);
+        }
         sep = ", ";
     }
     if (isfinite(rep->ref[SYNO_REF_CONFIRMED]))

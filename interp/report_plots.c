@@ -212,7 +212,7 @@ static void runs_at(syno_plot *p, double x, const char *who, const char *link, i
     syno_buf_printf(&t, "%s: mean %.2f%% of %d run%s%s", who, sum / good, good, good == 1 ? "" : "s",
                     good < n ? " (others failed)" : "");
     syno_plot_point *m = syno_plot_add(p, x, sum / good, SYNO_PLOT_MEAN, syno_buf_str(&t), link);
-    if (good > 1) m->lo = lo, m->hi = hi;
+    if (m && good > 1) m->lo = lo, m->hi = hi;
     syno_buf_fini(&t);
 }
 

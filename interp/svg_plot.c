@@ -14,8 +14,8 @@
 
 enum { W = 640, H = 400, LEFT = 72, RIGHT = 16, TOP = 14, BOTTOM = 64 };
 
-/* Values beyond +-1e100 are drawn at 1e100: the arithmetic of the axes
- * stays finite whatever a store holds. */
+/* Values beyond +-1e100 (infinities included) are drawn at +-1e100: the
+ * arithmetic of the axes stays finite whatever a store holds. */
 static double clamp(double v)
 {
     return v > 1e100 ? 1e100 : v < -1e100 ? -1e100 : v;
@@ -52,7 +52,7 @@ void syno_plot_fini(syno_plot *p)
 syno_plot_point *syno_plot_add(syno_plot *p, double x, double y, syno_plot_kind kind, const char *tip,
                                const char *link)
 {
-    SYNO_ASSERT(isfinite(x) && isfinite(y));
+    if (isnan(x) || isnan(y)) return NULL;
     if (p->npts == p->cap) {
         p->cap = p->cap ? 2 * p->cap : 16;
         p->pts = syno_xrealloc(p->pts, (size_t)p->cap * sizeof *p->pts);
@@ -65,7 +65,7 @@ syno_plot_point *syno_plot_add(syno_plot *p, double x, double y, syno_plot_kind 
 /* Extends the polyline (see svg_plot.h). */
 void syno_plot_line_to(syno_plot *p, double x, double y)
 {
-    SYNO_ASSERT(isfinite(x) && isfinite(y));
+    if (isnan(x) || isnan(y)) return;
     if (p->nline == p->capline) {
         p->capline = p->capline ? 2 * p->capline : 16;
         p->lx = syno_xrealloc(p->lx, (size_t)p->capline * sizeof *p->lx);
@@ -78,7 +78,7 @@ void syno_plot_line_to(syno_plot *p, double x, double y)
 /* Marks the reference point (see svg_plot.h). */
 void syno_plot_ref(syno_plot *p, double x, double y, const char *label)
 {
-    SYNO_ASSERT(isfinite(x) && isfinite(y));
+    if (isnan(x) || isnan(y)) return;
     p->have_ref = true;
     p->ref_x = clamp(x);
     p->ref_y = clamp(y);
@@ -89,7 +89,7 @@ void syno_plot_ref(syno_plot *p, double x, double y, const char *label)
 /* Marks a failed candidate (see svg_plot.h). */
 void syno_plot_fail(syno_plot *p, double x)
 {
-    SYNO_ASSERT(isfinite(x));
+    if (isnan(x)) return;
     p->fail_x = syno_xrealloc(p->fail_x, (size_t)(p->nfail + 1) * sizeof *p->fail_x);
     p->fail_x[p->nfail++] = clamp(x);
 }

@@ -46,15 +46,19 @@ typedef struct syno_plot {
 void syno_plot_init(syno_plot *p, const char *id, const char *title, const char *xlabel, const char *ylabel);
 void syno_plot_fini(syno_plot *p);
 
-/* Adds a point at (X, Y) (both finite) of KIND with tooltip TIP and link
- * LINK (NULL: none; both copied).  Returns it, for its bar (LO, HI). */
+/* Values: a NaN coordinate leaves the point (line point, reference, mark)
+ * out; values beyond +-1e100, infinities included, are drawn at +-1e100. */
+
+/* Adds a point at (X, Y) of KIND with tooltip TIP and link LINK (NULL:
+ * none; both copied).  Returns it, for its bar (LO, HI), or NULL when it
+ * is left out. */
 syno_plot_point *syno_plot_add(syno_plot *p, double x, double y, syno_plot_kind kind, const char *tip,
                                const char *link);
-/* Adds (X, Y) to the polyline (both finite). */
+/* Adds (X, Y) to the polyline. */
 void syno_plot_line_to(syno_plot *p, double x, double y);
 /* Marks the reference point (X, Y) named LABEL (copied). */
 void syno_plot_ref(syno_plot *p, double x, double y, const char *label);
-/* Marks a failed candidate at X (finite) under the x axis. */
+/* Marks a failed candidate at X under the x axis. */
 void syno_plot_fail(syno_plot *p, double x);
 /* Makes the x axis categorical: NAMES[i] (copied) labels x = i. */
 void syno_plot_categories(syno_plot *p, const char *const *names, int n);
