@@ -294,15 +294,21 @@ int syno_store_each(syno_store *s, int limit, syno_store_order order, syno_store
              limit > 0 ? limit : -1);
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) return -1;
-    int n = 0;
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    int n = 0, rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         syno_record r;
         read_row(st, &r);
         fn(ctx, &r);
         n++;
     }
     sqlite3_finalize(st);
-    return n;
+    return rc == SQLITE_DONE ? n : -1;
+}
+
+/* The last error of S's database, in words. */
+const char *syno_store_error(syno_store *s)
+{
+    return sqlite3_errmsg(s->db);
 }
 
 /* The key of HASH in the confirmations table. */
@@ -430,6 +436,12 @@ syno_store *syno_store_open(const char *path, bool create, syno_buf *err)
 syno_store *syno_store_open_read(const char *path, syno_buf *err)
 {
     return syno_store_open(path, false, err);
+}
+
+const char *syno_store_error(syno_store *s)
+{
+    (void)s;
+    return "syno was built without SQLite";
 }
 
 void syno_store_close(syno_store *s)

@@ -80,10 +80,14 @@ typedef enum syno_store_order {
     SYNO_ORDER_CONFIRMED, /* the confirmed ones, best confirmed accuracy first, failed confirmations last */
 } syno_store_order;
 
-/* Calls FN for the candidates in ORDER, at most LIMIT (0: all). */
+/* Calls FN for the candidates in ORDER, at most LIMIT (0: all).  Returns
+ * how many, or -1 when the query failed (FN may have been called for some:
+ * a damaged file; syno_store_error says why). */
 typedef void (*syno_store_fn)(void *ctx, const syno_record *r);
 int syno_store_each(syno_store *s, int limit, syno_store_order order, syno_store_fn fn, void *ctx);
 int64_t syno_store_count(syno_store *s, bool ok_only);
+/* The last error of S's database, in words (valid until the next call). */
+const char *syno_store_error(syno_store *s);
 
 /* Records the confirmation run of candidate HASH (0: the baseline) with
  * SEED: its accuracy, or its failure and REASON (its own transaction; a
