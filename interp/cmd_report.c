@@ -7,6 +7,7 @@
 #include "interp/report.h"
 
 #include <getopt.h>
+#include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -36,25 +37,6 @@ static bool int_arg(const char *s, long lo, long hi, long *v)
     char *end;
     *v = strtol(s, &end, 10);
     return *s && !*end && *v >= lo && *v <= hi;
-}
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-/* The directory of PATH (a new string). */
-static char *dir_of(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    if (!slash) return syno_xstrdup(".");
-    if (slash == path) return syno_xstrdup("/");
-    char *d = syno_xmalloc((size_t)(slash - path) + 1);
-    memcpy(d, path, (size_t)(slash - path));
-    d[slash - path] = 0;
-    return d;
 }
 
 static bool running(const syno_run_info *ri)
@@ -108,7 +90,8 @@ int syno_cmd_report(int argc, char **argv)
         syno_cli_error("%s is a directory, not a results store (give the .db file of a search)", db);
         return SYNO_EXIT_USER;
     }
-    char *out_dir = out ? dir_of(out) : syno_xstrdup(".");
+    char *copy = syno_xstrdup(out ? out : "."), *out_dir = syno_xstrdup(out ? dirname(copy) : ".");
+    free(copy);
     syno_report_opts o = {out_dir, (int)operators, 0, 20, 0};
     int status = SYNO_EXIT_OK;
     for (;;) {
@@ -123,7 +106,7 @@ int syno_cmd_report(int argc, char **argv)
         syno_buf_fini(&err);
         bool more = refresh && running(&rep.run);
         o.refresh = more ? (int)refresh : 0;
-        o.now = now();
+        o.now = (double)time(NULL);
         syno_buf page = SYNO_BUF_INIT;
         syno_report_page(&rep, &o, &page);
         syno_report_free(&rep);
