@@ -112,7 +112,7 @@ int syno_cmd_results(int argc, char **argv)
         return SYNO_EXIT_USER;
     }
     syno_buf err = SYNO_BUF_INIT;
-    syno_store *s = syno_store_open(db, false, &err);
+    syno_store *s = syno_store_open_read(db, &err);
     if (!s) {
         syno_cli_error("%s", syno_buf_str(&err));
         syno_buf_fini(&err);
