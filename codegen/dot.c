@@ -9,7 +9,7 @@
  * elsewhere. */
 #include "codegen/dot.h"
 
-#include "lang/html.h"
+#include "base/html.h"
 
 #include <stdio.h>
 #include <string.h>

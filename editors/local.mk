@@ -8,5 +8,3 @@ nobase_dist_editors_DATA = \
   %reldir%/vim/syntax/syno.vim %reldir%/vim/ftdetect/syno.vim %reldir%/vim/ftplugin/syno.vim \
   %reldir%/textmate/syno.tmLanguage.json %reldir%/textmate/package.json \
   %reldir%/textmate/language-configuration.json
-TESTS += tests/editors.sh
-EXTRA_DIST += tests/editors.sh tests/editors_check.py

@@ -24,8 +24,3 @@ libsyno_a_SOURCES += \
   %reldir%/svg_plot.c %reldir%/svg_plot.h %reldir%/report.h %reldir%/report_data.c \
   %reldir%/report_plots.c %reldir%/report_table.c %reldir%/report_ops.c %reldir%/report_page.c \
   %reldir%/cmd_report.c
-check_PROGRAMS += tests/report_db tests/unit/t_html
-tests_report_db_SOURCES = tests/report_db.c
-tests_unit_t_html_SOURCES = tests/unit/t_html.c tests/tap.h
-TESTS += tests/unit/t_html tests/report.sh tests/report_browser.sh
-EXTRA_DIST += tests/report.sh tests/report_check.py tests/report_browser.sh tests/png_colours.py

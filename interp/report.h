@@ -9,7 +9,7 @@
  *   report_page.c   the page around them: head, style, header, script;
  *   cmd_report.c    the command (options, output, --refresh).
  * Everything that comes from the store or a .syno file goes through
- * lang/html.h. */
+ * base/html.h. */
 #ifndef SYNO_REPORT_H
 #define SYNO_REPORT_H
 

@@ -12,9 +12,9 @@
 
 #include "codegen/dot.h"
 #include "interp/explain.h"
-#include "lang/html.h"
+#include "base/html.h"
 #include "lang/module.h"
-#include "lang/proc.h"
+#include "base/proc.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -8,7 +8,8 @@
 #include "interp/cli.h"
 #include "interp/report.h"
 
-#include "lang/html.h"
+#include "base/html.h"
+#include "base/num.h"
 
 #include <math.h>
 #include <string.h>
@@ -183,7 +184,7 @@ static void header(const syno_report *rep, const syno_report_opts *o, syno_buf *
         else if (k == SYNO_METRIC_LATENCY) syno_buf_printf(out, "%slatency %.3g s", sep, rep->ref[k]);
         else {
             syno_buf_printf(out, "%s%s ", sep, label[k]);
-            syno_cli_human(rep->ref[k], k == SYNO_METRIC_FLOPS ? "FLOP" : "", out);
+            syno_num_human(rep->ref[k], k == SYNO_METRIC_FLOPS ? "FLOP" : "", out);
         }
         sep = ", ";
     }

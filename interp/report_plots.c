@@ -10,7 +10,7 @@
  * tooltip; the captions say what the marks mean. */
 #include "interp/report.h"
 
-#include "lang/html.h"
+#include "base/html.h"
 #include "interp/svg_plot.h"
 
 #include <math.h>

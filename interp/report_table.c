@@ -6,7 +6,7 @@
  * Without the script the table is in rank order. */
 #include "interp/report.h"
 
-#include "lang/html.h"
+#include "base/html.h"
 
 #include <limits.h>
 #include <math.h>

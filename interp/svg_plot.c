@@ -6,7 +6,7 @@
  * widened around it.  Coordinates are written with at most two decimals. */
 #include "interp/svg_plot.h"
 
-#include "lang/html.h"
+#include "base/html.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -9,7 +9,7 @@
 #ifndef SYNO_SVG_PLOT_H
 #define SYNO_SVG_PLOT_H
 
-#include "lang/buf.h"
+#include "base/buf.h"
 
 typedef enum syno_plot_kind {
     SYNO_PLOT_POINT, /* a data point (a circle of class pt) */

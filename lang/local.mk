@@ -3,8 +3,6 @@
 # checks (sema, search blocks), formatting and formulas, the canonical
 # rewriter and its hash, random operators and the graph printer.
 libsyno_a_SOURCES += \
-  %reldir%/proc.c %reldir%/proc.h \
-  %reldir%/html.c %reldir%/html.h \
   %reldir%/source.c %reldir%/source.h \
   %reldir%/diag.c %reldir%/diag.h \
   %reldir%/size.c %reldir%/size.h \

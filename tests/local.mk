@@ -64,3 +64,12 @@ EXTRA_DIST += %reldir%/search_enum.sh %reldir%/search_reach.sh %reldir%/search_r
 # EXTRA_DIST) from tests/golden.sh; there is nothing to build from a script.
 .sh:
 	@:
+
+# syno report and the editor files.
+check_PROGRAMS += tests/report_db tests/unit/t_html
+tests_report_db_SOURCES = tests/report_db.c
+tests_unit_t_html_SOURCES = tests/unit/t_html.c tests/tap.h
+TESTS += tests/unit/t_html tests/report.sh tests/report_browser.sh
+EXTRA_DIST += tests/report.sh tests/report_check.py tests/report_browser.sh tests/png_colours.py
+TESTS += tests/editors.sh
+EXTRA_DIST += tests/editors.sh tests/editors_check.py

@@ -1,7 +1,7 @@
 /* external.c - the external evaluator (see external.h): a scratch
  * directory with the operator's files, the command template expanded with
  * shell-quoted words, the command run by /bin/sh in its own process group
- * with a time limit (lang/proc.h), its last output line parsed. */
+ * with a time limit (base/proc.h), its last output line parsed. */
 #define _GNU_SOURCE
 #include "train/external.h"
 
@@ -9,7 +9,7 @@
 #include "base/hash.h"
 #include "codegen/pytorch.h"
 #include "lang/graph_print.h"
-#include "lang/proc.h"
+#include "base/proc.h"
 
 #include <errno.h>
 #include <ftw.h>

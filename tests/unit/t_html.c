@@ -1,10 +1,10 @@
-/* t_html.c - lang/html.h: escaping of markup, quotes, control characters
+/* t_html.c - base/html.h: escaping of markup, quotes, control characters
  * and malformed UTF-8 (overlong forms, surrogates, code points past
  * U+10FFFF, truncated sequences, C1 controls, U+FFFE), links that can be
  * nothing but paths, and coordinates; and interp/svg_plot.h on degenerate
  * and absurd data (one value, NaN, infinities, 1e308). */
 #include "interp/svg_plot.h"
-#include "lang/html.h"
+#include "base/html.h"
 #include "tests/tap.h"
 
 #include <math.h>

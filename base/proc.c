@@ -6,7 +6,7 @@
  * when it exits.  The child is the leader of its own process group, so the
  * time limit (and the clean-up afterwards) reaches everything it started. */
 #define _GNU_SOURCE
-#include "lang/proc.h"
+#include "base/proc.h"
 
 #include <errno.h>
 #include <fcntl.h>

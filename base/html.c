@@ -1,5 +1,5 @@
 /* html.c - escaping text and links for HTML and XML (see html.h). */
-#include "lang/html.h"
+#include "base/html.h"
 
 #include <math.h>
 #include <stdio.h>

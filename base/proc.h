@@ -6,7 +6,7 @@
 #ifndef SYNO_PROC_H
 #define SYNO_PROC_H
 
-#include "lang/buf.h"
+#include "base/buf.h"
 
 typedef struct syno_proc_result {
     int exit_status; /* its exit status; -SIGNAL when a signal ended it; -1 when it did not run (ERROR says why) */

@@ -7,7 +7,7 @@
 #ifndef SYNO_HTML_H
 #define SYNO_HTML_H
 
-#include "lang/buf.h"
+#include "base/buf.h"
 
 /* Appends S as HTML text or attribute value to OUT: & < > " ' as
  * character references; bytes that are not well-formed UTF-8, and control
