@@ -19,7 +19,7 @@ void syno_buf_add(syno_buf *b, const char *s, size_t n);
 void syno_buf_puts(syno_buf *b, const char *s);
 void syno_buf_putc(syno_buf *b, char c);
 void syno_buf_printf(syno_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void syno_buf_vprintf(syno_buf *b, const char *fmt, va_list ap);
+void syno_buf_vprintf(syno_buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 void syno_buf_indent(syno_buf *b, int n);
 const char *syno_buf_str(syno_buf *b);
 char *syno_buf_take(syno_buf *b);

@@ -17,8 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Top-level and statement keywords of the grammar (lang/scan.l). */
-static const char *const keywords[] = {"size", "coef", "op", "weight", "bind", "search"};
 
 /* The :list sections (see syno_repl_list). */
 static const char *const sections[] = {"vars", "ops", "binds", "searches"};
@@ -202,7 +200,7 @@ static void add_idents(const char *text, size_t len, const char *w, size_t n, sy
 static void complete_language(syno_repl *r, const char *line, int start, const char *w, size_t n,
                               syno_repl_matches *m)
 {
-    for (size_t i = 0; i < SYNO_ARRAY_LEN(keywords); i++) add(m, w, n, keywords[i], NULL);
+    for (int i = 0; i < SYNO_KEYWORD_COUNT; i++) add(m, w, n, syno_keywords[i], NULL);
     for (int i = 0; i < SYNO_PRIM_COUNT; i++) add(m, w, n, syno_prims[i].name, NULL);
     add_ops(r, w, n, m);
     add_vars(r, w, n, NULL, m);

@@ -46,6 +46,9 @@ void syno_diags_clear(syno_diags *d)
 }
 
 static syno_diag *make(syno_severity sev, syno_range r, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+
+static syno_diag *make(syno_severity sev, syno_range r, const char *fmt, va_list ap)
 {
     syno_buf b = SYNO_BUF_INIT;
     syno_buf_vprintf(&b, fmt, ap);
@@ -55,6 +58,9 @@ static syno_diag *make(syno_severity sev, syno_range r, const char *fmt, va_list
     g->msg = syno_buf_take(&b);
     return g;
 }
+
+static syno_diag *add(syno_diags *d, syno_severity sev, syno_range r, const char *fmt, va_list ap)
+    __attribute__((format(printf, 4, 0)));
 
 static syno_diag *add(syno_diags *d, syno_severity sev, syno_range r, const char *fmt, va_list ap)
 {

@@ -10,10 +10,10 @@
  * inline (nesting). */
 #include "lang/graph_print.h"
 
+#include "lang/parser.h"
+
 #include <stdlib.h>
 #include <string.h>
-
-static const char *const keywords[] = {"size", "coef", "op", "weight", "bind", "search"};
 
 typedef struct namer {
     const syno_op *op;
@@ -29,8 +29,8 @@ typedef struct namer {
 static bool taken(const namer *nm, const char *s)
 {
     const syno_op *op = nm->op;
-    for (size_t i = 0; i < SYNO_ARRAY_LEN(keywords); i++)
-        if (strcmp(s, keywords[i]) == 0) return true;
+    for (int i = 0; i < SYNO_KEYWORD_COUNT; i++)
+        if (strcmp(s, syno_keywords[i]) == 0) return true;
     if (syno_prim_lookup(s) >= 0 || syno_vars_find(op->vars, s) >= 0) return true;
     for (int t = 0; t < op->ntensors; t++)
         if (nm->tensor[t] && strcmp(nm->tensor[t], s) == 0) return true;

@@ -7,7 +7,7 @@ libsyno_a_SOURCES += \
   %reldir%/diag.c %reldir%/diag.h \
   %reldir%/size.c %reldir%/size.h \
   %reldir%/ast.c %reldir%/ast.h %reldir%/ast_nodes.def \
-  %reldir%/parser.h %reldir%/parse.y %reldir%/scan.l \
+  %reldir%/parser.h %reldir%/keywords.def %reldir%/parse.y %reldir%/scan.l \
   %reldir%/prims.def %reldir%/graph.c %reldir%/graph.h \
   %reldir%/module.c %reldir%/module.h \
   %reldir%/sema.c %reldir%/sema.h %reldir%/suggest.c \

@@ -12,6 +12,15 @@
 #include "lang/diag.h"
 #include "lang/source.h"
 
+/* The reserved words (lang/keywords.def), indexed by SYNO_KEYWORD_*. */
+enum {
+#define SYNO_KEYWORD(e, word) SYNO_KEYWORD_##e,
+#include "lang/keywords.def"
+#undef SYNO_KEYWORD
+    SYNO_KEYWORD_COUNT
+};
+extern const char *const syno_keywords[SYNO_KEYWORD_COUNT];
+
 /* Deepest nesting the grammar accepts (parentheses, calls). */
 #define SYNO_MAX_NESTING 200
 

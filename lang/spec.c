@@ -31,7 +31,7 @@ const syno_spec_opt_info syno_spec_opts[SYNO_OPT_COUNT] = {
 #undef SYNO_SPEC_OPT
 };
 
-static const char *const item_names[] = {
+const char *const syno_spec_item_names[SYNO_SPEC_ITEM_COUNT] = {
     "input", "output", "fixed", "size", "coef", "layers", "baseline", "flops", "depth",
     "reductions", "weights", "chain", "limit", "objective", "algorithm", "train", "options",
 };
@@ -40,7 +40,7 @@ typedef struct spec_ctx {
     syno_module *m;
     syno_spec *sp;
     syno_diags *d;
-    const syno_ast *seen[SYNO_ARRAY_LEN(item_names)];
+    const syno_ast *seen[SYNO_SPEC_ITEM_COUNT];
     bool listed_coef[SYNO_MAX_VARS], listed_size[SYNO_MAX_VARS];
 } spec_ctx;
 
@@ -606,9 +606,9 @@ syno_spec *syno_sema_spec(syno_module *m, const syno_ast *n)
     set_defaults(c.sp);
     if (syno_module_find_spec(m, n->text)) error(&c, n->range, "search '%s' is defined twice", n->text);
     for (const syno_ast *item = n->kids; item; item = item->next) {
-        int which = lookup(item_names, (int)SYNO_ARRAY_LEN(item_names), item->text);
+        int which = lookup(syno_spec_item_names, (int)SYNO_SPEC_ITEM_COUNT, item->text);
         if (which < 0) {
-            const char *best = syno_suggest(item->text, item_names, (int)SYNO_ARRAY_LEN(item_names));
+            const char *best = syno_suggest(item->text, syno_spec_item_names, (int)SYNO_SPEC_ITEM_COUNT);
             error(&c, item->range, "unknown search setting '%s'%s%s%s", item->text, best ? "; did you mean '" : "",
                   best ? best : "", best ? "'?" : "");
             continue;

@@ -45,6 +45,11 @@ extern const syno_spec_opt_info syno_spec_opts[SYNO_OPT_COUNT];
 extern const char *const syno_metric_names[SYNO_METRIC_COUNT];
 extern const char *const syno_algorithm_names[SYNO_ALG_COUNT];
 
+/* The settings a search block may give ("input", "output", ... "options"),
+ * in the order lang/spec.c handles them. */
+#define SYNO_SPEC_ITEM_COUNT 17
+extern const char *const syno_spec_item_names[SYNO_SPEC_ITEM_COUNT];
+
 typedef struct syno_spec_axis {
     syno_size size;
     bool unordered;

@@ -1,0 +1,143 @@
+/* fuzz_lang.c - the language harness: an input is a .syno file.
+ *
+ * It is parsed and checked (the diagnostics are printed, to nowhere).
+ * When it has no syntax error, `syno fmt`'s text must parse without one,
+ * format to itself and hold the same operators with the same canonical
+ * hashes.  For every operator that checks clean:
+ *   - explain (formula, shapes, parameters, FLOPs) symbolically and under
+ *     every bind block of the file that binds all of its variables;
+ *   - `syno canon`: the canonical text must parse and check clean, hash the
+ *     same and be its own canonical text;
+ *   - graph_print, plain and nested: the text must parse and check clean
+ *     and have the same canonical hash. */
+#include "tests/fuzz/fuzz.h"
+
+#include "interp/explain.h"
+#include "lang/canon.h"
+#include "lang/fmt.h"
+#include "lang/graph_print.h"
+#include "lang/module.h"
+#include "lang/sema.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static syno_canon *canon;
+
+/* The canonical hash of OP; false when the rewriter refuses it (only for a
+ * reason that a clean operator may have). */
+static bool hash_of(const syno_op *op, uint64_t *h)
+{
+    if (syno_canon_hash(canon, op, NULL, h)) return true;
+    const char *why = syno_canon_error(canon);
+    FUZZ_CHECK(strstr(why, "more than 32 axes"), "canon refuses clean operator %s: %s", op->name, why);
+    return false;
+}
+
+/* Loads TEXT (made by syno from a clean operator) and returns its only
+ * operator, which must check clean. */
+static const syno_op *reload(syno_ctx *ctx, const char *what, const char *text, size_t len)
+{
+    syno_module *m = syno_ctx_load_string(ctx, what, text, len);
+    if (ctx->diags.errors) syno_diags_print(&ctx->diags, stderr);
+    FUZZ_CHECK(m && m->errors == 0 && m->nops == 1, "the %s text does not check clean:\n%s", what, text);
+    return m->ops[0];
+}
+
+static void explain(syno_ctx *ctx, const syno_module *m, const syno_op *op)
+{
+    syno_buf out = SYNO_BUF_INIT;
+    syno_binding b;
+    syno_binding_defaults(op->vars, &b);
+    syno_explain_text(op, &b, NULL, &out);
+    int64_t *sizes = syno_xmalloc((size_t)op->ndims * sizeof *sizes);
+    for (int i = 0; i < m->nbinds; i++) {
+        syno_sema_binding(m, &m->binds[i], &b);
+        if (!syno_op_binds_all(op, &b)) continue;
+        syno_buf_clear(&out);
+        if (syno_explain_bind(ctx, op, &b, sizes)) syno_explain_text(op, &b, sizes, &out);
+    }
+    syno_diags_clear(&ctx->diags);
+    free(sizes);
+    syno_buf_fini(&out);
+}
+
+static void canon_round_trip(const syno_op *op, uint64_t h)
+{
+    syno_canon_result r;
+    FUZZ_CHECK(syno_canon_run(canon, op, NULL, &r), "canon_run fails where canon_hash did: %s", syno_canon_error(canon));
+    FUZZ_CHECK(r.hash == h, "canon_run and canon_hash disagree on %s", op->name);
+    syno_ctx *ctx = syno_ctx_new();
+    const syno_op *again = reload(ctx, "canonical", r.text, r.len);
+    syno_canon_result r2;
+    FUZZ_CHECK(syno_canon_run(canon, again, NULL, &r2), "the canonical text does not canonicalize: %s",
+               syno_canon_error(canon));
+    FUZZ_CHECK(r2.hash == h && strcmp(r2.text, r.text) == 0,
+               "the canonical text is not its own canonical form:\n%s\nbecomes\n%s", r.text, r2.text);
+    syno_canon_result_fini(&r2);
+    syno_canon_result_fini(&r);
+    syno_ctx_free(ctx);
+}
+
+static void print_round_trip(const syno_op *op, unsigned flags, uint64_t h, bool hashed)
+{
+    syno_buf text = SYNO_BUF_INIT;
+    syno_graph_print_module(op, NULL, flags, NULL, NULL, &text);
+    syno_ctx *ctx = syno_ctx_new();
+    const syno_op *again = reload(ctx, "graph_print", syno_buf_str(&text), text.len);
+    uint64_t h2;
+    if (hashed) {
+        FUZZ_CHECK(hash_of(again, &h2) && h2 == h, "graph_print changes the canonical hash of %s:\n%s", op->name,
+                   syno_buf_str(&text));
+    }
+    syno_ctx_free(ctx);
+    syno_buf_fini(&text);
+}
+
+/* fmt: the formatted text parses, is formatted already, and holds the same
+ * operators (clean ones with the same hashes). */
+static void fmt_round_trip(const syno_module *m)
+{
+    syno_buf once = SYNO_BUF_INIT, twice = SYNO_BUF_INIT;
+    syno_fmt_module(m, &once);
+    syno_ctx *ctx = syno_ctx_new();
+    syno_module *f = syno_ctx_load_string(ctx, "formatted", syno_buf_str(&once), once.len);
+    FUZZ_CHECK(f && f->syntax_errors == 0, "the formatted text has syntax errors:\n%s", syno_buf_str(&once));
+    syno_fmt_module(f, &twice);
+    FUZZ_CHECK(once.len == twice.len && memcmp(syno_buf_str(&once), syno_buf_str(&twice), once.len) == 0,
+               "fmt is not idempotent:\n%s\nbecomes\n%s", syno_buf_str(&once), syno_buf_str(&twice));
+    FUZZ_CHECK(f->nops == m->nops, "fmt changes the number of operators from %d to %d", m->nops, f->nops);
+    for (int i = 0; i < m->nops; i++) {
+        const syno_op *a = m->ops[i], *b = f->ops[i];
+        FUZZ_CHECK(!a->name == !b->name && (!a->name || strcmp(a->name, b->name) == 0), "fmt renames operator %d", i);
+        if (a->errors) continue;
+        FUZZ_CHECK(!b->errors, "operator %s checks clean but not after fmt:\n%s", a->name, syno_buf_str(&once));
+        uint64_t ha, hb;
+        if (hash_of(a, &ha)) FUZZ_CHECK(hash_of(b, &hb) && ha == hb, "fmt changes the canonical hash of %s", a->name);
+    }
+    syno_ctx_free(ctx);
+    syno_buf_fini(&once);
+    syno_buf_fini(&twice);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (!canon) canon = syno_canon_new();
+    syno_ctx *ctx = syno_ctx_new();
+    syno_module *m = syno_ctx_load_string(ctx, "fuzz.syno", (const char *)data, size);
+    syno_diags_print(&ctx->diags, fuzz_devnull());
+    syno_diags_clear(&ctx->diags);
+    if (m && m->syntax_errors == 0) fmt_round_trip(m);
+    for (int i = 0; m && i < m->nops; i++) {
+        const syno_op *op = m->ops[i];
+        if (op->errors) continue;
+        explain(ctx, m, op);
+        uint64_t h = 0;
+        bool hashed = hash_of(op, &h);
+        if (hashed) canon_round_trip(op, h);
+        print_round_trip(op, 0, h, hashed);
+        print_round_trip(op, SYNO_PRINT_NEST, h, hashed);
+    }
+    syno_ctx_free(ctx);
+    return 0;
+}

@@ -1,0 +1,39 @@
+# tests/fuzz/local.mk - the fuzz harnesses (tests/fuzz/fuzz.h, doc/testing.md).
+# Every harness is built in every build: with libFuzzer's main under
+# ./configure --enable-fuzzing (run them with `make fuzz`), otherwise with
+# replay.c, a main that runs each file of a corpus once; tests/fuzz.sh
+# replays the committed corpora (corpus/NAME) and the regression inputs
+# (regress/NAME) of every harness in `make check`.
+FUZZ_HARNESSES = lang
+fuzz_common = tests/fuzz/fuzz.h tests/fuzz/fuzz_util.c
+if FUZZING
+fuzz_main =
+else
+fuzz_main = tests/fuzz/replay.c
+endif
+fuzz_ldflags = $(AM_LDFLAGS) $(SYNO_FUZZ_LDFLAGS)
+check_PROGRAMS += tests/fuzz/fuzz_lang
+tests_fuzz_fuzz_lang_SOURCES = tests/fuzz/fuzz_lang.c $(fuzz_common) $(fuzz_main)
+tests_fuzz_fuzz_lang_LDFLAGS = $(fuzz_ldflags)
+check_PROGRAMS += tests/fuzz/fuzz_dict
+tests_fuzz_fuzz_dict_SOURCES = tests/fuzz/fuzz_dict.c
+TESTS += tests/fuzz.sh
+EXTRA_DIST += tests/fuzz.sh tests/fuzz/run.sh tests/fuzz/corpus tests/fuzz/regress tests/fuzz/replay.c
+
+# `make fuzz`: every harness under libFuzzer for FUZZ_TIME seconds each
+# (FUZZ=NAME... picks some), growing a corpus in FUZZ_DIR outside the tree;
+# crashes are left there as crash-* files.  See doc/testing.md.
+FUZZ_TIME = 60
+FUZZ_DIR = fuzz-work
+FUZZ = $(FUZZ_HARNESSES)
+fuzz: $(FUZZ_HARNESSES:%=tests/fuzz/fuzz_%$(EXEEXT)) tests/fuzz/fuzz_dict$(EXEEXT)
+if FUZZING
+	$(SHELL) $(srcdir)/tests/fuzz/run.sh --time $(FUZZ_TIME) --dir $(FUZZ_DIR) $(FUZZ)
+else
+	@echo "make fuzz needs a libFuzzer build: ./configure --enable-fuzzing (clang, libclang-rt-14-dev)"; exit 1
+endif
+.PHONY: fuzz
+clean-local: clean-fuzz
+clean-fuzz:
+	rm -rf $(FUZZ_DIR)
+.PHONY: clean-fuzz
