@@ -139,7 +139,7 @@ int syno_cli_binding(const syno_op *op, const char *spec, syno_binding *b)
         }
         *eq = 0;
         long long val;
-        bool good = syno_num_parse_int(eq + 1, 1, 1ll << 40, &val);
+        bool good = syno_num_parse_int(eq + 1, 1, SYNO_BIND_MAX, &val);
         int v = syno_vars_find(op->vars, tok);
         if (v < 0) {
             syno_buf names = SYNO_BUF_INIT;
@@ -150,8 +150,8 @@ int syno_cli_binding(const syno_op *op, const char *spec, syno_binding *b)
             break;
         }
         if (!good) {
-            status = syno_cli_usage_error(NULL, "--bind: the value of %s must be a positive integer, not '%s'", tok,
-                                          eq + 1);
+            status = syno_cli_usage_error(NULL, "--bind: the value of %s must be an integer from 1 to 2^40 (%lld), not '%s'",
+                                          tok, (long long)SYNO_BIND_MAX, eq + 1);
             break;
         }
         b->val[v] = val;

@@ -14,7 +14,6 @@
 #include <string.h>
 
 /* The largest value accepted, as on the command line (--bind). */
-#define MAX_VALUE (1ll << 40)
 
 static int find_value(const syno_repl_value *v, int n, const char *name)
 {
@@ -115,7 +114,7 @@ bool syno_repl_bind(syno_repl *r, const char *spec)
         }
         *eq = 0;
         long long val;
-        bool good = syno_num_parse_int(eq + 1, 1, MAX_VALUE, &val);
+        bool good = syno_num_parse_int(eq + 1, 1, SYNO_BIND_MAX, &val);
         if (!known_var(r, w[i])) {
             syno_buf names = SYNO_BUF_INIT;
             var_names(r, &names);
@@ -123,7 +122,8 @@ bool syno_repl_bind(syno_repl *r, const char *spec)
             syno_buf_fini(&names);
             ok = false;
         } else if (!good) {
-            syno_repl_error(r, "the value of %s must be a positive integer, not '%s'", w[i], eq + 1);
+            syno_repl_error(r, "the value of %s must be an integer from 1 to 2^40 (%lld), not '%s'", w[i],
+                            (long long)SYNO_BIND_MAX, eq + 1);
             ok = false;
         } else {
             set_value(&vals, &nvals, w[i], val);

@@ -18,7 +18,8 @@ syno_ast *syno_ast_new(syno_arena *a, syno_ast_kind kind, syno_range r)
     return n;
 }
 
-/* Appends KID (may be NULL: ignored) to PARENT's children; returns PARENT. */
+/* Appends KID (may be NULL: ignored) to PARENT's children, updating
+ * PARENT's height; returns PARENT. */
 syno_ast *syno_ast_append(syno_ast *parent, syno_ast *kid)
 {
     if (!kid) return parent;
@@ -27,6 +28,7 @@ syno_ast *syno_ast_append(syno_ast *parent, syno_ast *kid)
     else parent->kids = kid;
     parent->last = kid;
     parent->nkids++;
+    if (kid->height >= parent->height) parent->height = kid->height + 1;
     return parent;
 }
 

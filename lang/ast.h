@@ -20,6 +20,7 @@ typedef enum syno_ast_kind {
 
 typedef struct syno_ast {
     syno_ast_kind kind;
+    int height;              /* levels of children below it (0: none) */
     syno_range range;
     const char *text;
     int64_t ival;

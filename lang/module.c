@@ -93,11 +93,33 @@ void syno_module_check(syno_module *m)
 
 /* Reads, parses and checks the file PATH.  Errors go to the context's
  * diagnostics; the module is returned even when it has errors (see its
- * errors count), NULL only when the file cannot be read. */
+ * errors count), NULL only when the file cannot be read.  A file the
+ * context loaded already under the same name, and that has not changed
+ * since (same device, inode, size and modification time), is not read
+ * again: its module is returned (its diagnostics were reported when it
+ * was loaded), so that naming the operators of one file many times costs
+ * one load. */
 syno_module *syno_ctx_load_file(syno_ctx *ctx, const char *path)
 {
+    struct stat st;
+    bool known = strcmp(path, "-") != 0 && stat(path, &st) == 0 && S_ISREG(st.st_mode);
+    uint64_t mtime = known ? (uint64_t)st.st_mtim.tv_sec * 1000000000u + (uint64_t)st.st_mtim.tv_nsec : 0;
+    for (int i = 0; known && i < ctx->nmods; i++) {
+        syno_module *m = ctx->mods[i];
+        if (m->from_file && m->file_dev == (uint64_t)st.st_dev && m->file_ino == (uint64_t)st.st_ino &&
+            m->file_size == (uint64_t)st.st_size && m->file_mtime_ns == mtime && strcmp(m->src->name, path) == 0)
+            return m;
+    }
     syno_module *m = syno_ctx_parse_file(ctx, path);
-    if (m) syno_module_check(m);
+    if (!m) return NULL;
+    if (known) {
+        m->from_file = true;
+        m->file_dev = (uint64_t)st.st_dev;
+        m->file_ino = (uint64_t)st.st_ino;
+        m->file_size = (uint64_t)st.st_size;
+        m->file_mtime_ns = mtime;
+    }
+    syno_module_check(m);
     return m;
 }
 

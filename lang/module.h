@@ -15,6 +15,14 @@
 #include "lang/size.h"
 #include "lang/spec.h"
 
+/* Limits of one file (doc/language.md, "Limits"): declarations past them
+ * are reported once and not checked, so that a huge file costs time and
+ * memory in proportion to what is checked.  Every operator is checked
+ * under every bind block, hence the product. */
+#define SYNO_MAX_OPS 10000
+#define SYNO_MAX_BINDS 1000
+#define SYNO_MAX_SEARCHES 1000
+
 typedef struct syno_bindecl {
     const char *name;
     syno_range range;
@@ -39,6 +47,9 @@ typedef struct syno_module {
     int nbinds;
     syno_spec **specs;
     int nspecs;
+    /* loaded from a file by syno_ctx_load_file: which file, as it was then */
+    bool from_file;
+    uint64_t file_dev, file_ino, file_size, file_mtime_ns;
 } syno_module;
 
 typedef struct syno_ctx {

@@ -28,6 +28,7 @@ typedef void *yyscan_t;
 }
 
 %code {
+#include <limits.h>
 #include <string.h>
 
 int syno_yylex(SYNO_YYSTYPE *lval, SYNO_YYLTYPE *lloc, yyscan_t scanner);
@@ -39,8 +40,25 @@ static void syno_yyerror(SYNO_YYLTYPE *loc, yyscan_t scanner, struct syno_parser
 #define NODE(kind, loc) syno_ast_new(p->arena, SYNO_AST_##kind, (loc))
 #define ADD(parent, kid) syno_ast_append((parent), (kid))
 
+static void too_deep(struct syno_parser *p, syno_range loc)
+{
+    syno_diag_error(p->diags, loc, "nesting too deep: expressions and lists may nest about %d levels",
+                    SYNO_MAX_NESTING);
+    p->errors++;
+}
+
+/* A binary operation.  Chains of left-associative operators do not deepen
+ * the parser's stack, only the tree: past SYNO_MAX_NESTING levels the
+ * chain is reported once and cut (the left side is kept), so that no later
+ * pass recurses deeper than that. */
 static syno_ast *binop(struct syno_parser *p, int op, syno_ast *l, syno_ast *r, syno_range loc)
 {
+    enum { CUT = INT_MAX / 2 }; /* the height of a cut chain: reported already */
+    if (l->height >= SYNO_MAX_NESTING || r->height >= SYNO_MAX_NESTING) {
+        if (l->height < CUT && r->height < CUT) too_deep(p, r->range);
+        l->height = CUT;
+        return l;
+    }
     syno_ast *n = syno_ast_new(p->arena, SYNO_AST_BINOP, loc);
     n->ival = op;
     return syno_ast_append(syno_ast_append(n, l), r);
@@ -285,11 +303,11 @@ attrs:
 static void syno_yyerror(SYNO_YYLTYPE *loc, yyscan_t scanner, struct syno_parser *p, const char *msg)
 {
     (void)scanner;
-    if (strstr(msg, "exhausted"))
-        syno_diag_error(p->diags, *loc, "nesting too deep: expressions and lists may nest about %d levels",
-                        SYNO_MAX_NESTING);
-    else
-        syno_diag_error(p->diags, *loc, "%s", msg);
+    if (strstr(msg, "exhausted")) {
+        too_deep(p, *loc);
+        return;
+    }
+    syno_diag_error(p->diags, *loc, "%s", msg);
     p->errors++;
 }
 

@@ -43,8 +43,6 @@ typedef struct syno_parser {
     syno_range *comments;
     int ncomments, capcomments;
     int errors;
-    int nesting;
-    bool too_deep;
 } syno_parser;
 
 syno_parse_result syno_parse(syno_arena *a, syno_diags *d, const syno_source *src);

@@ -659,6 +659,20 @@ static void check_ops_under_binds(sema *s)
     }
 }
 
+/* Whether DECL, the Nth declaration of its kind (WHAT), is within the
+ * file's limit MAX; the first one past it is reported, the rest are
+ * ignored quietly. */
+static bool within_limit(sema *s, const syno_ast *decl, int n, int max, const char *what)
+{
+    if (n <= max) return true;
+    if (n == max + 1) {
+        syno_diag_error(s->d, decl->range, "too many %s: a file may declare at most %d (this is number %d)", what,
+                        max, n);
+        s->m->errors++;
+    }
+    return false;
+}
+
 /* Checks module M: declares its variables, builds and checks its operators,
  * bindings and search blocks.  Errors go to the context's diagnostics and
  * are counted in M->errors. */
@@ -675,13 +689,16 @@ void syno_sema_module(syno_module *m)
         m->errors++;
     }
     declare_vars(&s);
+    int nops = 0, nbinds = 0, nspecs = 0;
     for (syno_ast *decl = m->ast->kids; decl; decl = decl->next)
-        if (decl->kind == SYNO_AST_OP) build_op(&s, decl);
+        if (decl->kind == SYNO_AST_OP && within_limit(&s, decl, ++nops, SYNO_MAX_OPS, "operators")) build_op(&s, decl);
     for (syno_ast *decl = m->ast->kids; decl; decl = decl->next)
-        if (decl->kind == SYNO_AST_BIND) build_bind(&s, decl);
+        if (decl->kind == SYNO_AST_BIND && within_limit(&s, decl, ++nbinds, SYNO_MAX_BINDS, "bind blocks"))
+            build_bind(&s, decl);
     check_ops_under_binds(&s);
     for (syno_ast *decl = m->ast->kids; decl; decl = decl->next)
-        if (decl->kind == SYNO_AST_SEARCH) syno_sema_spec(m, decl);
+        if (decl->kind == SYNO_AST_SEARCH && within_limit(&s, decl, ++nspecs, SYNO_MAX_SEARCHES, "search blocks"))
+            syno_sema_spec(m, decl);
     free(s.names);
     free(s.opnames);
     m->checked = true;

@@ -16,6 +16,9 @@
 
 #define SYNO_MAX_VARS 16
 #define SYNO_MAX_EXPONENT 64
+/* The largest value a command line (--bind) or the REPL (:bind) gives a
+ * size variable; bind blocks may give up to 2^63-1. */
+#define SYNO_BIND_MAX ((int64_t)1 << 40)
 
 typedef enum syno_var_kind { SYNO_VAR_PRIMARY, SYNO_VAR_COEF } syno_var_kind;
 

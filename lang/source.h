@@ -45,7 +45,7 @@ typedef struct syno_source {
 typedef struct syno_srcmgr syno_srcmgr;
 
 /* Largest source text accepted, in bytes. */
-#define SYNO_SOURCE_MAX (64u * 1024u * 1024u)
+#define SYNO_SOURCE_MAX (16u * 1024u * 1024u)
 
 syno_srcmgr *syno_srcmgr_new(void);
 void syno_srcmgr_free(syno_srcmgr *m);

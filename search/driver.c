@@ -179,7 +179,11 @@ static void setup_reference(run *r)
     const syno_eval_input *pin = &in;
     syno_metrics met;
     syno_evaluate_batch(&pin, 1, r->want, 1, &met);
-    if (!met.ok) return;
+    if (!met.ok) {
+        fprintf(stderr, "syno: warning: the baseline %s cannot be evaluated (%s); no ratios to it\n", r->spec->baseline,
+                met.reason);
+        return;
+    }
     for (int k = 0; k < SYNO_METRIC_COUNT; k++) r->ref[k] = met.v[k];
     syno_buf b = SYNO_BUF_INIT;
     refs_text(r->ref, &b);

@@ -110,11 +110,23 @@ bool syno_eval_latency(const syno_eval_input *in, syno_metrics *m, syno_buf *why
         float *t[SYNO_MAX_TENSORS + 1];
         int64_t numel[SYNO_MAX_TENSORS + 1];
         int nt = op->ntensors;
+        double bytes = 0; /* the tensors, as the executor's limit counts them */
         for (int k = 0; k <= nt; k++) {
             int64_t shape[64];
             int r = syno_op_tensor_shape(op, sizes, k < nt ? k : SYNO_OP_OUT, shape);
-            numel[k] = 1;
-            for (int a = 0; a < r; a++) numel[k] *= shape[a];
+            double n = 1;
+            for (int a = 0; a < r; a++) n *= (double)shape[a];
+            numel[k] = n <= (double)SYNO_CPU_MAX_BYTES ? (int64_t)n : -1;
+            bytes += 4 * n;
+        }
+        if (bytes > (double)SYNO_CPU_MAX_BYTES) {
+            syno_buf_printf(why, "the tensors take %.3g GB under layer '%s', more than the %.3g GB the CPU executor allows",
+                            bytes / 1e9, in->layers[l].name ? in->layers[l].name : "?", (double)SYNO_CPU_MAX_BYTES / 1e9);
+            free(sizes);
+            syno_cpu_free(cpu);
+            return false;
+        }
+        for (int k = 0; k <= nt; k++) {
             t[k] = syno_xmalloc((size_t)(numel[k] ? numel[k] : 1) * sizeof(float));
             if (k < nt)
                 for (int64_t i = 0; i < numel[k]; i++) t[k][i] = (float)(syno_rng_unit(&rng) * 2 - 1);

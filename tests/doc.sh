@@ -166,9 +166,11 @@ else
   done <"$TMP/prims"
 
   # Every keyword of the scanner.
-  for kw in $(sed -n 's/^"\([a-z]*\)"[ 	].*TOK_.*/\1/p' "$top_srcdir/lang/scan.l"); do
+  kws=$(sed -n 's/^SYNO_KEYWORD([A-Z]*, *"\([a-z]*\)")/\1/p' "$top_srcdir/lang/keywords.def")
+  [ -n "$kws" ] || not_ok "the keywords of lang/keywords.def could be read"
+  for kw in $kws; do
     grep -qF "\`$kw\`" "$DOC" && ok "language.md names keyword $kw" ||
-      not_ok "language.md names keyword $kw (a keyword of lang/scan.l)"
+      not_ok "language.md names keyword $kw (a keyword of lang/keywords.def)"
   done
 
   # The EBNF uses every terminal of the grammar.
@@ -186,7 +188,7 @@ else
     not_ok "the grammar in language.md uses every terminal of lang/parse.y (missing:$missing)"
 
   # Every search setting.
-  items=$(sed -n '/item_names\[\] = {/,/};/p' "$top_srcdir/lang/spec.c" | grep -o '"[a-z_]*"' | tr -d '"')
+  items=$(sed -n '/item_names\[SYNO_SPEC_ITEM_COUNT\] = {/,/};/p' "$top_srcdir/lang/spec.c" | grep -o '"[a-z_]*"' | tr -d '"')
   [ -n "$items" ] || not_ok "the search settings of lang/spec.c could be read"
   for it in $items; do
     grep -qF "\`$it" "$DOC" && ok "language.md documents search setting $it" ||

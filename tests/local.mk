@@ -20,9 +20,9 @@ tests_unit_t_npy_SOURCES = %reldir%/unit/t_npy.c %reldir%/tap.h
 tests_unit_t_canon_SOURCES = %reldir%/unit/t_canon.c %reldir%/tap.h
 TESTS += tests/unit/t_base tests/unit/t_size tests/unit/t_graph tests/unit/t_eval tests/unit/t_randop \
   tests/unit/t_npy tests/unit/t_canon \
-  tests/golden.sh tests/roundtrip.sh tests/cli.sh tests/layers.sh tests/doc.sh \
+  tests/golden.sh tests/roundtrip.sh tests/cli.sh tests/limits.sh tests/layers.sh tests/doc.sh \
   tests/run.sh tests/canon.sh tests/repl.sh tests/repl_tmux.sh
-EXTRA_DIST += %reldir%/golden.sh %reldir%/roundtrip.sh %reldir%/cli.sh %reldir%/layers.sh %reldir%/doc.sh \
+EXTRA_DIST += %reldir%/golden.sh %reldir%/roundtrip.sh %reldir%/cli.sh %reldir%/limits.sh %reldir%/layers.sh %reldir%/doc.sh \
   %reldir%/run.sh %reldir%/canon.sh %reldir%/repl.sh %reldir%/repl_tmux.sh \
   %reldir%/golden %reldir%/canon %reldir%/repl
 

@@ -186,8 +186,8 @@ has ":bind adds to the binding" bind '^N=8, C_in=16, C_out=32$'
 has ":explain under the binding" bind '^  x (input)  \[N, C_in\]  *\[8, 16\]$'
 has "a size that does not divide is reported with the numbers" bind 'C_out/s = 30/4 is not an integer'
 has ":bind of an unknown variable" bind "error: unknown size variable 'Q'"
-has ":bind of a bad value" bind "error: the value of N must be a positive integer, not '-1'"
-has ":bind of garbage" bind "error: the value of N must be a positive integer, not 'x'"
+has ":bind of a bad value" bind "error: the value of N must be an integer from 1 to 2^40 (1099511627776), not '-1'"
+has ":bind of garbage" bind "error: the value of N must be an integer from 1 to 2^40 (1099511627776), not 'x'"
 has ":bind of an unknown block" bind "error: 'nosuchblock' is neither NAME=VALUE nor a bind block"
 has ":unbind removes values" bind '^C_out=30$'
 has ":unbind of an unbound name" bind "error: 'Q' is not bound"
