@@ -80,7 +80,7 @@ int sx_divisors(syno_space *sp, syno_size size, const syno_size **out)
     sx_local *lc = sx_loc(sp);
     const sx_size_info *in = sx_size_get(sp, size);
     if (in->div_off >= 0) {
-        *out = lc->divpool + in->div_off;
+        *out = in->div_n ? lc->divpool + in->div_off : NULL; /* the pool may not exist yet */
         return in->div_n;
     }
     int E = (int)sp->spec->opt[SYNO_OPT_ENUMERATIONS];
@@ -121,7 +121,7 @@ int sx_divisors(syno_space *sp, syno_size size, const syno_size **out)
     sx_size_info *w = (sx_size_info *)sx_size_get(sp, size); /* the table may have grown */
     w->div_off = off;
     w->div_n = n;
-    *out = lc->divpool + off;
+    *out = n ? lc->divpool + off : NULL;
     return n;
 }
 

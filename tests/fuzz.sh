@@ -9,12 +9,13 @@
 . "$top_srcdir/tests/lib.sh"
 F="$top_srcdir/tests/fuzz"
 B="$top_builddir/tests/fuzz"
-for name in lang npy; do
+for name in lang npy search; do
   set --
   for d in "$F/corpus/$name" "$F/regress/$name"; do [ -d "$d" ] && set -- "$@" "$d"; done
   case $name in
     lang) set -- "$@" "$top_srcdir"/stdlib/*.syno "$top_srcdir"/examples/*.syno "$top_srcdir"/tests/golden/*/*.syno \
                  "$top_srcdir"/tests/canon/*/*.syno ;;
+    search) set -- "$@" "$top_srcdir"/tests/search/*.syno "$top_srcdir"/examples/*.syno ;;
   esac
   if "$B/fuzz_$name" -runs=0 "$@" >"$TMP/out" 2>&1; then
     ok "fuzz_$name: $(sed -n 's/^replay: //p' "$TMP/out" | tail -n 1) replayed"
