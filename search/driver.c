@@ -138,15 +138,23 @@ static bool setup_meta(run *r, syno_algorithm *alg, uint64_t *seed, int *iters)
         int stored = -1;
         for (int k = 0; k < SYNO_ALG_COUNT; k++)
             if (strcmp(a, syno_algorithm_names[k]) == 0) stored = k;
-        if (r->o->algorithm >= 0 && r->o->algorithm != stored) {
+        if (stored < 0) {
+            error(r, "%s records the algorithm '%s', which syno does not know: the store is damaged", r->db, a);
+            ok = false;
+        } else if (r->o->algorithm >= 0 && r->o->algorithm != stored) {
             error(r, "%s was searched with --algorithm %s; resume it with the same algorithm", r->db, a);
             ok = false;
         }
         if (stored >= 0) *alg = (syno_algorithm)stored;
     }
     if (ok && s) {
-        uint64_t stored = strtoull(s, NULL, 10);
-        if (r->o->seed_set && r->o->seed != stored) {
+        char *end;
+        uint64_t stored = strtoull(s, &end, 10);
+        if (!*s || *end || *s == '-') {
+            error(r, "%s records the seed '%s', which is not a seed: the store is damaged", r->db, s);
+            ok = false;
+        }
+        if (ok && r->o->seed_set && r->o->seed != stored) {
             error(r, "%s was searched with --seed %s; resume it with the same seed", r->db, s);
             ok = false;
         }
@@ -367,6 +375,7 @@ int syno_search_run(const syno_spec *spec, const syno_search_opts *o, syno_diags
             reward[i] = syno_search_reward(spec, &met[k], r.ref);
             known[i] = true;
             if (!record(&r, &props[i], &met[k], reward[i])) {
+                for (int j = 0; j < n; j++) free(props[j].path);
                 ops->destroy(a);
                 goto out;
             }

@@ -16,10 +16,12 @@
 #include "search/final_metrics.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static void human(double v, syno_buf *b)
 {
@@ -166,7 +168,11 @@ char *syno_search_write_result(const char *dir, const syno_spec *spec, const cha
     syno_buf_printf(&path, "%s/%s.syno", dir, name);
     char *tmp = syno_xmalloc(path.len + 8);
     snprintf(tmp, path.len + 8, "%s.tmp", path.data);
-    FILE *out = fopen(tmp, "w");
+    /* a fresh file: never written through a link or a FIFO left under that name */
+    remove(tmp);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+    FILE *out = fd >= 0 ? fdopen(fd, "w") : NULL;
+    if (fd >= 0 && !out) close(fd);
     bool ok = out && fwrite(b.data, 1, b.len, out) == b.len;
     if (out && fclose(out) != 0) ok = false;
     if (ok && rename(tmp, path.data) != 0) ok = false;
@@ -220,7 +226,7 @@ static void row(void *ctx, const syno_record *r)
     if (!r->ok) {
         syno_buf_printf(&b, "failed: %s", r->reason ? r->reason : "?");
     } else {
-        syno_buf_printf(&b, "%7.4f  ", r->reward);
+        syno_buf_printf(&b, fabs(r->reward) < 1e6 ? "%7.4f  " : "%7.3g  ", r->reward); /* a damaged store's too */
         for (int k = 0; k < SYNO_METRIC_COUNT; k++) {
             syno_buf c = SYNO_BUF_INIT;
             human(r->v[k], &c);

@@ -115,6 +115,51 @@ syno_store *syno_store_open_read(const char *path, syno_buf *err)
     return s;
 }
 
+/* Whether the open database of S may be used as a store before anything
+ * is written to it: one with syno's tables meta and candidates and no
+ * trigger, or (when CREATE) one without any table.  Any other file, a
+ * foreign database or not a database at all, is refused with the reason
+ * in ERR and left as it was. */
+static bool is_store(syno_store *s, const char *path, bool create, syno_buf *err)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "SELECT name, type FROM sqlite_master WHERE type IN ('table', 'trigger') ORDER BY name",
+                           -1, &st, NULL) != SQLITE_OK) {
+        syno_buf_printf(err, "cannot read %s: %s", path, sqlite3_errmsg(s->db));
+        return false;
+    }
+    int ntables = 0, ours = 0, triggers = 0, rc;
+    syno_buf names = SYNO_BUF_INIT;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(st, 0), *type = (const char *)sqlite3_column_text(st, 1);
+        if (!name || !type) continue;
+        if (strcmp(type, "trigger") == 0) {
+            triggers++;
+            continue;
+        }
+        if (strcmp(name, "meta") == 0 || strcmp(name, "candidates") == 0) ours++;
+        if (ntables < 5) syno_buf_printf(&names, "%s%s", ntables ? ", " : "", name);
+        ntables++;
+    }
+    bool ok = rc == SQLITE_DONE;
+    if (!ok) syno_buf_printf(err, "cannot read %s: %s", path, sqlite3_errmsg(s->db));
+    sqlite3_finalize(st);
+    if (ok && ntables && ours < 2) {
+        syno_buf_printf(err, "%s is not a results store of syno search: it is an SQLite database with the table%s %s%s",
+                        path, ntables == 1 ? "" : "s", syno_buf_str(&names), ntables > 5 ? ", ..." : "");
+        ok = false;
+    } else if (ok && triggers) {
+        /* syno's stores have none; a trigger would run someone's SQL at every write */
+        syno_buf_printf(err, "%s is not a results store of syno search: it has triggers", path);
+        ok = false;
+    } else if (ok && !ntables && !create) {
+        syno_buf_printf(err, "%s holds no search (an empty file or database)", path);
+        ok = false;
+    }
+    syno_buf_fini(&names);
+    return ok;
+}
+
 /* Opens the store (see store.h). */
 syno_store *syno_store_open(const char *path, bool create, syno_buf *err)
 {
@@ -126,6 +171,10 @@ syno_store *syno_store_open(const char *path, bool create, syno_buf *err)
         return NULL;
     }
     sqlite3_busy_timeout(s->db, 10000);
+    if (!is_store(s, path, create, err)) {
+        syno_store_close(s);
+        return NULL;
+    }
     char *msg = NULL;
     if (sqlite3_exec(s->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", NULL, NULL, &msg) != SQLITE_OK ||
         sqlite3_exec(s->db, schema, NULL, NULL, &msg) != SQLITE_OK) {

@@ -48,8 +48,10 @@ typedef struct syno_record {
     double confirmed;       /* their mean accuracy (NaN: none, or one failed) */
 } syno_record;
 
-/* Opens (creating when needed) the store at PATH.  NULL with the reason
- * in ERR. */
+/* Opens the store at PATH; with CREATE, a missing or empty file becomes a
+ * new store.  A file that is not a store (not a database, a corrupted one,
+ * another program's database) is left as it was and refused: NULL with
+ * the reason in ERR. */
 syno_store *syno_store_open(const char *path, bool create, syno_buf *err);
 /* Opens the store at PATH read-only (nothing in the file changes, a store
  * another process is writing included).  NULL with the reason in ERR when

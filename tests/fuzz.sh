@@ -9,7 +9,7 @@
 . "$top_srcdir/tests/lib.sh"
 F="$top_srcdir/tests/fuzz"
 B="$top_builddir/tests/fuzz"
-for name in lang npy search repl; do
+for name in lang npy search repl results; do
   set --
   for d in "$F/corpus/$name" "$F/regress/$name"; do [ -d "$d" ] && set -- "$@" "$d"; done
   case $name in

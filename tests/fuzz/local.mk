@@ -4,7 +4,7 @@
 # replay.c, a main that runs each file of a corpus once; tests/fuzz.sh
 # replays the committed corpora (corpus/NAME) and the regression inputs
 # (regress/NAME) of every harness in `make check`.
-FUZZ_HARNESSES = lang npy search repl
+FUZZ_HARNESSES = lang npy search repl results
 fuzz_common = tests/fuzz/fuzz.h tests/fuzz/fuzz_util.c
 if FUZZING
 fuzz_main =
@@ -12,7 +12,8 @@ else
 fuzz_main = tests/fuzz/replay.c
 endif
 fuzz_ldflags = $(AM_LDFLAGS) $(SYNO_FUZZ_LDFLAGS)
-check_PROGRAMS += tests/fuzz/fuzz_lang tests/fuzz/fuzz_npy tests/fuzz/fuzz_search tests/fuzz/fuzz_repl
+check_PROGRAMS += tests/fuzz/fuzz_lang tests/fuzz/fuzz_npy tests/fuzz/fuzz_search tests/fuzz/fuzz_repl \
+  tests/fuzz/fuzz_results
 tests_fuzz_fuzz_lang_SOURCES = tests/fuzz/fuzz_lang.c $(fuzz_common) $(fuzz_main)
 tests_fuzz_fuzz_lang_LDFLAGS = $(fuzz_ldflags)
 tests_fuzz_fuzz_npy_SOURCES = tests/fuzz/fuzz_npy.c $(fuzz_common) $(fuzz_main)
@@ -21,6 +22,8 @@ tests_fuzz_fuzz_search_SOURCES = tests/fuzz/fuzz_search.c $(fuzz_common) $(fuzz_
 tests_fuzz_fuzz_search_LDFLAGS = $(fuzz_ldflags)
 tests_fuzz_fuzz_repl_SOURCES = tests/fuzz/fuzz_repl.c $(fuzz_common) $(fuzz_main)
 tests_fuzz_fuzz_repl_LDFLAGS = $(fuzz_ldflags)
+tests_fuzz_fuzz_results_SOURCES = tests/fuzz/fuzz_results.c $(fuzz_common) $(fuzz_main)
+tests_fuzz_fuzz_results_LDFLAGS = $(fuzz_ldflags)
 check_PROGRAMS += tests/fuzz/fuzz_dict
 tests_fuzz_fuzz_dict_SOURCES = tests/fuzz/fuzz_dict.c
 TESTS += tests/fuzz.sh
