@@ -47,7 +47,9 @@ static bool hdr_eat(hdr *h, char c)
     return false;
 }
 
-/* A quoted string (no escapes are needed for the keys and dtypes we accept). */
+/* A quoted string (no escapes are needed for the keys and dtypes we
+ * accept) of printable characters: what it holds may be quoted in a
+ * one-line message. */
 static bool hdr_string(hdr *h, char *out, size_t n)
 {
     hdr_space(h);
@@ -55,6 +57,7 @@ static bool hdr_string(hdr *h, char *out, size_t n)
     char q = *h->p++;
     size_t i = 0;
     while (h->p < h->end && *h->p != q) {
+        if (*h->p < 32 || *h->p > 126) return false;
         if (i + 1 < n) out[i++] = *h->p;
         h->p++;
     }
