@@ -9,7 +9,9 @@
  *
  * Covered: every stdlib and example operator under small bindings (windows
  * hanging over both edges) and under medium ones that take the sgemm path
- * with tiling, 220 random valid operators (lang/randop), 1 and 3 threads,
+ * with tiling, 220 random valid operators (lang/randop; SYNO_RANDOPS=N and
+ * SYNO_RANDOP_SEED=S run N of them from seed S instead: the long
+ * differential run of doc/testing.md), 1 and 3 threads,
  * repeatability, NaN propagation, and contractions with batch indices
  * (grouped and depthwise convolutions, tests/cpu/grouped.syno) with the
  * path each of their stages takes. */
@@ -174,6 +176,13 @@ static void test_random(syno_rng *r)
     syno_diags d;
     syno_diags_init(&d, NULL);
     int nops = 220, built = 0;
+    const char *count = getenv("SYNO_RANDOPS"), *seed = getenv("SYNO_RANDOP_SEED");
+    if (count && atoi(count) > 0) nops = atoi(count);
+    syno_rng own;
+    if (seed) {
+        syno_rng_seed(&own, strtoull(seed, NULL, 10));
+        r = &own;
+    }
     tally t = {0};
     for (int i = 0; i < nops; i++) {
         syno_binding b;
