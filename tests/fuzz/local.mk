@@ -35,13 +35,14 @@ EXTRA_DIST += tests/fuzz.sh tests/fuzz/run.sh tests/fuzz/corpus tests/fuzz/regre
 FUZZ_TIME = 60
 FUZZ_DIR = fuzz-work
 FUZZ = $(FUZZ_HARNESSES)
-fuzz: $(FUZZ_HARNESSES:%=tests/fuzz/fuzz_%$(EXEEXT)) tests/fuzz/fuzz_dict$(EXEEXT)
+fuzz-programs: $(FUZZ_HARNESSES:%=tests/fuzz/fuzz_%$(EXEEXT)) tests/fuzz/fuzz_dict$(EXEEXT)
+fuzz: fuzz-programs
 if FUZZING
 	$(SHELL) $(srcdir)/tests/fuzz/run.sh --time $(FUZZ_TIME) --dir $(FUZZ_DIR) $(FUZZ)
 else
 	@echo "make fuzz needs a libFuzzer build: ./configure --enable-fuzzing (clang, libclang-rt-14-dev)"; exit 1
 endif
-.PHONY: fuzz
+.PHONY: fuzz fuzz-programs
 clean-local: clean-fuzz
 clean-fuzz:
 	rm -rf $(FUZZ_DIR)
