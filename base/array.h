@@ -6,7 +6,7 @@
 #include "base/base.h"
 #include "base/rng.h"
 
-#define SYNO_ARRAY_MAX_RANK 16
+#define SYNO_ARRAY_MAX_RANK 16 /* lang/graph.h's SYNO_MAX_RANK: an operator's tensors fit */
 
 typedef struct syno_array {
     int rank;

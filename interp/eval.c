@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+_Static_assert(SYNO_MAX_RANK <= SYNO_ARRAY_MAX_RANK, "every tensor of an operator fits a host array");
+
 typedef struct walk {
     const syno_op *op;
     const int64_t *sizes;

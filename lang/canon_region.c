@@ -489,9 +489,8 @@ static void normalize(region *r)
         cn_detach_all(ir, d, ws, &n);
         for (int q = 0; q < n; q++) {
             int k = r->lists[i].n;
-            int pieces[64];
-            syno_size sizes[64];
-            SYNO_ASSERT(k <= 64);
+            int *pieces = SYNO_NEW_ARRAY(ir->a, int, k);
+            syno_size *sizes = SYNO_NEW_ARRAY(ir->a, syno_size, k);
             for (int j = 0; j < k; j++) sizes[j] = r->atoms[r->lists[i].a[j]].size;
             if (k == 1) pieces[0] = ws[q];
             else cn_split_wax(ir, ws[q], k, sizes, pieces);

@@ -126,8 +126,7 @@ static bool pull_weights(cn_ir *ir, int k)
     int64_t off = ir->nodes[k].off;
     for (int t = 0; t < SYNO_MAX_TENSORS; t++) {
         if (!(all & (1u << t))) continue;
-        int ws[64];
-        SYNO_ASSERT(na <= 64);
+        int *ws = SYNO_NEW_ARRAY(ir->a, int, na);
         for (int i = 0; i < na; i++) {
             ws[i] = cn_find_att(ir, a[i], t);
             detach_one(ir, a[i], ws[i]);
@@ -167,8 +166,7 @@ static bool push_weights(cn_ir *ir, int k)
     }
     int *A, one;
     int na = digits(ir, y, &A, &one);
-    int a[64];
-    SYNO_ASSERT(na <= 64);
+    int *a = SYNO_NEW_ARRAY(ir->a, int, na);
     memcpy(a, A, (size_t)na * sizeof *a);
     uint32_t all = ~0u;
     for (int i = 0; i < na; i++) all &= diag_bound(ir, a[i]) ? 0 : cn_att_mask(ir, a[i]);
@@ -177,7 +175,7 @@ static bool push_weights(cn_ir *ir, int k)
     int64_t off = ir->nodes[k].off;
     for (int t = 0; t < SYNO_MAX_TENSORS; t++) {
         if (!(all & (1u << t))) continue;
-        int ws[64];
+        int *ws = SYNO_NEW_ARRAY(ir->a, int, na);
         for (int i = 0; i < na; i++) {
             ws[i] = cn_find_att(ir, a[i], t);
             detach_one(ir, a[i], ws[i]);
@@ -412,9 +410,8 @@ static bool free_opaque(cn_ir *ir, int k)
         int ws[SYNO_MAX_TENSORS], nw;
         cn_detach_all(ir, x, ws, &nw);
         for (int i = 0; i < nw; i++) {
-            syno_size sizes[64];
-            int pieces[64];
-            SYNO_ASSERT(c.nout <= 64);
+            syno_size *sizes = SYNO_NEW_ARRAY(ir->a, syno_size, c.nout);
+            int *pieces = SYNO_NEW_ARRAY(ir->a, int, c.nout);
             for (int j = 0; j < c.nout; j++) sizes[j] = ir->dims[c.out[j]].size;
             cn_split_wax(ir, ws[i], c.nout, sizes, pieces);
             for (int j = 0; j < c.nout; j++) cn_attach(ir, pieces[j], c.out[j]);
@@ -471,8 +468,7 @@ static bool free_opaque(cn_ir *ir, int k)
     }
     for (int t = 0; t < SYNO_MAX_TENSORS; t++) {
         if (!(mask & (1u << t))) continue;
-        int ws[64];
-        SYNO_ASSERT(c.nin <= 64);
+        int *ws = SYNO_NEW_ARRAY(ir->a, int, c.nin);
         for (int j = 0; j < c.nin; j++) {
             ws[j] = cn_find_att(ir, c.in[j], t);
             detach_one(ir, c.in[j], ws[j]);
@@ -550,9 +546,8 @@ static bool opaque_rules(cn_ir *ir, int k)
         int y = n->out[0], ws[SYNO_MAX_TENSORS], nw;
         cn_detach_all(ir, y, ws, &nw);
         for (int i = 0; i < nw; i++) {
-            syno_size sizes[64];
-            int pieces[64];
-            SYNO_ASSERT(n->nin <= 64);
+            syno_size *sizes = SYNO_NEW_ARRAY(ir->a, syno_size, n->nin);
+            int *pieces = SYNO_NEW_ARRAY(ir->a, int, n->nin);
             for (int j = 0; j < n->nin; j++) sizes[j] = ir->dims[n->in[j]].size;
             cn_split_wax(ir, ws[i], n->nin, sizes, pieces);
             for (int j = 0; j < n->nin; j++) cn_attach(ir, pieces[j], n->in[j]);
@@ -574,8 +569,7 @@ static bool opaque_rules(cn_ir *ir, int k)
         for (int j = 0; j < n->nout; j++) all &= diag_bound(ir, n->out[j]) ? 0 : cn_att_mask(ir, n->out[j]);
         for (int t = 0; t < SYNO_MAX_TENSORS; t++) {
             if (!(all & (1u << t))) continue;
-            int ws[64];
-            SYNO_ASSERT(n->nout <= 64);
+            int *ws = SYNO_NEW_ARRAY(ir->a, int, n->nout);
             for (int j = 0; j < n->nout; j++) {
                 ws[j] = cn_find_att(ir, n->out[j], t);
                 detach_one(ir, n->out[j], ws[j]);
@@ -637,9 +631,8 @@ static bool flatten_unordered(cn_ir *ir, int k)
     int ws[SYNO_MAX_TENSORS], nw;
     cn_detach_all(ir, d, ws, &nw);
     for (int i = 0; i < nw; i++) {
-        syno_size sizes[64];
-        int pieces[64];
-        SYNO_ASSERT(np <= 64);
+        syno_size *sizes = SYNO_NEW_ARRAY(ir->a, syno_size, np);
+        int *pieces = SYNO_NEW_ARRAY(ir->a, int, np);
         for (int j = 0; j < np; j++) sizes[j] = ir->dims[parts[j]].size;
         cn_split_wax(ir, ws[i], np, sizes, pieces);
         for (int j = 0; j < np; j++) cn_attach(ir, pieces[j], parts[j]);

@@ -38,6 +38,8 @@ extern const syno_prim_info syno_prims[SYNO_PRIM_COUNT];
 int syno_prim_lookup(const char *name);
 
 #define SYNO_MAX_TENSORS 8   /* the input and up to 7 weights */
+#define SYNO_MAX_RANK 16     /* axes of a tensor: the input, a weight, the output */
+#define SYNO_MAX_NODES 1024  /* primitives of an operator written as text */
 #define SYNO_DST_NONE (-1)   /* not consumed (yet) */
 #define SYNO_DST_OUTPUT (-2) /* an output axis; dst_slot is its position */
 

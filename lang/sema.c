@@ -517,12 +517,56 @@ static bool seen_op(sema *s, const char *name)
     return false;
 }
 
+/* Counts the primitive calls in expression E. */
+static int count_calls(const syno_ast *e)
+{
+    int n = e->kind == SYNO_AST_CALL;
+    for (const syno_ast *k = e->kids; k; k = k->next) n += count_calls(k);
+    return n;
+}
+
+/* Whether operator N (parsed) is within the limits of an operator: tensors
+ * of at most SYNO_MAX_RANK axes, at most SYNO_MAX_NODES primitives.  Not
+ * everything that works on operators is linear in their size, so one past
+ * the limits is reported and not built at all. */
+static bool within_size(sema *s, const syno_ast *n)
+{
+    const syno_ast *param = n->kids, *outs = param->next, *body = outs->next;
+    int calls = 0;
+    bool ok = true;
+    if (param->nkids > SYNO_MAX_RANK) {
+        error(s, param->range, "too many axes: a tensor has at most %d, '%s' has %d", SYNO_MAX_RANK, param->text,
+              param->nkids);
+        ok = false;
+    }
+    if (outs->nkids > SYNO_MAX_RANK) {
+        error(s, outs->range, "too many output axes: an operator has at most %d, '%s' has %d", SYNO_MAX_RANK, n->text,
+              outs->nkids);
+        ok = false;
+    }
+    for (const syno_ast *st = body->kids; st && calls <= SYNO_MAX_NODES; st = st->next) {
+        if (st->kind == SYNO_AST_WEIGHT && st->kids->nkids > SYNO_MAX_RANK) {
+            error(s, st->kids->range, "too many axes: a tensor has at most %d, '%s' has %d", SYNO_MAX_RANK,
+                  st->kids->text, st->kids->nkids);
+            ok = false;
+        }
+        if (st->kind != SYNO_AST_WEIGHT) calls += count_calls(st);
+    }
+    if (calls > SYNO_MAX_NODES) {
+        error(s, n->range, "too many primitives: an operator applies at most %d, '%s' applies more", SYNO_MAX_NODES,
+              n->text);
+        ok = false;
+    }
+    return ok;
+}
+
 static void build_op(sema *s, syno_ast *n)
 {
     if (n->nkids != 3 || n->kids->kind != SYNO_AST_TENSOR) return; /* header failed to parse */
     const syno_ast *param = n->kids, *outs = param->next, *body = outs->next;
     for (const syno_ast *st = body->kids; st; st = st->next)
         if (st->kind == SYNO_AST_ERROR) return; /* syntax errors inside: those are reported already */
+    if (!within_size(s, n)) return;
     s->op = syno_op_new(s->m->arena, &s->m->vars, s->d, n->text, n->range);
     s->op->module = s->m;
     s->nnames = 0;

@@ -38,6 +38,26 @@ has "a sum of 10^5 terms: nesting limit" 1 "nesting too deep" "$S" check sum.syn
 awk 'BEGIN { printf "size N;\nop f(x[n: N]) -> [n] { n = shift(n, "; for (i = 0; i < 100000; i++) printf "-"; print "1); }" }' >neg.syno
 has "10^5 unary minus signs: nesting limit" 1 "nesting too deep" "$S" check neg.syno
 
+# operators: at most 16 axes a tensor, 1024 primitives (working on a long
+# chain of primitives is not linear everywhere: 50000 took minutes)
+awk 'BEGIN { printf "size N;\nop f(x["; for (i = 0; i < 20; i++) printf "%sa%d: N", i ? ", " : "", i;
+  printf "]) -> ["; for (i = 0; i < 20; i++) printf "%sa%d", i ? ", " : "", i; print "] { }\nbind b { N = 2 }" }' >rank.syno
+has "a tensor of 20 axes: the limit of 16 is quoted" 1 "rank.syno:2:6: error: too many axes: a tensor has at most 16, 'x' has 20" "$S" check rank.syno
+has "20 output axes: the limit of 16 is quoted" 1 "too many output axes: an operator has at most 16, 'f' has 20" "$S" check rank.syno
+has "syno run of it: the error, not an internal error" 1 "too many axes" "$S" run rank.syno:f --bind b
+awk 'BEGIN { print "size N;\nop f(x[d0: N]) -> [d50000] {"; for (i = 0; i < 50000; i++) printf "    d%d = shift(d%d);\n", i + 1, i; print "}" }' >long.syno
+has "50000 primitives: the limit of 1024 is quoted" 1 "too many primitives: an operator applies at most 1024" "$S" explain long.syno:f
+# a reshape of 80 pieces read by a weight (the canonical form had room for 64)
+awk 'BEGIN { split("A B C D E F G H I J K L M N O P", v, " "); size = "";
+  for (i = 1; i <= 16; i++) size = size (i > 1 ? "*" : "") v[i] "^5";
+  printf "size A, B, C, D, E, F, G, H, I, J, K, L, M, N, O, P;\nop f(x[c0: %s]) -> [n] {\n    weight w[wn: A, wm: %s];\n", size, size;
+  k = 0; cur = "c0"; np = 0;
+  for (i = 1; i <= 16; i++) for (j = 0; j < 5; j++) { if (i == 16 && j == 4) { p[np++] = cur; break }
+    k++; printf "    c%d, p%d = split(%s, %s);\n", k, k, cur, v[i]; p[np++] = "p" k; cur = "c" k }
+  m = p[0]; for (i = 1; i < np; i++) { printf "    m%d = merge(%s, %s);\n", i, p[i], m; m = "m" i }
+  printf "    sum(share(%s, wm));\n    n = share(expand(A), wn);\n}\n", m }' >pieces.syno
+has "a weight reading a reshape of 80 pieces: canonical form" 0 "# hash: " "$S" canon pieces.syno:f
+
 # a depth of 10^6
 sed 's/depth 7;/depth 1000000;/' "$top_srcdir/tests/search/conv.syno" >deep.syno
 has "depth 10^6 in a search block: the limit of 64 is quoted" 1 "'depth' must be between 1 and 64, not 1000000" "$S" check deep.syno
