@@ -83,6 +83,9 @@ struct syno_pstate {
 
 #define SX_DIST_UNKNOWN 255
 #define SX_MAX_STATE_DIMS 48
+/* Sizes a space may try for its reductions and strides (the product of the
+ * exponent ranges of its variables): a spec past it is refused. */
+#define SX_MAX_SIZE_TRIES (1 << 20)
 
 typedef struct sx_children {
     int n;

@@ -44,22 +44,32 @@ static int size_choice_cmp(const void *a, const void *b)
 /* The sizes a reduction or a stride may take (syno-internals §1
  * "enumerateSizes"): primaries with exponents 0..min(allowance, E-1),
  * coefficients within [-E/2, E/2] and their allowance, keeping legal sizes. */
-static void enumerate_sizes(syno_space *sp)
+/* The exponents enumerate_sizes tries for each variable of SPEC, into
+ * LO..HI; returns how many sizes that is (their product). */
+static double size_ranges(const syno_spec *spec, int *lo, int *hi)
 {
-    int E = (int)sp->spec->opt[SYNO_OPT_ENUMERATIONS];
-    int maxvars = (int)sp->spec->opt[SYNO_OPT_VARS_IN_SIZE];
-    int lo[SYNO_MAX_VARS], hi[SYNO_MAX_VARS], cur[SYNO_MAX_VARS];
-    for (int v = 0; v < sp->nvars; v++) {
-        int a = sp->spec->allow[v];
-        if (sp->vars->v[v].kind == SYNO_VAR_PRIMARY) {
+    int E = (int)spec->opt[SYNO_OPT_ENUMERATIONS];
+    double n = 1;
+    for (int v = 0; v < spec->vars->n; v++) {
+        int a = spec->allow[v];
+        if (spec->vars->v[v].kind == SYNO_VAR_PRIMARY) {
             lo[v] = 0;
             hi[v] = a < E - 1 ? a : E - 1;
         } else {
             lo[v] = E / 2 - E + 1 > -a ? E / 2 - E + 1 : -a;
             hi[v] = E / 2 < a ? E / 2 : a;
         }
-        cur[v] = lo[v];
+        n *= hi[v] - lo[v] + 1;
     }
+    return n;
+}
+
+static void enumerate_sizes(syno_space *sp)
+{
+    int maxvars = (int)sp->spec->opt[SYNO_OPT_VARS_IN_SIZE];
+    int lo[SYNO_MAX_VARS], hi[SYNO_MAX_VARS], cur[SYNO_MAX_VARS];
+    size_ranges(sp->spec, lo, hi);
+    for (int v = 0; v < sp->nvars; v++) cur[v] = lo[v];
     int cap = 256;
     sp->sizes = syno_xmalloc((size_t)cap * sizeof *sp->sizes);
     for (;;) {
@@ -98,6 +108,16 @@ syno_space *syno_space_new(const syno_spec *spec, syno_diags *d)
     if (!spec->nlayers) {
         syno_diag_error(d, spec->range, "search '%s' has no 'layers': the search needs the concrete sizes of at least one "
                                         "layer (add 'layers NAME, ...;' naming bind blocks)", spec->name);
+        return NULL;
+    }
+    int lo[SYNO_MAX_VARS], hi[SYNO_MAX_VARS];
+    double nsizes = size_ranges(spec, lo, hi);
+    if (nsizes > SX_MAX_SIZE_TRIES) {
+        syno_diag_error(d, spec->range,
+                        "search '%s' would try %.3g sizes for every reduction and stride (the exponents its 'size' and "
+                        "'coef' allowances and 'enumerations_per_var' %g allow, over %d variables); at most %d: lower "
+                        "the allowances or 'enumerations_per_var'",
+                        spec->name, nsizes, spec->opt[SYNO_OPT_ENUMERATIONS], spec->vars->n, SX_MAX_SIZE_TRIES);
         return NULL;
     }
     syno_space *sp = syno_xcalloc(1, sizeof *sp);

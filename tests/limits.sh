@@ -58,6 +58,21 @@ awk 'BEGIN { split("A B C D E F G H I J K L M N O P", v, " "); size = "";
   printf "    sum(share(%s, wm));\n    n = share(expand(A), wn);\n}\n", m }' >pieces.syno
 has "a weight reading a reshape of 80 pieces: canonical form" 0 "# hash: " "$S" canon pieces.syno:f
 
+# a search space that would try 9^16 sizes for its first reduction (hours and
+# gigabytes before any state): refused when the space is built
+cat >space.syno <<'EOT'
+size A, B, C, D, E, F, G, H, I, J, K, L, M, N, O, P;
+bind l1 { A = 2, B = 2, C = 2, D = 2, E = 2, F = 2, G = 2, H = 2, I = 2, J = 2, K = 2, L = 2, M = 2, N = 2, O = 2, P = 2 }
+search big {
+    input [A, B, C, D, E, F, G, H];
+    output [I, J, K, L, M, N, O, P];
+    size A: 16, B: 16, C: 16, D: 16, E: 16, F: 16, G: 16, H: 16, I: 16, J: 16, K: 16, L: 16, M: 16, N: 16, O: 16, P: 16;
+    layers l1;
+    options enumerations_per_var 9;
+}
+EOT
+has "a space of 9^16 sizes: the limit is quoted" 1 "search 'big' would try 1.85e+15 sizes for every reduction and stride.*at most 1048576" "$S" enumerate space.syno --depth 1
+
 # a depth of 10^6
 sed 's/depth 7;/depth 1000000;/' "$top_srcdir/tests/search/conv.syno" >deep.syno
 has "depth 10^6 in a search block: the limit of 64 is quoted" 1 "'depth' must be between 1 and 64, not 1000000" "$S" check deep.syno
