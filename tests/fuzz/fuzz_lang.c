@@ -5,13 +5,17 @@
  * format to itself and hold the same operators with the same canonical
  * hashes.  For every operator that checks clean:
  *   - explain (formula, shapes, parameters, FLOPs) symbolically and under
- *     every bind block of the file that binds all of its variables;
+ *     every bind block of the file that binds all of its variables, and
+ *     under those that keep it small, the CPU executor against the
+ *     reference evaluator, forward and every gradient;
  *   - `syno canon`: the canonical text must parse and check clean, hash the
  *     same and be its own canonical text;
  *   - graph_print, plain and nested: the text must parse and check clean
  *     and have the same canonical hash. */
 #include "tests/fuzz/fuzz.h"
 
+#include "interp/backend.h"
+#include "interp/eval.h"
 #include "interp/explain.h"
 #include "lang/canon.h"
 #include "lang/fmt.h"
@@ -44,6 +48,57 @@ static const syno_op *reload(syno_ctx *ctx, const char *what, const char *text, 
     return m->ops[0];
 }
 
+/* Under a binding that keeps it small (at most SMALL_TERMS terms and
+ * SMALL_NUMEL elements a tensor), the CPU executor must compute what the
+ * reference evaluator does, forward and every gradient, within its
+ * tolerance (`syno run --backend cpu --check`); it may refuse an operator
+ * with a reason. */
+#define SMALL_TERMS 2e4
+#define SMALL_NUMEL 100000
+static void check_cpu(const syno_op *op, const syno_binding *b, const int64_t *sizes)
+{
+    if (syno_ref_terms(op, sizes) > SMALL_TERMS) return;
+    for (int t = SYNO_REF_OUT; t < op->ntensors; t++) {
+        int64_t n = syno_ref_numel(op, sizes, t);
+        if (n < 0 || n > SMALL_NUMEL) return;
+    }
+    const syno_backend *be[2] = {syno_backend_find("ref"), syno_backend_find("cpu")};
+    syno_rng r;
+    syno_rng_seed(&r, 1);
+    syno_array *x = syno_ref_array_new(op, sizes, 0), *w[SYNO_MAX_TENSORS] = {NULL};
+    syno_array *dy = syno_ref_array_new(op, sizes, SYNO_REF_OUT), *y[2], *g[2][SYNO_MAX_TENSORS] = {{NULL}};
+    syno_array_fill_uniform(x, &r, -1, 1);
+    syno_array_fill_uniform(dy, &r, -1, 1);
+    for (int t = 1; t < op->ntensors; t++) {
+        w[t - 1] = syno_ref_array_new(op, sizes, t);
+        syno_array_fill_uniform(w[t - 1], &r, -1, 1);
+    }
+    bool ran = true;
+    syno_buf err = SYNO_BUF_INIT;
+    for (int k = 0; k < 2; k++) {
+        y[k] = syno_ref_array_new(op, sizes, SYNO_REF_OUT);
+        for (int t = 0; t < op->ntensors; t++) g[k][t] = syno_ref_array_new(op, sizes, t);
+        syno_backend_call c = {op, b, sizes, x, (const syno_array *const *)w, y[k], dy, g[k][0], g[k] + 1};
+        if (ran && !(be[k]->forward(&c, &err) && be[k]->backward(&c, &err))) {
+            FUZZ_CHECK(k == 1, "the reference evaluator fails: %s", syno_buf_str(&err));
+            ran = false; /* the CPU executor refuses it, with a reason */
+        }
+    }
+    for (int t = -1; ran && t < op->ntensors; t++) {
+        double e = t < 0 ? syno_backend_error(y[1], y[0]) : syno_backend_error(g[1][t], g[0][t]);
+        FUZZ_CHECK(e <= be[1]->tolerance, "cpu differs from ref by %g on %s %s", e, t < 0 ? "the output" : "the gradient of",
+                   t < 0 ? "" : op->tensors[t].name);
+    }
+    syno_buf_fini(&err);
+    syno_array_free(x);
+    syno_array_free(dy);
+    for (int k = 0; k < 2; k++) {
+        syno_array_free(y[k]);
+        for (int t = 0; t < SYNO_MAX_TENSORS; t++) syno_array_free(g[k][t]);
+    }
+    for (int t = 0; t < SYNO_MAX_TENSORS; t++) syno_array_free(w[t]);
+}
+
 static void explain(syno_ctx *ctx, const syno_module *m, const syno_op *op)
 {
     syno_buf out = SYNO_BUF_INIT;
@@ -55,7 +110,9 @@ static void explain(syno_ctx *ctx, const syno_module *m, const syno_op *op)
         syno_sema_binding(m, &m->binds[i], &b);
         if (!syno_op_binds_all(op, &b)) continue;
         syno_buf_clear(&out);
-        if (syno_explain_bind(ctx, op, &b, sizes)) syno_explain_text(op, &b, sizes, &out);
+        if (!syno_explain_bind(ctx, op, &b, sizes)) continue;
+        syno_explain_text(op, &b, sizes, &out);
+        check_cpu(op, &b, sizes);
     }
     syno_diags_clear(&ctx->diags);
     free(sizes);
