@@ -10,15 +10,17 @@
 F="$top_srcdir/tests/fuzz"
 B="$top_builddir/tests/fuzz"
 for name in lang npy search repl results; do
-  set --
-  for d in "$F/corpus/$name" "$F/regress/$name"; do [ -d "$d" ] && set -- "$@" "$d"; done
+  set --   # files, not directories: libFuzzer's main treats directories as corpora to grow
+  for d in "$F/corpus/$name" "$F/regress/$name"; do
+    for f in "$d"/*; do [ -f "$f" ] && set -- "$@" "$f"; done
+  done
   case $name in
     lang) set -- "$@" "$top_srcdir"/stdlib/*.syno "$top_srcdir"/examples/*.syno "$top_srcdir"/tests/golden/*/*.syno \
                  "$top_srcdir"/tests/canon/*/*.syno ;;
     search) set -- "$@" "$top_srcdir"/tests/search/*.syno "$top_srcdir"/examples/*.syno ;;
   esac
   if "$B/fuzz_$name" -runs=0 "$@" >"$TMP/out" 2>&1; then
-    ok "fuzz_$name: $(sed -n 's/^replay: //p' "$TMP/out" | tail -n 1) replayed"
+    ok "fuzz_$name: $(grep -c '^Running: ' "$TMP/out") inputs replayed"
   else
     not_ok "fuzz_$name: an input fails"
     grep -E '^(Running:|fuzz check|syno: internal|==[0-9]+==ERROR|SUMMARY)|runtime error' "$TMP/out" | tail -n 20 | diag
