@@ -26,8 +26,8 @@ tests_fuzz_fuzz_results_SOURCES = tests/fuzz/fuzz_results.c $(fuzz_common) $(fuz
 tests_fuzz_fuzz_results_LDFLAGS = $(fuzz_ldflags)
 check_PROGRAMS += tests/fuzz/fuzz_dict
 tests_fuzz_fuzz_dict_SOURCES = tests/fuzz/fuzz_dict.c
-TESTS += tests/fuzz.sh
-EXTRA_DIST += tests/fuzz.sh tests/fuzz/run.sh tests/fuzz/corpus tests/fuzz/regress tests/fuzz/replay.c
+TESTS += tests/fuzz.sh tests/results_hostile.sh
+EXTRA_DIST += tests/fuzz.sh tests/results_hostile.sh tests/fuzz/run.sh tests/fuzz/corpus tests/fuzz/regress tests/fuzz/replay.c
 
 # `make fuzz`: every harness under libFuzzer for FUZZ_TIME seconds each
 # (FUZZ=NAME... picks some), growing a corpus in FUZZ_DIR outside the tree;
