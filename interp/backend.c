@@ -5,7 +5,6 @@
 
 #include "interp/eval.h"
 
-#include <math.h>
 #include <string.h>
 
 const syno_backend syno_backends[] = {
@@ -22,14 +21,6 @@ const syno_backend *syno_backend_find(const char *name)
     for (int i = 0; i < syno_nbackends; i++)
         if (strcmp(syno_backends[i].name, name) == 0) return &syno_backends[i];
     return NULL;
-}
-
-/* See backend.h. */
-double syno_backend_error(const syno_array *got, const syno_array *want)
-{
-    double m = 0;
-    for (int64_t i = 0; i < want->numel; i++) m = fmax(m, fabs(want->data[i]));
-    return syno_array_max_rel_error(got, want, m > 0 ? m : 1e-3);
 }
 
 /* Reference forward pass (float64 inside); cannot fail. */

@@ -15,10 +15,4 @@ extern const int syno_nbackends;
 /* The backend called NAME, or NULL. */
 const syno_backend *syno_backend_find(const char *name);
 
-/* How far GOT is from WANT (same shape), the measure a backend's tolerance
- * bounds: max |got - want| / max |want| (backends sum in float32, whose
- * error scales with the size of the terms, not of each result element).
- * NaN when they differ in NaNs. */
-double syno_backend_error(const syno_array *got, const syno_array *want);
-
 #endif
