@@ -161,6 +161,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         bool dir = k > 4 && strcmp(name + k - 4, "!dir") == 0;
         if (dir) name[k - 4] = 0;
         snprintf(path, sizeof path, "results/%s", name);
+        struct stat st;
+        if (lstat(path, &st) == 0) continue; /* named twice: the first part wins */
         if (dir) mkdir(path, 0777);
         else fuzz_write_file(path, parts[i].data, parts[i].len);
     }
