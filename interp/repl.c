@@ -111,11 +111,8 @@ static void submit(syno_repl *r)
     else syno_repl_flush_diags(r);
 }
 
-/* Handles one input line (without its newline): a :command when no
- * statement is pending, else a line of declarations.  Returns whether the
- * statement needs more lines.  Errors are reported and counted, never
- * returned. */
-static syno_repl_status feed(syno_repl *r, const char *line)
+/* See repl.h. */
+syno_repl_status syno_repl_feed(syno_repl *r, const char *line)
 {
     if (!r->pending.len) {
         const char *p = line;
@@ -143,9 +140,8 @@ static syno_repl_status feed(syno_repl *r, const char *line)
     return SYNO_REPL_DONE;
 }
 
-/* At end of input: handles a pending statement (reporting it as
- * incomplete). */
-static void finish(syno_repl *r)
+/* See repl.h. */
+void syno_repl_finish(syno_repl *r)
 {
     if (r->pending.len) submit(r);
     fflush(r->out);
@@ -169,7 +165,7 @@ int syno_repl_run(syno_repl *r)
         while (!quit) {
             char *nl = strchr(p, '\n');
             if (nl) *nl = 0;
-            quit = feed(r, p) == SYNO_REPL_QUIT;
+            quit = syno_repl_feed(r, p) == SYNO_REPL_QUIT;
             if (!nl) break;
             p = nl + 1;
         }
@@ -180,7 +176,7 @@ int syno_repl_run(syno_repl *r)
             syno_repl_interrupt_clear();
         }
     }
-    finish(r);
+    syno_repl_finish(r);
     syno_repl_edit_fini(r);
     return !r->interactive && r->errors ? 1 : 0;
 }

@@ -88,6 +88,17 @@ syno_repl *syno_repl_new(FILE *out, FILE *err, bool interactive);
 /* Frees the session and everything it loaded.  NULL is a no-op. */
 void syno_repl_free(syno_repl *r);
 
+/* Handles one input line (without its newline): a :command when no
+ * statement is pending, else a line of declarations.  Returns whether the
+ * statement needs more lines, or :quit.  Errors are reported and counted,
+ * never returned.  (syno_repl_run feeds the lines it reads; the REPL's
+ * fuzz harness feeds its inputs.) */
+syno_repl_status syno_repl_feed(syno_repl *r, const char *line);
+
+/* At end of input: handles a pending statement (reporting it as
+ * incomplete). */
+void syno_repl_finish(syno_repl *r);
+
 /* Reads and handles lines from standard input until end of input or :quit.
  * Returns the exit status: 0, or 1 when a script (not a terminal session)
  * reported errors. */

@@ -73,3 +73,8 @@ TESTS += tests/unit/t_html tests/report.sh tests/report_browser.sh
 EXTRA_DIST += tests/report.sh tests/report_check.py tests/report_browser.sh tests/png_colours.py
 TESTS += tests/editors.sh
 EXTRA_DIST += tests/editors.sh tests/editors_check.py
+
+# Hostile input: the fuzz harnesses' corpora replayed (tests/fuzz/local.mk
+# builds the harnesses), results stores and directories syno did not write.
+TESTS += tests/fuzz.sh tests/results_hostile.sh
+EXTRA_DIST += %reldir%/fuzz.sh %reldir%/results_hostile.sh

@@ -23,9 +23,9 @@ has() {
 if [ -n "$PY" ]; then
   "$PY" -c 'import sqlite3; c = sqlite3.connect("other.db"); c.execute("CREATE TABLE people (name TEXT)"); c.execute("INSERT INTO people VALUES (\"a\")"); c.commit()'
   cp other.db other.orig
-  has "another program's database: refused" 1 "other.db is not a results store of syno search: it is an SQLite database with the table people" "$S" results other.db
+  has "another program's database: refused" 1 "other.db is not a results store of syno search" "$S" results other.db
   cmp -s other.db other.orig && ok "another program's database is left as it was" || not_ok "syno results changed another program's database"
-  has "a new search does not take over another program's database" 1 "other.db is not a results store" "$S" search "$SPEC:quick" --db other.db --out x
+  has "a new search does not take over another program's database" 1 "other.db is not a results store of syno search: it is an SQLite database with the table people" "$S" search "$SPEC:quick" --db other.db --out x
   cmp -s other.db other.orig && ok "... and leaves it as it was" || not_ok "syno search changed another program's database"
   cp good.db trig.db
   "$PY" -c 'import sqlite3; c = sqlite3.connect("trig.db"); c.execute("CREATE TRIGGER t AFTER INSERT ON meta BEGIN SELECT 1; END"); c.commit()'
@@ -40,11 +40,13 @@ else
   skip "no python3 to write SQLite databases"
 fi
 head -c 40000 /dev/urandom >random.db
-has "random bytes: refused" 1 "cannot read random.db: file is not a database" "$S" results random.db
+has "random bytes: refused" 1 "random.db: file is not a database" "$S" results random.db
+has "random bytes: --resume refuses them too" 1 "cannot read random.db: file is not a database" "$S" search "$SPEC:quick" --db random.db --out x --resume
 head -c 1000 good.db >short.db
 has "a truncated store: an error naming it" 1 "short.db" "$S" results short.db
 : >empty.db
-has "an empty file: holds no search" 1 "empty.db holds no search" "$S" results empty.db
+has "an empty file: not a store" 1 "empty.db is not a results store of syno search" "$S" results empty.db
+has "an empty file: --resume finds no search" 1 "empty.db holds no search" "$S" search "$SPEC:quick" --db empty.db --out x --resume
 mkdir dir.db
 has "a directory: cannot open" 1 "cannot open dir.db" "$S" results dir.db
 

@@ -15,7 +15,7 @@
 #ifndef SYNO_FUZZ_H
 #define SYNO_FUZZ_H
 
-#include "lang/buf.h"
+#include "base/buf.h"
 
 #include <stddef.h>
 #include <stdint.h>

@@ -73,8 +73,8 @@ static double scaled_error(const syno_array *got, const syno_array *want, const 
 static void check_cpu(const syno_op *op, const syno_binding *b, const int64_t *sizes)
 {
     if (syno_ref_terms(op, sizes) > SMALL_TERMS) return;
-    for (int t = SYNO_REF_OUT; t < op->ntensors; t++) {
-        int64_t n = syno_ref_numel(op, sizes, t);
+    for (int t = SYNO_OP_OUT; t < op->ntensors; t++) {
+        int64_t n = syno_op_tensor_numel(op, sizes, t);
         if (n < 0 || n > SMALL_NUMEL) return;
     }
     const syno_backend *be[2] = {syno_backend_find("ref"), syno_backend_find("cpu")};
@@ -84,7 +84,7 @@ static void check_cpu(const syno_op *op, const syno_binding *b, const int64_t *s
     syno_array *x[2], *w[2][SYNO_MAX_TENSORS] = {{NULL}}, *dy[2], *y[3], *g[3][SYNO_MAX_TENSORS] = {{NULL}};
     for (int a = 0; a < 2; a++) {
         x[a] = syno_ref_array_new(op, sizes, 0);
-        dy[a] = syno_ref_array_new(op, sizes, SYNO_REF_OUT);
+        dy[a] = syno_ref_array_new(op, sizes, SYNO_OP_OUT);
         for (int t = 1; t < op->ntensors; t++) w[a][t - 1] = syno_ref_array_new(op, sizes, t);
     }
     syno_array_fill_uniform(x[0], &r, -1, 1);
@@ -98,7 +98,7 @@ static void check_cpu(const syno_op *op, const syno_binding *b, const int64_t *s
     syno_buf err = SYNO_BUF_INIT;
     for (int k = 0; k < 3; k++) { /* ref, cpu, ref on the absolute values */
         int a = k == 2;
-        y[k] = syno_ref_array_new(op, sizes, SYNO_REF_OUT);
+        y[k] = syno_ref_array_new(op, sizes, SYNO_OP_OUT);
         for (int t = 0; t < op->ntensors; t++) g[k][t] = syno_ref_array_new(op, sizes, t);
         syno_backend_call c = {op, b, sizes, x[a], (const syno_array *const *)w[a], y[k], dy[a], g[k][0], g[k] + 1};
         const syno_backend *bk = be[k == 1];

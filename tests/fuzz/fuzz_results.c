@@ -23,7 +23,7 @@
 #include "tests/fuzz/fuzz.h"
 
 #include "interp/cli.h"
-#include "lang/base.h"
+#include "base/base.h"
 
 #include <ctype.h>
 #include <fcntl.h>

@@ -3,7 +3,7 @@
  * named parts. */
 #include "tests/fuzz/fuzz.h"
 
-#include "lang/base.h"
+#include "base/base.h"
 
 #include <dirent.h>
 #include <stdarg.h>

@@ -12,7 +12,7 @@
  * printed ("Running: FILE" on stderr), which tests/fuzz.sh reports. */
 #include "tests/fuzz/fuzz.h"
 
-#include "lang/base.h"
+#include "base/base.h"
 
 #include <dirent.h>
 #include <stdlib.h>
