@@ -106,7 +106,7 @@ char *syno_arena_strndup(syno_arena *a, const char *s, size_t n)
 }
 
 /* printf into a fresh arena string. */
-static char *format_v(syno_arena *a, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static char *format_v(syno_arena *a, const char *fmt, va_list ap)
 {
     va_list ap2;
     va_copy(ap2, ap);

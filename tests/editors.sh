@@ -1,6 +1,6 @@
 #!/bin/sh
 # editors.sh - the editor support of editors/: the word lists of the
-# language (keywords from lang/scan.l, primitives from lang/prims.def,
+# language (keywords from lang/keywords.def, primitives from lang/prims.def,
 # search settings and their words from lang/spec.c, options from
 # lang/spec_options.def) are all highlighted by both the Vim syntax and the
 # TextMate grammar (so a new word that is not added there fails here); the
@@ -14,9 +14,9 @@ ED="$top_srcdir/editors"
 L="$top_srcdir/lang"
 cd "$TMP" || exit 1
 words() { tr ' ' '\n' | grep -v '^$'; }
-keywords=$(sed -n 's/^"\([a-z]*\)" *{ TOKEN(TOK_[A-Z]*); }$/\1/p' "$L/scan.l" | words)
+keywords=$(sed -n 's/^SYNO_KEYWORD([A-Z]*, *"\([a-z]*\)")$/\1/p' "$L/keywords.def" | words)
 prims=$(sed -n 's/^SYNO_PRIM([A-Z]*, *"\([a-z]*\)".*/\1/p' "$L/prims.def" | words)
-settings=$(sed -n '/item_names\[\] = {/,/};/p' "$L/spec.c" | grep -o '"[a-z_]*"' | tr -d '"' | words)
+settings=$(sed -n '/item_names\[SYNO_SPEC_ITEM_COUNT\] = {/,/};/p' "$L/spec.c" | grep -o '"[a-z_]*"' | tr -d '"' | words)
 setwords=$( { sed -n 's/^const char \*const syno_\(algorithm\|metric\)_names\[.*\] = {\(.*\)};/\2/p' "$L/spec.c" |
   grep -o '"[a-z]*"' | tr -d '"'; grep -o 'strcmp(k, "[a-z]*")' "$L/spec.c" | sed 's/.*"\(.*\)".*/\1/';
   grep -o 'strcmp([a-z>-]*text, "[a-z_]*")' "$L/spec.c" | sed 's/.*"\(.*\)".*/\1/';

@@ -1,5 +1,6 @@
-/* fuzz_results.c - the results-store harness: `syno results` and
- * `syno search --resume` on a hostile store and result directory.
+/* fuzz_results.c - the results-store harness: `syno results`, `syno
+ * search --resume` and `syno report` on a hostile store and result
+ * directory.
  *
  * An input is split into parts (fuzz.h): the first is the store, the
  * others are files of the result directory.  A store that starts with
@@ -13,7 +14,7 @@
  * Then, in a private directory, run the commands as a user would:
  *   syno results DB; syno results DB --json --top 3; syno results DB --confirmed
  *   syno search spec.syno:quick --db DB --out results --resume --iterations 4
- *   syno results DB
+ *   syno results DB; syno report DB -o r.html --operators 2
  * Each must end with exit status 0 or 1 (never a crash or a sanitizer
  * report); their output goes to /dev/null unless FUZZ_VERBOSE is set.  The
  * spec is the FLOPs-only search of tests/search/run.syno, so that a resumed
@@ -174,6 +175,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         command(syno_cmd_search, (const char *const[]){"search", "spec.syno:quick", "--db", "r.db", "--out", "results",
                                                        "--resume", "--iterations", "4", NULL});
         command(syno_cmd_results, (const char *const[]){"results", "r.db", NULL});
+        command(syno_cmd_report, (const char *const[]){"report", "r.db", "-o", "r.html", "--operators", "2", NULL});
     }
     if (fchdir(home) != 0) fuzz_fail(__FILE__, __LINE__, "fchdir", "cannot return to the working directory");
     return 0;
