@@ -1,28 +1,25 @@
-/* driver.c - `syno search`: the loop that asks an algorithm for candidates,
- * evaluates the new ones in child processes, records every evaluation in
- * the store (one transaction each), tells the algorithm the rewards,
- * writes the best operators out, and resumes a killed search.
+/* driver.c - `syno search`: opens the store and checks or writes its meta
+ * data, measures the reference (the baseline), runs the loop of
+ * driver_loop.c (ask, evaluate in the pool, record, tell), the
+ * confirmation stage, and prints the summary.
  *
  * Determinism: the algorithm draws from one RNG seeded with the search's
- * seed and is asked for batches of SYNO_SEARCH_BATCH candidates whatever
- * --jobs is; the rewards it is told come in batch order.  So for a seed the
- * candidates and their order do not depend on --jobs (only the wall time,
- * and latencies measured while other evaluations run, do).
+ * seed; with the local pool it is asked for batches of SYNO_SEARCH_BATCH
+ * candidates whatever --jobs is and told the rewards in batch order, so
+ * for a seed the candidates and their order do not depend on --jobs (only
+ * the wall time, and latencies measured while other evaluations run, do).
  *
  * Resume: the store keeps the spec's text hash, the algorithm, the seed
  * and every evaluation.  A resumed search replays the algorithm from the
  * seed; a candidate already in the store is answered from it (not
- * evaluated again), so the replay retraces the killed run exactly and then
- * goes on with new candidates. */
+ * evaluated again), so the replay of a local search retraces the killed
+ * run exactly and then goes on with new candidates. */
 #include "config.h"
 
-#include "search/search_run.h"
+#include "search/driver_int.h"
 
 #include "base/clock.h"
-#include "lang/canon.h"
 #include "lang/module.h"
-#include "search/algo.h"
-#include "search/run_info.h"
 #include "train/proxy.h"
 
 #include <math.h>
@@ -31,22 +28,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-typedef struct run {
-    const syno_spec *spec;
-    const syno_search_opts *o;
-    syno_diags *d;
-    syno_store *store;
-    syno_space *sp;
-    char *db, *out_dir;
-    double ref[SYNO_REF_COUNT];
-    bool want[SYNO_METRIC_COUNT];
-    bool have_ref;
-    int64_t done, failed, fresh;
-    double best;
-    uint64_t best_hash;
-    syno_canon *canon;
-} run;
 
 static char *dir_of(const char *path)
 {
@@ -66,9 +47,8 @@ static char *join(const char *dir, const char *name)
     return syno_buf_take(&b);
 }
 
-static void error(run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void error(run *r, const char *fmt, ...)
+/* Reports an error of the run (see driver_int.h). */
+void drv_error(drv_run *r, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -86,7 +66,7 @@ static void refs_text(const double *v, syno_buf *b)
 
 /* The store's meta data: written for a new search, checked on resume.
  * Fills the algorithm, seed and iterations to use. */
-static bool setup_meta(run *r, syno_algorithm *alg, uint64_t *seed, int *iters)
+static bool setup_meta(drv_run *r, syno_algorithm *alg, uint64_t *seed, int *iters)
 {
     const syno_spec *spec = r->spec;
     const syno_source *src = spec->module->src;
@@ -96,7 +76,7 @@ static bool setup_meta(run *r, syno_algorithm *alg, uint64_t *seed, int *iters)
     char *old_hash = syno_store_get_meta(r->store, "spec_hash");
     if (!r->o->resume) {
         if (count > 0 || old_hash) {
-            error(r, "%s already holds a search (%lld candidates); continue it with --resume or choose another "
+            drv_error(r, "%s already holds a search (%lld candidates); continue it with --resume or choose another "
                      "file with --db", r->db, (long long)count);
             free(old_hash);
             return false;
@@ -117,19 +97,19 @@ static bool setup_meta(run *r, syno_algorithm *alg, uint64_t *seed, int *iters)
         return true;
     }
     if (!old_hash) {
-        error(r, "%s holds no search to resume (start one without --resume)", r->db);
+        drv_error(r, "%s holds no search to resume (start one without --resume)", r->db);
         return false;
     }
     bool ok = true;
     if (strcmp(old_hash, hex) != 0) {
-        error(r, "the spec file changed since the search in %s started (its text hash was %s, now %s); resuming would "
+        drv_error(r, "the spec file changed since the search in %s started (its text hash was %s, now %s); resuming would "
                  "mix two searches: start a new one with another --db", r->db, old_hash, hex);
         ok = false;
     }
     free(old_hash);
     char *name = syno_store_get_meta(r->store, "spec_name");
     if (ok && name && strcmp(name, spec->name) != 0) {
-        error(r, "%s holds search '%s', not '%s'", r->db, name, spec->name);
+        drv_error(r, "%s holds search '%s', not '%s'", r->db, name, spec->name);
         ok = false;
     }
     free(name);
@@ -139,10 +119,10 @@ static bool setup_meta(run *r, syno_algorithm *alg, uint64_t *seed, int *iters)
         for (int k = 0; k < SYNO_ALG_COUNT; k++)
             if (strcmp(a, syno_algorithm_names[k]) == 0) stored = k;
         if (stored < 0) {
-            error(r, "%s records the algorithm '%s', which syno does not know: the store is damaged", r->db, a);
+            drv_error(r, "%s records the algorithm '%s', which syno does not know: the store is damaged", r->db, a);
             ok = false;
         } else if (r->o->algorithm >= 0 && r->o->algorithm != stored) {
-            error(r, "%s was searched with --algorithm %s; resume it with the same algorithm", r->db, a);
+            drv_error(r, "%s was searched with --algorithm %s; resume it with the same algorithm", r->db, a);
             ok = false;
         }
         if (stored >= 0) *alg = (syno_algorithm)stored;
@@ -151,11 +131,11 @@ static bool setup_meta(run *r, syno_algorithm *alg, uint64_t *seed, int *iters)
         char *end;
         uint64_t stored = strtoull(s, &end, 10);
         if (!*s || *end || *s == '-') {
-            error(r, "%s records the seed '%s', which is not a seed: the store is damaged", r->db, s);
+            drv_error(r, "%s records the seed '%s', which is not a seed: the store is damaged", r->db, s);
             ok = false;
         }
         if (ok && r->o->seed_set && r->o->seed != stored) {
-            error(r, "%s was searched with --seed %s; resume it with the same seed", r->db, s);
+            drv_error(r, "%s was searched with --seed %s; resume it with the same seed", r->db, s);
             ok = false;
         }
         *seed = stored;
@@ -175,18 +155,25 @@ static bool setup_meta(run *r, syno_algorithm *alg, uint64_t *seed, int *iters)
 
 /* The reference values of the metrics: the baseline's (evaluated once and
  * kept in the store). */
-static void setup_reference(run *r)
+static void setup_reference(drv_run *r)
 {
     if (syno_search_refs_load(r->store, r->ref)) {
         r->have_ref = true;
         return;
     }
     if (!r->spec->baseline_op) return;
-    syno_eval_input in;
-    syno_eval_input_init(&in, r->spec->baseline_op, r->spec, 1, 0);
-    const syno_eval_input *pin = &in;
+    syno_eval_job job;
+    memset(&job, 0, sizeof job);
+    job.op = r->spec->baseline_op;
+    job.seed = 1;
+    memcpy(job.want, r->want, sizeof job.want);
     syno_metrics met;
-    syno_evaluate_batch(&pin, 1, r->want, 1, &met);
+    int64_t id;
+    syno_evalpool_submit(r->pool, &job);
+    syno_run_info_progress(r->store, &r->clock, SYNO_RUN_SEARCHING, r->pool->busy);
+    bool got = syno_evalpool_wait(r->pool, &id, &met);
+    syno_run_info_progress(r->store, &r->clock, SYNO_RUN_SEARCHING, 0);
+    if (!got) return;
     if (!met.ok) {
         fprintf(stderr, "syno: warning: the baseline %s cannot be evaluated (%s); no ratios to it\n", r->spec->baseline,
                 met.reason);
@@ -201,67 +188,10 @@ static void setup_reference(run *r)
     r->have_ref = true;
 }
 
-static void write_file(run *r, const syno_record *rec)
-{
-    syno_buf err = SYNO_BUF_INIT;
-    char *path = syno_search_write_result(r->out_dir, r->spec, r->o->spec_path, rec, r->have_ref ? r->ref : NULL, &err);
-    if (path) syno_store_set_file(r->store, rec->hash, path);
-    else fprintf(stderr, "syno: warning: %s\n", syno_buf_str(&err));
-    free(path);
-    syno_buf_fini(&err);
-}
-
-/* Records one evaluated candidate (its own transaction). */
-static bool record(run *r, const syno_proposal *p, const syno_metrics *m, double reward)
-{
-    syno_canon_result cres;
-    memset(&cres, 0, sizeof cres);
-    syno_canon_opts co;
-    memset(&co, 0, sizeof co);
-    bool have_text = syno_canon_run(r->canon, p->f->op, &co, &cres);
-    syno_record rec;
-    memset(&rec, 0, sizeof rec);
-    rec.hash = p->f->hash;
-    rec.text = have_text ? cres.text : NULL;
-    rec.path = p->path;
-    rec.ok = m->ok;
-    rec.reason = m->ok ? NULL : m->reason;
-    for (int k = 0; k < SYNO_METRIC_COUNT; k++) rec.v[k] = m->v[k];
-    rec.reward = reward;
-    rec.seconds = m->seconds;
-    rec.when = syno_clock_epoch();
-    rec.iteration = r->done + 1;
-    char it[32];
-    snprintf(it, sizeof it, "%lld", (long long)(r->done + 1));
-    const char *keys[] = {"iterations_done"}, *vals[] = {it};
-    syno_buf err = SYNO_BUF_INIT;
-    bool ok = syno_store_add(r->store, &rec, 1, keys, vals, &err);
-    if (!ok) error(r, "%s: cannot record a candidate: %s", r->db, syno_buf_str(&err));
-    syno_buf_fini(&err);
-    if (ok && m->ok && (reward > r->best || !r->best_hash)) {
-        r->best = reward;
-        r->best_hash = rec.hash;
-        write_file(r, &rec);
-    }
-    syno_canon_result_fini(&cres);
-    return ok;
-}
-
-static void progress(run *r, syno_algorithm alg, int iters, double t0)
-{
-    if (!r->o->progress) return;
-    char hex[17] = "-";
-    if (r->best_hash) syno_hash_hex(r->best_hash, hex);
-    double el = syno_clock_epoch() - t0;
-    fprintf(stderr, "\r[%s] %lld/%d evaluated, %lld failed, best %.4f (%.8s), %.1f s", syno_algorithm_names[alg],
-            (long long)r->done, iters, (long long)r->failed, r->best_hash ? r->best : 0.0, hex, el);
-    fflush(stderr);
-}
-
 /* Runs the search (see search_run.h). */
 int syno_search_run(const syno_spec *spec, const syno_search_opts *o, syno_diags *d)
 {
-    run r;
+    drv_run r;
     memset(&r, 0, sizeof r);
     r.spec = spec;
     r.o = o;
@@ -284,7 +214,7 @@ int syno_search_run(const syno_spec *spec, const syno_search_opts *o, syno_diags
     r.want[SYNO_METRIC_FLOPS] = r.want[SYNO_METRIC_PARAMS] = true;
     struct stat stt;
     if (o->resume && stat(r.db, &stt) != 0) {
-        error(&r, "%s does not exist: there is no search to resume", r.db);
+        drv_error(&r, "%s does not exist: there is no search to resume", r.db);
         free(r.db);
         free(r.out_dir);
         return 1;
@@ -299,7 +229,7 @@ int syno_search_run(const syno_spec *spec, const syno_search_opts *o, syno_diags
     syno_buf err = SYNO_BUF_INIT;
     r.store = syno_store_open(r.db, !o->resume, &err);
     if (!r.store) {
-        error(&r, "%s", syno_buf_str(&err));
+        drv_error(&r, "%s", syno_buf_str(&err));
         syno_buf_fini(&err);
         free(r.db);
         free(r.out_dir);
@@ -311,98 +241,39 @@ int syno_search_run(const syno_spec *spec, const syno_search_opts *o, syno_diags
     int iters = o->iterations > 0 ? o->iterations : spec->iterations;
     int status = 1;
     bool started = false;
-    syno_run_clock clk;
+    if (o->pool) {
+        r.pool = o->pool;
+    } else {
+        long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+        int jobs = o->jobs > 0 ? o->jobs : 1;
+        r.pool = syno_evalpool_local_new(spec, jobs, (int)(ncpu > jobs ? ncpu / jobs : 1));
+    }
     if (!setup_meta(&r, &alg, &seed, &iters)) goto out;
-    syno_run_info_start(r.store, &clk);
+    syno_run_info_start(r.store, &r.clock);
     started = true;
+    r.alg = alg;
+    r.iters = iters;
     r.sp = syno_space_new(spec, d);
     if (!r.sp) goto out;
     r.canon = syno_canon_new();
     setup_reference(&r);
+    if (r.pool->error) {
+        drv_error(&r, "%s", r.pool->error);
+        goto out;
+    }
     r.done = syno_store_count(r.store, false);
     r.failed = r.done - syno_store_count(r.store, true);
     syno_rng rng;
     syno_rng_seed(&rng, seed);
     const syno_algo_ops *ops = syno_algo_get(alg);
     syno_algo *a = ops->create(r.sp, &rng);
-    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-    int jobs = o->jobs > 0 ? o->jobs : 1;
-    int threads = (int)(ncpu > jobs ? ncpu / jobs : 1);
-    double t0 = syno_clock_epoch();
-    int idle = 0;
-    bool exhausted = false, stuck = false;
-    while (r.done < iters) {
-        syno_proposal props[SYNO_SEARCH_BATCH];
-        int n = ops->ask(a, SYNO_SEARCH_BATCH, props);
-        if (!n) {
-            exhausted = true;
-            break;
-        }
-        double reward[SYNO_SEARCH_BATCH];
-        bool known[SYNO_SEARCH_BATCH];
-        syno_eval_input in[SYNO_SEARCH_BATCH];
-        const syno_eval_input *pin[SYNO_SEARCH_BATCH];
-        int which[SYNO_SEARCH_BATCH], nnew = 0;
-        for (int i = 0; i < n; i++) {
-            syno_record rec;
-            known[i] = false;
-            if (syno_store_find(r.store, props[i].f->hash, &rec)) {
-                known[i] = true;
-                reward[i] = rec.ok ? rec.reward : -1;
-                if (rec.ok && (rec.reward > r.best || !r.best_hash)) r.best = rec.reward, r.best_hash = rec.hash;
-                continue;
-            }
-            bool dup = false;
-            for (int k = 0; k < nnew && !dup; k++) dup = props[which[k]].f->hash == props[i].f->hash;
-            if (dup || r.done + nnew >= iters) continue;
-            syno_eval_input_init(&in[nnew], props[i].f->op, spec, props[i].f->hash, threads);
-            pin[nnew] = &in[nnew];
-            which[nnew++] = i;
-        }
-        syno_metrics met[SYNO_SEARCH_BATCH];
-        if (nnew) syno_run_info_progress(r.store, &clk, SYNO_RUN_SEARCHING, nnew);
-        if (nnew) syno_evaluate_batch(pin, nnew, r.want, jobs, met);
-        for (int k = 0; k < nnew; k++) {
-            int i = which[k];
-            if (met[k].ok && !r.have_ref) { /* no baseline: the first success is the reference */
-                for (int m = 0; m < SYNO_METRIC_COUNT; m++) r.ref[m] = met[k].v[m];
-                r.have_ref = true;
-                syno_buf b = SYNO_BUF_INIT;
-                refs_text(r.ref, &b);
-                syno_store_set_meta(r.store, "reference", b.data);
-                syno_buf_fini(&b);
-            }
-            reward[i] = syno_search_reward(spec, &met[k], r.ref);
-            known[i] = true;
-            if (!record(&r, &props[i], &met[k], reward[i])) {
-                for (int j = 0; j < n; j++) free(props[j].path);
-                ops->destroy(a);
-                goto out;
-            }
-            r.done++;
-            r.fresh++;
-            r.failed += !met[k].ok;
-        }
-        for (int i = 0; i < n; i++) {
-            if (!known[i]) { /* a duplicate within the batch, or past the budget */
-                syno_record rec;
-                reward[i] = syno_store_find(r.store, props[i].f->hash, &rec) && rec.ok ? rec.reward : -1;
-            }
-            ops->tell(a, &props[i], reward[i]);
-            free(props[i].path);
-        }
-        if (nnew) syno_run_info_progress(r.store, &clk, SYNO_RUN_SEARCHING, 0);
-        idle = nnew ? 0 : idle + 1;
-        progress(&r, alg, iters, t0);
-        if (idle > 250) { /* the algorithm only proposes known operators */
-            stuck = true;
-            break;
-        }
-    }
-    if (o->progress) fputc('\n', stderr);
+    r.t0 = syno_clock_epoch();
+    bool looped = drv_loop(&r, ops, a);
     ops->destroy(a);
-    if (!syno_search_confirm(r.store, spec, jobs, threads, o->progress, &clk, &err)) {
-        error(&r, "%s: cannot record a confirmation run: %s", r.db, syno_buf_str(&err));
+    if (!looped) goto out;
+    if (!syno_search_confirm(r.store, spec, r.pool, o->progress, &r.clock, &err)) {
+        if (r.pool->error) drv_error(&r, "%s", r.pool->error);
+        else drv_error(&r, "%s: %s", r.db, syno_buf_str(&err));
         goto out;
     }
     if (r.have_ref) syno_search_refs_load(r.store, r.ref); /* now with the baseline's confirmed accuracy */
@@ -412,17 +283,20 @@ int syno_search_run(const syno_spec *spec, const syno_search_opts *o, syno_diags
     fprintf(out, "search %s: %lld candidates evaluated (%lld this run, %lld failed), algorithm %s, seed %llu%s\n",
             spec->name, (long long)r.done, (long long)r.fresh, (long long)r.failed, syno_algorithm_names[alg],
             (unsigned long long)seed,
-            exhausted ? "; the space is exhausted"
-            : stuck   ? "; the algorithm proposed only known operators for 250 rounds (the space is probably exhausted)"
-                      : "");
+            r.exhausted ? "; the space is exhausted"
+            : r.stuck   ? "; the algorithm proposed only known operators for 1000 candidates (the space is probably "
+                          "exhausted)"
+                        : "");
+    if (r.pool->summary) fprintf(out, "%s\n", r.pool->summary);
     fprintf(out, "results in %s; operators in %s/\n", r.db, r.out_dir);
     syno_search_keep_files(r.store, top, spec, spec_path, r.out_dir, r.have_ref ? r.ref : NULL);
     syno_search_print_table(r.store, top, r.have_ref ? r.ref : NULL, out);
     syno_search_print_confirmed(r.store, spec->baseline, r.have_ref ? r.ref : NULL, out);
     status = 0;
 out:
-    if (started) syno_run_info_finish(r.store, &clk, status == 0 ? SYNO_RUN_FINISHED : SYNO_RUN_STOPPED);
+    if (started) syno_run_info_finish(r.store, &r.clock, status == 0 ? SYNO_RUN_FINISHED : SYNO_RUN_STOPPED);
     syno_buf_fini(&err);
+    if (r.pool != o->pool) syno_evalpool_free(r.pool);
     syno_canon_free(r.canon);
     syno_space_free(r.sp);
     syno_store_close(r.store);

@@ -8,10 +8,10 @@
  * confirmed accuracy, and a candidate is compared with the baseline's mean
  * over the same seeds.
  *
- * Every run is its own evaluation in a child process (search/evaluate.c)
- * and is recorded in the store as soon as its group of JOBS finishes, so a
- * killed search loses at most the runs under way and `--resume` picks up
- * the rest. */
+ * Every run is its own job of the search's evaluation pool (search/evalpool.h:
+ * a child process, or an MPI rank) and is recorded in the store as soon as
+ * it finishes, so a killed search loses at most the runs under way and
+ * `--resume` picks up the rest. */
 #include "search/search_run.h"
 
 #include "lang/module.h"
@@ -49,13 +49,20 @@ static const syno_op *load_op(syno_ctx *ctx, syno_store *s, uint64_t hash)
     char name[32], hex[17];
     syno_hash_hex(hash, hex);
     snprintf(name, sizeof name, "confirm_%.8s", hex);
-    syno_module *m = syno_ctx_load_string(ctx, name, r.text, strlen(r.text));
-    if (!m || m->errors || !m->nops || m->ops[0]->errors) return NULL;
-    return m->ops[0];
+    return syno_eval_load_op(ctx, name, r.text);
+}
+
+/* Records the result M of run JB (its own transaction). */
+static bool record(syno_store *s, const job *jb, const syno_metrics *m, syno_buf *err)
+{
+    double acc = m->v[SYNO_METRIC_ACCURACY];
+    bool ok = m->ok && isfinite(acc);
+    return syno_store_add_confirm(s, jb->hash, jb->seed, ok, acc, m->seconds,
+                                  ok ? NULL : m->reason[0] ? m->reason : "no accuracy measured", err);
 }
 
 /* Runs the confirmation stage (see search_run.h). */
-bool syno_search_confirm(syno_store *s, const syno_spec *spec, int jobs, int threads, bool progress,
+bool syno_search_confirm(syno_store *s, const syno_spec *spec, syno_evalpool *pool, bool progress,
                          const syno_run_clock *clock, syno_buf *err)
 {
     int k = spec->train_confirm, seeds = spec->train_seeds;
@@ -81,42 +88,46 @@ bool syno_search_confirm(syno_store *s, const syno_spec *spec, int jobs, int thr
             todo[n++] = (job){op, hash, seed};
         }
     }
-    bool want[SYNO_METRIC_COUNT] = {false};
-    want[SYNO_METRIC_ACCURACY] = true;
-    int group = jobs > 0 ? jobs : 1;
     bool good = true;
-    syno_eval_input *in = syno_xcalloc((size_t)group, sizeof *in);
-    const syno_eval_input **pin = syno_xcalloc((size_t)group, sizeof *pin);
-    syno_metrics *met = syno_xcalloc((size_t)group, sizeof *met);
-    for (int at = 0; at < n && good; at += group) {
-        int m = n - at < group ? n - at : group;
+    int noted = -1; /* the runs under way last recorded */
+    int next = 0, finished = 0;
+    while (good && (next < n || pool->busy)) {
         if (progress) {
-            fprintf(stderr, "\r[confirm] %d/%d runs (%d candidates and the baseline, %d seeds each)", at, n, p.n, seeds);
+            fprintf(stderr, "\r[confirm] %d/%d runs (%d candidates and the baseline, %d seeds each)", finished, n, p.n,
+                    seeds);
             fflush(stderr);
         }
-        for (int i = 0; i < m; i++) {
-            const job *jb = &todo[at + i];
-            /* the baseline's data seed is 1, as when the search measured it */
-            syno_eval_input_init(&in[i], jb->op, spec, jb->hash ? jb->hash : 1, threads);
-            in[i].train_seed = jb->seed;
-            in[i].full_test = true;
-            pin[i] = &in[i];
+        while (next < n && pool->busy < pool->capacity) {
+            const job *jb = &todo[next];
+            syno_eval_job ej;
+            memset(&ej, 0, sizeof ej);
+            ej.op = jb->op;
+            ej.seed = jb->hash ? jb->hash : 1; /* the baseline's data seed is 1, as when the search measured it */
+            ej.train_seed = jb->seed;
+            ej.full_test = true;
+            ej.want[SYNO_METRIC_ACCURACY] = true;
+            ej.id = next++;
+            syno_evalpool_submit(pool, &ej);
         }
-        if (clock) syno_run_info_progress(s, clock, SYNO_RUN_CONFIRMING, m);
-        syno_evaluate_batch(pin, m, want, group, met);
-        for (int i = 0; i < m && good; i++) {
-            const job *jb = &todo[at + i];
-            double acc = met[i].v[SYNO_METRIC_ACCURACY];
-            bool ok = met[i].ok && isfinite(acc);
-            good = syno_store_add_confirm(s, jb->hash, jb->seed, ok, acc, met[i].seconds,
-                                          ok ? NULL : met[i].reason[0] ? met[i].reason : "no accuracy measured", err);
+        int64_t id;
+        syno_metrics m;
+        if (clock && pool->busy != noted) { /* the runs under way, as they change */
+            syno_run_info_progress(s, clock, SYNO_RUN_CONFIRMING, pool->busy);
+            noted = pool->busy;
         }
+        if (!syno_evalpool_wait(pool, &id, &m)) {
+            if (pool->error) syno_buf_printf(err, "%s", pool->error);
+            good = !pool->error;
+            break;
+        }
+        syno_buf why = SYNO_BUF_INIT;
+        good = record(s, &todo[id], &m, &why);
+        if (!good) syno_buf_printf(err, "cannot record a confirmation run: %s", syno_buf_str(&why));
+        syno_buf_fini(&why);
+        finished++;
     }
     if (clock && n) syno_run_info_progress(s, clock, SYNO_RUN_CONFIRMING, 0);
-    if (progress && n) fprintf(stderr, "\r[confirm] %d/%d runs done%30s\n", n, n, "");
-    free(met);
-    free(pin);
-    free(in);
+    if (progress && n) fprintf(stderr, "\r[confirm] %d/%d runs done%30s\n", finished, n, "");
     free(todo);
     syno_ctx_free(ctx);
     return good;

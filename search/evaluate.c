@@ -1,5 +1,6 @@
 /* evaluate.c - the evaluators (FLOPs, params, CPU latency; the accuracy
- * slot) and their execution in child processes (see evaluate.h). */
+ * slot) and one evaluation in this process (see evaluate.h); evalpool.c runs
+ * evaluations in child processes. */
 #include "search/evaluate.h"
 
 #include "base/clock.h"
@@ -7,14 +8,9 @@
 #include "codegen/cpu.h"
 #include "search/final_metrics.h"
 
-#include <errno.h>
 #include <math.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 static syno_evaluator_fn evaluators[SYNO_METRIC_COUNT] = {
 #define SYNO_EVALUATOR(metric, fn, doc) fn,
@@ -155,14 +151,18 @@ bool syno_eval_latency(const syno_eval_input *in, syno_metrics *m, syno_buf *why
 
 /* ---- running them ------------------------------------------------------------ */
 
+/* Loads an operator from a module's text (see evaluate.h). */
+const syno_op *syno_eval_load_op(syno_ctx *ctx, const char *name, const char *text)
+{
+    syno_module *m = syno_ctx_load_string(ctx, name, text, strlen(text));
+    if (!m || m->errors || !m->nops || m->ops[0]->errors) return NULL;
+    return m->ops[0];
+}
+
 /* Evaluates IN in this process (see evaluate.h). */
 void syno_evaluate(const syno_eval_input *in, const bool *want, syno_metrics *m)
 {
-    memset(m, 0, sizeof *m);
-    for (int k = 0; k < SYNO_METRIC_COUNT; k++) {
-        m->v[k] = NAN;
-        for (int l = 0; l < SYNO_SPEC_MAX_LAYERS; l++) m->layer[k][l] = NAN;
-    }
+    syno_metrics_failed(m, "");
     double t0 = syno_clock_wall();
     m->ok = true;
     for (int k = 0; k < SYNO_METRIC_COUNT && m->ok; k++) {
@@ -177,95 +177,13 @@ void syno_evaluate(const syno_eval_input *in, const bool *want, syno_metrics *m)
     m->seconds = syno_clock_wall() - t0;
 }
 
-typedef struct child {
-    pid_t pid;
-    int fd;
-    int index;
-    size_t got;
-    syno_metrics m;
-} child;
-
-static void finish(child *c, syno_metrics *out)
+/* Metrics of an evaluation that failed before it began (see evaluate.h). */
+void syno_metrics_failed(syno_metrics *m, const char *reason)
 {
-    int status = 0;
-    while (waitpid(c->pid, &status, 0) < 0 && errno == EINTR) {}
-    close(c->fd);
-    syno_metrics *m = &out[c->index];
-    if (c->got == sizeof c->m) {
-        *m = c->m;
-        return;
-    }
     memset(m, 0, sizeof *m);
-    for (int k = 0; k < SYNO_METRIC_COUNT; k++) m->v[k] = NAN;
-    m->ok = false;
-    if (WIFSIGNALED(status))
-        snprintf(m->reason, sizeof m->reason, "the evaluation crashed (signal %d, %s)", WTERMSIG(status),
-                 strsignal(WTERMSIG(status)));
-    else
-        snprintf(m->reason, sizeof m->reason, "the evaluation ended without a result (exit status %d)",
-                 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-}
-
-/* Evaluates N inputs in child processes, JOBS at a time (see evaluate.h). */
-void syno_evaluate_batch(const syno_eval_input *const *in, int n, const bool *want, int jobs, syno_metrics *out)
-{
-    if (jobs < 1) jobs = 1;
-    child *run = syno_xcalloc((size_t)jobs, sizeof *run);
-    int nrun = 0, next = 0;
-    fflush(NULL);
-    while (next < n || nrun) {
-        while (nrun < jobs && next < n) {
-            int fds[2];
-            if (pipe(fds) != 0) {
-                syno_evaluate(in[next], want, &out[next]); /* no pipes left: evaluate here */
-                next++;
-                continue;
-            }
-            pid_t pid = fork();
-            if (pid == 0) {
-                close(fds[0]);
-                syno_metrics m;
-                syno_evaluate(in[next], want, &m);
-                const char *p = (const char *)&m;
-                size_t left = sizeof m;
-                while (left) {
-                    ssize_t w = write(fds[1], p, left);
-                    if (w <= 0) _exit(3);
-                    p += w, left -= (size_t)w;
-                }
-                _exit(0);
-            }
-            close(fds[1]);
-            if (pid < 0) {
-                close(fds[0]);
-                syno_evaluate(in[next], want, &out[next]);
-                next++;
-                continue;
-            }
-            child *c = &run[nrun++];
-            memset(c, 0, sizeof *c);
-            c->pid = pid;
-            c->fd = fds[0];
-            c->index = next++;
-        }
-        /* read from whoever has data; a closed pipe ends that child */
-        struct pollfd pf[64];
-        int np = nrun < 64 ? nrun : 64;
-        for (int i = 0; i < np; i++) pf[i].fd = run[i].fd, pf[i].events = POLLIN, pf[i].revents = 0;
-        if (poll(pf, (nfds_t)np, -1) < 0 && errno != EINTR) break;
-        for (int i = np - 1; i >= 0; i--) {
-            if (!pf[i].revents) continue;
-            child *c = &run[i];
-            ssize_t r = c->got < sizeof c->m ? read(c->fd, (char *)&c->m + c->got, sizeof c->m - c->got) : 0;
-            if (r > 0) {
-                c->got += (size_t)r;
-                if (c->got < sizeof c->m) continue;
-            } else if (r < 0 && errno == EINTR) {
-                continue;
-            }
-            finish(c, out);
-            run[i] = run[--nrun];
-        }
+    for (int k = 0; k < SYNO_METRIC_COUNT; k++) {
+        m->v[k] = NAN;
+        for (int l = 0; l < SYNO_SPEC_MAX_LAYERS; l++) m->layer[k][l] = NAN;
     }
-    free(run);
+    snprintf(m->reason, sizeof m->reason, "%s", reason);
 }

@@ -1,11 +1,12 @@
 /* evaluate.h - evaluating candidate operators: pluggable evaluators (one
  * per metric, search/evaluators.def), run in child processes so that a
  * crashing or runaway evaluation is recorded as a failure and never takes
- * the search down, several at a time for --jobs. */
+ * the search down (evalpool.h runs several at a time). */
 #ifndef SYNO_SEARCH_EVALUATE_H
 #define SYNO_SEARCH_EVALUATE_H
 
 #include "lang/graph.h"
+#include "lang/module.h"
 #include "lang/spec.h"
 
 /* What one evaluation measured (plain data: it travels through a pipe). */
@@ -44,12 +45,38 @@ void syno_evaluator_register(syno_metric metric, syno_evaluator_fn fn);
  * op's variables). */
 void syno_eval_input_init(syno_eval_input *in, const syno_op *op, const syno_spec *spec, uint64_t seed, int threads);
 
+/* Loads the operator of TEXT, a complete .syno module (a canonical text or
+ * lang/graph_print.h's), into CTX under the module name NAME: its first
+ * operator, or NULL when it does not load without errors. */
+const syno_op *syno_eval_load_op(syno_ctx *ctx, const char *name, const char *text);
+
 /* Evaluates IN for every metric in WANT, in this process. */
 void syno_evaluate(const syno_eval_input *in, const bool *want, syno_metrics *m);
 
-/* Evaluates N inputs, each in a child process, at most JOBS at a time;
- * OUT[i] receives input i's metrics (a child that crashes or exits
- * without a result is a failure that says so). */
-void syno_evaluate_batch(const syno_eval_input *const *in, int n, const bool *want, int jobs, syno_metrics *out);
+/* One evaluation in a child process (search/evalpool.c): a crash, an abort or
+ * a runaway evaluation of the candidate ends the child, never the caller. */
+typedef struct syno_eval_child {
+    int pid;                                /* the child (0: evaluated in this process) */
+    int fd;                                 /* the pipe its metrics come through (-1 when done) */
+    size_t got;                             /* bytes of M received */
+    syno_metrics m;
+} syno_eval_child;
+
+/* Starts evaluating IN (the metrics in WANT) in a child process.  When no
+ * child can be made (no pipe or no fork), evaluates here instead: then
+ * C->pid is 0 and C->m already holds the result. */
+void syno_eval_child_start(syno_eval_child *c, const syno_eval_input *in, const bool *want);
+
+/* Reads what child C wrote, without blocking for more than what poll(2)
+ * said is there.  True when C is finished: *OUT then holds its metrics (a
+ * child that crashed or ended without a result is a failure that says
+ * so), and the child has been reaped. */
+bool syno_eval_child_read(syno_eval_child *c, syno_metrics *out);
+
+/* Ends child C at once (SIGKILL) and reaps it. */
+void syno_eval_child_kill(syno_eval_child *c);
+
+/* Metrics of an evaluation that failed before it began, for REASON. */
+void syno_metrics_failed(syno_metrics *m, const char *reason);
 
 #endif

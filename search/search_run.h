@@ -7,7 +7,7 @@
 
 #include "lang/diag.h"
 #include "lang/spec.h"
-#include "search/evaluate.h"
+#include "search/evalpool.h"
 #include "search/run_info.h"
 #include "search/store.h"
 
@@ -21,7 +21,8 @@ typedef struct syno_search_opts {
     bool seed_set;
     uint64_t seed;          /* when seed_set, else the spec's */
     int iterations;         /* candidates to evaluate in all (0: the spec's) */
-    int jobs;               /* evaluations at a time */
+    int jobs;               /* evaluations at a time (the local pool's) */
+    syno_evalpool *pool;        /* where evaluations run (borrowed); NULL: a local pool of JOBS */
     bool resume;            /* continue the search recorded in the store */
     bool progress;          /* a progress line on stderr */
     int top;                /* rows of the summary and files kept up to date (0: 10) */
@@ -46,14 +47,14 @@ int syno_search_run(const syno_spec *spec, const syno_search_opts *o, syno_diags
 
 /* The confirmation stage (driver_confirm.c): trains the spec's `confirm`
  * best successful candidates of S and its baseline again, once per seed 2
- * .. seeds+1, on the whole test set, JOBS runs at a time (THREADS CPU
- * threads each), recording every run in S as it finishes; runs already
+ * .. seeds+1, on the whole test set, as jobs of POOL (as many at a time as
+ * it takes), recording every run in S as it finishes; runs already
  * recorded are not repeated, so a killed search resumes here too.  With
  * PROGRESS, a progress line goes to stderr.  With CLOCK (the run's, or
  * NULL), the runs under way and the times are recorded in S as they go
  * (run_info.h).  False with the reason in ERR when the store cannot
- * record. */
-bool syno_search_confirm(syno_store *s, const syno_spec *spec, int jobs, int threads, bool progress,
+ * record or the pool failed. */
+bool syno_search_confirm(syno_store *s, const syno_spec *spec, syno_evalpool *pool, bool progress,
                          const syno_run_clock *clock, syno_buf *err);
 
 /* Prints the confirmed candidates of S, best confirmed accuracy first, with

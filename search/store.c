@@ -13,7 +13,7 @@
 
 struct syno_store {
     sqlite3 *db;
-    sqlite3_stmt *find, *add, *meta_set, *meta_get, *set_file, *conf_add, *conf_find;
+    sqlite3_stmt *find, *add, *meta_set, *meta_get, *set_file, *conf_add, *conf_find, *pend_add, *pend_del;
 };
 
 static const char schema[] =
@@ -25,7 +25,9 @@ static const char schema[] =
     "CREATE INDEX IF NOT EXISTS candidates_reward ON candidates(status, reward DESC);"
     "CREATE TABLE IF NOT EXISTS confirmations ("
     " hash TEXT NOT NULL, seed INTEGER NOT NULL, status TEXT NOT NULL, reason TEXT, accuracy REAL, seconds REAL,"
-    " PRIMARY KEY (hash, seed));";
+    " PRIMARY KEY (hash, seed));"
+    "CREATE TABLE IF NOT EXISTS pending (id INTEGER PRIMARY KEY, hash TEXT UNIQUE NOT NULL, text TEXT NOT NULL,"
+    " path TEXT, issued REAL);";
 
 /* The columns of a candidate's row, in read_row's order: the table's, then
  * the number of confirmation runs and their mean accuracy (NULL when one
@@ -183,7 +185,10 @@ syno_store *syno_store_open(const char *path, bool create, syno_buf *err)
         syno_store_close(s);
         return NULL;
     }
-    if (!prepare_all(s, err)) {
+    /* the writer's own statements (a reader's store may predate the pending table) */
+    if (!prepare_all(s, err) ||
+        !prep(s, "INSERT OR REPLACE INTO pending (hash, text, path, issued) VALUES (?,?,?,?)", &s->pend_add, err) ||
+        !prep(s, "DELETE FROM pending WHERE hash = ?", &s->pend_del, err)) {
         syno_store_close(s);
         return NULL;
     }
@@ -201,6 +206,8 @@ void syno_store_close(syno_store *s)
     sqlite3_finalize(s->set_file);
     sqlite3_finalize(s->conf_add);
     sqlite3_finalize(s->conf_find);
+    sqlite3_finalize(s->pend_add);
+    sqlite3_finalize(s->pend_del);
     if (s->db) sqlite3_close(s->db);
     free(s);
 }
@@ -262,6 +269,11 @@ bool syno_store_add(syno_store *s, const syno_record *r, int n, const char *cons
     sqlite3_bind_int64(st, 13, r->iteration);
     if (r->file) sqlite3_bind_text(st, 14, r->file, -1, SQLITE_TRANSIENT);
     bool ok = sqlite3_step(st) == SQLITE_DONE;
+    if (ok) {
+        sqlite3_reset(s->pend_del);
+        sqlite3_bind_text(s->pend_del, 1, hex, -1, SQLITE_TRANSIENT);
+        ok = sqlite3_step(s->pend_del) == SQLITE_DONE;
+    }
     for (int i = 0; ok && i < n; i++) ok = meta_put(s, keys[i], values[i]);
     if (!ok) {
         syno_buf_printf(err, "%s", sqlite3_errmsg(s->db));
@@ -468,6 +480,43 @@ int64_t syno_store_count(syno_store *s, bool ok_only)
     return n;
 }
 
+/* Records a candidate handed out for evaluation (see store.h). */
+bool syno_store_add_pending(syno_store *s, uint64_t hash, const char *text, const char *path, double when, syno_buf *err)
+{
+    char hex[17];
+    syno_hash_hex(hash, hex);
+    sqlite3_stmt *st = s->pend_add;
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    sqlite3_bind_text(st, 1, hex, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, text, -1, SQLITE_TRANSIENT);
+    if (path) sqlite3_bind_text(st, 3, path, -1, SQLITE_TRANSIENT);
+    bind_real(st, 4, when);
+    if (sqlite3_step(st) == SQLITE_DONE) return true;
+    syno_buf_printf(err, "%s", sqlite3_errmsg(s->db));
+    return false;
+}
+
+/* Calls FN for the pending candidates (see store.h). */
+int syno_store_each_pending(syno_store *s, syno_pending_fn fn, void *ctx)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT hash, text, path FROM pending p "
+                           "WHERE NOT EXISTS (SELECT 1 FROM candidates c WHERE c.hash = p.hash) ORDER BY id",
+                           -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    int n = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        uint64_t hash;
+        if (!syno_hash_parse(col_text(st, 0), &hash) || !col_text(st, 1)) continue;
+        fn(ctx, hash, col_text(st, 1), col_text(st, 2));
+        n++;
+    }
+    sqlite3_finalize(st);
+    return n;
+}
+
 #else /* !HAVE_SQLITE */
 
 struct syno_store {
@@ -571,6 +620,18 @@ void syno_store_confirmed(syno_store *s, uint64_t hash, int *n, double *mean)
     (void)s, (void)hash;
     *n = 0;
     *mean = NAN;
+}
+
+bool syno_store_add_pending(syno_store *s, uint64_t hash, const char *text, const char *path, double when, syno_buf *err)
+{
+    (void)s, (void)hash, (void)text, (void)path, (void)when, (void)err;
+    return false;
+}
+
+int syno_store_each_pending(syno_store *s, syno_pending_fn fn, void *ctx)
+{
+    (void)s, (void)fn, (void)ctx;
+    return -1;
 }
 
 #endif

@@ -12,12 +12,17 @@
  *   confirmations(...)       the best candidates (and the baseline, hash
  *                            'baseline') trained again with other seeds
  *                            after the search: hash, seed, status, reason,
- *                            accuracy, time; one row per (hash, seed).
+ *                            accuracy, time; one row per (hash, seed);
+ *   pending(...)             candidates handed out for evaluation whose
+ *                            result is not recorded yet: hash, the
+ *                            operator's .syno text, the step path, when.
  * The database runs in WAL mode and every finished evaluation is committed
  * in its own transaction (with the progress counters), so a search killed
  * at any moment (kill -9 included) loses no finished evaluation.  A
  * resumed search replays its algorithm from the seed, taking the results
- * of candidates already in the store instead of evaluating them again. */
+ * of candidates already in the store instead of evaluating them again, and
+ * first evaluates the pending candidates (those in flight when it was
+ * killed: an MPI search's replay need not propose them again). */
 #ifndef SYNO_SEARCH_STORE_H
 #define SYNO_SEARCH_STORE_H
 
@@ -111,5 +116,19 @@ int64_t syno_store_count_confirm(syno_store *s);
 /* The confirmation runs of HASH (0: the baseline): *N of them, *MEAN their
  * mean accuracy (NaN when there are none or one failed). */
 void syno_store_confirmed(syno_store *s, uint64_t hash, int *n, double *mean);
+
+/* Records candidate HASH as handed out for evaluation at WHEN (seconds
+ * since the epoch), with TEXT, its operator as a complete .syno module
+ * (lang/graph_print.h), and its step PATH (or NULL), in its own
+ * transaction; syno_store_add removes it in the transaction that records
+ * its result.  False with the reason in ERR. */
+bool syno_store_add_pending(syno_store *s, uint64_t hash, const char *text, const char *path, double when, syno_buf *err);
+
+/* Calls FN for every pending candidate whose result is not recorded, in
+ * the order they were handed out (TEXT and PATH, which may be NULL, are
+ * valid during the call).  Returns how many, -1 when the store cannot be
+ * read. */
+typedef void (*syno_pending_fn)(void *ctx, uint64_t hash, const char *text, const char *path);
+int syno_store_each_pending(syno_store *s, syno_pending_fn fn, void *ctx);
 
 #endif
