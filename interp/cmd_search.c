@@ -1,11 +1,15 @@
 /* cmd_search.c - `syno search SPEC [--db FILE] [--algorithm A] [--seed N]
- * [--iterations N] [--jobs N] [--resume] [--out DIR] [--evaluator CMD]`:
- * runs the search block of SPEC (search/search_run.h). */
+ * [--iterations N] [--jobs N] [--resume] [--out DIR] [--evaluator CMD]
+ * [--backend B] [--mpi]`: runs the search block of SPEC
+ * (search/search_run.h); under --mpi, rank 0 of the MPI job runs it and
+ * the other ranks evaluate (search/mpi.h). */
 #include "base/num.h"
 #include "interp/cli.h"
 #include "search/eval_external.h"
+#include "search/mpi.h"
 #include "search/search.h"
 #include "search/search_run.h"
+#include "train/slot.h"
 
 #include <getopt.h>
 #include <stdlib.h>
@@ -25,7 +29,8 @@ static const char usage[] =
     "  --algorithm A     mcts, random, beam or exhaustive (default: the spec's)\n"
     "  --seed N          the seed of every random choice (default: the spec's)\n"
     "  --iterations N    candidates to evaluate in all (default: the spec's)\n"
-    "  --jobs N          evaluations at a time (the candidates do not change)\n"
+    "  --jobs N          evaluations at a time (the candidates do not change);\n"
+    "                    with --mpi: CPU threads of each rank's evaluation\n"
     "  --resume          continue the search recorded in the store\n"
     "  --out DIR         where operators are written (default: results/ next to the store)\n"
     "  --top N           rows of the table and files kept (default 10)\n"
@@ -33,7 +38,11 @@ static const char usage[] =
     "                    of proxy training: {pytorch} {syno} {layers} {hash} {seed}\n"
     "                    {dir} are replaced; its last output line is the accuracy\n"
     "                    or a JSON object with \"accuracy\" (doc/training.md)\n"
-    "  --evaluator-timeout S  seconds the command may run (default: no limit)\n";
+    "  --evaluator-timeout S  seconds the command may run (default: no limit)\n"
+    "  --backend B       where proxy training runs: auto (default), cpu or cuda\n"
+    "  --mpi             one search over an MPI job: rank 0 searches and keeps the\n"
+    "                    store, every other rank evaluates one candidate at a time\n"
+    "                    (mpirun -n P syno search SPEC --mpi, P >= 2; doc/search.md)\n";
 
 /* Reads an integer option value in [LO, HI] into *OUT (see base/num.h). */
 static bool parse_int(const char *s, int lo, int hi, int *out)
@@ -53,9 +62,11 @@ int syno_cmd_search(int argc, char **argv)
         {"jobs", required_argument, NULL, 'j'},       {"resume", no_argument, NULL, 'r'},
         {"out", required_argument, NULL, 'o'},        {"top", required_argument, NULL, 't'},
         {"evaluator", required_argument, NULL, 'e'}, {"evaluator-timeout", required_argument, NULL, 'T'},
+        {"backend", required_argument, NULL, 'b'},   {"mpi", no_argument, NULL, 'm'},
         {"help", no_argument, NULL, 'h'},             {NULL, 0, NULL, 0}};
-    const char *evaluator = NULL;
+    const char *evaluator = NULL, *backend = NULL;
     double evaluator_timeout = 0;
+    bool mpi = false, jobs_set = false;
     syno_search_opts o;
     memset(&o, 0, sizeof o);
     o.algorithm = -1;
@@ -85,7 +96,10 @@ int syno_cmd_search(int argc, char **argv)
             break;
         case 'j':
             if (!parse_int(optarg, 1, 256, &o.jobs)) return syno_cli_usage_error("search", "--jobs takes an integer from 1 to 256, not '%s'", optarg);
+            jobs_set = true;
             break;
+        case 'b': backend = optarg; break;
+        case 'm': mpi = true; break;
         case 't':
             if (!parse_int(optarg, 1, 256, &o.top)) return syno_cli_usage_error("search", "--top takes an integer from 1 to 256, not '%s'", optarg);
             break;
@@ -111,20 +125,48 @@ int syno_cmd_search(int argc, char **argv)
     } else if (evaluator_timeout > 0) {
         return syno_cli_usage_error("search", "--evaluator-timeout needs --evaluator");
     }
+    if (backend) {
+        syno_buf err = SYNO_BUF_INIT;
+        bool good = syno_slot_backend_check(backend, &err);
+        if (!good) syno_cli_usage_error("search", "--backend: %s", syno_buf_str(&err));
+        syno_buf_fini(&err);
+        if (!good) return SYNO_EXIT_USAGE;
+        syno_search_set_backend(backend);
+    }
+    syno_mpi *m = NULL;
+    if (mpi) {
+        syno_buf err = SYNO_BUF_INIT;
+        m = syno_mpi_start(&argc, &argv, &err);
+        if (!m) syno_cli_usage_error("search", "%s", syno_buf_str(&err));
+        syno_buf_fini(&err);
+        if (!m) return SYNO_EXIT_USAGE;
+        if (syno_mpi_world_get(m)->rank != 0) { /* a worker */
+            syno_mpi_worker_opts wo = {jobs_set ? o.jobs : 0};
+            int status = syno_mpi_worker(m, &wo);
+            syno_mpi_end(m);
+            return status;
+        }
+    }
     const char *ref = argv[optind];
     syno_ctx *ctx = syno_ctx_new();
     syno_spec *spec = syno_search_find_spec(ctx, ref);
-    if (!spec) return syno_cli_finish(ctx, SYNO_EXIT_USER);
     bool accuracy = false;
-    for (int i = 0; i < spec->nobj; i++) accuracy |= spec->obj[i].metric == SYNO_METRIC_ACCURACY;
-    if (evaluator && !accuracy) {
+    for (int i = 0; spec && i < spec->nobj; i++) accuracy |= spec->obj[i].metric == SYNO_METRIC_ACCURACY;
+    if (spec && evaluator && !accuracy) {
         syno_cli_error("--evaluator measures accuracy, but the objective of search '%s' does not use it "
                        "(add 'objective accuracy;')", spec->name);
+        spec = NULL;
+    }
+    if (!spec) {
+        syno_mpi_end(m);
         return syno_cli_finish(ctx, SYNO_EXIT_USER);
     }
     o.spec_path = spec->module->src->name;
     o.progress = isatty(STDERR_FILENO) != 0;
     o.out = stdout;
+    if (m) o.pool = syno_mpi_pool_new(m, spec);
     int status = syno_search_run(spec, &o, &ctx->diags);
+    syno_evalpool_free(o.pool);
+    syno_mpi_end(m);
     return syno_cli_finish(ctx, status ? SYNO_EXIT_USER : SYNO_EXIT_OK);
 }

@@ -127,12 +127,10 @@ static int parse_args(int argc, char **argv, train_args *a)
     a->ref = argv[optind];
     if (strcmp(a->task, "fmnist") != 0)
         return syno_cli_usage_error("train", "unknown task '%s' (the only task is fmnist)", a->task);
-    if (strcmp(a->backend, "auto") != 0 && !syno_slot_backend_find(a->backend)) {
-        syno_buf names = SYNO_BUF_INIT;
-        for (int i = 0; i < syno_slot_nbackends; i++) syno_buf_printf(&names, ", %s", syno_slot_backends[i].name);
-        int st = syno_cli_usage_error("train", "unknown backend '%s' (backends: auto%s)", a->backend,
-                                      syno_buf_str(&names));
-        syno_buf_fini(&names);
+    syno_buf why = SYNO_BUF_INIT;
+    if (!syno_slot_backend_check(a->backend, &why)) {
+        int st = syno_cli_usage_error("train", "%s", syno_buf_str(&why));
+        syno_buf_fini(&why);
         return st;
     }
     return SYNO_EXIT_OK;

@@ -45,6 +45,9 @@ static void version(void)
 #ifdef HAVE_NVRTC
     printf(" nvrtc");
 #endif
+#ifdef HAVE_MPI
+    printf(" mpi");
+#endif
     printf("\n");
     syno_cuda_print_version(stdout); /* which NVRTC and CUDA driver were found, or why not */
 }

@@ -227,10 +227,12 @@ int syno_search_run(const syno_spec *spec, const syno_search_opts *o, syno_diags
         free(dir);
     }
     syno_buf err = SYNO_BUF_INIT;
-    r.store = syno_store_open(r.db, !o->resume, &err);
+    int lock = syno_store_lock(r.db, &err);
+    r.store = lock >= 0 ? syno_store_open(r.db, !o->resume, &err) : NULL;
     if (!r.store) {
         drv_error(&r, "%s", syno_buf_str(&err));
         syno_buf_fini(&err);
+        syno_store_unlock(lock);
         free(r.db);
         free(r.out_dir);
         return 1;
@@ -300,6 +302,7 @@ out:
     syno_canon_free(r.canon);
     syno_space_free(r.sp);
     syno_store_close(r.store);
+    syno_store_unlock(lock);
     free(r.db);
     free(r.out_dir);
     syno_proxy_release(); /* the data sets of evaluations that ran in this process */

@@ -13,6 +13,7 @@
  * Runs in the search's child process (search/evaluate.c), so the data set
  * cache of train/proxy.c lives for one evaluation. */
 #include "codegen/cpu.h"
+#include "search/eval_external.h"
 #include "search/evaluate.h"
 #include "train/proxy.h"
 
@@ -24,6 +25,10 @@
  * least MILESTONE_MIN_STEPS steps only: early in a short run even the
  * baseline is near chance, and a log interval of a few batches is noisy. */
 static const syno_train_milestone milestones[] = {{0.5, 0.2}};
+
+/* Where the training runs (`syno search --backend`): a name of
+ * train/slot_backends.def, or "auto". */
+static const char *backend = "auto";
 #define MILESTONE_MIN_STEPS 100
 
 /* The proxy training settings of IN's spec, seed and test set (see the
@@ -46,7 +51,13 @@ static void config(const syno_eval_input *in, syno_train_config *c)
         c->nmilestones = (int)SYNO_ARRAY_LEN(milestones);
         memcpy(c->milestones, milestones, sizeof milestones);
     }
-    c->backend = "auto";
+    c->backend = backend;
+}
+
+/* Sets the backend of proxy training (see eval_external.h). */
+void syno_search_set_backend(const char *name)
+{
+    backend = name;
 }
 
 /* Proxy accuracy of IN's operator (see evaluate.h for the contract). */

@@ -16,3 +16,18 @@ libsyno_a_SOURCES += \
   %reldir%/algo_beam.c %reldir%/algo_mcts.c %reldir%/search_run.h %reldir%/driver_int.h %reldir%/driver.c \
   %reldir%/driver_loop.c %reldir%/driver_confirm.c %reldir%/results_file.c %reldir%/run_info.h \
   %reldir%/run_info.c
+# MPI (issue 12): the coordinator's pool and the workers are in libsyno; MPI
+# itself is in a plugin syno loads only for --mpi (search/mpi_link.h).
+libsyno_a_SOURCES += \
+  %reldir%/mpi.h %reldir%/mpi_link.h %reldir%/mpi.c %reldir%/mpi_pool.c %reldir%/mpi_worker.c
+if HAVE_MPI
+mpiplugindir = $(pkglibdir)
+mpiplugin_PROGRAMS = syno-mpi.so
+syno_mpi_so_SOURCES = %reldir%/mpi_plugin.c %reldir%/mpi_link.h
+syno_mpi_so_CPPFLAGS = $(AM_CPPFLAGS) $(MPI_CFLAGS)
+syno_mpi_so_CFLAGS = $(AM_CFLAGS) -fPIC
+syno_mpi_so_LDFLAGS = $(AM_LDFLAGS) -shared -Wl,-soname,syno-mpi.so
+syno_mpi_so_LDADD = $(MPI_LIBS)
+else
+EXTRA_DIST += %reldir%/mpi_plugin.c
+endif

@@ -3,10 +3,41 @@
 
 #include "search/store.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+/* Takes the store's lock (see store.h). */
+int syno_store_lock(const char *path, syno_buf *err)
+{
+    syno_buf name = SYNO_BUF_INIT;
+    syno_buf_printf(&name, "%s-lock", path);
+    int fd = open(name.data, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+    if (fd < 0) {
+        syno_buf_printf(err, "cannot open %s: %s", name.data, strerror(errno));
+    } else if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        if (errno == EWOULDBLOCK)
+            syno_buf_printf(err, "%s is in use by another syno search (after a killed MPI job, wait until its ranks "
+                                 "have ended)", path);
+        else
+            syno_buf_printf(err, "cannot lock %s: %s", name.data, strerror(errno));
+        close(fd);
+        fd = -1;
+    }
+    syno_buf_fini(&name);
+    return fd;
+}
+
+/* Releases the store's lock. */
+void syno_store_unlock(int fd)
+{
+    if (fd >= 0) close(fd);
+}
 
 #ifdef HAVE_SQLITE
 #include <sqlite3.h>

@@ -131,4 +131,11 @@ bool syno_store_add_pending(syno_store *s, uint64_t hash, const char *text, cons
 typedef void (*syno_pending_fn)(void *ctx, uint64_t hash, const char *text, const char *path);
 int syno_store_each_pending(syno_store *s, syno_pending_fn fn, void *ctx);
 
+/* Takes the lock of the store at PATH for one search: an exclusive
+ * flock(2) on the file PATH-lock (created when missing, never removed),
+ * held until syno_store_unlock.  Returns its descriptor, or -1 with the
+ * reason in ERR when another process holds it. */
+int syno_store_lock(const char *path, syno_buf *err);
+void syno_store_unlock(int fd);
+
 #endif

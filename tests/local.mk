@@ -59,6 +59,17 @@ TESTS += tests/unit/t_search tests/search_enum.sh tests/search_reach.sh tests/se
   tests/search_doc.sh
 EXTRA_DIST += %reldir%/search_enum.sh %reldir%/search_reach.sh %reldir%/search_run.sh \
   %reldir%/search_doc.sh %reldir%/search
+# the distributed search: mpirun, a checker of the plugin's MPI error
+# handler, the suppressions of MPI's own leaks under LeakSanitizer.
+TESTS += tests/search_mpi.sh
+EXTRA_DIST += %reldir%/search_mpi.sh %reldir%/mpi.supp
+if HAVE_MPI
+check_PROGRAMS += tests/mpi_errhandler
+tests_mpi_errhandler_SOURCES = %reldir%/mpi_errhandler.c search/mpi_link.h
+tests_mpi_errhandler_LDADD =
+else
+EXTRA_DIST += %reldir%/mpi_errhandler.c
+endif
 
 # make's built-in rule would "build" tests/golden (a data directory listed in
 # EXTRA_DIST) from tests/golden.sh; there is nothing to build from a script.

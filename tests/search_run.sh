@@ -101,4 +101,12 @@ st=$?
 [ $st = 1 ] && grep -q "spec file changed" e.txt && ok "resume refuses a changed spec" ||
   { not_ok "resume refuses a changed spec (exit $st)"; diag <e.txt; }
 expect_status "results of a missing store is an input error" 1 "$SYNO" results none.db
+if command -v flock >/dev/null 2>&1; then
+  flock a.db-lock "$SYNO" search "$SPEC:quick" --resume --db a.db --out oa >e.txt 2>&1
+  st=$?
+  [ $st = 1 ] && grep -q "a.db is in use by another syno search" e.txt && ok "a store in use by another search is refused" ||
+    { not_ok "a store in use by another search is refused (exit $st)"; diag <e.txt; }
+else
+  skip "flock(1) is not installed (util-linux)"
+fi
 done_testing

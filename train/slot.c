@@ -19,6 +19,16 @@ const syno_slot_backend *syno_slot_backend_find(const char *name)
     return NULL;
 }
 
+/* Checks a backend name (see slot.h). */
+bool syno_slot_backend_check(const char *name, syno_buf *err)
+{
+    if (strcmp(name, "auto") == 0 || syno_slot_backend_find(name)) return true;
+    syno_buf_printf(err, "unknown backend '%s' (backends: auto", name);
+    for (int i = 0; i < syno_slot_nbackends; i++) syno_buf_printf(err, ", %s", syno_slot_backends[i].name);
+    syno_buf_putc(err, ')');
+    return false;
+}
+
 /* The first available backend (see slot.h). */
 const syno_slot_backend *syno_slot_backend_auto(void)
 {

@@ -61,6 +61,10 @@ extern const int syno_slot_nbackends;
 /* The backend called NAME, or NULL. */
 const syno_slot_backend *syno_slot_backend_find(const char *name);
 
+/* Checks NAME as a backend to ask for: "auto" or one of the table.  False
+ * with "unknown backend 'NAME' (backends: auto, ...)" in ERR otherwise. */
+bool syno_slot_backend_check(const char *name, syno_buf *err);
+
 /* The backend "auto" stands for: the first one in the table (GPU backends
  * come first) that is available here. */
 const syno_slot_backend *syno_slot_backend_auto(void);

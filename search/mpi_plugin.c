@@ -1,0 +1,124 @@
+/* mpi_plugin.c - syno-mpi.so, the MPI side of `syno search --mpi`
+ * (search/mpi_link.h): MPI initialization, the error handler, the node
+ * split, and bytes sent and received between ranks of MPI_COMM_WORLD.
+ *
+ * Built with the MPI compiler flags into a shared object of its own and
+ * loaded by syno with dlopen only under --mpi (search/mpi.c).  It uses
+ * nothing of syno, so it links with the MPI library alone. */
+#include "search/mpi_link.h"
+
+#include <mpi.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int my_rank = -1;
+static char my_host[MPI_MAX_PROCESSOR_NAME];
+
+/* The error handler of MPI_COMM_WORLD: one line instead of MPI's report,
+ * then the end of the job. */
+static void on_error(MPI_Comm *comm, int *code, ...)
+{
+    char text[MPI_MAX_ERROR_STRING];
+    int len = 0;
+    if (MPI_Error_string(*code, text, &len) != MPI_SUCCESS) snprintf(text, sizeof text, "error code %d", *code);
+    fprintf(stderr, "syno: MPI failed on rank %d (%s): %s; ending the job\n", my_rank, my_host, text);
+    fflush(stderr);
+    MPI_Abort(*comm, 3);
+}
+
+/* Copies SRC into DST (N bytes), cut where it does not fit. */
+static void copy(char *dst, size_t n, const char *src)
+{
+    size_t k = strnlen(src, n - 1);
+    memcpy(dst, src, k);
+    dst[k] = 0;
+}
+
+static bool link_init(int *argc, char ***argv, syno_mpi_world *w, char *err, size_t len)
+{
+    int provided;
+    int rc = MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided);
+    if (rc != MPI_SUCCESS) {
+        char text[MPI_MAX_ERROR_STRING];
+        int n = 0;
+        if (MPI_Error_string(rc, text, &n) != MPI_SUCCESS) snprintf(text, sizeof text, "error code %d", rc);
+        snprintf(err, len, "MPI_Init failed: %s", text);
+        return false;
+    }
+    MPI_Errhandler h;
+    MPI_Comm_create_errhandler(on_error, &h);
+    MPI_Comm_set_errhandler(MPI_COMM_WORLD, h);
+    MPI_Errhandler_free(&h);
+    memset(w, 0, sizeof *w);
+    MPI_Comm_rank(MPI_COMM_WORLD, &w->rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &w->size);
+    my_rank = w->rank;
+    int hl = 0;
+    MPI_Get_processor_name(my_host, &hl);
+    copy(w->host, sizeof w->host, my_host);
+    char lib[MPI_MAX_LIBRARY_VERSION_STRING];
+    int ll = 0;
+    MPI_Get_library_version(lib, &ll);
+    lib[strcspn(lib, "\n,")] = 0;
+    copy(w->library, sizeof w->library, lib);
+    /* the node: ranks that share memory; its workers: those other than 0 */
+    MPI_Comm node, workers;
+    MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, w->rank, MPI_INFO_NULL, &node);
+    int node_rank, node_size;
+    MPI_Comm_rank(node, &node_rank);
+    MPI_Comm_size(node, &node_size);
+    MPI_Comm_split(node, w->rank == 0 ? MPI_UNDEFINED : 0, w->rank, &workers);
+    if (workers != MPI_COMM_NULL) {
+        MPI_Comm_rank(workers, &w->node_index);
+        MPI_Comm_size(workers, &w->node_workers);
+        MPI_Comm_free(&workers);
+    } else {
+        w->node_index = -1;
+        w->node_workers = node_size - 1; /* rank 0's node */
+    }
+    int leader = node_rank == 0, nodes = 0;
+    MPI_Allreduce(&leader, &nodes, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
+    w->nodes = nodes;
+    MPI_Comm_free(&node);
+    return true;
+}
+
+static void link_send(int to, int tag, const void *data, size_t len)
+{
+    MPI_Send(data, (int)len, MPI_BYTE, to, tag, MPI_COMM_WORLD);
+}
+
+static bool link_probe(int from, int *source, int *tag, size_t *len)
+{
+    int flag = 0, count = 0;
+    MPI_Status st;
+    MPI_Iprobe(from < 0 ? MPI_ANY_SOURCE : from, MPI_ANY_TAG, MPI_COMM_WORLD, &flag, &st);
+    if (!flag) return false;
+    MPI_Get_count(&st, MPI_BYTE, &count);
+    *source = st.MPI_SOURCE;
+    *tag = st.MPI_TAG;
+    *len = (size_t)count;
+    return true;
+}
+
+static void link_recv(int source, int tag, void *data, size_t len)
+{
+    MPI_Recv(data, (int)len, MPI_BYTE, source, tag, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+}
+
+static void link_finalize(void)
+{
+    MPI_Finalize();
+}
+
+static void link_abort(int code)
+{
+    MPI_Abort(MPI_COMM_WORLD, code);
+}
+
+/* The plugin's one export (see mpi_link.h). */
+extern const syno_mpi_link syno_mpi_link_v1;
+const syno_mpi_link syno_mpi_link_v1 = {
+    SYNO_MPI_LINK_VERSION, link_init, link_send, link_probe, link_recv, link_finalize, link_abort,
+};
