@@ -20,14 +20,8 @@ if ! command -v mpirun >/dev/null 2>&1; then skip "mpirun is not installed (apt-
 
 # Open MPI refuses to run as root unless told; CI runs as root.  Only here.
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-# Under the sanitizers: Open MPI keeps memory after MPI_Finalize; tests/mpi.supp
-# suppresses exactly that (see there), which needs its components kept loaded
-# and full stacks.
-if [ -n "${SYNO_SANITIZED:-}" ]; then
-  export OMPI_MCA_mca_base_component_disable_dlclose=1 PMIX_MCA_mca_base_component_disable_dlclose=1
-  export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}fast_unwind_on_malloc=0"
-  export LSAN_OPTIONS="${LSAN_OPTIONS:+$LSAN_OPTIONS:}suppressions=$top_srcdir/tests/mpi.supp:print_suppressions=0"
-fi
+# Under the sanitizers: the memory MPI's own threads lose (tests/mpi.supp).
+export LSAN_OPTIONS="${LSAN_OPTIONS:+$LSAN_OPTIONS:}suppressions=$top_srcdir/tests/mpi.supp:print_suppressions=0"
 MPIRUN="mpirun --oversubscribe"
 
 # q DB SQL: the rows of a query, fields separated by spaces.
@@ -43,6 +37,13 @@ env -u OMPI_COMM_WORLD_SIZE -u PMI_SIZE -u PMI_RANK -u PMIX_RANK -u MPI_LOCALNRA
 $MPIRUN -n 1 "$SYNO" search "$SPEC:flops" --db u.db --mpi >o 2>&1; st=$?
 [ $st = 2 ] && grep -q "the job has 1 rank; a search needs at least 2" o && [ ! -f u.db ] &&
   ok "--mpi with one rank: a usage error" || { not_ok "--mpi with one rank (exit $st)"; diag <o; }
+
+# a worker whose node lacks the standard library: the spec does not load there
+$MPIRUN -n 1 "$SYNO" search "$SPEC:flops" --db w.db --mpi : -n 2 env SYNO_STDLIB=/nonexistent "$SYNO" search "$SPEC" --mpi \
+  >o 2>&1; st=$?
+[ $st = 1 ] && grep -q "^syno: error: MPI worker [12] (.*): the spec does not load here: .*unknown operator 'conv2d'" o &&
+  ok "a worker where the spec does not load: one error naming the worker, its host and the reason; the job ends" ||
+  { not_ok "a worker where the spec does not load (exit $st)"; diag <o; }
 
 # ---- the same candidates as a local search -------------------------------------------
 "$SYNO" search "$SPEC:flops" --algorithm exhaustive --iterations 100 --db local.db --out lo >o 2>&1 ||
