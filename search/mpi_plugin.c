@@ -19,6 +19,7 @@
 #include "search/mpi_link.h"
 
 #include <mpi.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,11 +112,21 @@ static bool init(int *argc, char ***argv, syno_mpi_world *w, char *err, size_t l
     return true;
 }
 
+/* Signals whose handlers MPI_Init may replace with its own crash reports
+ * (Open MPI prints a backtrace): a worker's evaluation children inherit
+ * them, and a candidate that crashes one should end it quietly, recorded
+ * as a crash, as in a local search.  So they are put back as they were. */
+static const int crash_signals[] = {SIGABRT, SIGBUS, SIGFPE, SIGILL, SIGSEGV};
+
 static bool link_init(int *argc, char ***argv, syno_mpi_world *w, char *err, size_t len)
 {
+    enum { N = sizeof crash_signals / sizeof crash_signals[0] };
+    struct sigaction before[N];
+    for (int i = 0; i < N; i++) sigaction(crash_signals[i], NULL, &before[i]);
     untracked();
     bool ok = init(argc, argv, w, err, len);
     tracked();
+    for (int i = 0; i < N; i++) sigaction(crash_signals[i], &before[i], NULL);
     return ok;
 }
 

@@ -56,8 +56,8 @@ static void summarize(mpi_pool *mp)
     syno_buf b = SYNO_BUF_INIT;
     syno_buf_printf(&b, "MPI: %d workers on %d node%s (%s)", mp->nworkers, w->nodes, w->nodes == 1 ? "" : "s",
                     w->library);
-    if (tmin == tmax) syno_buf_printf(&b, ", %d CPU thread%s per evaluation", tmin, tmin == 1 ? "" : "s");
-    else syno_buf_printf(&b, ", %d to %d CPU threads per evaluation", tmin, tmax);
+    if (tmin && tmin == tmax) syno_buf_printf(&b, ", %d CPU thread%s per evaluation", tmin, tmin == 1 ? "" : "s");
+    else if (tmin) syno_buf_printf(&b, ", %d to %d CPU threads per evaluation", tmin, tmax);
     if (gpus) syno_buf_printf(&b, ", %d with a GPU", gpus);
     free(mp->base.summary);
     mp->base.summary = syno_buf_take(&b);

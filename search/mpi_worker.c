@@ -25,8 +25,15 @@
 #include <string.h>
 #include <unistd.h>
 
-/* The node's GPUs as CUDA_VISIBLE_DEVICES entries, into GPU (LEN bytes);
- * their count. */
+/* True when ID (K bytes) names a GPU in CUDA_VISIBLE_DEVICES: an index or
+ * a UUID (Slurm writes "NoDevFiles" where a task has none). */
+static bool gpu_id(const char *id, size_t k)
+{
+    return k > 0 && k < 32 && ((id[0] >= '0' && id[0] <= '9') || strncmp(id, "GPU-", 4) == 0 || strncmp(id, "MIG-", 4) == 0);
+}
+
+/* The node's GPUs as CUDA_VISIBLE_DEVICES entries, into IDS (at most
+ * MAX); their count. */
 static int node_gpus(char ids[][32], int max)
 {
     int n = 0;
@@ -34,7 +41,7 @@ static int node_gpus(char ids[][32], int max)
     if (vis) {
         for (const char *p = vis; *p && n < max;) {
             size_t k = strcspn(p, ",");
-            if (k > 0 && k < 32) {
+            if (gpu_id(p, k)) {
                 memcpy(ids[n], p, k);
                 ids[n++][k] = 0;
             }
