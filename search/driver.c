@@ -59,9 +59,18 @@ void drv_error(drv_run *r, const char *fmt, ...)
     syno_buf_fini(&b);
 }
 
-static void refs_text(const double *v, syno_buf *b)
+/* Makes V the reference values (see driver_int.h). */
+void drv_set_reference(drv_run *r, const double *v, const char *of)
 {
-    for (int k = 0; k < SYNO_METRIC_COUNT; k++) syno_buf_printf(b, "%s%s=%.17g", k ? ";" : "", syno_metric_names[k], v[k]);
+    syno_buf b = SYNO_BUF_INIT;
+    for (int k = 0; k < SYNO_METRIC_COUNT; k++) {
+        r->ref[k] = v[k];
+        syno_buf_printf(&b, "%s%s=%.17g", k ? ";" : "", syno_metric_names[k], v[k]);
+    }
+    syno_store_set_meta(r->store, "reference", b.data);
+    if (of) syno_store_set_meta(r->store, "reference_of", of);
+    syno_buf_fini(&b);
+    r->have_ref = true;
 }
 
 /* The store's meta data: written for a new search, checked on resume.
@@ -179,13 +188,7 @@ static void setup_reference(drv_run *r)
                 met.reason);
         return;
     }
-    for (int k = 0; k < SYNO_METRIC_COUNT; k++) r->ref[k] = met.v[k];
-    syno_buf b = SYNO_BUF_INIT;
-    refs_text(r->ref, &b);
-    syno_store_set_meta(r->store, "reference", b.data);
-    syno_store_set_meta(r->store, "reference_of", r->spec->baseline);
-    syno_buf_fini(&b);
-    r->have_ref = true;
+    drv_set_reference(r, met.v, r->spec->baseline);
 }
 
 /* Runs the search (see search_run.h). */

@@ -36,6 +36,11 @@ typedef struct drv_run {
 /* Reports an error of the run (the store, the spec) into its diagnostics. */
 void drv_error(drv_run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Makes V (SYNO_METRIC_COUNT values) the reference of R's ratios and
+ * rewards, and records it in the store (with the name OF of the operator
+ * measured, or NULL). */
+void drv_set_reference(drv_run *r, const double *v, const char *of);
+
 /* Runs the search's loop with algorithm A (operations OPS) until the
  * budget, the end of the space or a stuck algorithm: first the pending
  * candidates of the store (handed out by a run that was killed), then the

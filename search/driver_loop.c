@@ -73,15 +73,7 @@ typedef struct loop {
  * transaction and returns its reward; -2 when the store failed (reported). */
 static double record(drv_run *r, uint64_t hash, const syno_op *op, const char *path, const syno_metrics *m)
 {
-    if (m->ok && !r->have_ref) { /* no baseline: the first success is the reference */
-        for (int k = 0; k < SYNO_METRIC_COUNT; k++) r->ref[k] = m->v[k];
-        r->have_ref = true;
-        syno_buf b = SYNO_BUF_INIT;
-        for (int k = 0; k < SYNO_METRIC_COUNT; k++)
-            syno_buf_printf(&b, "%s%s=%.17g", k ? ";" : "", syno_metric_names[k], r->ref[k]);
-        syno_store_set_meta(r->store, "reference", b.data);
-        syno_buf_fini(&b);
-    }
+    if (m->ok && !r->have_ref) drv_set_reference(r, m->v, NULL); /* no baseline: the first success */
     double reward = syno_search_reward(r->spec, m, r->ref);
     syno_canon_result cres;
     memset(&cres, 0, sizeof cres);
