@@ -28,7 +28,9 @@
 #include <string.h>
 
 /* Consecutive proposals without a new evaluation after which the algorithm
- * is taken to propose only known operators. */
+ * is taken to propose only known operators (pulled: once no result is in
+ * flight that could change its mind; until then it is asked once per
+ * result). */
 #define IDLE_LIMIT (250 * SYNO_SEARCH_BATCH)
 
 /* A candidate handed to the pool. */
@@ -412,7 +414,8 @@ static bool fill(loop *L, int *idle, bool *asking)
             if (s < 0) return false;
             *idle = -1;
         }
-        if (++*idle > IDLE_LIMIT) {
+        if (++*idle > IDLE_LIMIT) { /* only known operators lately: wait for the results in flight, if any */
+            if (r->pool->busy) break;
             r->stuck = true;
             *asking = false;
         }

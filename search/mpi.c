@@ -20,6 +20,7 @@ struct syno_mpi {
     syno_mpi_world world;
 };
 
+#ifdef HAVE_MPI
 /* Variables a launcher sets in the processes it starts: Open MPI's mpirun,
  * MPICH's Hydra mpiexec, PMI-1/2 and PMIx launchers (srun among them). */
 static const char *const launcher_vars[] = {
@@ -86,6 +87,8 @@ static const syno_mpi_link *load_plugin(syno_buf *err)
     syno_buf_fini(&tried);
     return l;
 }
+
+#endif
 
 /* Starts MPI (see mpi.h). */
 syno_mpi *syno_mpi_start(int *argc, char ***argv, syno_buf *err)
