@@ -255,6 +255,7 @@ int syno_search_run(const syno_spec *spec, const syno_search_opts *o, syno_diags
     }
     if (!setup_meta(&r, &alg, &seed, &iters)) goto out;
     syno_run_info_start(r.store, &r.clock);
+    r.clock.cpu_elsewhere = &r.pool->cpu_elsewhere;
     started = true;
     r.alg = alg;
     r.iters = iters;

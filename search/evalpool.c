@@ -14,6 +14,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #ifdef __linux__
@@ -76,11 +77,17 @@ void syno_eval_child_start(syno_eval_child *c, const syno_eval_input *in, const 
 static void reap(syno_eval_child *c, syno_metrics *out)
 {
     int status = 0;
-    while (waitpid(c->pid, &status, 0) < 0 && errno == EINTR) {}
+    struct rusage ru;
+    memset(&ru, 0, sizeof ru);
+    while (wait4(c->pid, &status, 0, &ru) < 0 && errno == EINTR) {}
     close(c->fd);
     c->fd = -1;
+    /* the child's processor time, its own children's included, as the kernel counts it */
+    double cpu = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+                 1e-6 * (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
     if (c->got == sizeof c->m) {
         *out = c->m;
+        out->cpu_seconds = cpu;
         return;
     }
     syno_buf why = SYNO_BUF_INIT;
@@ -90,6 +97,7 @@ static void reap(syno_eval_child *c, syno_metrics *out)
         syno_buf_printf(&why, "the evaluation ended without a result (exit status %d)",
                         WIFEXITED(status) ? WEXITSTATUS(status) : -1);
     syno_metrics_failed(out, syno_buf_str(&why));
+    out->cpu_seconds = cpu;
     syno_buf_fini(&why);
 }
 

@@ -44,6 +44,9 @@ struct syno_evalpool {
                                         * evaluating fixed batches */
     char *error;                       /* set when the pool cannot go on (new string; NULL while it can) */
     char *summary;                     /* a line on where jobs run (new string or NULL) */
+    double cpu_elsewhere;              /* processor seconds of the finished jobs that ran outside this process
+                                        * and its children (on MPI workers; 0 for the local pool, whose
+                                        * children the process's own count includes) */
 };
 
 /* A pool that evaluates jobs of SPEC in child processes of this one, JOBS

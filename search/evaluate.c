@@ -163,7 +163,7 @@ const syno_op *syno_eval_load_op(syno_ctx *ctx, const char *name, const char *te
 void syno_evaluate(const syno_eval_input *in, const bool *want, syno_metrics *m)
 {
     syno_metrics_failed(m, "");
-    double t0 = syno_clock_wall();
+    double t0 = syno_clock_wall(), c0 = syno_clock_cpu();
     m->ok = true;
     for (int k = 0; k < SYNO_METRIC_COUNT && m->ok; k++) {
         if (!want[k]) continue;
@@ -175,6 +175,7 @@ void syno_evaluate(const syno_eval_input *in, const bool *want, syno_metrics *m)
         syno_buf_fini(&why);
     }
     m->seconds = syno_clock_wall() - t0;
+    m->cpu_seconds = syno_clock_cpu() - c0;
 }
 
 /* Metrics of an evaluation that failed before it began (see evaluate.h). */
@@ -185,5 +186,6 @@ void syno_metrics_failed(syno_metrics *m, const char *reason)
         m->v[k] = NAN;
         for (int l = 0; l < SYNO_SPEC_MAX_LAYERS; l++) m->layer[k][l] = NAN;
     }
+    m->cpu_seconds = NAN;
     snprintf(m->reason, sizeof m->reason, "%s", reason);
 }

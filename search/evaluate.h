@@ -16,6 +16,9 @@ typedef struct syno_metrics {
     double v[SYNO_METRIC_COUNT];            /* NaN where not measured */
     double layer[SYNO_METRIC_COUNT][SYNO_SPEC_MAX_LAYERS];
     double seconds;                         /* wall time of the evaluation */
+    double cpu_seconds;                     /* processor time of the process that evaluated and of the children
+                                             * it waited for (a child's, as its parent reaped it; NaN when not
+                                             * measured) */
 } syno_metrics;
 
 /* What an evaluator receives. */

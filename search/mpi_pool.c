@@ -13,6 +13,7 @@
 
 #include <stdarg.h>
 #include <stdlib.h>
+#include <math.h>
 #include <string.h>
 
 typedef struct mpi_pool {
@@ -134,6 +135,7 @@ static bool pool_wait(syno_evalpool *p, int64_t *id, syno_metrics *m)
             } else {
                 *id = res.id;
                 *m = res.m;
+                if (isfinite(res.m.cpu_seconds) && res.m.cpu_seconds > 0) p->cpu_elsewhere += res.m.cpu_seconds;
                 mp->job[rank] = -1;
                 push_idle(mp, rank);
                 return true;

@@ -125,6 +125,7 @@ void syno_run_info_start(syno_store *s, syno_run_clock *c)
     c->cpu0 = cpu_now();
     c->wall_base = get_double(s, "wall_seconds");
     c->cpu_base = get_double(s, "cpu_seconds");
+    c->cpu_elsewhere = NULL;
     if (!isfinite(c->wall_base) || c->wall_base < 0) c->wall_base = 0;
     if (!isfinite(c->cpu_base) || c->cpu_base < 0) c->cpu_base = 0;
     char buf[512];
@@ -148,7 +149,7 @@ void syno_run_info_progress(syno_store *s, const syno_run_clock *c, syno_run_sta
     snprintf(buf, sizeof buf, "%d", evaluating);
     syno_store_set_meta(s, "evaluating", buf);
     put_double(s, "wall_seconds", c->wall_base + clock_of(CLOCK_MONOTONIC) - c->wall0);
-    put_double(s, "cpu_seconds", c->cpu_base + cpu_now() - c->cpu0);
+    put_double(s, "cpu_seconds", c->cpu_base + cpu_now() - c->cpu0 + (c->cpu_elsewhere ? *c->cpu_elsewhere : 0));
 }
 
 /* Records the end of the run (see run_info.h). */

@@ -45,10 +45,13 @@ typedef struct syno_run_info {
 typedef struct syno_run_clock {
     double wall0, cpu0;         /* this run's start (wall: monotonic; cpu: process and children) */
     double wall_base, cpu_base; /* recorded by earlier runs */
+    const double *cpu_elsewhere; /* processor seconds this run spent in other processes (an MPI search's
+                                  * workers), kept up to date by the caller; NULL: none */
 } syno_run_clock;
 
 /* Records in S that a run starts: this process and machine, state
- * searching, the first start time if none is recorded; starts C. */
+ * searching, the first start time if none is recorded; starts C (with no
+ * CPU_ELSEWHERE: the caller may set it after). */
 void syno_run_info_start(syno_store *s, syno_run_clock *c);
 
 /* Records STATE, EVALUATING evaluations under way, and the wall and

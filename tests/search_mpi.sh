@@ -7,7 +7,11 @@
 # evaluation is recorded as failed and the search finishes; kill -9 of
 # mpirun in the middle, then --resume with another rank count, loses no
 # finished evaluation, repeats none and evaluates the ones that were in
-# flight; the error handler prints one line; bad use gets a clear error.
+# flight; `syno report` on the stores of MPI searches shows the counts, the
+# evaluations under way while the search runs, the state (running, stopped
+# by the kill, finished) and a processor time that includes the workers'
+# evaluations; the error handler prints one line; bad use gets a clear
+# error.
 # Skipped when syno was built without MPI or mpirun is missing.
 . "$top_srcdir/tests/lib.sh"
 SPEC="$top_srcdir/tests/search/mpi.syno"
@@ -72,7 +76,11 @@ done
 # The command logs the hash, the seed, the MPI rank and the GPU of every
 # evaluation; the first candidate's evaluation aborts (its process gets
 # SIGABRT).  The node pretends to have two GPUs (CUDA_VISIBLE_DEVICES).
-E='echo {hash} {seed} $OMPI_COMM_WORLD_RANK $CUDA_VISIBLE_DEVICES >>'"$TMP"'/elog; if [ {hash} != 0000000000000001 ] && mkdir '"$TMP"'/crashed 2>/dev/null; then kill -ABRT $PPID; sleep 5; fi; echo 0.5'
+# Every other evaluation uses 0.15 s of processor time (BURN) before it
+# answers.
+BURN="python3 -c 'import time
+while time.process_time() < 0.15: pass'"
+E='echo {hash} {seed} $OMPI_COMM_WORLD_RANK $CUDA_VISIBLE_DEVICES >>'"$TMP"'/elog; if [ {hash} != 0000000000000001 ] && mkdir '"$TMP"'/crashed 2>/dev/null; then kill -ABRT $PPID; sleep 5; fi; '"$BURN"'; echo 0.5'
 CUDA_VISIBLE_DEVICES=0,1 $MPIRUN -n 4 "$SYNO" search "$SPEC:acc" --db acc.db --out ao --mpi --evaluator "$E" >acc.txt 2>&1
 st=$?
 failed=$(q acc.db "SELECT count(*) FROM candidates WHERE status = 'failed' AND reason LIKE 'the evaluation crashed (signal 6%'")
@@ -95,6 +103,16 @@ conf=$(awk '$2 != 1 { print $3 }' elog | sort -u | wc -l)
   grep -q "^confirmed: the 2 best, trained again with seeds 2..3" acc.txt &&
   ok "the 6 confirmation runs are recorded, spread over $conf workers" ||
   { not_ok "confirmation over MPI ($conf ranks)"; diag <acc.txt; diag <elog; }
+# syno report on the finished store: the counts and the state; the
+# processor time counts the 18 evaluations that answered (0.15 s each at
+# least) though they ran on the workers, not in rank 0 or its children
+"$SYNO" report acc.db -o acc.html >o 2>&1; st=$?
+cpu=$(q acc.db "SELECT value FROM meta WHERE key = 'cpu_seconds'" | awk '{ printf "%.2f", $1 }')
+[ $st = 0 ] && grep -q "12 evaluated: 11 ok, 1 failed, 0 running; 2 confirmed" acc.html &&
+  grep -q "<dt>state</dt><dd>finished" acc.html && [ "$(q acc.db "SELECT value FROM meta WHERE key = 'run_state'")" = finished ] &&
+  awk -v c="$cpu" 'BEGIN { exit !(c >= 18 * 0.15) }' &&
+  ok "syno report of the MPI search: 12 evaluated, 11 ok, 1 failed, none running, 2 confirmed, finished; processor time $cpu s with the workers' evaluations" ||
+  { not_ok "syno report of the MPI search (exit $st, processor time $cpu s)"; grep -n "evaluated\|state" acc.html | diag; diag <o; }
 
 # ---- kill -9 of mpirun, then --resume with another rank count ---------------------------
 # The command logs the hash and seed of every evaluation as it starts, and
@@ -109,6 +127,12 @@ for i in $(seq 1 600); do
   [ "$n" -ge 3 ] && break
   sleep 0.1
 done
+# while it runs, every worker is evaluating (the candidates are a second
+# each), and syno report says so
+"$SYNO" report k.db -o k1.html >o 2>&1; st=$?
+[ $st = 0 ] && grep -q "<strong>running</strong> (searching; process" k1.html && grep -q " evaluated: .*, 3 running" k1.html &&
+  ok "syno report of a running MPI search: searching, 3 evaluations under way (one per worker)" ||
+  { not_ok "syno report of a running MPI search (exit $st)"; grep -n "evaluated\|state" k1.html | diag; diag <o; }
 ranks=$(pgrep -P $mp)
 kill -9 $mp
 wait $mp 2>/dev/null
@@ -120,6 +144,10 @@ for i in $(seq 1 600); do # MPI ends the ranks of a job whose mpirun died; wait 
 done
 [ -n "$ranks" ] && [ -z "$alive" ] && ok "the ranks end after mpirun is killed" ||
   not_ok "ranks ($ranks) still running 60 s after mpirun was killed"
+"$SYNO" report k.db -o k2.html >o 2>&1; st=$?
+[ $st = 0 ] && grep -q "<strong>stopped</strong> before its end" k2.html && grep -q " evaluated: .*, 0 running" k2.html &&
+  ok "syno report after the kill: stopped, nothing running" ||
+  { not_ok "syno report after the kill (exit $st)"; grep -n "evaluated\|state" k2.html | diag; diag <o; }
 q k.db "SELECT hash, created FROM candidates" | sort >before.rows
 q k.db "SELECT hash FROM pending WHERE hash NOT IN (SELECT hash FROM candidates)" | sort >pending.txt
 logged=$(wc -l <klog)
@@ -141,6 +169,10 @@ npend=$(wc -l <pending.txt)
   [ "$(comm -12 pending.txt resumed.txt | wc -l)" = "$npend" ] &&
   ok "the $npend candidates in flight when mpirun was killed are evaluated on resume" ||
   { not_ok "candidates in flight at the kill ($npend) are evaluated on resume"; diag <pending.txt; }
+"$SYNO" report k.db -o k3.html >o 2>&1; st=$?
+[ $st = 0 ] && grep -q "$total evaluated: .*, 0 running" k3.html && grep -q "<dt>state</dt><dd>finished" k3.html &&
+  ok "syno report after the resumed run: the $total candidates, finished" ||
+  { not_ok "syno report after the resumed run (exit $st)"; grep -n "evaluated\|state" k3.html | diag; diag <o; }
 
 # ---- the error handler ---------------------------------------------------------------
 $MPIRUN -n 2 "$top_builddir/tests/mpi_errhandler" "$top_builddir/syno-mpi.so" >eh.txt 2>&1; st=$?
