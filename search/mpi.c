@@ -8,6 +8,8 @@
 
 #include "search/mpi.h"
 
+#include "base/clock.h"
+
 #include <dlfcn.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -139,23 +141,16 @@ void syno_mpi_send(syno_mpi *m, int to, int tag, const void *data, size_t len)
     m->link->send(to, tag, data, len);
 }
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 /* Waits for a message (see mpi.h).  Looks, then sleeps 20 us, doubling up
  * to 1 ms between looks: a waiting rank wakes at most a thousand times a
  * second, and a message waits at most a millisecond. */
 bool syno_mpi_next(syno_mpi *m, int from, double timeout, int *source, int *tag, syno_buf *data)
 {
-    double end = timeout >= 0 ? now() + timeout : 0;
+    double end = timeout >= 0 ? syno_clock_wall() + timeout : 0;
     long nap = 20000;
     size_t len;
     while (!m->link->probe(from, source, tag, &len)) {
-        if (timeout >= 0 && now() >= end) return false;
+        if (timeout >= 0 && syno_clock_wall() >= end) return false;
         struct timespec ts = {0, nap};
         nanosleep(&ts, NULL);
         if (nap < 1000000) nap *= 2;
