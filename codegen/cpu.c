@@ -74,7 +74,7 @@ static cpu_plan *plan_compile(const syno_op *op, const syno_binding *b, int wrt,
         cpu_stage *st = &cp->stages[s];
         syno_cpu_stage_init(st, p, s, nthreads, baseline);
         int64_t shared = 0;
-        if (st->method == CPU_GEMM) shared = round_up(st->ctemp_off + st->ctemp_floats);
+        if (st->method == CPU_GEMM) shared = round_up(st->shared);
         if (shared > cp->shared_floats) cp->shared_floats = shared;
         if (round_up(st->scratch) > cp->scratch) cp->scratch = round_up(st->scratch);
     }

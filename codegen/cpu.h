@@ -1,6 +1,6 @@
 /* cpu.h - the CPU executor: runs the staged plans of codegen/plan.h on
- * float32 host buffers, multithreaded, with OpenBLAS for stages that are
- * matrix products.
+ * float32 host buffers, multithreaded, with its own register-blocked
+ * matrix product (codegen/cpu_mm.c) for stages that are matrix products.
  *
  * Compile an operator under a binding once (syno_cpu_new), then call
  * syno_cpu_forward / syno_cpu_backward as often as needed.  Each stage of

@@ -20,8 +20,10 @@
 /* The inner loops here (copies, zero fills, multiply-accumulate over
  * tiles) have run-time trip counts, which gcc's -O2 cost model leaves
  * scalar; the dynamic model vectorises them. */
+/* The zero fills at the borders of a row (one or two elements for a
+ * padded window) stay inline stores rather than becoming memset calls. */
 #if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC optimize("vect-cost-model=dynamic")
+#pragma GCC optimize("vect-cost-model=dynamic", "no-tree-loop-distribute-patterns")
 #endif
 
 #include "codegen/cpu_int.h"

@@ -21,6 +21,7 @@
 #endif
 
 #include "codegen/cpu_int.h"
+#include "base/simd.h"
 
 #include <string.h>
 
@@ -66,14 +67,14 @@ void syno_cpu_fused_setup(cpu_stage *st)
 }
 
 /* Adds D steps of iterator I to every value. */
-static inline void fs_step(const cpu_stage *st, fstate *f, int i, int64_t d)
+SYNO_SIMD_INLINE void fs_step(const cpu_stage *st, fstate *f, int i, int64_t d)
 {
     const int64_t *restrict dl = st->fdelta + (size_t)i * (size_t)st->fnv;
     for (int q = 0; q < st->fnv; q++) f->v[q] += dl[q] * d;
 }
 
 /* The state at iterator values IT (every iterator). */
-static void fs_init(const cpu_stage *st, fstate *f, const int64_t *it)
+SYNO_SIMD_INLINE void fs_init(const cpu_stage *st, fstate *f, const int64_t *it)
 {
     for (int k = 0; k < st->nacc; k++) {
         const cpu_access *a = &st->acc[k];
@@ -86,7 +87,7 @@ static void fs_init(const cpu_stage *st, fstate *f, const int64_t *it)
 }
 
 /* Carries group G's iterators from position J down, the state in step. */
-static inline void fs_carry(const cpu_stage *st, fstate *f, const cpu_group *grp, int j, int64_t *it)
+SYNO_SIMD_INLINE void fs_carry(const cpu_stage *st, fstate *f, const cpu_group *grp, int j, int64_t *it)
 {
     for (; j > 0 && it[grp->it[j]] == st->ext[grp->it[j]]; j--) {
         int i = grp->it[j], o = grp->it[j - 1];
@@ -98,7 +99,7 @@ static inline void fs_carry(const cpu_stage *st, fstate *f, const cpu_group *grp
 }
 
 /* Narrows [*lo, *hi) to the t with glo <= x + d·t < ghi. */
-static inline void fs_narrow(int64_t x, int64_t d, int64_t glo, int64_t ghi, int64_t *lo, int64_t *hi)
+SYNO_SIMD_INLINE void fs_narrow(int64_t x, int64_t d, int64_t glo, int64_t ghi, int64_t *lo, int64_t *hi)
 {
     int64_t a0, a1;
     if (d == 0) {
@@ -125,7 +126,7 @@ static inline void fs_narrow(int64_t x, int64_t d, int64_t glo, int64_t ghi, int
 
 /* Narrows [*lo, *hi) to the t where operand K's guards hold at state F
  * plus t steps of iterator V. */
-static inline void fs_interval(const cpu_stage *st, const fstate *f, int k, int v, int64_t *lo, int64_t *hi)
+SYNO_SIMD_INLINE void fs_interval(const cpu_stage *st, const fstate *f, int k, int v, int64_t *lo, int64_t *hi)
 {
     const cpu_access *a = &st->acc[k];
     const int64_t *x = f->v + st->fvoff[k] + 1;
@@ -141,7 +142,7 @@ typedef struct fseg {
     int64_t step[SYNO_PLAN_MAX_OPS + 1];
 } fseg;
 
-static inline void seg_of(const cpu_stage *st, const cpu_bufs *b, const fstate *f, int v, fseg *sg)
+SYNO_SIMD_INLINE void seg_of(const cpu_stage *st, const cpu_bufs *b, const fstate *f, int v, fseg *sg)
 {
     sg->m = 0;
     for (int k = 0; k < st->nacc; k++) {
@@ -154,7 +155,7 @@ static inline void seg_of(const cpu_stage *st, const cpu_bufs *b, const fstate *
 /* The products P[t] = Π_k src_k[t·step_k] of a segment for t in [lo, hi),
  * with every source moved by SHIFT_k elements.  ACC: acc[t] += P[t], and
  * 0 is returned; else Σ P[t] is returned. */
-static inline float seg_products(const fseg *sg, const int64_t *shift, int64_t lo, int64_t hi, float *restrict acc)
+SYNO_SIMD_INLINE float seg_products(const fseg *sg, const int64_t *shift, int64_t lo, int64_t hi, float *restrict acc)
 {
     float part[8] = {0};
     const int m = sg->m;
@@ -217,7 +218,7 @@ static inline float seg_products(const fseg *sg, const int64_t *shift, int64_t l
 
 /* Whether the rows of U can be taken in blocks when walking along V: no
  * guard of any operand reads both. */
-static bool blockable(const cpu_stage *st, int u, int v)
+SYNO_SIMD_INLINE bool blockable(const cpu_stage *st, int u, int v)
 {
     for (int k = 0; k < st->nacc; k++)
         for (int g = 0; g < st->acc[k].nguards; g++)
@@ -229,7 +230,7 @@ static bool blockable(const cpu_stage *st, int u, int v)
  * state F there), adding the products at each position into ACC[c - c0]
  * (vector mode) or into the returned sum (ACC NULL).  Runs along the last
  * iterator v of G; whole rows of the next one, u, at once when BLOCK. */
-static float walk(const cpu_stage *st, const cpu_bufs *b, fstate *f, const cpu_group *grp, int64_t *it, int64_t c0,
+SYNO_SIMD_INLINE float walk(const cpu_stage *st, const cpu_bufs *b, fstate *f, const cpu_group *grp, int64_t *it, int64_t c0,
                   int64_t c1, bool block, float *acc)
 {
     int v = grp->it[grp->n - 1], u = grp->n >= 2 ? grp->it[grp->n - 2] : -1;
@@ -295,7 +296,7 @@ static float walk(const cpu_stage *st, const cpu_bufs *b, fstate *f, const cpu_g
 }
 
 /* Vector mode: ACC[0, o1 - o0) += Σ_r the products at outputs [o0, o1). */
-static void fused_vectors(const cpu_stage *st, const cpu_bufs *b, int64_t o0, int64_t o1, float *acc)
+SYNO_SIMD_CLONES static void fused_vectors(const cpu_stage *st, const cpu_bufs *b, int64_t o0, int64_t o1, float *acc)
 {
     const cpu_group *og = &st->og, *rg = &st->rg;
     int64_t it[CPU_MAXIT] = {0}, ostart[CPU_MAXIT] = {0};
@@ -318,7 +319,7 @@ static void fused_vectors(const cpu_stage *st, const cpu_bufs *b, int64_t o0, in
 }
 
 /* Dot mode: ACC[j - o0] = Σ over the reduction of the products at output j. */
-static void fused_dots(const cpu_stage *st, const cpu_bufs *b, int64_t o0, int64_t o1, float *acc)
+SYNO_SIMD_CLONES static void fused_dots(const cpu_stage *st, const cpu_bufs *b, int64_t o0, int64_t o1, float *acc)
 {
     const cpu_group *og = &st->og, *rg = &st->rg;
     int64_t it[CPU_MAXIT] = {0};

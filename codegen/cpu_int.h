@@ -61,6 +61,16 @@ typedef struct cpu_group {
 
 typedef enum cpu_method { CPU_GEMM, CPU_GENERIC } cpu_method;
 
+/* A zero-padded copy of a buffer (cpu_gemm.c's padded mode): every guard
+ * of the operand holds in it, and its last axis is WP long. */
+typedef struct cpu_pad {
+    int buf, rank;
+    int64_t *shape, *lo, *pshape; /* [rank]: the buffer's shape, pads before, padded shape */
+    int64_t wp;                   /* padded length of the last axis */
+    int64_t c0, *coef;            /* the operand's offset in the copy: c0 + Σ coef[i]·it[i] */
+    int64_t floats, off;          /* its size (with slack) and place in the shared area */
+} cpu_pad;
+
 /* A matrix operand of the GEMM path. */
 typedef struct cpu_mat {
     int acc;              /* access index */
@@ -86,6 +96,7 @@ typedef struct cpu_stage {
     cpu_mat L, R;
     bool stream_L;        /* tiles split M (L gathered per tile) rather than N */
     bool ksplit;          /* tiles split K instead; partial sums per thread, added up */
+    bool kpad;            /* ksplit with both operands gathered [rows][K]: rows padded to 8 with zeros */
     int64_t tile, ntiles;
     bool pre_L, pre_R;    /* gathered once per batch value before the tiles */
     int64_t pre_size;     /* floats of one pre-gathered copy */
@@ -107,8 +118,20 @@ typedef struct cpu_stage {
      * the BLAS's own threads per batch value */
     bool explicit_gemm;
     int64_t explicit_floats;
-    /* scratch floats per thread */
+    /* padded mode (cpu_gemm.c): operands read in place from zero-padded
+     * copies of their buffers, over columns (u, v < wp) instead of (u, v):
+     * R when N is (u, v); L and R, K-split, when K ends with (u, v) */
+    bool padded;
+    cpu_pad pad[2];       /* [0] R's copy, [1] L's (K-split) */
+    int npads;
+    int64_t *rowoff[2];   /* offsets in the copies of R's rows (K) and L's (M; K-split: R's rows are N) */
+    int64_t pad_rows;     /* values of u per tile */
+    int64_t apack_off, apack_count; /* L packed once per call, per batch value it depends on */
+    int64_t shared;       /* floats of the shared area the stage uses */
+    /* scratch floats per thread (GEMM: a gathered tile, then from mm_off
+     * the work space of cpu_mm) */
     int64_t scratch;
+    int64_t mm_off;
     char method_text[256];
 } cpu_stage;
 
@@ -171,6 +194,30 @@ void syno_cpu_fused_tile(const cpu_stage *st, const cpu_bufs *b, int64_t o0, int
 void syno_cpu_stage_fini(cpu_stage *st);
 void syno_cpu_stage_run(const cpu_stage *st, const cpu_bufs *b);
 
+/* C = alpha op(A) op(B), or C += that when ACCUMULATE: op(A) is m x k,
+ * op(B) k x n (op = transpose when TA/TB), all row-major with leading
+ * dimensions LDA, LDB, LDC.  The executor's own product (cpu_mm.c), fast
+ * for the small shapes of GEMM stages; WORK holds cpu_mm_work()
+ * floats of the calling thread's scratch. */
+void cpu_mm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const float *a, int64_t lda,
+                 const float *b, int64_t ldb, bool accumulate, float *c, int64_t ldc, float *work);
+int64_t cpu_mm_work(void);
+/* alpha op(A) (m x k, op = transpose when TA) packed for
+ * cpu_mm_rows into DST (m * k floats). */
+void cpu_mm_pack(bool ta, int64_t m, int64_t k, float alpha, const float *a, int64_t lda, float *dst);
+/* C = A B (+ C when ACCUMULATE), A packed by cpu_mm_pack, row k of the
+ * k x n matrix B at b + brow[k] (columns contiguous; a padded copy read in
+ * place); K > 0. */
+void cpu_mm_rows(int64_t m, int64_t n, int64_t k, const float *apacked, const float *b, const int64_t *brow,
+                      bool accumulate, float *c, int64_t ldc, float *work);
+/* C += alpha A B^T, C m x n (row stride LDC), row i of A at a + arow[i],
+ * row j of B at b + brow[j], each NSEG segments of K floats, ASEG (BSEG)
+ * apart: the dot-product kernel on rows of padded copies (one segment per
+ * image). */
+void cpu_mm_dot_rows(int64_t m, int64_t n, int64_t k, int64_t nseg, int64_t aseg, int64_t bseg, float alpha,
+                          const float *a, const int64_t *arow, const float *b, const int64_t *brow, float *c,
+                          int64_t ldc);
+/* The BLAS's sgemm (cpu_sgemm.c): the explicit mode of baselines. */
 void syno_cpu_sgemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const float *a, int64_t lda,
                     const float *b, int64_t ldb, float beta, float *c, int64_t ldc);
 void syno_cpu_blas_init(void);

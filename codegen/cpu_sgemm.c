@@ -1,9 +1,11 @@
-/* cpu_sgemm.c - the matrix product behind GEMM stages: OpenBLAS's
- * cblas_sgemm when configure found it (HAVE_BLAS), else a plain blocked
- * loop that gcc vectorises (correct everywhere, much slower).
+/* cpu_sgemm.c - the BLAS's matrix product, for the explicit (im2col +
+ * sgemm) baselines that `syno bench` compares the executor with: OpenBLAS's
+ * cblas_sgemm when configure found it (HAVE_BLAS), else the executor's own
+ * product (cpu_mm.c).  The executor's stages use cpu_mm.c directly.
  *
- * The executor runs one sgemm per work unit on each of its own threads,
- * so OpenBLAS is told to stay single-threaded inside a call. */
+ * OpenBLAS is made single-threaded once (the executor has its own
+ * threads); a baseline lets it use the executor's thread count for its one
+ * call per batch value. */
 #include "config.h"
 
 #include "codegen/cpu_int.h"
@@ -17,7 +19,7 @@
 #endif
 
 #include <pthread.h>
-#include <string.h>
+#include <stdlib.h>
 
 static pthread_once_t blas_once = PTHREAD_ONCE_INIT;
 
@@ -45,31 +47,9 @@ void syno_cpu_blas_threads(int n)
 #endif
 }
 
-#ifndef HAVE_BLAS
-/* C[m][n] = alpha * op(A)[m][k] * op(B)[k][n] + beta * C, row-major. */
-static void loops(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const float *a, int64_t lda,
-                  const float *b, int64_t ldb, float beta, float *c, int64_t ldc)
-{
-    for (int64_t i = 0; i < m; i++) {
-        float *restrict ci = c + i * ldc;
-        if (beta == 0.0f) memset(ci, 0, (size_t)n * sizeof *ci);
-        else
-            for (int64_t j = 0; j < n; j++) ci[j] *= beta;
-        for (int64_t p = 0; p < k; p++) {
-            float aip = alpha * (ta ? a[p * lda + i] : a[i * lda + p]);
-            if (!tb) {
-                const float *restrict bp = b + p * ldb;
-                for (int64_t j = 0; j < n; j++) ci[j] += aip * bp[j];
-            } else {
-                for (int64_t j = 0; j < n; j++) ci[j] += aip * b[j * ldb + p];
-            }
-        }
-    }
-}
-#endif
-
 /* C = alpha * op(A) * op(B) + beta * C in row-major order, op = transpose
- * when TA/TB.  Sizes and leading dimensions as in cblas_sgemm. */
+ * when TA/TB, BETA 0 or 1.  Sizes and leading dimensions as in
+ * cblas_sgemm. */
 void syno_cpu_sgemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const float *a, int64_t lda,
                     const float *b, int64_t ldb, float beta, float *c, int64_t ldc)
 {
@@ -80,6 +60,9 @@ void syno_cpu_sgemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alp
     cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, (int)m, (int)n, (int)k,
                 alpha, a, (int)lda, b, (int)ldb, beta, c, (int)ldc);
 #else
-    loops(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    SYNO_ASSERT(beta == 0.0f || beta == 1.0f);
+    float *work = syno_xmalloc((size_t)cpu_mm_work() * sizeof *work);
+    cpu_mm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta != 0.0f, c, ldc, work);
+    free(work);
 #endif
 }

@@ -89,6 +89,13 @@ void syno_cpu_stage_fini(cpu_stage *st)
     free(st->ext);
     free(st->ostride);
     free(st->fdelta);
+    for (int k = 0; k < 2; k++) {
+        free(st->pad[k].shape);
+        free(st->pad[k].lo);
+        free(st->pad[k].pshape);
+        free(st->pad[k].coef);
+        free(st->rowoff[k]);
+    }
     syno_arena_free(st->digits);
     memset(st, 0, sizeof *st);
 }

@@ -7,7 +7,7 @@ libsyno_a_SOURCES += \
   %reldir%/plan_search.c %reldir%/plan_solve.c %reldir%/plan_print.c \
   %reldir%/cpu.h %reldir%/cpu_int.h %reldir%/cpu.c \
   %reldir%/cpu_access.c %reldir%/cpu_digits.c %reldir%/cpu_stage.c %reldir%/cpu_gemm.c \
-  %reldir%/cpu_generic.c %reldir%/cpu_fused.c %reldir%/cpu_sgemm.c %reldir%/cpu_backend.c \
+  %reldir%/cpu_generic.c %reldir%/cpu_fused.c %reldir%/cpu_mm.c %reldir%/cpu_sgemm.c %reldir%/cpu_backend.c \
   %reldir%/cuda_api.h %reldir%/cuda_fns.def \
   %reldir%/cuda_load.c %reldir%/cuda_load.h \
   %reldir%/cuda_jit.c %reldir%/cuda_jit.h \

@@ -19,8 +19,12 @@
  * differential run of doc/testing.md), 1 and 3 threads,
  * repeatability, NaN propagation, and contractions with batch indices
  * (grouped and depthwise convolutions, tests/cpu/grouped.syno) with the
- * path each of their stages takes. */
+ * path each of their stages takes; the executor's matrix product
+ * (cpu_mm.c) on its own against a double-precision loop, every
+ * orientation, odd sizes around its block sizes, accumulation; products
+ * read from padded copies (convolution windows) counted. */
 #include "codegen/cpu.h"
+#include "codegen/cpu_int.h"
 #include "interp/cli.h"
 #include "interp/eval.h"
 #include "lang/graph_print.h"
@@ -34,7 +38,7 @@
 #define BOUND 1e-4
 
 static bool sanitized;
-static int gemm_stages, generic_stages, fused_stages, digit_stages, table_stages;
+static int gemm_stages, generic_stages, fused_stages, digit_stages, table_stages, padded_stages, padded_dot_stages;
 
 /* The error measure above; SCALE holds the S_i. */
 static double err_of(const float *got, const double *want, const double *scale, int64_t n)
@@ -69,6 +73,8 @@ static void count_methods(syno_cpu *c, int wrt)
         fused_stages += m && strstr(m, "read in place");
         digit_stages += m && strstr(m, " into ");
         table_stages += m && strstr(m, "index table");
+        padded_stages += m && strstr(m, "R read from a padded copy");
+        padded_dot_stages += m && strstr(m, "L and R read from padded copies");
     }
 }
 
@@ -324,6 +330,38 @@ static void test_ksplit(syno_ctx *ctx, syno_rng *r)
  * every gradient against the reference evaluator, and the path each stage
  * takes: batched sgemm over iterators split into digits (cpu_digits.c),
  * products read in place (cpu_fused.c), index tables (cpu_access.c). */
+/* Convolution windows read from padded copies (cpu_gemm.c's padded mode):
+ * forward, input and weight gradients of convolutions with 3x3 and
+ * dilated windows, groups, a pooled stage and syno_op2's shifted rows, at
+ * sizes whose products take that path, on 1 and 2 threads. */
+static void test_padded(syno_ctx *ctx, syno_rng *r)
+{
+    static const struct {
+        const char *op, *bind;
+    } cases[] = {
+        {"conv2d", "N=8,C_in=16,C_out=16,H=16,W=16"},
+        {"conv2d", "N=2,C_in=8,C_out=32,H=12,W=10,k=5"},
+        {"conv2d", "N=2,C_in=16,C_out=16,H=16,W=16"},
+        {"group_conv2d", "N=2,C_in=32,C_out=32,H=16,W=16,g=2"},
+        {"dilated_conv2d", "N=8,C_in=16,C_out=16,H=16,W=16"},
+        {"group_conv2d", "N=8,C_in=16,C_out=16,H=16,W=16,g=2"},
+        {"pooled_conv2d", "N=2,C_in=16,C_out=16,H=32,W=32,s=2"},
+        {"syno_op2", "N=2,C_in=16,C_out=16,H=16,W=16,g=2,s=2"},
+    };
+    int saved = syno_cpu_threads();
+    for (size_t i = 0; i < SYNO_ARRAY_LEN(cases); i++) {
+        if (sanitized && i % 2) continue;
+        syno_op *op = syno_ctx_stdlib_op(ctx, cases[i].op);
+        syno_binding b;
+        bind_loose(op, cases[i].bind, &b);
+        syno_cpu_set_threads(1 + (int)(i % 2));
+        double e = compare(op, &b, r);
+        ok(e <= BOUND, "%s [%s], %d thread(s): cpu equals ref, forward and every gradient (error %g)", op->name,
+           cases[i].bind, syno_cpu_threads(), e);
+    }
+    syno_cpu_set_threads(saved);
+}
+
 static void test_grouped(syno_ctx *ctx, syno_rng *r)
 {
     static const struct {
@@ -372,16 +410,74 @@ static void test_grouped(syno_ctx *ctx, syno_rng *r)
     syno_cpu_set_threads(saved);
 }
 
+/* cpu_mm against the definition, in double: sizes around the kernel's
+ * panels (6 rows, 16 columns, 3 x 4 dot blocks, 8-float vectors) and its K
+ * blocks (256, 2048), every transposition, leading dimensions wider than
+ * the matrices, alpha, and accumulation into C. */
+static void test_mm(syno_rng *r)
+{
+    static const int64_t sizes[][3] = {{1, 1, 1},   {5, 17, 3},  {6, 16, 8},   {7, 15, 9},    {13, 33, 31},
+                                       {32, 196, 288}, {16, 12, 320}, {3, 4, 257}, {40, 2, 600}, {9, 9, 2100}};
+    float *work = syno_xmalloc((size_t)cpu_mm_work() * sizeof *work);
+    double worst = 0;
+    int cases = 0;
+    for (size_t s = 0; s < SYNO_ARRAY_LEN(sizes); s++)
+        for (int v = 0; v < 8; v++) {
+            int64_t m = sizes[s][0], n = sizes[s][1], k = sizes[s][2];
+            bool ta = v & 1, tb = v & 2, acc = v & 4;
+            if (sanitized && k > 300) continue;
+            int64_t lda = (ta ? m : k) + 3, ldb = (tb ? k : n) + 5, ldc = n + 2;
+            int64_t na = (ta ? k : m) * lda, nb = (tb ? n : k) * ldb, nc = m * ldc;
+            float *a = syno_xmalloc((size_t)na * sizeof *a), *b = syno_xmalloc((size_t)nb * sizeof *b);
+            float *c = syno_xmalloc((size_t)nc * sizeof *c);
+            double *want = syno_xmalloc((size_t)nc * sizeof *want);
+            for (int64_t i = 0; i < na; i++) a[i] = (float)syno_rng_normal(r);
+            for (int64_t i = 0; i < nb; i++) b[i] = (float)syno_rng_normal(r);
+            for (int64_t i = 0; i < nc; i++) want[i] = c[i] = (float)syno_rng_normal(r);
+            float alpha = 0.5f + (float)v;
+            for (int64_t i = 0; i < m; i++)
+                for (int64_t j = 0; j < n; j++) {
+                    double sum = 0;
+                    for (int64_t q = 0; q < k; q++)
+                        sum += (double)(ta ? a[q * lda + i] : a[i * lda + q]) * (tb ? b[j * ldb + q] : b[q * ldb + j]);
+                    want[i * ldc + j] = alpha * sum + (acc ? want[i * ldc + j] : 0);
+                }
+            cpu_mm(ta, tb, m, n, k, alpha, a, lda, b, ldb, acc, c, ldc, work);
+            double d = 0, mx = 1e-30;
+            for (int64_t i = 0; i < m; i++)
+                for (int64_t j = 0; j < n; j++) {
+                    d = fmax(d, fabs(c[i * ldc + j] - want[i * ldc + j]));
+                    mx = fmax(mx, fabs(want[i * ldc + j]));
+                }
+            /* the padding between rows of C is never written */
+            bool pad_kept = true;
+            for (int64_t i = 0; i < m; i++)
+                for (int64_t j = n; j < ldc; j++) pad_kept &= c[i * ldc + j] == (float)want[i * ldc + j];
+            if (!pad_kept) d = INFINITY;
+            worst = fmax(worst, d / mx / sqrt((double)k));
+            cases++;
+            free(a);
+            free(b);
+            free(c);
+            free(want);
+        }
+    free(work);
+    ok(worst <= 1e-6, "cpu_mm equals the definition in %d cases (every transposition, alpha, accumulation, "
+       "odd sizes): relative error %.2g per sqrt(k)", cases, worst);
+}
+
 int main(void)
 {
     sanitized = getenv("SYNO_SANITIZED") != NULL;
     syno_ctx *ctx = syno_ctx_new();
     syno_rng r;
     syno_rng_seed(&r, 11);
+    test_mm(&r);
     test_library(ctx, &r);
     test_random(&r);
     test_threads(ctx, &r);
     test_ksplit(ctx, &r);
+    test_padded(ctx, &r);
     test_grouped(ctx, &r);
     test_nan(ctx);
     printf("# stages run as sgemm: %d, generic: %d\n", gemm_stages, generic_stages);
@@ -389,6 +485,9 @@ int main(void)
        gemm_stages, generic_stages);
     printf("# generic stages read in place: %d; stages with iterators split into digits: %d; with index tables: %d\n",
            fused_stages, digit_stages, table_stages);
+    printf("# products on padded copies: %d streamed, %d weight-gradient\n", padded_stages, padded_dot_stages);
+    ok(padded_stages >= (sanitized ? 3 : 6) && padded_dot_stages >= (sanitized ? 2 : 4), "products read from padded copies were exercised (%d, %d)",
+       padded_stages, padded_dot_stages);
     ok(fused_stages >= 20 && digit_stages >= 20 && table_stages >= 20,
        "products read in place, digit splits and index tables were exercised");
     syno_ctx_free(ctx);
