@@ -91,7 +91,7 @@ sed 's/^    train .*;/    train subset 6400 epochs 50 batch 32 test 32;/' exampl
   ok "--time-limit: a run too slow for it stops at the first log interval" ||
   { not_ok "projected time limit (exit $st)"; diag <"$TMP/e"; diag <"$TMP/j"; }
 "$S" train conv2d --subset 64 --batch 32 --test-subset 32 >"$TMP/t" 2>&1
-grep -q "^test accuracy: " "$TMP/t" && grep -q "^loss curve" "$TMP/t" && grep -q "^training time by part: stem" "$TMP/t" &&
+grep -q "^test accuracy: " "$TMP/t" && grep -q "^loss curve" "$TMP/t" && grep -q "^training time by part (wall / processor s): stem" "$TMP/t" &&
   ok "the text report: loss curve, test accuracy, time by part" || { not_ok "text report"; diag <"$TMP/t"; }
 
 # The example external evaluator trains an exported module in PyTorch.

@@ -2,10 +2,14 @@
  * forward and backward passes, initialisation.
  *
  * Activations of one batch are kept for the backward pass: the stem's
- * output and its normalised version, each slot's output (before BN) and
- * its normalised version, the pooled map and the pooling's choices.  Each
- * activation has one gradient buffer of its size; BN's backward works in
- * place in it. */
+ * output and its normalised version, each slot's output (before BN), the
+ * normalised version where a slot reads it, the pooled map and the
+ * pooling's choices.  The normalised map before the pooling and the one
+ * before the global average are never stored: those layers are fused into
+ * BN+ReLU (train/layers.h).  Each activation has one gradient buffer of
+ * its size; BN's backward works in place in it.  Every buffer is
+ * allocated when the network is built: a training step allocates
+ * nothing. */
 #include "train/net.h"
 
 #include "base/clock.h"
@@ -29,26 +33,45 @@ struct syno_net {
     /* activations and their gradients */
     const float *x;
     float *a0, *r0, *da0;              /* stem output, after BN+ReLU, gradient (of r0, then a0) */
-    float *s[SYNO_NET_SLOTS], *r[SYNO_NET_SLOTS], *ds[SYNO_NET_SLOTS];
+    float *xpad;                       /* the images padded for the stem */
+    float *s[SYNO_NET_SLOTS], *ds[SYNO_NET_SLOTS];
+    float *r[SYNO_NET_SLOTS];          /* normalised slot outputs that the next slot reads (else NULL) */
     float *p, *dp;                     /* pooled map and its gradient */
     unsigned char *arg;
     float *g, *dg, *z, *dz;
     const unsigned char *labels;
     bool trained;                      /* the last forward was a training one with labels */
-    double prof[SYNO_NET_NPARTS];
+    double prof[SYNO_NET_NPARTS], prof_cpu[SYNO_NET_NPARTS];
+    double cpu_mark;                   /* processor time at the last tick */
 };
 
-/* Adds the time since *T to part P and restarts *T. */
+/* Starts timing a pass: *T is the wall clock, and the processor clock is
+ * noted in N. */
+static void tick_start(syno_net *n, double *t)
+{
+    *t = syno_clock_wall();
+    n->cpu_mark = syno_clock_cpu();
+}
+
+/* Adds the wall time since *T and the processor time (all threads) since
+ * the last tick to part P, and restarts both. */
 static void tick(syno_net *n, int p, double *t)
 {
-    double t1 = syno_clock_wall();
+    double t1 = syno_clock_wall(), c1 = syno_clock_cpu();
     n->prof[p] += t1 - *t;
+    n->prof_cpu[p] += c1 - n->cpu_mark;
     *t = t1;
+    n->cpu_mark = c1;
 }
 
 const double *syno_net_profile(const syno_net *n)
 {
     return n->prof;
+}
+
+const double *syno_net_profile_cpu(const syno_net *n)
+{
+    return n->prof_cpu;
 }
 
 static const char *const var_names[5] = {"N", "C_in", "C_out", "H", "W"};
@@ -265,11 +288,13 @@ static void add_bn(syno_net *n, syno_bn *bn, const char *name, int c)
     bn->rvar = fbuf(c);
     bn->mean = fbuf(c);
     bn->rstd = fbuf(c);
+    bn->scale = fbuf(c);
+    bn->shift = fbuf(c);
 }
 
 syno_net *syno_net_new(const syno_net_shape *shape, const syno_op *op, const syno_slot_backend *be, syno_buf *err)
 {
-    SYNO_ASSERT(shape->pool_after >= 0 && shape->pool_after < SYNO_NET_SLOTS && shape->h % 2 == 0 &&
+    SYNO_ASSERT(shape->pool_after >= 0 && shape->pool_after < SYNO_NET_SLOTS - 1 && shape->h % 2 == 0 &&
                 shape->w % 2 == 0);
     syno_net *n = syno_xcalloc(1, sizeof *n);
     n->shape = *shape;
@@ -298,7 +323,7 @@ syno_net *syno_net_new(const syno_net_shape *shape, const syno_op *op, const syn
         snprintf(nm, sizeof nm, "l%d.bn", i + 1);
         add_bn(n, &n->bn[i + 1], nm, cout);
         n->s[i] = fbuf(B * cout * n->hw[i]);
-        n->r[i] = fbuf(B * cout * n->hw[i]);
+        if (i != s->pool_after && i != SYNO_NET_SLOTS - 1) n->r[i] = fbuf(B * cout * n->hw[i]);
         n->ds[i] = fbuf(B * cout * n->hw[i]);
         if (i == s->pool_after) {
             n->p = fbuf(B * cout * n->hw[i] / 4);
@@ -312,6 +337,7 @@ syno_net *syno_net_new(const syno_net_shape *shape, const syno_op *op, const syn
     n->a0 = fbuf(B * s->stem * HW);
     n->r0 = fbuf(B * s->stem * HW);
     n->da0 = fbuf(B * s->stem * HW);
+    n->xpad = fbuf(B * syno_layer_stem_pad(s->h, s->w));
     n->g = fbuf(B * clast);
     n->dg = fbuf(B * clast);
     n->z = fbuf(B * s->nclasses);
@@ -336,6 +362,8 @@ void syno_net_free(syno_net *n)
         free(n->bn[i].rvar);
         free(n->bn[i].mean);
         free(n->bn[i].rstd);
+        free(n->bn[i].scale);
+        free(n->bn[i].shift);
     }
     for (int i = 0; i < n->nparams; i++) {
         free(n->params[i].w);
@@ -348,6 +376,7 @@ void syno_net_free(syno_net *n)
     free(n->a0);
     free(n->r0);
     free(n->da0);
+    free(n->xpad);
     free(n->g);
     free(n->dg);
     free(n->z);
@@ -412,12 +441,13 @@ bool syno_net_forward(syno_net *n, const float *x, const unsigned char *labels, 
                       double *loss, int *correct, syno_buf *err)
 {
     const syno_net_shape *s = &n->shape;
-    int B = s->batch, HW = s->h * s->w;
-    double t = syno_clock_wall();
+    int B = s->batch, HW = s->h * s->w, last = SYNO_NET_SLOTS - 1;
+    double t;
+    tick_start(n, &t);
     n->x = x;
     n->labels = labels;
     n->trained = false;
-    syno_layer_stem_forward(x, n->params[n->p_stem].w, n->a0, B, s->stem, s->h, s->w);
+    syno_layer_stem_forward(x, n->params[n->p_stem].w, n->a0, n->xpad, B, s->stem, s->h, s->w);
     tick(n, SYNO_NET_STEM, &t);
     syno_bn_relu_forward(&n->bn[0], n->a0, n->r0, B, HW, train, update_stats);
     tick(n, SYNO_NET_BN, &t);
@@ -426,19 +456,19 @@ bool syno_net_forward(syno_net *n, const float *x, const unsigned char *labels, 
         slot_tensors(n, i, tt, NULL);
         if (!syno_slot_forward(n->slot[i], tt, n->s[i], err)) return false;
         tick(n, SYNO_NET_SLOT_FWD + 3 * i, &t);
-        syno_bn_relu_forward(&n->bn[i + 1], n->s[i], n->r[i], B, (int)n->hw[i], train, update_stats);
-        tick(n, SYNO_NET_BN, &t);
+        syno_bn *bn = &n->bn[i + 1];
         if (i == s->pool_after) {
             int cin, cout, h, w;
             syno_net_slot_dims(s, i, &cin, &cout, &h, &w);
-            syno_layer_maxpool_forward(n->r[i], n->p, n->arg, B * cout, h, w);
-            tick(n, SYNO_NET_OTHER, &t);
+            syno_bn_relu_pool_forward(bn, n->s[i], n->p, n->arg, B, h, w, train, update_stats);
+        } else if (i == last) {
+            syno_bn_relu_gap_forward(bn, n->s[i], n->g, B, (int)n->hw[i], train, update_stats);
+        } else {
+            syno_bn_relu_forward(bn, n->s[i], n->r[i], B, (int)n->hw[i], train, update_stats);
         }
+        tick(n, SYNO_NET_BN, &t);
     }
-    int last = SYNO_NET_SLOTS - 1, clast = s->c[last];
-    const float *feat = last == s->pool_after ? n->p : n->r[last];
-    int64_t fhw = last == s->pool_after ? n->hw[last] / 4 : n->hw[last];
-    syno_layer_gap_forward(feat, n->g, B, clast, (int)fhw);
+    int clast = s->c[last];
     syno_layer_linear_forward(n->g, n->params[n->p_fc_w].w, n->params[n->p_fc_b].w, n->z, B, clast, s->nclasses);
     double l = 0;
     if (labels) {
@@ -455,23 +485,22 @@ bool syno_net_backward(syno_net *n, syno_buf *err)
     SYNO_ASSERT(n->trained);
     const syno_net_shape *s = &n->shape;
     int B = s->batch, last = SYNO_NET_SLOTS - 1, clast = s->c[last];
-    double t = syno_clock_wall();
+    double t;
+    tick_start(n, &t);
     syno_layer_linear_backward(n->g, n->params[n->p_fc_w].w, n->dz, n->params[n->p_fc_w].g, n->params[n->p_fc_b].g,
                                n->dg, B, clast, s->nclasses);
-    if (last == s->pool_after) {
-        syno_layer_gap_backward(n->dg, n->dp, B, clast, (int)(n->hw[last] / 4));
-    } else {
-        syno_layer_gap_backward(n->dg, n->ds[last], B, clast, (int)n->hw[last]);
-    }
     tick(n, SYNO_NET_OTHER, &t);
     for (int i = last; i >= 0; i--) {
-        if (i == s->pool_after) {
+        syno_bn *bn = &n->bn[i + 1];
+        if (i == last) {
+            syno_bn_relu_gap_backward(bn, n->s[i], n->dg, n->ds[i], B, (int)n->hw[i]);
+        } else if (i == s->pool_after) {
             int cin, cout, h, w;
             syno_net_slot_dims(s, i, &cin, &cout, &h, &w);
-            syno_layer_maxpool_backward(n->dp, n->arg, n->ds[i], B * cout, h, w);
-            tick(n, SYNO_NET_OTHER, &t);
+            syno_bn_relu_pool_backward(bn, n->s[i], n->dp, n->arg, n->ds[i], B, h, w);
+        } else {
+            syno_bn_relu_backward(bn, n->s[i], n->ds[i], n->ds[i], B, (int)n->hw[i]);
         }
-        syno_bn_relu_backward(&n->bn[i + 1], n->s[i], n->r[i], n->ds[i], n->ds[i], B, (int)n->hw[i]);
         tick(n, SYNO_NET_BN, &t);
         const float *tt[SYNO_MAX_TENSORS];
         float *g[SYNO_MAX_TENSORS], *gx[SYNO_MAX_TENSORS] = {NULL};
@@ -483,29 +512,18 @@ bool syno_net_backward(syno_net *n, syno_buf *err)
         if (n->slot[i]->ntensors > 1 && !syno_slot_backward(n->slot[i], tt, n->ds[i], g, err)) return false;
         tick(n, SYNO_NET_SLOT_BWD_W + 3 * i, &t);
     }
-    syno_bn_relu_backward(&n->bn[0], n->a0, n->r0, n->da0, n->da0, B, s->h * s->w);
-    tick(n, SYNO_NET_BN, &t);
-    syno_layer_stem_backward(n->x, n->da0, n->params[n->p_stem].g, B, s->stem, s->h, s->w);
+    syno_bn_relu_stem_backward(&n->bn[0], n->a0, n->da0, n->xpad, n->params[n->p_stem].g, B, s->h, s->w);
     tick(n, SYNO_NET_STEM, &t);
     return true;
 }
 
-static uint64_t sign_hash(uint64_t h, const float *a, int64_t n)
-{
-    uint64_t word = 0;
-    for (int64_t i = 0; i < n; i++) {
-        word = word << 1 | (a[i] > 0);
-        if (i % 64 == 63) h = syno_hash_mix(h ^ word), word = 0;
-    }
-    return syno_hash_mix(h ^ word);
-}
 
 uint64_t syno_net_kink_signature(const syno_net *n)
 {
     const syno_net_shape *s = &n->shape;
-    uint64_t h = sign_hash(0, n->r0, (int64_t)s->batch * s->stem * s->h * s->w);
+    uint64_t h = syno_bn_relu_sign_hash(&n->bn[0], n->a0, s->batch, s->h * s->w, 0);
     for (int i = 0; i < SYNO_NET_SLOTS; i++) {
-        h = sign_hash(h, n->r[i], n->slot[i]->out_numel);
+        h = syno_bn_relu_sign_hash(&n->bn[i + 1], n->s[i], s->batch, (int)n->hw[i], h);
         if (i == s->pool_after)
             for (int64_t k = 0; k < n->slot[i]->out_numel / 4; k++) h = syno_hash_mix(h ^ (uint64_t)n->arg[k]);
     }

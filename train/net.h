@@ -120,8 +120,10 @@ typedef enum syno_net_part {
     SYNO_NET_NPARTS = SYNO_NET_SLOT_FWD + 3 * SYNO_NET_SLOTS
 } syno_net_part;
 
-/* Seconds per part (SYNO_NET_NPARTS entries, owned by N). */
+/* Seconds per part (SYNO_NET_NPARTS entries, owned by N): wall time, and
+ * processor time of every thread together (steadier on a busy machine). */
 const double *syno_net_profile(const syno_net *n);
+const double *syno_net_profile_cpu(const syno_net *n);
 
 /* A hash of the last forward's piecewise-linear choices: the sign of
  * every ReLU input and the winner of every pooling window.  Where it does

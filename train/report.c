@@ -23,6 +23,19 @@ static double seconds_per_epoch(const syno_train_result *r)
     return s / r->epochs_done;
 }
 
+/* KEY: an object of the seconds SECS by part of the network. */
+static void json_parts(syno_json *j, const char *key, const double *secs)
+{
+    syno_json_key(j, key);
+    syno_json_begin_object(j);
+    for (int p = 0; p < SYNO_NET_NPARTS; p++) {
+        char name[48];
+        syno_json_key(j, part_name(p, name, sizeof name));
+        syno_json_double(j, secs[p]);
+    }
+    syno_json_end_object(j);
+}
+
 void syno_train_result_json(const syno_train_result *r, const syno_train_config *cfg, syno_json *j)
 {
     syno_json_key(j, "status");
@@ -93,14 +106,8 @@ void syno_train_result_json(const syno_train_result *r, const syno_train_config 
     syno_json_key(j, "train_cpu");
     syno_json_double(j, r->cpu_seconds_train);
     syno_json_end_object(j);
-    syno_json_key(j, "profile");
-    syno_json_begin_object(j);
-    for (int p = 0; p < SYNO_NET_NPARTS; p++) {
-        char name[48];
-        syno_json_key(j, part_name(p, name, sizeof name));
-        syno_json_double(j, r->profile[p]);
-    }
-    syno_json_end_object(j);
+    json_parts(j, "profile", r->profile);
+    json_parts(j, "profile_cpu", r->profile_cpu);
 }
 
 void syno_train_result_text(const syno_train_result *r, const syno_train_config *cfg, syno_buf *out)
@@ -118,10 +125,11 @@ void syno_train_result_text(const syno_train_result *r, const syno_train_config 
                          "%.1f s test, %.1f s setup\n",
                     r->seconds_train, seconds_per_epoch(r), (long long)r->images_per_epoch,
                     r->cpu_seconds_train, r->seconds_test, r->seconds_init);
-    syno_buf_puts(out, "training time by part:");
+    syno_buf_puts(out, "training time by part (wall / processor s):");
     for (int p = 0; p < SYNO_NET_NPARTS; p++) {
         char name[48];
-        syno_buf_printf(out, "%s %s %.1f s", p ? "," : "", part_name(p, name, sizeof name), r->profile[p]);
+        syno_buf_printf(out, "%s %s %.2f / %.2f", p ? "," : "", part_name(p, name, sizeof name), r->profile[p],
+                        r->profile_cpu[p]);
     }
     syno_buf_putc(out, '\n');
 }

@@ -144,8 +144,9 @@ syno_train_result *syno_train_run(const syno_op *op, const syno_train_config *cf
     }
     double t1 = syno_clock_wall(), c1 = syno_clock_cpu();
     r->seconds_init = t1 - t0;
-    double prof0[SYNO_NET_NPARTS];
+    double prof0[SYNO_NET_NPARTS], cprof0[SYNO_NET_NPARTS];
     memcpy(prof0, syno_net_profile(net), sizeof prof0);
+    memcpy(cprof0, syno_net_profile_cpu(net), sizeof cprof0);
     int log_points = cfg->log_points > 0 ? cfg->log_points : 1;
     int64_t interval = per_epoch / log_points > 0 ? per_epoch / log_points : 1;
     r->curve = syno_xcalloc((size_t)(cfg->epochs * (per_epoch / interval + 1) + 1), sizeof *r->curve);
@@ -236,7 +237,10 @@ syno_train_result *syno_train_run(const syno_op *op, const syno_train_config *cf
     double t2 = syno_clock_wall();
     r->seconds_train = t2 - t1;
     r->cpu_seconds_train = syno_clock_cpu() - c1;
-    for (int p = 0; p < SYNO_NET_NPARTS; p++) r->profile[p] = syno_net_profile(net)[p] - prof0[p];
+    for (int p = 0; p < SYNO_NET_NPARTS; p++) {
+        r->profile[p] = syno_net_profile(net)[p] - prof0[p];
+        r->profile_cpu[p] = syno_net_profile_cpu(net)[p] - cprof0[p];
+    }
     if (r->status == SYNO_TRAIN_OK || r->status == SYNO_TRAIN_PRUNED || r->status == SYNO_TRAIN_TIMEOUT) {
         if (r->status == SYNO_TRAIN_OK && test) {
             r->test_acc = evaluate(net, test, cfg->test_subset, &err);

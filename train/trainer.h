@@ -90,6 +90,7 @@ typedef struct syno_train_result {
     double seconds_init, seconds_train, seconds_test;
     double cpu_seconds_train;      /* processor time of the process while training (all threads) */
     double profile[SYNO_NET_NPARTS]; /* training seconds by part of the network (net.h) */
+    double profile_cpu[SYNO_NET_NPARTS]; /* the same in processor seconds, all threads */
     int64_t params;                /* slot parameters (all three slots) */
     int64_t images_per_epoch;
 } syno_train_result;

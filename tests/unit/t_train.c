@@ -99,20 +99,64 @@ static double max_abs_diff(const float *a, const double *b, int64_t n)
     return m;
 }
 
-/* ---- layer forwards -------------------------------------------------------- */
+/* ---- layers against direct double-precision loops ------------------------------- */
+
+/* BN+ReLU in double, straight from the formulas: Y (may be NULL) from X
+ * [n][c][hw] with batch statistics; with DY, the gradients DX, DGAMMA and
+ * DBETA. */
+static void bn_relu_ref(const float *x, const float *gamma, const float *beta, int n, int c, int hw, double *y,
+                        const double *dy, double *dx, double *dgamma, double *dbeta)
+{
+    double m = (double)n * hw;
+    for (int ch = 0; ch < c; ch++) {
+        double s = 0, ss = 0;
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < hw; j++) s += x[(i * c + ch) * hw + j];
+        double mu = s / m;
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < hw; j++) ss += pow(x[(i * c + ch) * hw + j] - mu, 2);
+        double rstd = 1 / sqrt(ss / m + SYNO_BN_EPS), sdz = 0, sdzx = 0;
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < hw; j++) {
+                int k = (i * c + ch) * hw + j;
+                double xhat = (x[k] - mu) * rstd, v = gamma[ch] * xhat + beta[ch];
+                if (y) y[k] = v > 0 ? v : 0;
+                if (dy) {
+                    double dz = v > 0 ? dy[k] : 0;
+                    sdz += dz;
+                    sdzx += dz * xhat;
+                }
+            }
+        if (!dy) continue;
+        dgamma[ch] = sdzx;
+        dbeta[ch] = sdz;
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < hw; j++) {
+                int k = (i * c + ch) * hw + j;
+                double xhat = (x[k] - mu) * rstd, v = gamma[ch] * xhat + beta[ch], dz = v > 0 ? dy[k] : 0;
+                dx[k] = gamma[ch] * rstd * (dz - sdz / m - xhat * sdzx / m);
+            }
+    }
+}
 
 static void test_stem(void)
 {
     int n = 3, c = 4, h = 6, w = 5;
     syno_rng r;
     syno_rng_seed(&r, 11);
-    float x[3 * 6 * 5], wt[4 * 9], y[3 * 4 * 6 * 5], dy[3 * 4 * 6 * 5], dw[4 * 9];
+    float x[3 * 6 * 5], wt[4 * 9], y[3 * 4 * 6 * 5], dr[3 * 4 * 6 * 5], dw[4 * 9];
+    float *xpad = syno_xmalloc((size_t)(n * syno_layer_stem_pad(h, w)) * sizeof *xpad);
     fill_normal(x, sizeof x / 4, &r, 1);
     fill_normal(wt, sizeof wt / 4, &r, 1);
-    fill_normal(dy, sizeof dy / 4, &r, 1);
-    syno_layer_stem_forward(x, wt, y, n, c, h, w);
-    syno_layer_stem_backward(x, dy, dw, n, c, h, w);
-    /* the reference evaluator's conv2d with C_in = 1 */
+    fill_normal(dr, sizeof dr / 4, &r, 1);
+    syno_layer_stem_forward(x, wt, y, xpad, n, c, h, w);
+    /* the stem's BN, then the gradient of its weights */
+    float gamma[4] = {1, 0.5f, 2, 1}, beta[4] = {0.1f, 0, -0.2f, 0.3f}, dgm[4], dbt[4];
+    float rmean[4] = {0}, rvar[4] = {1, 1, 1, 1}, mean[4], rstd[4], scale[4], shift[4], r0[3 * 4 * 6 * 5];
+    syno_bn bn = {c, gamma, beta, dgm, dbt, rmean, rvar, mean, rstd, scale, shift};
+    syno_bn_relu_forward(&bn, y, r0, n, h * w, true, false);
+    syno_bn_relu_stem_backward(&bn, y, dr, xpad, dw, n, h, w);
+    /* the reference evaluator's conv2d with C_in = 1, and BN's gradient in double */
     const syno_op *conv = find("conv2d");
     syno_binding b;
     syno_binding_defaults(conv->vars, &b);
@@ -121,30 +165,36 @@ static void test_stem(void)
     for (int i = 0; i < 5; i++) b.val[syno_vars_find(conv->vars, names[i])] = vals[i];
     int64_t sizes[64];
     ok(syno_op_eval_sizes(conv, &b, sizes), "conv2d binds with C_in = 1");
-    double xd[3 * 6 * 5], wd[4 * 9], yd[3 * 4 * 6 * 5], dyd[3 * 4 * 6 * 5], dwd[4 * 9];
+    double xd[3 * 6 * 5], wd[4 * 9], yd[3 * 4 * 6 * 5], drd[3 * 4 * 6 * 5], dad[3 * 4 * 6 * 5], dwd[4 * 9];
+    double dgd[4], dbd[4];
     for (size_t i = 0; i < sizeof x / 4; i++) xd[i] = x[i];
     for (size_t i = 0; i < sizeof wt / 4; i++) wd[i] = wt[i];
-    for (size_t i = 0; i < sizeof dy / 4; i++) dyd[i] = dy[i];
+    for (size_t i = 0; i < sizeof dr / 4; i++) drd[i] = dr[i];
     const double *wp[1] = {wd};
     double *dwp[1] = {dwd};
     syno_ref_forward(conv, sizes, xd, wp, yd);
-    syno_ref_backward(conv, sizes, xd, wp, dyd, NULL, dwp);
     ok(max_abs_diff(y, yd, sizeof y / 4) < 1e-5, "stem forward equals the reference conv2d (C_in = 1)");
-    ok(max_abs_diff(dw, dwd, sizeof dw / 4) < 1e-4, "stem weight gradient equals the reference's");
+    bn_relu_ref(y, gamma, beta, n, c, h * w, NULL, drd, dad, dgd, dbd);
+    syno_ref_backward(conv, sizes, xd, wp, dad, NULL, dwp);
+    ok(max_abs_diff(dw, dwd, sizeof dw / 4) < 1e-4, "stem weight gradient through its BN equals the reference's");
+    ok(max_abs_diff(dgm, dgd, 4) < 1e-4 && max_abs_diff(dbt, dbd, 4) < 1e-4, "and so do the BN's parameter gradients");
+    free(xpad);
 }
 
 static void test_bn_pool_gap(void)
 {
-    int n = 3, c = 2, hw = 10;
+    /* 6x6 planes: 36 elements, four vectors of 8 and a tail */
+    enum { n = 3, c = 2, h = 6, w = 6, hw = h * w, T = n * c * hw };
     syno_rng r;
     syno_rng_seed(&r, 12);
-    float x[60], y[60], gamma[2] = {1.5f, 0.5f}, beta[2] = {0.25f, -0.1f}, dg[2], db[2];
-    float rmean[2] = {0, 0}, rvar[2] = {1, 1}, mean[2], rstd[2];
-    fill_normal(x, 60, &r, 2);
-    for (int i = 0; i < 60; i++) x[i] += 3;
-    syno_bn bn = {c, gamma, beta, dg, db, rmean, rvar, mean, rstd};
+    float x[T], y[T], gamma[2] = {1.5f, 0.5f}, beta[2] = {0.25f, -0.1f}, dg[2], db[2];
+    float rmean[2] = {0, 0}, rvar[2] = {1, 1}, mean[2], rstd[2], scale[2], shift[2];
+    fill_normal(x, T, &r, 2);
+    for (int i = 0; i < T; i++) x[i] += 3;
+    syno_bn bn = {c, gamma, beta, dg, db, rmean, rvar, mean, rstd, scale, shift};
     syno_bn_relu_forward(&bn, x, y, n, hw, true, true);
-    double worst = 0, rm_err = 0;
+    double yd[T], rm_err = 0;
+    bn_relu_ref(x, gamma, beta, n, c, hw, yd, NULL, NULL, NULL, NULL);
     for (int ch = 0; ch < c; ch++) {
         double s = 0, ss = 0;
         for (int i = 0; i < n; i++)
@@ -153,44 +203,76 @@ static void test_bn_pool_gap(void)
         for (int i = 0; i < n; i++)
             for (int j = 0; j < hw; j++) ss += pow(x[(i * c + ch) * hw + j] - mu, 2);
         double var = ss / (n * hw);
-        for (int i = 0; i < n; i++)
-            for (int j = 0; j < hw; j++) {
-                double v = gamma[ch] * (x[(i * c + ch) * hw + j] - mu) / sqrt(var + SYNO_BN_EPS) + beta[ch];
-                worst = fmax(worst, fabs(y[(i * c + ch) * hw + j] - fmax(v, 0)));
-            }
         rm_err = fmax(rm_err, fabs(rmean[ch] - 0.1 * mu));
-        rm_err = fmax(rm_err, fabs(rvar[ch] - (0.9 + 0.1 * var * 30 / 29)));
+        rm_err = fmax(rm_err, fabs(rvar[ch] - (0.9 + 0.1 * var * n * hw / (n * hw - 1))));
     }
-    ok(worst < 1e-5, "BN+ReLU forward equals the direct formula (max error %.2g)", worst);
+    ok(max_abs_diff(y, yd, T) < 1e-5, "BN+ReLU forward equals the direct formula");
     ok(rm_err < 1e-5, "running statistics: momentum 0.1, unbiased variance");
+    float dy[T], dx[T];
+    double dyd[T], dxd[T], dgd[2], dbd[2];
+    fill_normal(dy, T, &r, 1);
+    for (int i = 0; i < T; i++) dyd[i] = dy[i];
+    bn_relu_ref(x, gamma, beta, n, c, hw, NULL, dyd, dxd, dgd, dbd);
+    syno_bn_relu_backward(&bn, x, dy, dx, n, hw);
+    ok(max_abs_diff(dx, dxd, T) < 1e-5 && max_abs_diff(dg, dgd, 2) < 1e-4 && max_abs_diff(db, dbd, 2) < 1e-4,
+       "BN+ReLU backward equals the direct formula (input and parameter gradients)");
+    memcpy(dx, dy, sizeof dx);
+    syno_bn_relu_backward(&bn, x, dx, dx, n, hw);
+    ok(max_abs_diff(dx, dxd, T) < 1e-5, "in place too");
 
-    float px[2 * 4 * 6], py[2 * 2 * 3], dpy[12], dpx[48];
-    unsigned char arg[12];
-    fill_normal(px, 48, &r, 1);
-    fill_normal(dpy, 12, &r, 1);
-    syno_layer_maxpool_forward(px, py, arg, 2, 4, 6);
-    syno_layer_maxpool_backward(dpy, arg, dpx, 2, 4, 6);
+    /* with 2x2 max pooling fused */
+    float p[T / 4], dp[T / 4];
+    unsigned char arg[T / 4];
+    syno_bn_relu_pool_forward(&bn, x, p, arg, n, h, w, true, false);
     bool good = true;
-    double gsum = 0, dsum = 0;
-    for (int p = 0; p < 2; p++)
-        for (int i = 0; i < 2; i++)
-            for (int j = 0; j < 3; j++) {
-                const float *q = px + p * 24 + 2 * i * 6 + 2 * j;
-                float m = fmaxf(fmaxf(q[0], q[1]), fmaxf(q[6], q[7]));
-                good &= py[p * 6 + i * 3 + j] == m;
-            }
-    for (int i = 0; i < 12; i++) gsum += dpy[i];
-    for (int i = 0; i < 48; i++) dsum += dpx[i];
-    ok(good, "max pooling takes the maximum of each 2x2 block");
-    ok(fabs(gsum - dsum) < 1e-5, "max pooling routes every gradient to one input");
+    for (int q = 0; q < T / 4; q++) {
+        int plane = q / (hw / 4), i = q % (hw / 4) / (w / 2), j = q % (w / 2);
+        const double *b4 = yd + plane * hw + 2 * i * w + 2 * j;
+        double v[4] = {b4[0], b4[1], b4[w], b4[w + 1]};
+        int best = 0;
+        for (int t = 1; t < 4; t++)
+            if (v[t] > v[best]) best = t;
+        good &= arg[q] == best && fabs(p[q] - v[best]) < 1e-5;
+    }
+    ok(good, "pooled: the maximum of each 2x2 block of the normalised map, the first one on ties");
+    fill_normal(dp, T / 4, &r, 1);
+    for (int i = 0; i < T; i++) dyd[i] = 0;
+    for (int q = 0; q < T / 4; q++) {
+        int plane = q / (hw / 4), i = q % (hw / 4) / (w / 2), j = q % (w / 2);
+        dyd[plane * hw + (2 * i + (arg[q] >> 1)) * w + 2 * j + (arg[q] & 1)] = dp[q];
+    }
+    bn_relu_ref(x, gamma, beta, n, c, hw, NULL, dyd, dxd, dgd, dbd);
+    syno_bn_relu_pool_backward(&bn, x, dp, arg, dx, n, h, w);
+    ok(max_abs_diff(dx, dxd, T) < 1e-5 && max_abs_diff(dg, dgd, 2) < 1e-4 && max_abs_diff(db, dbd, 2) < 1e-4,
+       "pooled backward: each block's gradient goes to its winner, then through BN+ReLU");
 
-    float g[6], gx[60];
-    syno_layer_gap_forward(x, g, n, c, hw);
-    double s0 = 0;
-    for (int j = 0; j < hw; j++) s0 += x[hw + j];
-    ok(fabs(g[1] - s0 / hw) < 1e-5, "global average pooling is the mean");
-    syno_layer_gap_backward(g, gx, n, c, hw);
-    ok(fabs(gx[hw + 3] - g[1] / hw) < 1e-7, "its gradient spreads evenly");
+    /* with global average pooling fused */
+    float gap[n * c], dgap[n * c];
+    syno_bn_relu_gap_forward(&bn, x, gap, n, hw, true, false);
+    double worst = 0;
+    for (int q = 0; q < n * c; q++) {
+        double s = 0;
+        for (int j = 0; j < hw; j++) s += yd[q * hw + j];
+        worst = fmax(worst, fabs(gap[q] - s / hw));
+    }
+    ok(worst < 1e-5, "averaged: the mean of each plane of the normalised map");
+    fill_normal(dgap, n * c, &r, 1);
+    for (int i = 0; i < T; i++) dyd[i] = dgap[i / hw] / hw;
+    bn_relu_ref(x, gamma, beta, n, c, hw, NULL, dyd, dxd, dgd, dbd);
+    syno_bn_relu_gap_backward(&bn, x, dgap, dx, n, hw);
+    ok(max_abs_diff(dx, dxd, T) < 1e-5 && max_abs_diff(dg, dgd, 2) < 1e-4 && max_abs_diff(db, dbd, 2) < 1e-4,
+       "averaged backward: the gradient spread evenly, then through BN+ReLU");
+
+    /* evaluation mode: the running statistics */
+    for (int ch = 0; ch < c; ch++) rmean[ch] = 2.5f + (float)ch, rvar[ch] = 3.0f;
+    syno_bn_relu_forward(&bn, x, y, n, hw, false, false);
+    worst = 0;
+    for (int i = 0; i < T; i++) {
+        int ch = i / hw % c;
+        double v = gamma[ch] * (x[i] - rmean[ch]) / sqrt(rvar[ch] + SYNO_BN_EPS) + beta[ch];
+        worst = fmax(worst, fabs(y[i] - fmax(v, 0)));
+    }
+    ok(worst < 1e-5, "evaluation uses the running statistics");
 
     float z[2 * 3] = {1, 2, 3, 0, 0, 1000}, dz[6];
     unsigned char lab[2] = {2, 0};
