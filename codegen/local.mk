@@ -22,4 +22,4 @@ libsyno_a_SOURCES += \
   %reldir%/cuda_bench.c %reldir%/cuda_bench.h \
   %reldir%/cuda_latency.c %reldir%/cuda_latency.h \
   %reldir%/dot.c %reldir%/dot.h \
-  %reldir%/pytorch.c %reldir%/pytorch.h
+  %reldir%/pytorch.c %reldir%/pytorch.h %reldir%/pytorch_int.h %reldir%/pytorch_gather.c %reldir%/pytorch_views.c

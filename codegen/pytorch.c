@@ -1,44 +1,33 @@
-/* pytorch.c - the PyTorch exporter (see pytorch.h).
- *
- * The graph is read like the reference evaluator reads it: the free
- * iterators are the output axes and the operands of sum/mean; walking the
- * nodes from the bottom up gives every dimension an index expression over
- * them (a Python expression on broadcastable integer tensors, one line per
- * dimension), and every unfold a guard.  A tensor whose axes are plain
- * distinct iterators and that no guard touches enters the contraction as
- * it is; any other tensor is gathered: advanced indexing with the index
- * tensors (clamped into range where a guard may fail), torch.where with
- * its guards, then reshaped to the iterators it depends on.  Iterators no
- * tensor reads (broadcast outputs, sums over an expand) enter as vectors
- * of ones, guards no tensor depends on as masks. */
-#include "codegen/pytorch.h"
+/* pytorch.c - the PyTorch exporter (see pytorch.h): the module around
+ * the forward pass (header comment, helpers, constructor with the sizes,
+ * parameters and their initialisation, bind), and the choice of how the
+ * forward pass computes: views and contractions in the plan's order
+ * (pytorch_views.c) where every index map is a view, else index tensors
+ * (pytorch_gather.c). */
+#include "codegen/pytorch_int.h"
 
-#include "base/arena.h"
 #include "lang/formula.h"
 
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define PY_MAX_ITERS 52
 
 static const char *const py_keywords[] = {
     "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue", "def",
     "del", "elif", "else", "except", "finally", "for", "from", "global", "if", "import", "in", "is",
     "lambda", "nonlocal", "not", "or", "pass", "raise", "return", "try", "while", "with", "yield",
-    "torch", "nn", "self", "x", "v",
+    "torch", "nn", "self", "x", "v", "F", "_mono", "_iota", "_fdiv", "_contract", "_windows", "_conv",
 };
 
 /* A Python-safe spelling of identifier NAME (keywords and the names the
  * module itself uses get a trailing underscore). */
-static const char *py_name(syno_arena *a, const char *name)
+const char *py_name(syno_arena *a, const char *name)
 {
     for (size_t i = 0; i < SYNO_ARRAY_LEN(py_keywords); i++)
         if (strcmp(name, py_keywords[i]) == 0) return syno_arena_printf(a, "%s_", name);
     return name;
 }
 
-static const char py_helpers[] =
+static const char py_common[] =
     "def _mono(v, terms, text):\n"
     "    \"\"\"The value of the size TEXT, a product of size variables to the powers\n"
     "    TERMS, under the values V; it must be a whole number.\"\"\"\n"
@@ -54,9 +43,11 @@ static const char py_helpers[] =
     "            den *= val ** -e\n"
     "    if num % den:\n"
     "        raise ValueError(\"%s = %d/%d is not an integer\" % (text, num, den))\n"
-    "    return num // den\n"
-    "\n"
-    "\n"
+    "    return num // den\n";
+
+
+/* Helpers of the forward with index tensors (pytorch_gather.c). */
+static const char py_gather_helpers[] =
     "def _iota(n, axis, rank, device):\n"
     "    \"\"\"0..n-1 along AXIS of a RANK-dimensional broadcastable tensor.\"\"\"\n"
     "    shape = [1] * rank\n"
@@ -102,25 +93,35 @@ static const char py_helpers[] =
     "        return torch.einsum(\"%s->%s\" % (subs[0], out), ops[0])\n"
     "    return ops[0]\n";
 
-typedef struct emit {
-    const syno_op *op;
-    syno_arena *a;
-    syno_buf *out;
-    const char **vname;       /* Python name of each variable */
-    int niters;
-    int it_of_dim_cap;
-    int *iter;                /* dim of each iterator */
-    int *it_of;               /* iterator of each dim, or -1 */
-    const char **iname;       /* Python name of each iterator's index tensor */
-    char letter[PY_MAX_ITERS + 1];
-    const char **expr;        /* per dim: Python expression (a variable name) of its index */
-    uint64_t *deps;           /* per dim: iterators its index reads */
-    bool *bare;               /* per dim: the index is an iterator itself */
-    int nguards;
-    int *guard_dim;           /* the consumed dim of each unfold */
-    int nsizes;
-    syno_size *sizes;         /* the distinct sizes _indices needs, named z0, z1, ... */
-} emit;
+
+/* Helpers of the forward with views (pytorch_views.c). */
+static const char py_view_helpers[] =
+    "def _windows(t, dims, ks):\n"
+    "    \"\"\"T with each axis DIMS[i] (ascending) read through a zero-padded window\n"
+    "    of KS[i] taps: axis DIMS[i] keeps its length (the window's position, its\n"
+    "    first tap K//2 before it) and the taps become new trailing axes, in order.\n"
+    "    One padded copy of T, then strided views.\"\"\"\n"
+    "    pad = [0] * (2 * t.dim())\n"
+    "    for d, k in zip(dims, ks):\n"
+    "        pad[2 * (t.dim() - 1 - d)] = k // 2\n"
+    "        pad[2 * (t.dim() - 1 - d) + 1] = k - 1 - k // 2\n"
+    "    t = F.pad(t, pad)\n"
+    "    for d, k in zip(dims, ks):\n"
+    "        t = t.unfold(d, k, 1)\n"
+    "    return t\n"
+    "\n"
+    "\n"
+    "def _conv(x, w, pads, strides, dilations, groups):\n"
+    "    \"\"\"torch's convolution of X [n, c, *space] with W [o, c/groups, *taps],\n"
+    "    output position p of axis i reading input p*strides[i] + t*dilations[i]\n"
+    "    - pads[i][0] for tap t, and as many positions as pads[i][1] allows.\"\"\"\n"
+    "    conv = (F.conv1d, F.conv2d, F.conv3d)[x.dim() - 3]\n"
+    "    if all(l == r >= 0 for l, r in pads):\n"
+    "        return conv(x, w, None, strides, [l for l, _ in pads], dilations, groups)\n"
+    "    pad = []\n"
+    "    for l, r in reversed(pads):\n"
+    "        pad += [l, r]\n"
+    "    return conv(F.pad(x, pad), w, None, strides, 0, dilations, groups)\n";
 
 static bool var_used(const syno_op *op, int v)
 {
@@ -132,289 +133,62 @@ static bool var_used(const syno_op *op, int v)
 }
 
 /* Appends the Python tuple of (name, exponent) pairs of size S. */
-static void mono_terms(emit *e, syno_size s, syno_buf *out)
+static void mono_terms(const syno_op *op, syno_size s, syno_buf *out)
 {
     syno_buf_putc(out, '(');
-    int n = 0;
-    for (int v = 0; v < e->op->vars->n; v++)
-        if (s.e[v]) syno_buf_printf(out, "(\"%s\", %d), ", e->op->vars->v[v].name, s.e[v]), n++;
+    for (int v = 0; v < op->vars->n; v++)
+        if (s.e[v]) syno_buf_printf(out, "(\"%s\", %d), ", op->vars->v[v].name, s.e[v]);
     syno_buf_putc(out, ')');
 }
 
-/* Appends `_mono(v, terms, "text")` for size S. */
-static void mono_call(emit *e, syno_size s, syno_buf *out)
+/* Appends `_mono(v, terms, "text")` for size S (see pytorch_int.h). */
+void py_mono(const syno_op *op, syno_size s, syno_buf *out)
 {
     syno_buf_puts(out, "_mono(v, ");
-    mono_terms(e, s, out);
+    mono_terms(op, s, out);
     syno_buf_puts(out, ", \"");
-    syno_size_print(e->op->vars, s, out);
+    syno_size_print(op->vars, s, out);
     syno_buf_puts(out, "\")");
 }
 
-/* The name of the Python variable (in _indices) holding the extent of dim
- * D: one per distinct size, defined at the top of _indices. */
-static const char *dsize(const emit *e_, int d)
+/* The variable of size S (see pytorch_int.h). */
+const char *py_size(py_sizes *z, syno_size s)
 {
-    emit *e = (emit *)e_;
-    syno_size s = e->op->dims[d].size;
     int k = 0;
-    while (k < e->nsizes && !syno_size_eq(e->sizes[k], s)) k++;
-    if (k == e->nsizes) e->sizes[e->nsizes++] = s;
-    return syno_arena_printf(e->a, "z%d", k);
-}
-
-/* Gives dim D the index expression TEXT (a new Python variable). */
-static void set_expr(emit *e, int d, uint64_t deps, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static void set_expr(emit *e, int d, uint64_t deps, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    syno_buf t = SYNO_BUF_INIT;
-    syno_buf_vprintf(&t, fmt, ap);
-    va_end(ap);
-    e->expr[d] = syno_arena_printf(e->a, "e%d", d);
-    e->deps[d] = deps;
-    e->bare[d] = false;
-    syno_buf_printf(e->out, "        %s = %s\n", e->expr[d], syno_buf_str(&t));
-    syno_buf_fini(&t);
-}
-
-static void alias(emit *e, int d, int from)
-{
-    e->expr[d] = e->expr[from];
-    e->deps[d] = e->deps[from];
-    e->bare[d] = e->bare[from];
-}
-
-/* The iterators: output axes, then the operands of sum/mean in node order. */
-static void find_iters(emit *e)
-{
-    const syno_op *op = e->op;
-    const char **names = syno_op_index_names(op, e->a);
-    for (int i = 0; i < op->nout; i++) e->iter[e->niters++] = op->out[i];
-    for (int oi = 0; oi < op->norder; oi++) {
-        const syno_node *n = &op->nodes[op->order[oi]];
-        if (n->prim == SYNO_PRIM_SUM || n->prim == SYNO_PRIM_MEAN) e->iter[e->niters++] = n->in[0];
-    }
-    SYNO_ASSERT(e->niters <= PY_MAX_ITERS);
-    for (int k = 0; k < e->niters; k++) {
-        int d = e->iter[k];
-        e->it_of[d] = k;
-        e->iname[k] = syno_arena_printf(e->a, "i_%s", names[d]);
-        e->letter[k] = (char)(k < 26 ? 'a' + k : 'A' + k - 26);
-    }
-}
-
-/* Emits the body of _indices: sizes, iterators, index expressions, guards. */
-static void emit_indices(emit *e)
-{
-    const syno_op *op = e->op;
-    syno_buf *o = e->out;
-    for (int k = 0; k < e->niters; k++) {
-        int d = e->iter[k];
-        syno_buf_printf(o, "        %s = _iota(%s, %d, %d, device)\n", e->iname[k], dsize(e, d), k, e->niters);
-        e->expr[d] = e->iname[k];
-        e->deps[d] = 1ull << k;
-        e->bare[d] = true;
-    }
-    for (int oi = op->norder - 1; oi >= 0; oi--) {
-        const syno_node *n = &op->nodes[op->order[oi]];
-        int a = n->in[0], b = n->in[1], y = n->out[0], z = n->out[1];
-        switch (n->prim) {
-        case SYNO_PRIM_SPLIT: /* x = l*R + r */
-            set_expr(e, a, e->deps[y] | e->deps[z], "%s * %s + %s", e->expr[y], dsize(e, z), e->expr[z]);
-            break;
-        case SYNO_PRIM_MERGE: /* a = floor(y/|b|), b = y mod |b| */
-            set_expr(e, a, e->deps[y], "_fdiv(%s, %s)", e->expr[y], dsize(e, b));
-            set_expr(e, b, e->deps[y], "torch.remainder(%s, %s)", e->expr[y], dsize(e, b));
-            break;
-        case SYNO_PRIM_SHIFT: /* x = (y + d) mod |x| */
-            set_expr(e, a, e->deps[y], "torch.remainder(%s + %lld, %s)", e->expr[y], (long long)n->shift, dsize(e, a));
-            break;
-        case SYNO_PRIM_STRIDE: /* x = y*s, s = |x|/|y| */
-            set_expr(e, a, e->deps[y], "%s * (%s // %s)", e->expr[y], dsize(e, a), dsize(e, y));
-            break;
-        case SYNO_PRIM_UNFOLD: /* x = m + w - floor(K/2), guarded */
-            set_expr(e, a, e->deps[y] | e->deps[z], "%s + %s - %s // 2", e->expr[y], e->expr[z], dsize(e, z));
-            syno_buf_printf(o, "        g%d = (%s >= 0) & (%s < %s)\n", e->nguards, e->expr[a], e->expr[a],
-                            dsize(e, a));
-            e->guard_dim[e->nguards++] = a;
-            break;
-        case SYNO_PRIM_EXPAND: break;
-        case SYNO_PRIM_SHARE:
-            alias(e, a, y);
-            alias(e, b, y);
-            break;
-        case SYNO_PRIM_SUM:
-        case SYNO_PRIM_MEAN: break;
-        case SYNO_PRIM_REVERSE: /* x = |x| - 1 - y */
-            set_expr(e, a, e->deps[y], "%s - 1 - %s", dsize(e, a), e->expr[y]);
-            break;
-        default: SYNO_UNREACHABLE();
+    while (k < z->n && !syno_size_eq(z->s[k], s)) k++;
+    if (k == z->n) {
+        if (z->n == z->cap) {
+            int cap = z->cap ? 2 * z->cap : 16;
+            syno_size *ns = syno_arena_alloc(z->a, (size_t)cap * sizeof *ns);
+            if (z->n) memcpy(ns, z->s, (size_t)z->n * sizeof *ns);
+            z->s = ns;
+            z->cap = cap;
         }
+        z->s[z->n++] = s;
     }
+    return syno_arena_printf(z->a, "z%d", k);
 }
 
-/* Whether tensor T enters the contraction as it is. */
-static bool direct(const emit *e, int t)
+/* The Python expression of tensor T (see pytorch_int.h). */
+const char *py_tensor(const syno_op *op, syno_arena *a, int t)
 {
-    const syno_tensor *ts = &e->op->tensors[t];
-    uint64_t seen = 0;
-    for (int i = 0; i < ts->rank; i++) {
-        int d = ts->axes[i];
-        if (!e->bare[d] || (seen & e->deps[d])) return false;
-        seen |= e->deps[d];
-    }
-    for (int g = 0; g < e->nguards; g++)
-        if (e->op->mask[e->guard_dim[g]] & (1u << t)) return false;
-    return true;
+    return t == 0 ? "x" : syno_arena_printf(a, "self.%s", py_name(a, op->tensors[t].name));
 }
 
-static uint64_t tensor_deps(const emit *e, int t)
-{
-    uint64_t m = 0;
-    for (int i = 0; i < e->op->tensors[t].rank; i++) m |= e->deps[e->op->tensors[t].axes[i]];
-    return m;
-}
-
-/* Appends the subscripts of iterator set M, in iterator order. */
-static void subs_of(const emit *e, uint64_t m, syno_buf *out)
-{
-    for (int k = 0; k < e->niters; k++)
-        if (m & (1ull << k)) syno_buf_putc(out, e->letter[k]);
-}
-
-/* Appends the Python tuple of the extents of iterator set M. */
-static void shape_of(const emit *e, uint64_t m, syno_buf *out)
-{
-    syno_buf_putc(out, '(');
-    for (int k = 0; k < e->niters; k++)
-        if (m & (1ull << k)) syno_buf_printf(out, "%s, ", dsize(e, e->iter[k]));
-    syno_buf_putc(out, ')');
-}
-
-/* Emits the return value of _indices: per gathered tensor its index tuple,
- * its guard mask (or None) and its shape; the standalone guard masks; the
- * extents of unread iterators; the mean scale. */
-static void emit_indices_return(emit *e)
-{
-    const syno_op *op = e->op;
-    syno_buf *o = e->out;
-    syno_buf_puts(o, "        ix = {}\n");
-    for (int t = 0; t < op->ntensors; t++) {
-        if (direct(e, t)) continue;
-        const syno_tensor *ts = &op->tensors[t];
-        bool guarded = false;
-        syno_buf mask = SYNO_BUF_INIT;
-        for (int g = 0; g < e->nguards; g++)
-            if (op->mask[e->guard_dim[g]] & (1u << t)) {
-                syno_buf_printf(&mask, "%sg%d", guarded ? " & " : "", g);
-                guarded = true;
-            }
-        syno_buf_printf(o, "        ix[%d] = ((", t);
-        for (int i = 0; i < ts->rank; i++) {
-            int d = ts->axes[i];
-            if (guarded && !e->bare[d]) syno_buf_printf(o, "%s.clamp(0, %s - 1), ", e->expr[d], dsize(e, d));
-            else syno_buf_printf(o, "%s, ", e->expr[d]);
-        }
-        syno_buf_printf(o, "), %s, ", guarded ? syno_buf_str(&mask) : "None");
-        shape_of(e, tensor_deps(e, t), o);
-        syno_buf_puts(o, ")\n");
-        syno_buf_fini(&mask);
-    }
-    for (int g = 0; g < e->nguards; g++)
-        if (!op->mask[e->guard_dim[g]]) {
-            syno_buf_printf(o, "        ix[\"g%d\"] = (g%d, ", g, g);
-            shape_of(e, e->deps[e->guard_dim[g]], o);
-            syno_buf_puts(o, ")\n");
-        }
-    syno_buf_puts(o, "        ix[\"scale\"] = 1.0");
-    for (int oi = 0; oi < op->norder; oi++) {
-        const syno_node *n = &op->nodes[op->order[oi]];
-        if (n->prim == SYNO_PRIM_MEAN) syno_buf_printf(o, " / %s", dsize(e, n->in[0]));
-    }
-    syno_buf_puts(o, "\n        ix[\"extents\"] = (");
-    for (int k = 0; k < e->niters; k++) syno_buf_printf(o, "%s, ", dsize(e, e->iter[k]));
-    syno_buf_puts(o, ")\n        return ix\n");
-}
-
-/* The Python expression of tensor T's value in forward(). */
-static const char *tensor_ref(const emit *e, int t)
-{
-    return t == 0 ? "x" : syno_arena_printf(e->a, "self.%s", py_name(e->a, e->op->tensors[t].name));
-}
-
-static void emit_forward(emit *e)
-{
-    const syno_op *op = e->op;
-    syno_buf *o = e->out;
-    syno_buf_puts(o, "    def forward(self, x):\n"
-                     "        v = self.bind(x)\n"
-                     "        key = (tuple(sorted(v.items())), x.device)\n"
-                     "        ix = self._index_cache.get(key)\n"
-                     "        if ix is None:\n"
-                     "            ix = self._index_cache[key] = self._indices(v, x.device)\n");
-    syno_buf ops = SYNO_BUF_INIT, subs = SYNO_BUF_INIT;
-    uint64_t read = 0;
-    for (int t = 0; t < op->ntensors; t++) {
-        const syno_tensor *ts = &op->tensors[t];
-        syno_buf_printf(&subs, "\"");
-        if (direct(e, t)) {
-            syno_buf_printf(&ops, "%s, ", tensor_ref(e, t));
-            for (int i = 0; i < ts->rank; i++) subs_of(e, e->deps[ts->axes[i]], &subs);
-        } else {
-            syno_buf_printf(o, "        t%d = %s[ix[%d][0]]\n", t, tensor_ref(e, t), t);
-            syno_buf_printf(o, "        if ix[%d][1] is not None:\n", t);
-            syno_buf_printf(o, "            t%d = torch.where(ix[%d][1], t%d, t%d.new_zeros(()))\n", t, t, t, t);
-            syno_buf_printf(o, "        t%d = t%d.reshape(ix[%d][2])\n", t, t, t);
-            syno_buf_printf(&ops, "t%d, ", t);
-            subs_of(e, tensor_deps(e, t), &subs);
-        }
-        read |= tensor_deps(e, t);
-        syno_buf_puts(&subs, "\", ");
-    }
-    for (int g = 0; g < e->nguards; g++)
-        if (!op->mask[e->guard_dim[g]]) {
-            syno_buf_printf(&ops, "ix[\"g%d\"][0].to(x.dtype).reshape(ix[\"g%d\"][1]), ", g, g);
-            syno_buf_puts(&subs, "\"");
-            subs_of(e, e->deps[e->guard_dim[g]], &subs);
-            syno_buf_puts(&subs, "\", ");
-            read |= e->deps[e->guard_dim[g]];
-        }
-    for (int k = 0; k < e->niters; k++)
-        if (!(read & (1ull << k))) {
-            syno_buf_printf(&ops, "x.new_ones(ix[\"extents\"][%d]), ", k);
-            syno_buf_printf(&subs, "\"%c\", ", e->letter[k]);
-        }
-    syno_buf_printf(o, "        out = _contract((%s), (%s), \"", syno_buf_str(&ops), syno_buf_str(&subs));
-    for (int i = 0; i < op->nout; i++) syno_buf_putc(o, e->letter[e->it_of[op->out[i]]]);
-    syno_buf_puts(o, "\")\n"
-                     "        if ix[\"scale\"] != 1.0:\n"
-                     "            out = out * ix[\"scale\"]\n"
-                     "        return out\n");
-    syno_buf_fini(&ops);
-    syno_buf_fini(&subs);
-}
-
-void syno_pytorch_emit(const syno_op *op, const syno_binding *b, const char *source, syno_buf *out)
+/* Emits the module for OP (see pytorch.h). */
+void syno_pytorch_emit(const syno_op *op, const syno_binding *b, const syno_binding *plan_b, const char *source,
+                       syno_buf *out)
 {
     SYNO_ASSERT(op->finished && op->errors == 0);
     syno_arena *a = syno_arena_new();
-    emit e = {.op = op, .a = a, .out = out};
-    int nd = op->ndims + 1;
-    e.iter = syno_arena_alloc(a, (size_t)nd * sizeof *e.iter);
-    e.it_of = syno_arena_alloc(a, (size_t)nd * sizeof *e.it_of);
-    e.iname = syno_arena_alloc(a, (size_t)nd * sizeof *e.iname);
-    e.expr = syno_arena_alloc(a, (size_t)nd * sizeof *e.expr);
-    e.deps = syno_arena_alloc(a, (size_t)nd * sizeof *e.deps);
-    e.bare = syno_arena_alloc(a, (size_t)nd * sizeof *e.bare);
-    e.guard_dim = syno_arena_alloc(a, (size_t)(op->nnodes + 1) * sizeof *e.guard_dim);
-    e.vname = syno_arena_alloc(a, (size_t)(op->vars->n + 1) * sizeof *e.vname);
-    for (int d = 0; d < nd; d++) e.it_of[d] = -1;
-    for (int v = 0; v < op->vars->n; v++) e.vname[v] = py_name(a, op->vars->v[v].name);
-    find_iters(&e);
+    const char **vname = syno_arena_alloc(a, (size_t)(op->vars->n + 1) * sizeof *vname);
+    for (int v = 0; v < op->vars->n; v++) vname[v] = py_name(a, op->vars->v[v].name);
     const char *cls = py_name(a, op->name);
     const syno_tensor *x = &op->tensors[0];
+    /* the forward first: which helpers the module needs depends on it */
+    syno_buf fwd = SYNO_BUF_INIT;
+    bool views = py_views_forward(op, plan_b ? plan_b : b, a, &fwd);
+    if (!views) py_gather_forward(op, a, &fwd);
 
     /* header */
     syno_buf formula = SYNO_BUF_INIT;
@@ -429,9 +203,19 @@ void syno_pytorch_emit(const syno_op *op, const syno_binding *b, const char *sou
     syno_buf_puts(out, "# with the semantics of syno's reference evaluator: shift reads x = (y + d) mod n,\n"
                        "# unfold pads with zeros, merges use floor division and Euclidean mod.\n"
                        "# Sizes are keyword arguments of the constructor; one left None is read from\n"
-                       "# the input's shape when an input axis is exactly that variable.\n"
-                       "import torch\nfrom torch import nn\n\n__all__ = [\"");
-    syno_buf_printf(out, "%s\"]\n\n\n%s\n\n", cls, py_helpers);
+                       "# the input's shape when an input axis is exactly that variable.\n");
+    if (views)
+        syno_buf_puts(out, "# The forward pass follows syno's staged plan: views of the tensors (reshapes,\n"
+                           "# zero-padded windows, rolls, flips, strided slices) contracted stage by stage\n"
+                           "# (convolutions, matrix products, einsum); autograd gives the gradients.  It\n"
+                           "# runs wherever its input lives (CPU or GPU).\n");
+    else
+        syno_buf_puts(out, "# The forward pass gathers the tensors with index tensors (built once per set\n"
+                           "# of sizes and device) and contracts them with einsum; autograd gives the\n"
+                           "# gradients.  It runs wherever its input lives (CPU or GPU).\n");
+    syno_buf_puts(out, "import torch\nfrom torch import nn\n");
+    if (views) syno_buf_puts(out, "import torch.nn.functional as F\n");
+    syno_buf_printf(out, "\n__all__ = [\"%s\"]\n\n\n%s\n\n%s\n\n", cls, py_common, views ? py_view_helpers : py_gather_helpers);
 
     /* class and docstring */
     syno_buf_printf(out, "\nclass %s(nn.Module):\n    \"\"\"%s: input %s ", cls, op->name, x->name);
@@ -457,34 +241,37 @@ void syno_pytorch_emit(const syno_op *op, const syno_binding *b, const char *sou
     for (int v = 0; v < op->vars->n; v++) {
         if (!var_used(op, v)) continue;
         int64_t val = b && b->val[v] ? b->val[v] : op->vars->v[v].kind == SYNO_VAR_COEF ? op->vars->v[v].value : 0;
-        if (val) syno_buf_printf(out, ", %s=%lld", e.vname[v], (long long)val);
-        else syno_buf_printf(out, ", %s=None", e.vname[v]);
+        if (val) syno_buf_printf(out, ", %s=%lld", vname[v], (long long)val);
+        else syno_buf_printf(out, ", %s=None", vname[v]);
     }
     syno_buf_puts(out, "):\n        super().__init__()\n        self.sizes = {");
     for (int v = 0, n = 0; v < op->vars->n; v++)
-        if (var_used(op, v)) syno_buf_printf(out, "%s\"%s\": %s", n++ ? ", " : "", op->vars->v[v].name, e.vname[v]);
+        if (var_used(op, v)) syno_buf_printf(out, "%s\"%s\": %s", n++ ? ", " : "", op->vars->v[v].name, vname[v]);
     syno_buf_puts(out, "}\n        v = self.sizes\n");
     for (int t = 1; t < op->ntensors; t++) {
         const syno_tensor *ts = &op->tensors[t];
         syno_buf_printf(out, "        self.%s = nn.Parameter(torch.empty(", py_name(a, ts->name));
         for (int i = 0; i < ts->rank; i++) {
-            mono_call(&e, op->dims[ts->axes[i]].size, out);
+            py_mono(op, op->dims[ts->axes[i]].size, out);
             syno_buf_puts(out, ", ");
         }
         syno_buf_puts(out, "))\n");
     }
-    syno_buf_puts(out, "        self._index_cache = {}\n        self.reset_parameters()\n\n");
+    syno_buf_puts(out, "        self._cache = {}\n        self.reset_parameters()\n\n");
 
     /* reset_parameters: output variance about the input's */
     syno_size red = syno_size_one();
-    for (int k = op->nout; k < e.niters; k++) syno_size_mul(&red, red, op->dims[e.iter[k]].size);
+    for (int k = 0; k < op->nnodes; k++) {
+        const syno_node *n = &op->nodes[k];
+        if (n->prim == SYNO_PRIM_SUM || n->prim == SYNO_PRIM_MEAN) syno_size_mul(&red, red, op->dims[n->in[0]].size);
+    }
     syno_buf_puts(out, "    def reset_parameters(self):\n"
                        "        \"\"\"Normal weights, each with standard deviation R^(-1/(2m)) for R the\n"
                        "        number of summed terms and m the number of weights, so that the output\n"
                        "        has about the input's variance; 0.1 when R is not known yet.\"\"\"\n");
     if (op->ntensors > 1) {
         syno_buf_puts(out, "        try:\n            std = float(_mono(self.sizes, ");
-        mono_terms(&e, red, out);
+        mono_terms(op, red, out);
         syno_buf_printf(out, ", \"R\")) ** (-0.5 / %d)\n        except ValueError:\n            std = 0.1\n",
                         op->ntensors - 1);
         for (int t = 1; t < op->ntensors; t++)
@@ -514,7 +301,7 @@ void syno_pytorch_emit(const syno_op *op, const syno_binding *b, const char *sou
     }
     syno_buf_puts(out, "        want = (");
     for (int i = 0; i < x->rank; i++) {
-        mono_call(&e, op->dims[x->axes[i]].size, out);
+        py_mono(op, op->dims[x->axes[i]].size, out);
         syno_buf_puts(out, ", ");
     }
     syno_buf_printf(out, ")\n        if tuple(x.shape) != want:\n"
@@ -523,24 +310,8 @@ void syno_pytorch_emit(const syno_op *op, const syno_binding *b, const char *sou
     syno_op_print_dims(op, x->axes, x->rank, out);
     syno_buf_puts(out, "\" % (tuple(x.shape), want))\n        return v\n\n");
 
-    /* indices */
-    syno_buf_puts(out, "    def _indices(self, v, device):\n"
-                       "        \"\"\"Index tensors, guards and extents for the sizes V.\"\"\"\n");
-    syno_buf body = SYNO_BUF_INIT;
-    e.sizes = syno_arena_alloc(a, (size_t)nd * sizeof *e.sizes);
-    e.out = &body;
-    emit_indices(&e);
-    emit_indices_return(&e);
-    e.out = out;
-    for (int k = 0; k < e.nsizes; k++) {
-        syno_buf_printf(out, "        z%d = ", k);
-        mono_call(&e, e.sizes[k], out);
-        syno_buf_putc(out, '\n');
-    }
-    syno_buf_add(out, body.data ? body.data : "", body.len);
-    syno_buf_fini(&body);
-    syno_buf_putc(out, '\n');
-    emit_forward(&e);
+    syno_buf_add(out, fwd.data ? fwd.data : "", fwd.len);
+    syno_buf_fini(&fwd);
     syno_buf_puts(out, "\n    def extra_repr(self):\n"
                        "        return \", \".join(\"%s=%s\" % kv for kv in self.sizes.items())\n");
     syno_arena_free(a);

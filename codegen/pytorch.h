@@ -5,12 +5,18 @@
  * The module defines one nn.Module class named after the operator whose
  * forward computes exactly what the reference evaluator (interp/eval.h)
  * computes, in the layouts of interp/eval.h, with autograd for every
- * gradient.  How: every tensor is gathered with index tensors built from
- * the graph's index maps (shift x = (y + d) mod n, unfold with zero
- * padding as a guard, floor division and Euclidean mod for merges), then
- * the gathered operands are contracted with torch.einsum, two at a time in
- * the cheapest order for the sizes at hand.  Index tensors depend only on
- * the sizes and are cached.
+ * gradient.  How, when every index map of the operator is a view (the
+ * usual case): each tensor is viewed over the operator's iterators
+ * (reshapes for split and merge, zero-padded windows for unfold, torch.roll
+ * for shift, flip for reverse, strided slices for stride), then contracted
+ * in the stage order of the operator's staged plan (codegen/plan.h, the
+ * order the CPU executor runs), each stage as torch's own convolution when
+ * it is one (with groups, stride and dilation), else as a matrix product
+ * or einsum; reshapes are applied lazily, at the stage that needs them.
+ * Otherwise (a merge across tensors that another primitive reads, an
+ * unfold no tensor reads), every tensor is gathered with index tensors
+ * built once per set of sizes.  Nothing in the module depends on the
+ * device: the same code runs on CPU and CUDA tensors.
  *
  * Sizes: every size variable of the operator is a keyword argument of the
  * constructor; coefficients default to their declared values, primary
@@ -25,8 +31,12 @@
 #include "lang/graph.h"
 
 /* Appends the module for OP (finished, error-free) to OUT.  B (may be
- * NULL) supplies constructor defaults; SOURCE names where the operator
- * came from ("conv.syno:conv2d"), for the header comment. */
-void syno_pytorch_emit(const syno_op *op, const syno_binding *b, const char *source, syno_buf *out);
+ * NULL) supplies constructor defaults; PLAN_B (may be NULL: then B, or,
+ * where B leaves a size unbound, a binding chosen here) the sizes the
+ * stage order is planned for (the module computes the same for any
+ * sizes); SOURCE names where the operator came from ("conv.syno:conv2d"),
+ * for the header comment. */
+void syno_pytorch_emit(const syno_op *op, const syno_binding *b, const syno_binding *plan_b, const char *source,
+                       syno_buf *out);
 
 #endif

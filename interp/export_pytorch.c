@@ -14,7 +14,7 @@ int syno_export_pytorch(syno_ctx *ctx, const syno_op *op, const syno_binding *b,
     syno_buf src = SYNO_BUF_INIT;
     if (op->module && op->module->src) syno_buf_printf(&src, "%s:", op->module->src->name);
     syno_buf_puts(&src, op->name);
-    syno_pytorch_emit(op, b, syno_buf_str(&src), out);
+    syno_pytorch_emit(op, b, NULL, syno_buf_str(&src), out);
     syno_buf_fini(&src);
     return SYNO_EXIT_OK;
 }

@@ -13,8 +13,8 @@ if ! "$PY" -c 'import torch, numpy' >/dev/null 2>&1; then
   exit 0
 fi
 RD="$top_builddir/tests/randop_dump"
-NRAND=40
-[ -n "${SYNO_SANITIZED:-}" ] && NRAND=12
+NRAND=${SYNO_PYTORCH_RANDOM:-15}
+[ -n "${SYNO_SANITIZED:-}" ] && NRAND=4
 MAN="$TMP/manifest"
 : >"$MAN"
 prep_fail=0
@@ -47,15 +47,19 @@ done
 add "examples/lowrank.syno:lowrank" "$top_srcdir/examples/lowrank.syno:lowrank" "N=3,C_in=8,C_out=8"
 
 mkdir -p "$TMP/rand"
-if "$RD" 8 "$NRAND" "$TMP/rand" >"$TMP/rd.out" 2>&1; then
-  i=0
-  while [ $i -lt $NRAND ]; do
-    add "random operator 8/$i" "$TMP/rand/randop_8_$i.syno:randop" small
-    i=$((i + 1))
-  done
-else
-  prep_fail=$((prep_fail + 1)); diag <"$TMP/rd.out"
-fi
+# random operators of depths 6, 8, 10 and 12 (NRAND of each; $SYNO_PYTORCH_RANDOM
+# for a larger sweep), most exported as views, the rest with index tensors
+for depth in 6 8 10 12; do
+  if "$RD" $depth "$NRAND" "$TMP/rand" >"$TMP/rd.out" 2>&1; then
+    i=0
+    while [ $i -lt $NRAND ]; do
+      add "random operator $depth/$i" "$TMP/rand/randop_${depth}_$i.syno:randop" small
+      i=$((i + 1))
+    done
+  else
+    prep_fail=$((prep_fail + 1)); diag <"$TMP/rd.out"
+  fi
+done
 
 # pytorch_check.py prints the plan and one line per case; one more line
 # here says whether every case could be prepared.

@@ -295,7 +295,7 @@ bool syno_external_run(const char *templ, const syno_op *op, const syno_binding 
     }
     char paths[PH_COUNT][4200] = {{0}}, errpath[4200];
     syno_buf py = SYNO_BUF_INIT, sy = SYNO_BUF_INIT, lj = SYNO_BUF_INIT, cmd = SYNO_BUF_INIT, out = SYNO_BUF_INIT;
-    syno_pytorch_emit(op, NULL, op->name, &py);
+    syno_pytorch_emit(op, NULL, nlayers > 0 ? &layers[0] : NULL, op->name, &py);
     syno_text(op, layers, names, nlayers, &sy);
     layers_json(op, layers, names, nlayers, &lj);
     bool ok = write_file(dir, "op.py", &py, paths[PH_pytorch], sizeof paths[0]) &&

@@ -1,0 +1,1178 @@
+/* pytorch_views.c - the forward pass of an exported module as views of
+ * its tensors and contractions in the stage order of its staged plan (see
+ * pytorch.h).
+ *
+ * Variables are the dims of the graph, the three dims of every share
+ * being one.  Walking the nodes from the tensors towards the output, each
+ * node that transforms a variable some tensor holds becomes a view of
+ * that tensor: split a reshape (unflatten), merge of two variables the
+ * same tensors hold a flatten, unfold a zero-padded window (one padded
+ * copy, then Tensor.unfold), shift torch.roll, reverse flip, stride a
+ * strided slice.  A merge of variables that different tensors hold (or
+ * an expand) is not applied: the merged variable stays its two parts,
+ * which the output (or a tensor axis shared with it) is reshaped to.  What
+ * is left as each tensor's axes are the contraction's letters.  When a
+ * node cannot be a view (an unfold of a variable no tensor holds, a
+ * primitive reading a merge that stayed in parts), the exporter falls back
+ * to index tensors (pytorch_gather.c).
+ *
+ * The contraction follows the operator's plan (codegen/plan.h) for the
+ * binding given, or one chosen here: the plan's stages say which tensors
+ * and earlier results each stage combines.  A tensor's views are made
+ * lazily, at the stage that needs their variables (to meet another
+ * operand, to be summed, or at the last stage), so that a stage that only
+ * sums (pooling) runs before an unfold, as in the plan.  A stage of two
+ * operands that is a convolution (windows of one operand meeting the
+ * other, batch, group, input and output channels, any stride and
+ * dilation) becomes torch's convolution on the unwindowed operand; one
+ * that is F.linear's product becomes F.linear, or torch.matmul (or a
+ * one-tap F.conv1d) when its operands need no reordering; a sum over the
+ * inner parts of the last two axes F.avg_pool2d; any other stage is one
+ * torch.einsum that sums the letters no later stage needs. */
+#include "codegen/plan.h"
+#include "codegen/pytorch_int.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAXV 64                       /* variables (bit masks) */
+#define MAXAX 48                      /* axes of one operand */
+#define MAXOPS (SYNO_MAX_TENSORS + 64) /* operands: tensors, then stage results */
+#define NLETTERS 52
+
+/* A pending entry of an operand: a node to apply, or UNMERGE(m): reshape
+ * the variable merge node m makes into its two parts. */
+#define UNMERGE(m) (-2 - (m))
+#define IS_UNMERGE(e) ((e) <= -2)
+#define UNMERGE_NODE(e) (-2 - (e))
+
+typedef struct pvar {
+    syno_size size;
+    int consumer;     /* node consuming it (not a share), or -1 */
+    bool out;         /* an output axis */
+    int comp[2];      /* a merge left in parts: the parts; else -1 */
+    int letter;       /* index of its einsum letter, or -1 */
+    bool held;        /* some tensor holds it once every view is applied */
+} pvar;
+
+typedef struct operand {
+    const char *expr; /* Python expression of its value */
+    int nax;
+    int ax[MAXAX];    /* variable of each axis */
+    int npend;
+    int *pend;        /* entries still to apply, in graph order */
+    uint64_t all;     /* every variable it has or will have */
+} operand;
+
+typedef struct vctx {
+    const syno_op *op;
+    syno_arena *a;
+    syno_buf *out;    /* the forward's body */
+    py_sizes z;
+    int nvars;
+    pvar v[MAXV];
+    int *var_of;      /* per dim */
+    int *pos;         /* per node: its position in op->order */
+    int nops;
+    operand o[MAXOPS];
+    int ntmp;
+    bool ok;
+} vctx;
+
+static void emitf(vctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void emitf(vctx *c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    syno_buf_vprintf(c->out, fmt, ap);
+    va_end(ap);
+}
+
+static const char *size_of(vctx *c, int var)
+{
+    return py_size(&c->z, c->v[var].size);
+}
+
+/* A new local variable "t<k>". */
+static const char *tmp(vctx *c)
+{
+    return syno_arena_printf(c->a, "t%d", c->ntmp++);
+}
+
+static int find_ax(const operand *o, int var, int *count)
+{
+    int at = -1;
+    *count = 0;
+    for (int i = 0; i < o->nax; i++)
+        if (o->ax[i] == var) {
+            if (at < 0) at = i;
+            ++*count;
+        }
+    return at;
+}
+
+static void ax_replace(operand *o, int at, const int *with, int n)
+{
+    SYNO_ASSERT(o->nax - 1 + n <= MAXAX);
+    memmove(o->ax + at + n, o->ax + at + 1, (size_t)(o->nax - at - 1) * sizeof *o->ax);
+    memcpy(o->ax + at, with, (size_t)n * sizeof *with);
+    o->nax += n - 1;
+}
+
+static void ax_remove(operand *o, int at)
+{
+    memmove(o->ax + at, o->ax + at + 1, (size_t)(o->nax - at - 1) * sizeof *o->ax);
+    o->nax--;
+}
+
+/* The variables entry E consumes (up to 2) and produces (up to 2). */
+static void entry_vars(const vctx *c, int e, int *in, int *nin, int *outv, int *nout)
+{
+    *nin = *nout = 0;
+    if (IS_UNMERGE(e)) {
+        const syno_node *n = &c->op->nodes[UNMERGE_NODE(e)];
+        in[(*nin)++] = c->var_of[n->out[0]];
+        outv[(*nout)++] = c->var_of[n->in[0]];
+        outv[(*nout)++] = c->var_of[n->in[1]];
+        return;
+    }
+    const syno_node *n = &c->op->nodes[e];
+    for (int i = 0; i < 2; i++)
+        if (n->in[i] >= 0) in[(*nin)++] = c->var_of[n->in[i]];
+    for (int i = 0; i < 2; i++)
+        if (n->out[i] >= 0) outv[(*nout)++] = c->var_of[n->out[i]];
+}
+
+/* Applies entry E to the axes of O; with EMIT, writes the Python code
+ * too.  Consecutive unfolds of one operand are applied by the caller as
+ * one _windows call (apply_windows). */
+static void apply(vctx *c, operand *o, int e, bool emit)
+{
+    int cnt, in[2], outv[2], nin, nout;
+    entry_vars(c, e, in, &nin, outv, &nout);
+    int at = find_ax(o, in[0], &cnt);
+    SYNO_ASSERT(at >= 0 && cnt == 1);
+    const char *t = emit ? tmp(c) : NULL;
+    if (IS_UNMERGE(e)) {
+        if (emit) emitf(c, "        %s = %s.unflatten(%d, (%s, %s))\n", t, o->expr, at, size_of(c, outv[0]), size_of(c, outv[1]));
+        ax_replace(o, at, outv, 2);
+        if (emit) o->expr = t;
+        return;
+    }
+    const syno_node *n = &c->op->nodes[e];
+    switch (n->prim) {
+    case SYNO_PRIM_SPLIT:
+        if (emit) emitf(c, "        %s = %s.unflatten(%d, (%s, %s))\n", t, o->expr, at, size_of(c, outv[0]), size_of(c, outv[1]));
+        ax_replace(o, at, outv, 2);
+        break;
+    case SYNO_PRIM_MERGE: {
+        int bt = find_ax(o, in[1], &cnt);
+        SYNO_ASSERT(bt >= 0 && cnt == 1);
+        if (bt != at + 1) {
+            /* bring b right after a */
+            int perm[MAXAX], np = 0;
+            for (int i = 0; i < o->nax; i++) {
+                if (i == bt) continue;
+                perm[np++] = i;
+                if (i == at) perm[np++] = bt;
+            }
+            int ax[MAXAX];
+            for (int i = 0; i < np; i++) ax[i] = o->ax[perm[i]];
+            memcpy(o->ax, ax, (size_t)np * sizeof *ax);
+            if (emit) {
+                syno_buf p = SYNO_BUF_INIT;
+                for (int i = 0; i < np; i++) syno_buf_printf(&p, "%s%d", i ? ", " : "", perm[i]);
+                const char *t0 = tmp(c);
+                emitf(c, "        %s = %s.permute(%s)\n", t0, o->expr, syno_buf_str(&p));
+                o->expr = t0;
+                t = tmp(c);
+                syno_buf_fini(&p);
+            }
+            at = find_ax(o, in[0], &cnt);
+        }
+        if (emit) emitf(c, "        %s = %s.flatten(%d, %d)\n", t, o->expr, at, at + 1);
+        ax_remove(o, at + 1);
+        o->ax[at] = outv[0];
+        break;
+    }
+    case SYNO_PRIM_UNFOLD:
+        if (emit) emitf(c, "        %s = _windows(%s, (%d,), (%s,))\n", t, o->expr, at, size_of(c, outv[1]));
+        o->ax[at] = outv[0];
+        SYNO_ASSERT(o->nax < MAXAX);
+        o->ax[o->nax++] = outv[1];
+        break;
+    case SYNO_PRIM_SHIFT:
+        if (emit) emitf(c, "        %s = torch.roll(%s, %lld, %d)\n", t, o->expr, -(long long)n->shift, at);
+        o->ax[at] = outv[0];
+        break;
+    case SYNO_PRIM_REVERSE:
+        if (emit) emitf(c, "        %s = %s.flip(%d)\n", t, o->expr, at);
+        o->ax[at] = outv[0];
+        break;
+    case SYNO_PRIM_STRIDE: {
+        if (emit) {
+            syno_size st;
+            syno_size_div(&st, c->v[in[0]].size, c->v[outv[0]].size);
+            syno_buf cols = SYNO_BUF_INIT;
+            for (int i = 0; i < at; i++) syno_buf_puts(&cols, ":, ");
+            emitf(c, "        %s = %s[%s::%s]\n", t, o->expr, syno_buf_str(&cols), py_size(&c->z, st));
+            syno_buf_fini(&cols);
+        }
+        o->ax[at] = outv[0];
+        break;
+    }
+    default: SYNO_UNREACHABLE();
+    }
+    if (emit) o->expr = t;
+}
+
+/* Applies the unfold entries E[0..n) (consecutive in O's order) as one
+ * padded copy and n windows. */
+static void apply_windows(vctx *c, operand *o, const int *e, int n)
+{
+    syno_buf dims = SYNO_BUF_INIT, ks = SYNO_BUF_INIT;
+    int wins[MAXAX];
+    for (int i = 0; i < n; i++) {
+        int cnt, in[2], outv[2], nin, nout;
+        entry_vars(c, e[i], in, &nin, outv, &nout);
+        int at = find_ax(o, in[0], &cnt);
+        SYNO_ASSERT(at >= 0 && cnt == 1);
+        syno_buf_printf(&dims, "%d, ", at);
+        syno_buf_printf(&ks, "%s, ", size_of(c, outv[1]));
+        o->ax[at] = outv[0];
+        wins[i] = outv[1];
+    }
+    SYNO_ASSERT(o->nax + n <= MAXAX);
+    for (int i = 0; i < n; i++) o->ax[o->nax++] = wins[i];
+    const char *t = tmp(c);
+    emitf(c, "        %s = _windows(%s, (%s), (%s))\n", t, o->expr, syno_buf_str(&dims), syno_buf_str(&ks));
+    o->expr = t;
+    syno_buf_fini(&dims);
+    syno_buf_fini(&ks);
+}
+
+static bool is_unfold(const vctx *c, int e)
+{
+    return !IS_UNMERGE(e) && c->op->nodes[e].prim == SYNO_PRIM_UNFOLD;
+}
+
+/* Applies (and emits) the entries E[0..n) to O, runs of unfolds at once. */
+static void apply_list(vctx *c, operand *o, const int *e, int n)
+{
+    for (int i = 0; i < n;) {
+        /* a run of unfolds of axes the operand has now (not of each other's results) */
+        int j = i;
+        while (j < n && is_unfold(c, e[j])) {
+            int cnt, in[2], outv[2], nin, nout;
+            entry_vars(c, e[j], in, &nin, outv, &nout);
+            if (find_ax(o, in[0], &cnt) < 0 || cnt != 1) break;
+            j++;
+        }
+        /* a run of shifts: one torch.roll */
+        int k = i;
+        while (k < n && !IS_UNMERGE(e[k]) && c->op->nodes[e[k]].prim == SYNO_PRIM_SHIFT) {
+            int cnt, in[2], outv[2], nin, nout;
+            entry_vars(c, e[k], in, &nin, outv, &nout);
+            if (find_ax(o, in[0], &cnt) < 0 || cnt != 1) break;
+            k++;
+        }
+        if (j - i >= 2) {
+            apply_windows(c, o, e + i, j - i);
+            i = j;
+        } else if (k - i >= 2) {
+            syno_buf sh = SYNO_BUF_INIT, dims = SYNO_BUF_INIT;
+            for (int q = i; q < k; q++) {
+                int cnt, in[2], outv[2], nin, nout;
+                entry_vars(c, e[q], in, &nin, outv, &nout);
+                int at = find_ax(o, in[0], &cnt);
+                syno_buf_printf(&sh, "%lld, ", -(long long)c->op->nodes[e[q]].shift);
+                syno_buf_printf(&dims, "%d, ", at);
+                o->ax[at] = outv[0];
+            }
+            const char *t = tmp(c);
+            emitf(c, "        %s = torch.roll(%s, (%s), (%s))\n", t, o->expr, syno_buf_str(&sh), syno_buf_str(&dims));
+            o->expr = t;
+            syno_buf_fini(&sh);
+            syno_buf_fini(&dims);
+            i = k;
+        } else {
+            apply(c, o, e[i], true);
+            i++;
+        }
+    }
+}
+
+/* ---- the walk: which nodes become views of which tensor ---------------------- */
+
+static int uf_find(int *parent, int a)
+{
+    while (parent[a] != a) a = parent[a] = parent[parent[a]];
+    return a;
+}
+
+static void push_pend(operand *o, int e)
+{
+    o->pend[o->npend++] = e;
+}
+
+/* Builds the variables and, for each tensor, the entries that view it;
+ * false when some node cannot be a view. */
+static bool walk(vctx *c)
+{
+    const syno_op *op = c->op;
+    int *parent = syno_arena_alloc(c->a, (size_t)(op->ndims + 1) * sizeof *parent);
+    c->var_of = syno_arena_alloc(c->a, (size_t)(op->ndims + 1) * sizeof *c->var_of);
+    c->pos = syno_arena_alloc(c->a, (size_t)(op->nnodes + 1) * sizeof *c->pos);
+    for (int d = 0; d < op->ndims; d++) parent[d] = d;
+    for (int k = 0; k < op->nnodes; k++) {
+        const syno_node *n = &op->nodes[k];
+        if (n->prim != SYNO_PRIM_SHARE) continue;
+        parent[uf_find(parent, n->in[0])] = uf_find(parent, n->out[0]);
+        parent[uf_find(parent, n->in[1])] = uf_find(parent, n->out[0]);
+    }
+    for (int d = 0; d < op->ndims; d++) c->var_of[d] = -1;
+    for (int d = 0; d < op->ndims; d++) {
+        int r = uf_find(parent, d);
+        if (c->var_of[r] < 0) {
+            if (c->nvars == MAXV) return false;
+            pvar *v = &c->v[c->nvars];
+            v->size = op->dims[r].size;
+            v->consumer = -1;
+            v->comp[0] = v->comp[1] = -1;
+            v->letter = -1;
+            c->var_of[r] = c->nvars++;
+        }
+        c->var_of[d] = c->var_of[r];
+    }
+    for (int k = 0; k < op->nnodes; k++) {
+        const syno_node *n = &op->nodes[k];
+        if (n->prim == SYNO_PRIM_SHARE) continue;
+        for (int i = 0; i < 2; i++)
+            if (n->in[i] >= 0) c->v[c->var_of[n->in[i]]].consumer = k;
+    }
+    for (int i = 0; i < op->nout; i++) c->v[c->var_of[op->out[i]]].out = true;
+    for (int i = 0; i < op->norder; i++) c->pos[op->order[i]] = i;
+    /* the tensors' operands, their axes evolving as the walk applies nodes */
+    c->nops = op->ntensors;
+    operand sim[SYNO_MAX_TENSORS];
+    for (int t = 0; t < op->ntensors; t++) {
+        operand *o = &c->o[t];
+        o->expr = py_tensor(op, c->a, t);
+        o->pend = syno_arena_alloc(c->a, (size_t)(2 * op->nnodes + 1) * sizeof *o->pend);
+        if (op->tensors[t].rank > MAXAX) return false;
+        o->nax = op->tensors[t].rank;
+        for (int i = 0; i < o->nax; i++) {
+            o->ax[i] = c->var_of[op->tensors[t].axes[i]];
+            o->all |= 1ull << o->ax[i];
+        }
+        sim[t] = *o;
+    }
+    for (int oi = 0; oi < op->norder; oi++) {
+        int k = op->order[oi];
+        const syno_node *n = &op->nodes[k];
+        switch (n->prim) {
+        case SYNO_PRIM_SHARE:
+        case SYNO_PRIM_SUM:
+        case SYNO_PRIM_MEAN:
+        case SYNO_PRIM_EXPAND: break;
+        case SYNO_PRIM_SPLIT:
+        case SYNO_PRIM_UNFOLD:
+        case SYNO_PRIM_SHIFT:
+        case SYNO_PRIM_REVERSE:
+        case SYNO_PRIM_STRIDE: {
+            int u = c->var_of[n->in[0]], held = 0;
+            if (c->v[u].comp[0] >= 0) return false; /* reads a merge left in parts */
+            for (int t = 0; t < op->ntensors; t++) {
+                int cnt;
+                if (find_ax(&sim[t], u, &cnt) < 0) continue;
+                if (cnt > 1 || sim[t].nax + 1 >= MAXAX) return false;
+                apply(c, &sim[t], k, false);
+                push_pend(&c->o[t], k);
+                for (int i = 0; i < sim[t].nax; i++) c->o[t].all |= 1ull << sim[t].ax[i];
+                held++;
+            }
+            if (!held && n->prim == SYNO_PRIM_UNFOLD) return false; /* a window over nothing: a mask */
+            break;
+        }
+        case SYNO_PRIM_MERGE: {
+            int a = c->var_of[n->in[0]], b = c->var_of[n->in[1]], y = c->var_of[n->out[0]];
+            if (a == b || a == y || b == y) return false;
+            bool together = true;
+            int holders = 0;
+            for (int t = 0; t < op->ntensors; t++) {
+                int ca, cb;
+                bool ha = find_ax(&sim[t], a, &ca) >= 0, hb = find_ax(&sim[t], b, &cb) >= 0;
+                if (ha != hb || ca > 1 || cb > 1) together = false;
+                holders += ha && hb;
+            }
+            if (together && holders) {
+                for (int t = 0; t < op->ntensors; t++) {
+                    int cnt;
+                    if (find_ax(&sim[t], a, &cnt) < 0) continue;
+                    apply(c, &sim[t], k, false);
+                    push_pend(&c->o[t], k);
+                    c->o[t].all |= 1ull << y;
+                }
+            } else {
+                /* left in parts: tensors holding y (shared with it) see its parts */
+                c->v[y].comp[0] = a;
+                c->v[y].comp[1] = b;
+                for (int t = 0; t < op->ntensors; t++) {
+                    int cnt;
+                    if (find_ax(&sim[t], y, &cnt) < 0) continue;
+                    if (cnt > 1 || sim[t].nax + 1 >= MAXAX) return false;
+                    apply(c, &sim[t], UNMERGE(k), false);
+                    push_pend(&c->o[t], UNMERGE(k));
+                    c->o[t].all |= 1ull << a | 1ull << b;
+                }
+            }
+            break;
+        }
+        case SYNO_PRIM_COUNT: SYNO_UNREACHABLE();
+        }
+    }
+    for (int t = 0; t < op->ntensors; t++)
+        for (int i = 0; i < sim[t].nax; i++) c->v[sim[t].ax[i]].held = true;
+    return true;
+}
+
+/* Appends to LIST the plain variables V stands for (its parts, recursively,
+ * for a merge left in parts). */
+static void atoms(const vctx *c, int v, int *list, int *n)
+{
+    if (c->v[v].comp[0] < 0) {
+        list[(*n)++] = v;
+        return;
+    }
+    atoms(c, c->v[v].comp[0], list, n);
+    atoms(c, c->v[v].comp[1], list, n);
+}
+
+/* ---- stages ---------------------------------------------------------------------- */
+
+static char letter(const vctx *c, int v)
+{
+    int l = c->v[v].letter;
+    SYNO_ASSERT(l >= 0 && l < NLETTERS);
+    return (char)(l < 26 ? 'a' + l : 'A' + l - 26);
+}
+
+static void subscripts(const vctx *c, const int *ax, int n, syno_buf *out)
+{
+    for (int i = 0; i < n; i++) syno_buf_putc(out, letter(c, ax[i]));
+}
+
+static uint64_t mask_of(const int *ax, int n)
+{
+    uint64_t m = 0;
+    for (int i = 0; i < n; i++) m |= 1ull << ax[i];
+    return m;
+}
+
+/* The variables entry E and the entries after it in O that read its
+ * results (transitively) produce. */
+static uint64_t closure_out(const vctx *c, const operand *o, int idx)
+{
+    int in[2], outv[2], nin, nout;
+    entry_vars(c, o->pend[idx], in, &nin, outv, &nout);
+    uint64_t m = mask_of(outv, nout);
+    for (int j = idx + 1; j < o->npend; j++) {
+        entry_vars(c, o->pend[j], in, &nin, outv, &nout);
+        if (m & mask_of(in, nin)) m |= mask_of(outv, nout);
+    }
+    return m;
+}
+
+/* Which pending entries of O a stage applies (WANT[i]): in the last stage
+ * all of them; else those whose results meet MEET (the variables of the
+ * other operands of the stage), those that let a variable of SUMV be
+ * summed now without growing the operand (no window on the way: a window
+ * summed right away would copy the operand K times for nothing), and what
+ * they depend on. */
+static void choose(const vctx *c, const operand *o, uint64_t meet, uint64_t sumv, bool last, bool *want)
+{
+    bool grows[4 * MAXAX + 64];
+    uint64_t grown = 0; /* variables made by a window, or from one */
+    SYNO_ASSERT(o->npend <= (int)SYNO_ARRAY_LEN(grows));
+    for (int i = 0; i < o->npend; i++) {
+        int in[2], outv[2], nin, nout;
+        entry_vars(c, o->pend[i], in, &nin, outv, &nout);
+        grows[i] = is_unfold(c, o->pend[i]) || (mask_of(in, nin) & grown);
+        if (grows[i]) grown |= mask_of(outv, nout);
+    }
+    for (int i = 0; i < o->npend; i++) {
+        uint64_t cl = closure_out(c, o, i);
+        want[i] = last || IS_UNMERGE(o->pend[i]) || (cl & meet) != 0 || (!grows[i] && (cl & sumv & ~grown) != 0);
+    }
+    for (int j = o->npend - 1; j >= 0; j--) {
+        if (!want[j]) continue;
+        int in[2], outv[2], nin, nout;
+        entry_vars(c, o->pend[j], in, &nin, outv, &nout);
+        uint64_t need = mask_of(in, nin);
+        for (int i = j - 1; i >= 0; i--) {
+            int in2[2], out2[2], n2, m2;
+            entry_vars(c, o->pend[i], in2, &n2, out2, &m2);
+            if (need & mask_of(out2, m2)) {
+                want[i] = true;
+                need |= mask_of(in2, n2);
+            }
+        }
+    }
+}
+
+/* Emits PERM applied to expression E when it is not the identity. */
+static const char *permuted(vctx *c, const char *e, const int *perm, int n)
+{
+    bool id = true;
+    for (int i = 0; i < n; i++) id &= perm[i] == i;
+    if (id) return e;
+    syno_buf p = SYNO_BUF_INIT;
+    for (int i = 0; i < n; i++) syno_buf_printf(&p, "%s%d", i ? ", " : "", perm[i]);
+    const char *t = tmp(c);
+    emitf(c, "        %s = %s.permute(%s)\n", t, e, syno_buf_str(&p));
+    syno_buf_fini(&p);
+    return t;
+}
+
+/* Python product of the sizes of variables LIST[0..n) ("1" when empty). */
+static const char *prod(vctx *c, const int *list, int n)
+{
+    if (n == 0) return "1";
+    syno_buf b = SYNO_BUF_INIT;
+    for (int i = 0; i < n; i++) syno_buf_printf(&b, "%s%s", i ? " * " : "", size_of(c, list[i]));
+    const char *r = syno_arena_printf(c->a, "%s", syno_buf_str(&b));
+    syno_buf_fini(&b);
+    return r;
+}
+
+/* Position of variable V among AX[0..n), or -1. */
+static int index_of(const int *ax, int n, int v)
+{
+    for (int i = 0; i < n; i++)
+        if (ax[i] == v) return i;
+    return -1;
+}
+
+/* R's expression: T reshaped to the sizes of R's axes. */
+static void reshape_to_axes(vctx *c, operand *r, const char *t)
+{
+    syno_buf shp = SYNO_BUF_INIT;
+    for (int i = 0; i < r->nax; i++) syno_buf_printf(&shp, "%s, ", size_of(c, r->ax[i]));
+    r->expr = tmp(c);
+    emitf(c, "        %s = %s.reshape((%s))\n", r->expr, t, syno_buf_str(&shp));
+    syno_buf_fini(&shp);
+}
+
+/* A stage that is a convolution: operand D, whose entries WD[] the stage
+ * applies, meets W (its entries applied) and keeps KEEP.  The windows are
+ * the unfolds of D whose taps (maybe through a stride: dilation) W holds;
+ * a stride of a window's position is the convolution's stride. */
+typedef struct conv_plan {
+    int nsp;
+    int hvar[3], yvar[3], tvar[3], kvar[3]; /* unfolded axis, position, tap (after dilation), unfold window */
+    int st_e[3], dil_e[3];                  /* entries of the position's and the tap's strides, or -1 */
+    bool skip[4 * MAXAX + 64];              /* entries of D the convolution does itself */
+    int B[MAXAX], G[MAXAX], C[MAXAX], OC[MAXAX], nb, ng, nc, noc;
+} conv_plan;
+
+static bool is_stride(const vctx *c, int e)
+{
+    return !IS_UNMERGE(e) && c->op->nodes[e].prim == SYNO_PRIM_STRIDE;
+}
+
+static bool conv_check(vctx *c, const operand *d, const bool *wd, const operand *w, uint64_t keep, conv_plan *p)
+{
+    memset(p, 0, sizeof *p);
+    if (d->npend > (int)SYNO_ARRAY_LEN(p->skip)) return false;
+    uint64_t wm = mask_of(w->ax, w->nax);
+    for (int i = 0; i < d->npend; i++) {
+        if (!wd[i] || !is_unfold(c, d->pend[i])) continue;
+        int in[2], outv[2], nin, nout;
+        entry_vars(c, d->pend[i], in, &nin, outv, &nout);
+        int y = outv[0], t = outv[1], ti = -1, yi = -1;
+        for (int j = i + 1; j < d->npend; j++) {
+            int in2[2], o2[2], n2, m2;
+            entry_vars(c, d->pend[j], in2, &n2, o2, &m2);
+            uint64_t reads = mask_of(in2, n2);
+            if (!(reads & (1ull << y | 1ull << t))) continue;
+            if (!wd[j]) return false;
+            if (in2[0] == t && is_stride(c, d->pend[j]) && ti < 0) ti = j, t = o2[0];
+            else if (in2[0] == y && is_stride(c, d->pend[j]) && yi < 0) yi = j, y = o2[0];
+            else return false;
+        }
+        if (!(wm & (1ull << t))) continue; /* not a window over W */
+        if (p->nsp == 3) return false;
+        int s = p->nsp++;
+        p->hvar[s] = in[0];
+        p->kvar[s] = outv[1];
+        p->tvar[s] = t;
+        p->yvar[s] = y;
+        p->dil_e[s] = ti;
+        p->st_e[s] = yi;
+        p->skip[i] = true;
+        if (ti >= 0) p->skip[ti] = true;
+        if (yi >= 0) p->skip[yi] = true;
+    }
+    if (!p->nsp) return false;
+    /* D's axes once its other entries are applied */
+    operand base = *d;
+    for (int i = 0; i < d->npend; i++)
+        if (wd[i] && !p->skip[i]) apply(c, &base, d->pend[i], false);
+    uint64_t seen = 0;
+    for (int i = 0; i < base.nax; i++) {
+        int v = base.ax[i];
+        if (seen & (1ull << v)) return false;
+        seen |= 1ull << v;
+        bool sp = false;
+        for (int s = 0; s < p->nsp; s++) sp |= v == p->hvar[s];
+        if (sp) continue;
+        bool inw = wm & (1ull << v), ink = keep & (1ull << v);
+        if (!inw && ink) p->B[p->nb++] = v;
+        else if (inw && !ink) p->C[p->nc++] = v;
+        else if (inw && ink) p->G[p->ng++] = v;
+        else return false; /* summed in D alone */
+    }
+    for (int s = 0; s < p->nsp; s++)
+        if (index_of(base.ax, base.nax, p->hvar[s]) < 0 || (keep & (1ull << p->tvar[s])) ||
+            !(keep & (1ull << p->yvar[s])) || (wm & (1ull << p->yvar[s])))
+            return false;
+    uint64_t wseen = 0;
+    for (int i = 0; i < w->nax; i++) {
+        int v = w->ax[i];
+        if (wseen & (1ull << v)) return false;
+        wseen |= 1ull << v;
+        bool tap = false;
+        for (int s = 0; s < p->nsp; s++) tap |= v == p->tvar[s];
+        if (tap || (seen & (1ull << v))) continue;
+        if (!(keep & (1ull << v))) return false; /* summed in W alone */
+        p->OC[p->noc++] = v;
+    }
+    return true;
+}
+
+/* The size ratio of the stride entry E ("1" for none). */
+static const char *stride_of(vctx *c, const operand *d, int e)
+{
+    if (e < 0) return "1";
+    int in[2], outv[2], nin, nout;
+    entry_vars(c, d->pend[e], in, &nin, outv, &nout);
+    syno_size q;
+    syno_size_div(&q, c->v[in[0]].size, c->v[outv[0]].size);
+    return py_size(&c->z, q);
+}
+
+/* Emits the convolution P: D's entries (but the windows) are applied here;
+ * W's already are.  R gets axes [B, G, OC, positions]. */
+static void conv_emit(vctx *c, operand *d, const bool *wd, operand *w, const conv_plan *p, operand *r)
+{
+    int rest[4 * MAXAX + 64], nrest = 0;
+    const char *st[3], *dl[3];
+    for (int s = 0; s < p->nsp; s++) {
+        st[s] = stride_of(c, d, p->st_e[s]);
+        dl[s] = stride_of(c, d, p->dil_e[s]);
+    }
+    for (int i = 0; i < d->npend; i++)
+        if (wd[i] && !p->skip[i]) rest[nrest++] = d->pend[i];
+    apply_list(c, d, rest, nrest);
+    int perm[MAXAX], np = 0;
+    for (int i = 0; i < p->nb; i++) perm[np++] = index_of(d->ax, d->nax, p->B[i]);
+    for (int i = 0; i < p->ng; i++) perm[np++] = index_of(d->ax, d->nax, p->G[i]);
+    for (int i = 0; i < p->nc; i++) perm[np++] = index_of(d->ax, d->nax, p->C[i]);
+    for (int s = 0; s < p->nsp; s++) perm[np++] = index_of(d->ax, d->nax, p->hvar[s]);
+    const char *xe = permuted(c, d->expr, perm, np);
+    syno_buf shp = SYNO_BUF_INIT;
+    syno_buf_printf(&shp, "%s, %s * %s", prod(c, p->B, p->nb), prod(c, p->G, p->ng), prod(c, p->C, p->nc));
+    for (int s = 0; s < p->nsp; s++) syno_buf_printf(&shp, ", %s", size_of(c, p->hvar[s]));
+    const char *xt = tmp(c);
+    emitf(c, "        %s = %s.reshape(%s)\n", xt, xe, syno_buf_str(&shp));
+    syno_buf_clear(&shp);
+    np = 0;
+    for (int i = 0; i < p->ng; i++) perm[np++] = index_of(w->ax, w->nax, p->G[i]);
+    for (int i = 0; i < p->noc; i++) perm[np++] = index_of(w->ax, w->nax, p->OC[i]);
+    for (int i = 0; i < p->nc; i++) perm[np++] = index_of(w->ax, w->nax, p->C[i]);
+    for (int s = 0; s < p->nsp; s++) perm[np++] = index_of(w->ax, w->nax, p->tvar[s]);
+    const char *we = permuted(c, w->expr, perm, np);
+    syno_buf_printf(&shp, "%s * %s, %s", prod(c, p->G, p->ng), prod(c, p->OC, p->noc), prod(c, p->C, p->nc));
+    for (int s = 0; s < p->nsp; s++) syno_buf_printf(&shp, ", %s", size_of(c, p->tvar[s]));
+    const char *wt = tmp(c);
+    emitf(c, "        %s = %s.reshape(%s)\n", wt, we, syno_buf_str(&shp));
+    syno_buf_clear(&shp);
+    /* position q of window s reads q*st + t*dil - K//2 for tap t (K the
+     * unfold's window): left pad K//2, right pad what the last position's
+     * last tap needs */
+    syno_buf pads = SYNO_BUF_INIT, sts = SYNO_BUF_INIT, dils = SYNO_BUF_INIT;
+    for (int s = 0; s < p->nsp; s++) {
+        const char *K = size_of(c, p->kvar[s]), *k = size_of(c, p->tvar[s]), *H = size_of(c, p->hvar[s]);
+        const char *Y = size_of(c, p->yvar[s]);
+        syno_buf_printf(&pads, "(%s // 2, (%s - 1) * %s + %s * (%s - 1) + 1 - %s - %s // 2), ", K, Y, st[s], dl[s], k,
+                        H, K);
+        syno_buf_printf(&sts, "%s, ", st[s]);
+        syno_buf_printf(&dils, "%s, ", dl[s]);
+    }
+    const char *rt = tmp(c);
+    emitf(c, "        %s = _conv(%s, %s, (%s), (%s), (%s), %s)\n", rt, xt, wt, syno_buf_str(&pads), syno_buf_str(&sts),
+          syno_buf_str(&dils), prod(c, p->G, p->ng));
+    r->nax = 0;
+    for (int i = 0; i < p->nb; i++) r->ax[r->nax++] = p->B[i];
+    for (int i = 0; i < p->ng; i++) r->ax[r->nax++] = p->G[i];
+    for (int i = 0; i < p->noc; i++) r->ax[r->nax++] = p->OC[i];
+    for (int s = 0; s < p->nsp; s++) r->ax[r->nax++] = p->yvar[s];
+    reshape_to_axes(c, r, rt);
+    syno_buf_fini(&shp);
+    syno_buf_fini(&pads);
+    syno_buf_fini(&sts);
+    syno_buf_fini(&dils);
+}
+
+/* F.linear: P [..., K] times Q [N, K] (one summed letter, last in P, last
+ * in Q, nothing else shared), keeping P's other letters then N. */
+static bool try_linear(vctx *c, const operand *p, const operand *q, uint64_t keep, operand *r)
+{
+    if (q->nax != 2 || p->nax < 1) return false;
+    int k = p->ax[p->nax - 1], n = q->ax[0];
+    if (q->ax[1] != k || n == k || (keep & (1ull << k)) || !(keep & (1ull << n))) return false;
+    for (int i = 0; i + 1 < p->nax; i++)
+        if (p->ax[i] == k || p->ax[i] == n || !(keep & (1ull << p->ax[i]))) return false;
+    const char *t = tmp(c);
+    emitf(c, "        %s = F.linear(%s, %s)\n", t, p->expr, q->expr);
+    r->nax = 0;
+    for (int i = 0; i + 1 < p->nax; i++) r->ax[r->nax++] = p->ax[i];
+    r->ax[r->nax++] = n;
+    r->expr = t;
+    return true;
+}
+
+/* ---- matrix products ------------------------------------------------------------- */
+
+enum { CL_NONE, CL_B, CL_M, CL_N, CL_K };
+
+/* Splits O's axes into consecutive runs whose letters have the classes
+ * PAT[0..np) (CLS by variable); run r is axes [at[r], at[r + 1]).  False
+ * when the axes are not in that order. */
+static bool runs(const operand *o, const int *cls, const int *pat, int np, int *at)
+{
+    int i = 0;
+    for (int r = 0; r < np; r++) {
+        at[r] = i;
+        while (i < o->nax && cls[o->ax[i]] == pat[r]) i++;
+    }
+    at[np] = i;
+    return i == o->nax;
+}
+
+static bool same_run(const operand *p, int p0, int p1, const operand *q, int q0, int q1)
+{
+    return p1 - p0 == q1 - q0 && memcmp(p->ax + p0, q->ax + q0, (size_t)(p1 - p0) * sizeof *p->ax) == 0;
+}
+
+/* Python product of the sizes of O's axes [a0, a1). */
+static const char *run_size(vctx *c, const operand *o, int a0, int a1)
+{
+    return prod(c, o->ax + a0, a1 - a0);
+}
+
+/* O as a matrix of runs [r0, r1) x [r1, r2) (with batch run [b0, r0) in
+ * front when B), transposed when T: the expression. */
+static const char *as_matrix(vctx *c, const operand *o, bool b, int b0, int r0, int r1, int r2, bool t)
+{
+    const char *e = tmp(c);
+    if (b) emitf(c, "        %s = %s.reshape(%s, %s, %s)%s\n", e, o->expr, run_size(c, o, b0, r0), run_size(c, o, r0, r1),
+                 run_size(c, o, r1, r2), t ? ".mT" : "");
+    else emitf(c, "        %s = %s.reshape(%s, %s)%s\n", e, o->expr, run_size(c, o, r0, r1), run_size(c, o, r1, r2),
+               t ? ".mT" : "");
+    return e;
+}
+
+/* A stage of two operands that is a (batched) matrix product without any
+ * reordering of data: P [B][M][K] or [B][K][M] and Q [B][K][N] or
+ * [B][N][K] (the same B and K letters in the same order): torch.matmul on
+ * reshaped views; or P [M1][K][M2] and Q [K][N] or [N][K] (a 1x1
+ * convolution: Q applied at every M1, M2): F.conv1d.  Sets R's axes. */
+static bool try_matmul(vctx *c, const operand *p, const operand *q, uint64_t keep, operand *r)
+{
+    int cls[MAXV] = {0};
+    uint64_t pm = mask_of(p->ax, p->nax), qm = mask_of(q->ax, q->nax);
+    if (__builtin_popcountll(pm) != p->nax || __builtin_popcountll(qm) != q->nax) return false;
+    for (int v = 0; v < c->nvars; v++) {
+        bool ip = pm & (1ull << v), iq = qm & (1ull << v), ik = keep & (1ull << v);
+        if (!ip && !iq) continue;
+        if (ip && iq) cls[v] = ik ? CL_B : CL_K;
+        else if (!ik) return false; /* summed in one operand alone */
+        else cls[v] = ip ? CL_M : CL_N;
+    }
+    int pa[4], qa[4];
+    static const int BMK[] = {CL_B, CL_M, CL_K}, BKM[] = {CL_B, CL_K, CL_M}, BKN[] = {CL_B, CL_K, CL_N},
+                     BNK[] = {CL_B, CL_N, CL_K}, MKM[] = {CL_M, CL_K, CL_M}, KN[] = {CL_K, CL_N}, NK[] = {CL_N, CL_K};
+    for (int pv = 0; pv < 2; pv++)
+        for (int qv = 0; qv < 2; qv++) {
+            if (!runs(p, cls, pv ? BKM : BMK, 3, pa) || !runs(q, cls, qv ? BNK : BKN, 3, qa)) continue;
+            int pk0 = pv ? pa[1] : pa[2], pk1 = pv ? pa[2] : pa[3], qk0 = qv ? qa[2] : qa[1], qk1 = qv ? qa[3] : qa[2];
+            if (!same_run(p, pa[0], pa[1], q, qa[0], qa[1]) || !same_run(p, pk0, pk1, q, qk0, qk1) || pk1 == pk0) continue;
+            bool b = pa[1] > pa[0];
+            const char *pe = as_matrix(c, p, b, pa[0], pa[1], pa[2], pa[3], pv);
+            const char *qe = as_matrix(c, q, b, qa[0], qa[1], qa[2], qa[3], qv);
+            const char *t = tmp(c);
+            emitf(c, "        %s = torch.matmul(%s, %s)\n", t, pe, qe);
+            r->nax = 0;
+            for (int i = pa[0]; i < pa[1]; i++) r->ax[r->nax++] = p->ax[i];
+            for (int i = pv ? pa[2] : pa[1]; i < (pv ? pa[3] : pa[2]); i++) r->ax[r->nax++] = p->ax[i];
+            for (int i = qv ? qa[1] : qa[2]; i < (qv ? qa[2] : qa[3]); i++) r->ax[r->nax++] = q->ax[i];
+            reshape_to_axes(c, r, t);
+            return true;
+        }
+    /* Q broadcast over P's leading letters */
+    for (int qv = 0; qv < 2; qv++) {
+        if (!runs(p, cls, MKM, 3, pa) || !runs(q, cls, qv ? NK : KN, 2, qa)) continue;
+        int qk0 = qv ? qa[1] : qa[0], qk1 = qv ? qa[2] : qa[1];
+        if (pa[1] == pa[0] || pa[3] == pa[2] || !same_run(p, pa[1], pa[2], q, qk0, qk1) || qk1 == qk0) continue;
+        const char *pe = as_matrix(c, p, true, pa[0], pa[1], pa[2], pa[3], false);
+        const char *qe = as_matrix(c, q, false, 0, qa[0], qa[1], qa[2], !qv);
+        /* as a convolution with one tap: torch's convolutions beat a
+         * broadcast matmul here, forward and backward */
+        const char *t = tmp(c);
+        emitf(c, "        %s = F.conv1d(%s, %s.reshape(%s, %s, 1))\n", t, pe, qe, run_size(c, q, qv ? qa[0] : qa[1], qv ? qa[1] : qa[2]),
+              run_size(c, q, qk0, qk1));
+        r->nax = 0;
+        for (int i = pa[0]; i < pa[1]; i++) r->ax[r->nax++] = p->ax[i];
+        for (int i = qv ? qa[0] : qa[1]; i < (qv ? qa[1] : qa[2]); i++) r->ax[r->nax++] = q->ax[i];
+        for (int i = pa[2]; i < pa[3]; i++) r->ax[r->nax++] = p->ax[i];
+        reshape_to_axes(c, r, t);
+        return true;
+    }
+    return false;
+}
+
+/* A sum over the inner parts of the last two axes, each split in two, that
+ * keeps everything else in order: O's last axes are [l1, r1, l2, r2] with
+ * r1 and r2 summed.  That is torch's average pooling (times its window),
+ * much faster than einsum's sum forward and backward. */
+static bool try_pool2d(vctx *c, const operand *o, uint64_t keep, operand *r)
+{
+    int n = o->nax;
+    if (n < 4) return false;
+    const int *ax = o->ax + n - 4;
+    if ((keep & (1ull << ax[1])) || (keep & (1ull << ax[3])) || !(keep & (1ull << ax[0])) || !(keep & (1ull << ax[2])))
+        return false;
+    uint64_t seen = 0;
+    for (int i = 0; i < n; i++) {
+        if (seen & (1ull << o->ax[i])) return false;
+        seen |= 1ull << o->ax[i];
+        if (i < n - 4 && !(keep & (1ull << o->ax[i]))) return false;
+    }
+    const char *l1 = size_of(c, ax[0]), *r1 = size_of(c, ax[1]), *l2 = size_of(c, ax[2]), *r2 = size_of(c, ax[3]);
+    const char *t = tmp(c);
+    emitf(c, "        %s = F.avg_pool2d(%s.reshape(-1, %s * %s, %s * %s), (%s, %s)) * (%s * %s)\n", t, o->expr, l1, r1,
+          l2, r2, r1, r2, r1, r2);
+    r->nax = 0;
+    for (int i = 0; i < n - 4; i++) r->ax[r->nax++] = o->ax[i];
+    r->ax[r->nax++] = ax[0];
+    r->ax[r->nax++] = ax[2];
+    reshape_to_axes(c, r, t);
+    return true;
+}
+
+/* One torch.einsum over IN[0..n) keeping KEEP (in the order of ORDER when
+ * given, else of first appearance). */
+static void einsum(vctx *c, const int *in, int n, uint64_t keep, const int *order, int norder, operand *r)
+{
+    r->nax = 0;
+    if (order) {
+        for (int i = 0; i < norder; i++) r->ax[r->nax++] = order[i];
+    } else {
+        for (int i = 0; i < n; i++) {
+            const operand *o = &c->o[in[i]];
+            for (int j = 0; j < o->nax; j++)
+                if ((keep & (1ull << o->ax[j])) && index_of(r->ax, r->nax, o->ax[j]) < 0) r->ax[r->nax++] = o->ax[j];
+        }
+    }
+    /* one operand, nothing summed, same order: no work */
+    if (n == 1 && c->o[in[0]].nax == r->nax && memcmp(c->o[in[0]].ax, r->ax, (size_t)r->nax * sizeof *r->ax) == 0) {
+        r->expr = c->o[in[0]].expr;
+        return;
+    }
+    syno_buf spec = SYNO_BUF_INIT, args = SYNO_BUF_INIT;
+    for (int i = 0; i < n; i++) {
+        const operand *o = &c->o[in[i]];
+        if (i) syno_buf_putc(&spec, ',');
+        subscripts(c, o->ax, o->nax, &spec);
+        syno_buf_printf(&args, ", %s", o->expr);
+    }
+    syno_buf_puts(&spec, "->");
+    subscripts(c, r->ax, r->nax, &spec);
+    const char *t = tmp(c);
+    emitf(c, "        %s = torch.einsum(\"%s\"%s)\n", t, syno_buf_str(&spec), syno_buf_str(&args));
+    r->expr = t;
+    syno_buf_fini(&spec);
+    syno_buf_fini(&args);
+}
+
+/* Runs a stage over operands IN[0..n) into a new operand; LATER are the
+ * variables later stages and the output need; in the LAST stage the
+ * result's axes are OUTV[0..noutv). */
+static int stage(vctx *c, const int *in, int n, uint64_t later, bool last, const int *outv, int noutv)
+{
+    SYNO_ASSERT(c->nops < MAXOPS && n <= SYNO_PLAN_MAX_OPS + SYNO_MAX_TENSORS);
+    operand *r = &c->o[c->nops];
+    memset(r, 0, sizeof *r);
+    r->pend = syno_arena_alloc(c->a, (size_t)(2 * c->op->nnodes + 1) * sizeof *r->pend);
+    /* summable now: summed variables nothing later needs */
+    uint64_t sumv = 0;
+    for (int v = 0; v < c->nvars; v++) {
+        int k = c->v[v].consumer;
+        if (k >= 0 && (c->op->nodes[k].prim == SYNO_PRIM_SUM || c->op->nodes[k].prim == SYNO_PRIM_MEAN) &&
+            !(later & (1ull << v)))
+            sumv |= 1ull << v;
+    }
+    bool *want[SYNO_PLAN_MAX_OPS + SYNO_MAX_TENSORS];
+    for (int i = 0; i < n; i++) {
+        operand *o = &c->o[in[i]];
+        uint64_t meet = 0;
+        for (int j = 0; j < n; j++)
+            if (j != i) meet |= c->o[in[j]].all;
+        want[i] = syno_arena_alloc(c->a, (size_t)(o->npend + 1) * sizeof *want[i]);
+        choose(c, o, meet, sumv, last, want[i]);
+    }
+    /* the letters once the chosen entries are applied; what stays pending
+     * keeps the variables it reads */
+    uint64_t keep_extra = 0, inv = 0;
+    operand after[SYNO_PLAN_MAX_OPS + SYNO_MAX_TENSORS];
+    for (int i = 0; i < n; i++) {
+        operand *o = &c->o[in[i]];
+        after[i] = *o;
+        for (int j = 0; j < o->npend; j++) {
+            if (want[i][j]) {
+                apply(c, &after[i], o->pend[j], false);
+            } else {
+                int iv[2], ov[2], ni, no;
+                entry_vars(c, o->pend[j], iv, &ni, ov, &no);
+                keep_extra |= mask_of(iv, ni);
+            }
+        }
+        inv |= mask_of(after[i].ax, after[i].nax);
+    }
+    uint64_t keep = inv & (later | keep_extra);
+    conv_plan cp;
+    int conv_d = -1;
+    for (int s = 0; n == 2 && s < 2 && conv_d < 0; s++)
+        if (conv_check(c, &c->o[in[s]], want[s], &after[1 - s], keep, &cp)) conv_d = s;
+    for (int i = 0; i < n; i++) {
+        if (i == conv_d) continue;
+        operand *o = &c->o[in[i]];
+        int list[4 * MAXAX + 64], nl = 0;
+        for (int j = 0; j < o->npend; j++)
+            if (want[i][j]) list[nl++] = o->pend[j];
+        apply_list(c, o, list, nl);
+    }
+    if (conv_d >= 0) conv_emit(c, &c->o[in[conv_d]], want[conv_d], &c->o[in[1 - conv_d]], &cp, r);
+    else if (!(n == 1 && try_pool2d(c, &c->o[in[0]], keep, r)) &&
+             !(n == 2 && (try_linear(c, &c->o[in[0]], &c->o[in[1]], keep, r) ||
+                          try_linear(c, &c->o[in[1]], &c->o[in[0]], keep, r) ||
+                          try_matmul(c, &c->o[in[0]], &c->o[in[1]], keep, r) ||
+                          try_matmul(c, &c->o[in[1]], &c->o[in[0]], keep, r))))
+        einsum(c, in, n, keep, last ? outv : NULL, noutv, r);
+    /* the last stage's result in the output's order */
+    if (last && (r->nax != noutv || memcmp(r->ax, outv, (size_t)noutv * sizeof *outv) != 0)) {
+        int perm[MAXAX];
+        SYNO_ASSERT(r->nax == noutv);
+        for (int i = 0; i < noutv; i++) perm[i] = index_of(r->ax, r->nax, outv[i]);
+        r->expr = permuted(c, r->expr, perm, noutv);
+        memcpy(r->ax, outv, (size_t)noutv * sizeof *outv);
+    }
+    /* pending entries move on to the result, in graph order */
+    for (int i = 0; i < n; i++) {
+        operand *o = &c->o[in[i]];
+        for (int j = 0; j < o->npend; j++)
+            if (!want[i][j]) r->pend[r->npend++] = o->pend[j];
+        r->all |= o->all;
+    }
+    for (int i = 1; i < r->npend; i++)
+        for (int j = i; j > 0; j--) {
+            int ea = r->pend[j - 1], eb = r->pend[j];
+            int pa = c->pos[IS_UNMERGE(ea) ? UNMERGE_NODE(ea) : ea], pb = c->pos[IS_UNMERGE(eb) ? UNMERGE_NODE(eb) : eb];
+            if (pa <= pb) break;
+            r->pend[j - 1] = eb;
+            r->pend[j] = ea;
+        }
+    r->all &= ~(inv & ~keep);
+    return c->nops++;
+}
+
+/* ---- the plan, and the whole forward --------------------------------------------- */
+
+/* A binding for planning: PLAN_B's values, and where it leaves a primary
+ * variable unbound, one value for all of them under which every size is a
+ * whole number.  False when none of the candidates works. */
+static bool plan_binding(const syno_op *op, const syno_binding *plan_b, syno_binding *out, int64_t *sizes)
+{
+    static const int64_t cand[] = {64, 96, 192, 384, 960, 2880, 20160};
+    for (size_t k = 0; k < SYNO_ARRAY_LEN(cand); k++) {
+        syno_binding_defaults(op->vars, out);
+        for (int v = 0; v < op->vars->n; v++) {
+            if (plan_b && plan_b->val[v]) out->val[v] = plan_b->val[v];
+            else if (op->vars->v[v].kind == SYNO_VAR_PRIMARY && !out->val[v]) out->val[v] = cand[k];
+        }
+        if (syno_op_eval_sizes(op, out, sizes)) return true;
+    }
+    return false;
+}
+
+/* Appends _sizes and forward for OP (see pytorch_int.h). */
+bool py_views_forward(const syno_op *op, const syno_binding *plan_b, syno_arena *a, syno_buf *out)
+{
+    vctx *c = syno_arena_alloc(a, sizeof *c);
+    memset(c, 0, sizeof *c);
+    c->op = op;
+    c->a = a;
+    c->z = (py_sizes){.op = op, .a = a};
+    if (op->ntensors > SYNO_MAX_TENSORS || !walk(c)) return false;
+    /* the output's letters, its parts, the scale */
+    int outv[MAXAX], noutv = 0, nl = 0;
+    for (int i = 0; i < op->nout; i++) {
+        int list[MAXV], n = 0;
+        atoms(c, c->var_of[op->out[i]], list, &n);
+        if (noutv + n > MAXAX) return false;
+        for (int j = 0; j < n; j++) outv[noutv++] = list[j];
+    }
+    uint64_t any = mask_of(outv, noutv);
+    for (int t = 0; t < op->ntensors; t++) any |= c->o[t].all;
+    for (int v = 0; v < c->nvars; v++) {
+        if (any & (1ull << v)) {
+            if (nl == NLETTERS) return false;
+            c->v[v].letter = nl++;
+        }
+    }
+    syno_size scale = syno_size_one();
+    for (int k = 0; k < op->nnodes; k++) {
+        const syno_node *n = &op->nodes[k];
+        if (n->prim != SYNO_PRIM_SUM && n->prim != SYNO_PRIM_MEAN) continue;
+        int s = c->var_of[n->in[0]], list[MAXV], m = 0;
+        atoms(c, s, list, &m);
+        for (int j = 0; j < m; j++)
+            if (!c->v[list[j]].held) syno_size_mul(&scale, scale, c->v[list[j]].size); /* sum(expand(D)) */
+        if (n->prim == SYNO_PRIM_MEAN) syno_size_div(&scale, scale, c->v[s].size);
+    }
+    /* the stages: the plan's, or one over every tensor */
+    int nst = 0, *stin = NULL, *stn = NULL;
+    syno_binding pb;
+    int64_t *sizes = syno_arena_alloc(a, (size_t)(op->ndims + 1) * sizeof *sizes);
+    syno_plan *plan = NULL;
+    if (plan_binding(op, plan_b, &pb, sizes)) {
+        syno_buf err = SYNO_BUF_INIT;
+        plan = syno_plan_build(op, &pb, SYNO_PLAN_FORWARD, &err);
+        syno_buf_fini(&err);
+    }
+    if (plan) {
+        nst = plan->nstages;
+        stin = syno_arena_alloc(a, (size_t)nst * SYNO_PLAN_MAX_OPS * sizeof *stin);
+        stn = syno_arena_alloc(a, (size_t)nst * sizeof *stn);
+        int *stage_of = syno_arena_alloc(a, (size_t)plan->nbufs * sizeof *stage_of);
+        for (int b = 0; b < plan->nbufs; b++) stage_of[b] = -1;
+        for (int s = 0; s < nst; s++) {
+            const syno_plan_stage *ps = &plan->stages[s];
+            stn[s] = ps->nops;
+            for (int k = 0; k < ps->nops; k++) {
+                const syno_plan_buf *pbuf = &plan->bufs[ps->ops[k].buf];
+                /* operands: tensors 0.., then stage s's result is operand ntensors + s */
+                stin[s * SYNO_PLAN_MAX_OPS + k] =
+                    pbuf->kind == SYNO_PBUF_TENSOR ? pbuf->tensor : op->ntensors + stage_of[ps->ops[k].buf];
+                SYNO_ASSERT(pbuf->kind == SYNO_PBUF_TENSOR || stage_of[ps->ops[k].buf] >= 0);
+            }
+            stage_of[ps->out] = s;
+        }
+        syno_plan_free(plan);
+    }
+    syno_buf body = SYNO_BUF_INIT;
+    c->out = &body;
+    int res;
+    uint64_t outmask = mask_of(outv, noutv);
+    if (nst == 0 || op->ntensors > SYNO_PLAN_MAX_OPS * nst) {
+        int all[SYNO_MAX_TENSORS];
+        for (int t = 0; t < op->ntensors; t++) all[t] = t;
+        int keepo[MAXAX], nk = 0;
+        for (int i = 0; i < noutv; i++)
+            if (c->v[outv[i]].held) keepo[nk++] = outv[i];
+        res = stage(c, all, op->ntensors, outmask, true, keepo, nk);
+    } else {
+        res = -1;
+        for (int s = 0; s < nst; s++) {
+            /* what later stages need: the operands they read that exist now
+             * (tensors, earlier results; the results still to come are made
+             * of these) and the output */
+            uint64_t later = outmask;
+            for (int s2 = s + 1; s2 < nst; s2++)
+                for (int k = 0; k < stn[s2]; k++) {
+                    int o = stin[s2 * SYNO_PLAN_MAX_OPS + k];
+                    if (o < c->nops) later |= c->o[o].all;
+                }
+            const int *in = stin + s * SYNO_PLAN_MAX_OPS;
+            bool last = s == nst - 1;
+            int keepo[MAXAX], nk = 0;
+            for (int i = 0; i < noutv; i++)
+                if (c->v[outv[i]].held) keepo[nk++] = outv[i];
+            /* later stages read this stage's result too: its variables are
+             * those of the operands, which LATER covers through the rest */
+            int r = stage(c, in, stn[s], later, last, keepo, nk);
+            SYNO_ASSERT(r == op->ntensors + s);
+            res = r;
+        }
+    }
+    /* broadcast parts, merges left in parts, scale */
+    operand *ro = &c->o[res];
+    const char *e = ro->expr;
+    bool bcast = false, parts = noutv != op->nout;
+    for (int i = 0; i < noutv; i++) bcast |= !c->v[outv[i]].held;
+    if (bcast) {
+        syno_buf idx = SYNO_BUF_INIT, shp = SYNO_BUF_INIT;
+        for (int i = 0; i < noutv; i++) {
+            syno_buf_printf(&idx, "%s", c->v[outv[i]].held ? ":, " : "None, ");
+            syno_buf_printf(&shp, "%s, ", size_of(c, outv[i]));
+        }
+        const char *t = tmp(c);
+        emitf(c, "        %s = %s[%s].expand(%s)\n", t, e, syno_buf_str(&idx), syno_buf_str(&shp));
+        e = t;
+        syno_buf_fini(&idx);
+        syno_buf_fini(&shp);
+    }
+    if (parts || bcast) {
+        syno_buf shp = SYNO_BUF_INIT;
+        for (int i = 0; i < op->nout; i++) syno_buf_printf(&shp, "%s, ", py_size(&c->z, op->dims[op->out[i]].size));
+        const char *t = tmp(c);
+        emitf(c, "        %s = %s.reshape((%s))\n", t, e, syno_buf_str(&shp));
+        e = t;
+        syno_buf_fini(&shp);
+    }
+    if (!syno_size_eq(scale, syno_size_one())) {
+        syno_size num = syno_size_one(), den = syno_size_one();
+        for (int v = 0; v < op->vars->n; v++) {
+            if (scale.e[v] > 0) num.e[v] = scale.e[v];
+            if (scale.e[v] < 0) den.e[v] = (int8_t)-scale.e[v];
+        }
+        const char *t = tmp(c);
+        emitf(c, "        %s = %s * (%s / %s)\n", t, e, py_size(&c->z, num), py_size(&c->z, den));
+        e = t;
+    }
+    emitf(c, "        return %s\n", e);
+    /* _sizes, then forward */
+    syno_buf_puts(out, "    def _sizes(self, x):\n"
+                       "        \"\"\"The sizes the forward pass uses, for the shape of input X.\"\"\"\n"
+                       "        z = self._cache.get(x.shape)\n"
+                       "        if z is None:\n"
+                       "            v = self.bind(x)\n"
+                       "            z = self._cache[x.shape] = (");
+    for (int k = 0; k < c->z.n; k++) {
+        py_mono(op, c->z.s[k], out);
+        syno_buf_puts(out, ", ");
+    }
+    syno_buf_puts(out, ")\n        return z\n\n    def forward(self, x):\n");
+    if (c->z.n) {
+        syno_buf_puts(out, "        ");
+        for (int k = 0; k < c->z.n; k++) syno_buf_printf(out, "z%d, ", k);
+        syno_buf_puts(out, "= self._sizes(x)\n");
+    } else {
+        syno_buf_puts(out, "        self._sizes(x)\n");
+    }
+    syno_buf_add(out, body.data ? body.data : "", body.len);
+    syno_buf_fini(&body);
+    return true;
+}
