@@ -64,6 +64,21 @@ class ProxyNet(nn.Module):
         return self.fc(x.mean((2, 3)))
 
 
+def evaluate(net, xte, yte, batch):
+    """Test accuracy of NET on XTE, YTE, in batches of BATCH (the last one
+    zero-padded: the operator's N is the batch)."""
+    net.eval()
+    correct = 0
+    with torch.no_grad():
+        for s in range(0, len(xte), batch):
+            xb = xte[s:s + batch]
+            n = len(xb)
+            if n < batch:
+                xb = torch.cat([xb, xb.new_zeros((batch - n,) + tuple(xb.shape[1:]))])
+            correct += (net(xb)[:n].argmax(1) == yte[s:s + n]).sum().item()
+    return correct / len(xte)
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--op", required=True, help="the module written by syno export --pytorch")
@@ -105,16 +120,8 @@ def main():
             opt.step()
             sched.step()
         print("epoch %d: loss %.4f, %.1f s" % (epoch + 1, loss.item(), time.time() - t0), file=sys.stderr)
-    net.eval()
-    correct = 0
-    with torch.no_grad():
-        for s in range(0, len(xte), batch):
-            xb = xte[s:s + batch]
-            n = len(xb)
-            if n < batch:  # the operator's N is the batch: pad the last one
-                xb = torch.cat([xb, xb.new_zeros((batch - n,) + tuple(xb.shape[1:]))])
-            correct += (net(xb)[:n].argmax(1) == yte[s:s + n]).sum().item()
-    print(json.dumps({"accuracy": correct / len(xte), "loss": loss.item(), "seconds": time.time() - t0}))
+    acc = evaluate(net, xte, yte, batch)
+    print(json.dumps({"accuracy": acc, "loss": loss.item(), "seconds": time.time() - t0}))
     return 0
 
 
