@@ -75,13 +75,12 @@ SYNO_SIMD_INLINE float syno_v8_sum(syno_v8 v)
  * lanes first, then pairs of pairs, then the two halves. */
 SYNO_SIMD_INLINE syno_v8 syno_v8_sum4(syno_v8 a, syno_v8 b, syno_v8 c, syno_v8 d)
 {
-    const syno_v8i lo = {0, 8, 1, 9, 4, 12, 5, 13}, hi = {2, 10, 3, 11, 6, 14, 7, 15};
-    const syno_v8i lo2 = {0, 1, 8, 9, 4, 5, 12, 13}, hi2 = {2, 3, 10, 11, 6, 7, 14, 15};
-    const syno_v8i swap = {4, 5, 6, 7, 0, 1, 2, 3};
-    syno_v8 ab = __builtin_shuffle(a, b, lo) + __builtin_shuffle(a, b, hi);
-    syno_v8 cd = __builtin_shuffle(c, d, lo) + __builtin_shuffle(c, d, hi);
-    syno_v8 s = __builtin_shuffle(ab, cd, lo2) + __builtin_shuffle(ab, cd, hi2);
-    return s + __builtin_shuffle(s, swap);
+    /* __builtin_shufflevector: GCC (since 12) and clang both have it */
+    syno_v8 ab = __builtin_shufflevector(a, b, 0, 8, 1, 9, 4, 12, 5, 13) + __builtin_shufflevector(a, b, 2, 10, 3, 11, 6, 14, 7, 15);
+    syno_v8 cd = __builtin_shufflevector(c, d, 0, 8, 1, 9, 4, 12, 5, 13) + __builtin_shufflevector(c, d, 2, 10, 3, 11, 6, 14, 7, 15);
+    syno_v8 s = __builtin_shufflevector(ab, cd, 0, 1, 8, 9, 4, 5, 12, 13) +
+                __builtin_shufflevector(ab, cd, 2, 3, 10, 11, 6, 7, 14, 15);
+    return s + __builtin_shufflevector(s, s, 4, 5, 6, 7, 0, 1, 2, 3);
 }
 
 #endif

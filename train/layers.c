@@ -142,17 +142,6 @@ SYNO_SIMD_INLINE void plane_grad_dx(const float *x, const float *dy, float dyc, 
     }
 }
 
-/* Σ a[j] b[j]. */
-SYNO_SIMD_INLINE float plane_dot(const float *restrict a, const float *restrict b, int n)
-{
-    syno_v8 acc = {0};
-    int j = 0;
-    for (; j + 8 <= n; j += 8) acc += syno_v8_load(a + j) * syno_v8_load(b + j);
-    float s = syno_v8_sum(acc);
-    for (; j < n; j++) s += a[j] * b[j];
-    return s;
-}
-
 /* ---- stem ----------------------------------------------------------------
  * On each image padded with a border of zeros (rows of Wp = w + 2), a 3x3
  * tap at (a, b) of output pixel (i, j) reads padded pixel (i + a, j + b):
