@@ -48,7 +48,7 @@ static int64_t round_up(int64_t v)
 static void plan_free(cpu_plan *cp)
 {
     if (!cp) return;
-    for (int s = 0; s < cp->plan->nstages; s++) syno_cpu_stage_fini(&cp->stages[s]);
+    for (int s = 0; s < cp->plan->nstages; s++) cpu_stage_fini(&cp->stages[s]);
     free(cp->stages);
     free(cp->temp_off);
     syno_plan_free(cp->plan);
@@ -72,7 +72,7 @@ static cpu_plan *plan_compile(const syno_op *op, const syno_binding *b, int wrt,
     cp->stages = syno_xcalloc((size_t)p->nstages + 1, sizeof *cp->stages);
     for (int s = 0; s < p->nstages; s++) {
         cpu_stage *st = &cp->stages[s];
-        syno_cpu_stage_init(st, p, s, nthreads, baseline);
+        cpu_stage_init(st, p, s, nthreads, baseline);
         int64_t shared = 0;
         if (st->method == CPU_GEMM) shared = round_up(st->shared);
         if (shared > cp->shared_floats) cp->shared_floats = shared;
@@ -91,7 +91,7 @@ static cpu_plan *plan_compile(const syno_op *op, const syno_binding *b, int wrt,
 static syno_cpu *create(const syno_op *op, const syno_binding *b, bool baseline, syno_buf *err)
 {
     SYNO_ASSERT(op->finished && op->errors == 0);
-    syno_cpu_blas_init();
+    cpu_blas_init();
     syno_cpu *c = syno_xcalloc(1, sizeof *c);
     c->op = op;
     c->b = *b;
@@ -193,7 +193,7 @@ static void run_plan(syno_cpu *c, cpu_plan *cp, const float *const *t, const flo
     if (profile < 0) profile = getenv("SYNO_CPU_PROFILE") != NULL;
     for (int s = 0; s < p->nstages; s++) {
         double t0 = profile ? syno_clock_wall() : 0;
-        syno_cpu_stage_run(&cp->stages[s], &b);
+        cpu_stage_run(&cp->stages[s], &b);
         if (profile) {
             fprintf(stderr, "syno cpu: %s %s stage %d: %.3f ms  %s\n", p->op->name,
                     p->wrt < 0 ? "forward" : p->op->tensors[p->wrt].name, s + 1, 1e3 * (syno_clock_wall() - t0),

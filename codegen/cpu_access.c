@@ -111,7 +111,7 @@ static void build_tables(const syno_plan_stage *s, cpu_access *a)
 /* Compiles operand OP of stage S of plan P (OP = -1: the 0/1 mask of the
  * guards no operand reads all iterators of) with the guards GUARDS[NG]
  * (indices into S->guards) into A. */
-void syno_cpu_access_init(cpu_access *a, const syno_plan *p, const syno_plan_stage *s, int op, const int *guards, int ng)
+void cpu_access_init(cpu_access *a, const syno_plan *p, const syno_plan_stage *s, int op, const int *guards, int ng)
 {
     memset(a, 0, sizeof *a);
     int n = s->niters;
@@ -181,8 +181,8 @@ void syno_cpu_access_init(cpu_access *a, const syno_plan *p, const syno_plan_sta
     if (a->nonlin && !a->zero_always) build_tables(s, a);
 }
 
-/* Frees what syno_cpu_access_init allocated. */
-void syno_cpu_access_fini(cpu_access *a)
+/* Frees what cpu_access_init allocated. */
+void cpu_access_fini(cpu_access *a)
 {
     for (int g = 0; g < a->nguards; g++) {
         free(a->guards[g].coef);
@@ -201,7 +201,7 @@ void syno_cpu_access_fini(cpu_access *a)
 }
 
 /* Sets the iterators of group G in IT from the flat index FLAT. */
-void syno_cpu_group_set(const cpu_stage *st, const cpu_group *g, int64_t flat, int64_t *it)
+void cpu_group_set(const cpu_stage *st, const cpu_group *g, int64_t flat, int64_t *it)
 {
     for (int j = g->n - 1; j >= 0; j--) {
         int64_t e = st->ext[g->it[j]];
@@ -480,8 +480,8 @@ static void gather_affine(const cpu_stage *st, const cpu_access *a, const float 
         block &= !(cu && cv) || flat[g];
     }
     int64_t cstart[CPU_MAXIT];
-    syno_cpu_group_set(st, cols, c0, cstart);
-    syno_cpu_group_set(st, rows, r0, it);
+    cpu_group_set(st, cols, c0, cstart);
+    cpu_group_set(st, rows, r0, it);
     /* the columns' part at c0, the same for every row */
     for (int j = 0; j < cols->n; j++) {
         int i = cols->it[j];
@@ -579,7 +579,7 @@ static void gather_affine(const cpu_stage *st, const cpu_access *a, const float 
  * is its element when the iterators of ROWS take flat index r, those of
  * COLS flat index c, and the others their values in IT.  IT is used as
  * scratch and left with unspecified values in the two groups. */
-void syno_cpu_gather(const cpu_stage *st, const cpu_access *a, const float *base, int64_t *it, const cpu_group *rows,
+void cpu_gather(const cpu_stage *st, const cpu_access *a, const float *base, int64_t *it, const cpu_group *rows,
                      int64_t r0, int64_t r1, const cpu_group *cols, int64_t c0, int64_t c1, float *dst, int64_t ld)
 {
     int v = cols->n ? cols->it[cols->n - 1] : -1;
@@ -590,8 +590,8 @@ void syno_cpu_gather(const cpu_stage *st, const cpu_access *a, const float *base
     int64_t vbuf[64];
     int64_t *val = st->ps->nexprs <= 64 ? vbuf : syno_xmalloc((size_t)st->ps->nexprs * sizeof *val);
     int64_t cstart[CPU_MAXIT];
-    syno_cpu_group_set(st, cols, c0, cstart);
-    syno_cpu_group_set(st, rows, r0, it);
+    cpu_group_set(st, cols, c0, cstart);
+    cpu_group_set(st, rows, r0, it);
     for (int64_t r = r0; r < r1; r++, group_next(st, rows, it)) {
         float *drow = dst + (r - r0) * ld;
         if (v < 0) { /* no column iterators: one element */

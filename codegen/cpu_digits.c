@@ -237,7 +237,7 @@ static const char *digit_name(syno_arena *ar, const syno_plan_stage *s, const co
     return syno_arena_printf(ar, "(%s/%lld)%%%lld", nm, (long long)p, (long long)e);
 }
 
-/* Builds the stage of C into arena AR (see syno_cpu_digits). */
+/* Builds the stage of C into arena AR (see cpu_digits). */
 static syno_plan_stage *build(syno_arena *ar, const syno_plan_stage *s, const int *rank, const conv *c)
 {
     syno_plan_stage *n = SYNO_NEW(ar, syno_plan_stage);
@@ -291,7 +291,7 @@ static syno_plan_stage *build(syno_arena *ar, const syno_plan_stage *s, const in
  * points and FLOPs; the digits of an output iterator stand where it
  * stood), and appends to NOTE what was split ("o into o/8 o%8");
  * returns NULL, appending nothing, when no iterator gains from a split. */
-syno_plan_stage *syno_cpu_digits(syno_arena *ar, const syno_plan *p, const syno_plan_stage *s, syno_buf *note)
+syno_plan_stage *cpu_digits(syno_arena *ar, const syno_plan *p, const syno_plan_stage *s, syno_buf *note)
 {
     int rank[SYNO_PLAN_MAX_OPS];
     bool any_div = false;

@@ -37,7 +37,7 @@ typedef struct fstate {
 
 /* Whether stage ST can run fused: every operand (and the guard mask) a
  * fast affine access. */
-bool syno_cpu_fused_ok(const cpu_stage *st)
+bool cpu_fused_ok(const cpu_stage *st)
 {
     int nv = 0;
     for (int k = 0; k < st->nacc; k++) {
@@ -48,7 +48,7 @@ bool syno_cpu_fused_ok(const cpu_stage *st)
 }
 
 /* Sets up the value layout and the per-iterator steps of ST's values. */
-void syno_cpu_fused_setup(cpu_stage *st)
+void cpu_fused_setup(cpu_stage *st)
 {
     int nv = 0;
     for (int k = 0; k < st->nacc; k++) {
@@ -300,7 +300,7 @@ SYNO_SIMD_CLONES static void fused_vectors(const cpu_stage *st, const cpu_bufs *
 {
     const cpu_group *og = &st->og, *rg = &st->rg;
     int64_t it[CPU_MAXIT] = {0}, ostart[CPU_MAXIT] = {0};
-    syno_cpu_group_set(st, og, o0, ostart);
+    cpu_group_set(st, og, o0, ostart);
     bool block = og->n >= 2 && blockable(st, og->it[og->n - 2], og->it[og->n - 1]);
     fstate base, f;
     for (int j = 0; j < og->n; j++) it[og->it[j]] = ostart[og->it[j]];
@@ -323,7 +323,7 @@ SYNO_SIMD_CLONES static void fused_dots(const cpu_stage *st, const cpu_bufs *b, 
 {
     const cpu_group *og = &st->og, *rg = &st->rg;
     int64_t it[CPU_MAXIT] = {0};
-    syno_cpu_group_set(st, og, o0, it);
+    cpu_group_set(st, og, o0, it);
     bool block = rg->n >= 2 && blockable(st, rg->it[rg->n - 2], rg->it[rg->n - 1]);
     fstate base, f;
     fs_init(st, &base, it);
@@ -343,8 +343,8 @@ SYNO_SIMD_CLONES static void fused_dots(const cpu_stage *st, const cpu_bufs *b, 
 
 /* Fills ACC[0, o1 - o0) with the unscaled sums of outputs [o0, o1) of the
  * generic stage ST (og order) from the buffers B, reading the operands in
- * place (ST must pass syno_cpu_fused_ok and be set up). */
-void syno_cpu_fused_tile(const cpu_stage *st, const cpu_bufs *b, int64_t o0, int64_t o1, float *acc)
+ * place (ST must pass cpu_fused_ok and be set up). */
+void cpu_fused_tile(const cpu_stage *st, const cpu_bufs *b, int64_t o0, int64_t o1, float *acc)
 {
     if (st->gen_rmode) {
         fused_dots(st, b, o0, o1, acc);

@@ -228,7 +228,7 @@ static int64_t *row_offsets(const cpu_stage *st, const cpu_pad *p, const cpu_gro
 {
     int64_t *r = syno_xmalloc((size_t)(g->size + 1) * sizeof *r), it[CPU_MAXIT] = {0};
     for (int64_t k = 0; k < g->size; k++) {
-        syno_cpu_group_set(st, g, k, it);
+        cpu_group_set(st, g, k, it);
         int64_t off = 0;
         for (int j = 0; j < g->n; j++) off += p->coef[g->it[j]] * it[g->it[j]];
         r[k] = off;
@@ -349,14 +349,13 @@ static bool padded_ksplit_setup(cpu_stage *st, int nthreads)
     return true;
 }
 
-/* Sets ST up as matrix products when it is a worthwhile one (two operands
- * read through their own iterators, a real M, N and K); LIVE_RED are the
- * summed iterators some operand reads, NTHREADS sizes the tiles.  Returns
- * false, leaving ST's method to the caller, otherwise. */
-bool syno_cpu_gemm_setup(cpu_stage *st, uint64_t live_red, int nthreads)
+/* Groups ST's iterators into batch, M, N and K, in place ([batch][M][N]
+ * as the output is laid out) unless that makes the products small.
+ * Returns which operand is the left one (1: the first, 2: the second), or
+ * 0 when the products would be too small or too large to pay. */
+static int group_iterators(cpu_stage *st, uint64_t live_red)
 {
     const syno_plan_stage *s = st->ps;
-    if (s->nops != 2 || st->has_mask) return false;
     uint64_t ia = st->acc[0].iters, ib = st->acc[1].iters;
     /* classes of output iterators: 1 = A only, 2 = B only, 3 = both, 0 = neither */
     int cls[CPU_MAXIT];
@@ -435,8 +434,16 @@ bool syno_cpu_gemm_setup(cpu_stage *st, uint64_t live_red, int nthreads)
     }
     for (int i = s->nout; i < s->niters; i++)
         if (live_red & (1ull << i)) cpu_group_add(st, &st->K, i);
-    if (st->K.size < 8 || st->M.size < 4 || st->N.size < 4 || st->M.size * st->N.size * st->K.size < 4096) return false;
-    if (st->M.size > INT32_MAX / 4 || st->N.size > INT32_MAX / 4 || st->K.size > INT32_MAX / 4) return false;
+    if (st->K.size < 8 || st->M.size < 4 || st->N.size < 4 || st->M.size * st->N.size * st->K.size < 4096) return 0;
+    if (st->M.size > INT32_MAX / 4 || st->N.size > INT32_MAX / 4 || st->K.size > INT32_MAX / 4) return 0;
+    return left;
+}
+
+/* Orders ST's K iterators so that the most data is read in place, and
+ * decides for each operand (LEFT as group_iterators chose) whether it is
+ * read in place or gathered, and which batch iterators it reads. */
+static void place_operands(cpu_stage *st, int left)
+{
     st->L.acc = left == 1 ? 0 : 1;
     st->R.acc = left == 1 ? 1 : 0;
     const cpu_access *L = &st->acc[st->L.acc], *R = &st->acc[st->R.acc];
@@ -478,52 +485,62 @@ bool syno_cpu_gemm_setup(cpu_stage *st, uint64_t live_red, int nthreads)
         if (L->iters & (1ull << i)) st->L.batch_deps |= 1ull << i;
         if (R->iters & (1ull << i)) st->R.batch_deps |= 1ull << i;
     }
-    st->ctemp_floats = st->out_direct ? 0 : st->batch.size * st->M.size * st->N.size;
-    if (st->explicit_gemm) {
-        st->explicit_floats = (st->L.direct ? 0 : vl_of(st)) + (st->R.direct ? 0 : vr_of(st));
-        st->ctemp_off = (st->explicit_floats + 15) / 16 * 16;
-        st->shared = st->ctemp_off + st->ctemp_floats;
-        st->ntiles = 1;
-        st->tile = st->N.size;
-        snprintf(st->method_text, sizeof st->method_text, "explicit %s: %lldx sgemm [%lldx%lld * %lldx%lld]",
-                 st->L.direct && st->R.direct ? "sgemm" : "im2col + sgemm", (long long)st->batch.size,
-                 (long long)st->M.size, (long long)st->K.size, (long long)st->K.size, (long long)st->N.size);
-        return true;
+}
+
+/* ST as the explicit (im2col + sgemm) baseline: one product per batch. */
+static bool explicit_setup(cpu_stage *st)
+{
+    st->explicit_floats = (st->L.direct ? 0 : vl_of(st)) + (st->R.direct ? 0 : vr_of(st));
+    st->ctemp_off = (st->explicit_floats + 15) / 16 * 16;
+    st->shared = st->ctemp_off + st->ctemp_floats;
+    st->ntiles = 1;
+    st->tile = st->N.size;
+    snprintf(st->method_text, sizeof st->method_text, "explicit %s: %lldx sgemm [%lldx%lld * %lldx%lld]",
+             st->L.direct && st->R.direct ? "sgemm" : "im2col + sgemm", (long long)st->batch.size,
+             (long long)st->M.size, (long long)st->K.size, (long long)st->K.size, (long long)st->N.size);
+    return true;
     }
-    /* a long reduction into a small output: split K over the threads */
-    int64_t mx = st->M.size > st->N.size ? st->M.size : st->N.size;
-    if (st->batch.size == 1 && st->K.size >= 8 * mx && st->M.size * st->N.size <= 65536) {
-        st->ksplit = true;
-        if (padded_ksplit_setup(st, nthreads)) return true;
-        int64_t per = (st->L.direct ? 0 : st->M.size) + (st->R.direct ? 0 : st->N.size);
-        int64_t KC = per ? GATHER_TILE_FLOATS / per : st->K.size;
-        int64_t most = st->K.size / (3 * (int64_t)nthreads);
-        if (KC > most) KC = most;
-        if (KC < 16) KC = 16;
-        /* chunks of whole runs of the inner K iterators (whole image rows
-         * or images), which the gathers copy in blocks */
-        int64_t blk = 1;
-        for (int j = st->K.n - 1; j >= 0 && blk * st->ext[st->K.it[j]] <= KC; j--) blk *= st->ext[st->K.it[j]];
-        KC = KC / blk * blk;
-        if (KC > st->K.size) KC = st->K.size;
-        st->tile = KC;
-        st->ntiles = (st->K.size + KC - 1) / KC;
-        /* both operands gathered with K contiguous: rows padded with zeros
-         * to whole vectors, the product runs over the padding */
-        st->kpad = !st->L.direct && !st->R.direct && !st->L.trans && st->R.trans;
-        int64_t KCp = st->kpad ? (KC + 7) / 8 * 8 : KC;
-        st->scratch = (st->M.size * st->N.size + 15) / 16 * 16 + KCp * per;
-        st->mm_off = (st->scratch + 15) / 16 * 16;
-        st->scratch = st->mm_off + cpu_mm_work();
-        st->ctemp_off = 0;
-        st->shared = st->ctemp_floats;
-        snprintf(st->method_text, sizeof st->method_text,
-                 "sgemm [%lldx%lld * %lldx%lld]%s%s, K split into %lld chunks of %lld summed over threads%s",
-                 (long long)st->M.size, (long long)st->K.size, (long long)st->K.size, (long long)st->N.size,
-                 st->L.direct ? "" : ", L gathered per chunk", st->R.direct ? "" : ", R gathered per chunk",
-                 (long long)st->ntiles, (long long)KC, st->out_direct ? "" : ", output permuted");
-        return true;
+
+/* ST as one product whose long K is split in chunks over the threads and
+ * summed (a long reduction into a small output). */
+static bool ksplit_setup(cpu_stage *st, int nthreads)
+{
+    st->ksplit = true;
+    if (padded_ksplit_setup(st, nthreads)) return true;
+    int64_t per = (st->L.direct ? 0 : st->M.size) + (st->R.direct ? 0 : st->N.size);
+    int64_t KC = per ? GATHER_TILE_FLOATS / per : st->K.size;
+    int64_t most = st->K.size / (3 * (int64_t)nthreads);
+    if (KC > most) KC = most;
+    if (KC < 16) KC = 16;
+    /* chunks of whole runs of the inner K iterators (whole image rows
+     * or images), which the gathers copy in blocks */
+    int64_t blk = 1;
+    for (int j = st->K.n - 1; j >= 0 && blk * st->ext[st->K.it[j]] <= KC; j--) blk *= st->ext[st->K.it[j]];
+    KC = KC / blk * blk;
+    if (KC > st->K.size) KC = st->K.size;
+    st->tile = KC;
+    st->ntiles = (st->K.size + KC - 1) / KC;
+    /* both operands gathered with K contiguous: rows padded with zeros
+     * to whole vectors, the product runs over the padding */
+    st->kpad = !st->L.direct && !st->R.direct && !st->L.trans && st->R.trans;
+    int64_t KCp = st->kpad ? (KC + 7) / 8 * 8 : KC;
+    st->scratch = (st->M.size * st->N.size + 15) / 16 * 16 + KCp * per;
+    st->mm_off = (st->scratch + 15) / 16 * 16;
+    st->scratch = st->mm_off + cpu_mm_work();
+    st->ctemp_off = 0;
+    st->shared = st->ctemp_floats;
+    snprintf(st->method_text, sizeof st->method_text,
+             "sgemm [%lldx%lld * %lldx%lld]%s%s, K split into %lld chunks of %lld summed over threads%s",
+             (long long)st->M.size, (long long)st->K.size, (long long)st->K.size, (long long)st->N.size,
+             st->L.direct ? "" : ", L gathered per chunk", st->R.direct ? "" : ", R gathered per chunk",
+             (long long)st->ntiles, (long long)KC, st->out_direct ? "" : ", output permuted");
+    return true;
     }
+
+/* ST as products tiled along the streaming operand (the larger one that is
+ * gathered), the other one read in place or gathered once. */
+static bool stream_setup(cpu_stage *st, int nthreads)
+{
     /* which one streams */
     int64_t vl = st->M.size * st->K.size, vr = st->K.size * st->N.size;
     if (!st->L.direct && !st->R.direct) st->stream_L = vl > vr;
@@ -571,6 +588,24 @@ bool syno_cpu_gemm_setup(cpu_stage *st, uint64_t live_red, int nthreads)
     return true;
 }
 
+/* Sets ST up as matrix products when it is a worthwhile one (two operands
+ * read through their own iterators, a real M, N and K); LIVE_RED are the
+ * summed iterators some operand reads, NTHREADS sizes the tiles.  Returns
+ * false, leaving ST's method to the caller, otherwise. */
+bool cpu_gemm_setup(cpu_stage *st, uint64_t live_red, int nthreads)
+{
+    if (st->ps->nops != 2 || st->has_mask) return false;
+    int left = group_iterators(st, live_red);
+    if (!left) return false;
+    place_operands(st, left);
+    st->ctemp_floats = st->out_direct ? 0 : st->batch.size * st->M.size * st->N.size;
+    if (st->explicit_gemm) return explicit_setup(st);
+    /* a long reduction into a small output: split K over the threads */
+    int64_t mx = st->M.size > st->N.size ? st->M.size : st->N.size;
+    if (st->batch.size == 1 && st->K.size >= 8 * mx && st->M.size * st->N.size <= 65536) return ksplit_setup(st, nthreads);
+    return stream_setup(st, nthreads);
+}
+
 /* Index of the pre-gathered copy for the batch values in IT. */
 static int64_t pre_index(const cpu_stage *st, const cpu_mat *m, const int64_t *it)
 {
@@ -586,8 +621,8 @@ static void gather_full(const cpu_stage *st, const cpu_bufs *b, const cpu_mat *m
                         const cpu_group *cols, int64_t *it, float *dst)
 {
     const cpu_access *a = &st->acc[m->acc];
-    if (m->trans) syno_cpu_gather(st, a, cpu_acc_base(st, b, m->acc), it, cols, 0, cols->size, rows, 0, rows->size, dst, rows->size);
-    else syno_cpu_gather(st, a, cpu_acc_base(st, b, m->acc), it, rows, 0, rows->size, cols, 0, cols->size, dst, cols->size);
+    if (m->trans) cpu_gather(st, a, cpu_acc_base(st, b, m->acc), it, cols, 0, cols->size, rows, 0, rows->size, dst, rows->size);
+    else cpu_gather(st, a, cpu_acc_base(st, b, m->acc), it, rows, 0, rows->size, cols, 0, cols->size, dst, cols->size);
 }
 
 static void pre_unit(void *ctx, int64_t u, int thread)
@@ -719,7 +754,7 @@ static void apack_unit(void *ctx, int64_t u, int thread)
 static void padded_unit(const cpu_stage *st, const cpu_bufs *b, int64_t bi, int64_t ti, int thread)
 {
     int64_t it[CPU_MAXIT] = {0};
-    syno_cpu_group_set(st, &st->batch, bi, it);
+    cpu_group_set(st, &st->batch, bi, it);
     int64_t M = st->M.size, N = st->N.size, K = st->K.size, wp = st->pad[0].wp, ev = st->ext[st->N.it[1]];
     int64_t eu = st->ext[st->N.it[0]], u0 = ti * st->pad_rows, u1 = u0 + st->pad_rows < eu ? u0 + st->pad_rows : eu;
     int64_t cols = (u1 - u0) * wp;
@@ -747,7 +782,7 @@ static void gemm_unit(void *ctx, int64_t u, int thread)
         return;
     }
     int64_t it[CPU_MAXIT] = {0};
-    syno_cpu_group_set(st, &st->batch, bi, it);
+    cpu_group_set(st, &st->batch, bi, it);
     int64_t M = st->M.size, N = st->N.size, K = st->K.size;
     float *C = (st->out_direct ? b->p[st->ps->out] : b->shared + st->ctemp_off) + bi * M * N;
     float *scratch = b->scratch + (int64_t)thread * b->scratch_per_thread;
@@ -772,11 +807,11 @@ static void gemm_unit(void *ctx, int64_t u, int thread)
     } else {
         const float *base = cpu_acc_base(st, b, sm->acc);
         if (st->stream_L) {
-            if (sm->trans) syno_cpu_gather(st, sa, base, it, &st->K, 0, K, &st->M, t0, t1, scratch, T), str_ld = T;
-            else syno_cpu_gather(st, sa, base, it, &st->M, t0, t1, &st->K, 0, K, scratch, K), str_ld = K;
+            if (sm->trans) cpu_gather(st, sa, base, it, &st->K, 0, K, &st->M, t0, t1, scratch, T), str_ld = T;
+            else cpu_gather(st, sa, base, it, &st->M, t0, t1, &st->K, 0, K, scratch, K), str_ld = K;
         } else {
-            if (sm->trans) syno_cpu_gather(st, sa, base, it, &st->N, t0, t1, &st->K, 0, K, scratch, K), str_ld = K;
-            else syno_cpu_gather(st, sa, base, it, &st->K, 0, K, &st->N, t0, t1, scratch, T), str_ld = T;
+            if (sm->trans) cpu_gather(st, sa, base, it, &st->N, t0, t1, &st->K, 0, K, scratch, K), str_ld = K;
+            else cpu_gather(st, sa, base, it, &st->K, 0, K, &st->N, t0, t1, scratch, T), str_ld = T;
         }
         str = scratch;
     }
@@ -798,7 +833,7 @@ static void ksplit_unit(void *ctx, int64_t u, int thread)
          * the last one of them stepping (images) */
         int64_t it[CPU_MAXIT] = {0};
         int64_t nseg = st->pad_rows;
-        syno_cpu_group_set(st, &st->K, u * st->tile, it);
+        cpu_group_set(st, &st->K, u * st->tile, it);
         int64_t bl = st->pad[1].c0, br = st->pad[0].c0;
         for (int j = 0; j + 2 < st->K.n; j++) {
             bl += st->pad[1].coef[st->K.it[j]] * it[st->K.it[j]];
@@ -826,8 +861,8 @@ static void ksplit_unit(void *ctx, int64_t u, int thread)
         lda = st->L.ld;
     } else {
         const cpu_access *a = &st->acc[st->L.acc];
-        if (st->L.trans) syno_cpu_gather(st, a, cpu_acc_base(st, b, st->L.acc), it, &st->K, k0, k1, &st->M, 0, M, g, M), lda = M;
-        else syno_cpu_gather(st, a, cpu_acc_base(st, b, st->L.acc), it, &st->M, 0, M, &st->K, k0, k1, g, kp), lda = kp;
+        if (st->L.trans) cpu_gather(st, a, cpu_acc_base(st, b, st->L.acc), it, &st->K, k0, k1, &st->M, 0, M, g, M), lda = M;
+        else cpu_gather(st, a, cpu_acc_base(st, b, st->L.acc), it, &st->M, 0, M, &st->K, k0, k1, g, kp), lda = kp;
         Lp = g;
         g += M * kp;
     }
@@ -837,8 +872,8 @@ static void ksplit_unit(void *ctx, int64_t u, int thread)
         ldb = st->R.ld;
     } else {
         const cpu_access *a = &st->acc[st->R.acc];
-        if (st->R.trans) syno_cpu_gather(st, a, cpu_acc_base(st, b, st->R.acc), it, &st->N, 0, N, &st->K, k0, k1, g, kp), ldb = kp;
-        else syno_cpu_gather(st, a, cpu_acc_base(st, b, st->R.acc), it, &st->K, k0, k1, &st->N, 0, N, g, N), ldb = N;
+        if (st->R.trans) cpu_gather(st, a, cpu_acc_base(st, b, st->R.acc), it, &st->N, 0, N, &st->K, k0, k1, g, kp), ldb = kp;
+        else cpu_gather(st, a, cpu_acc_base(st, b, st->R.acc), it, &st->K, k0, k1, &st->N, 0, N, g, N), ldb = N;
         Rp = g;
     }
     if (kp > kc) {
@@ -854,7 +889,7 @@ static void run_ksplit(const cpu_stage *st, const cpu_bufs *b, cpu_job *jb, bool
 {
     int nthreads = inline_units ? 1 : syno_pool_threads();
     int64_t MN = st->M.size * st->N.size;
-    if (st->padded) syno_cpu_run_units(st, pad_planes(st), pad_unit, jb);
+    if (st->padded) cpu_run_units(st, pad_planes(st), pad_unit, jb);
     for (int t = 0; t < nthreads; t++) memset(b->scratch + (int64_t)t * b->scratch_per_thread, 0, (size_t)MN * sizeof(float));
     if (inline_units)
         for (int64_t u = 0; u < st->ntiles; u++) ksplit_unit(jb, u, 0);
@@ -890,9 +925,9 @@ static void permute_unit(void *ctx, int64_t u, int thread)
     int64_t r0 = u * PERMUTE_ROWS, r1 = r0 + PERMUTE_ROWS < rows ? r0 + PERMUTE_ROWS : rows;
     int vn = st->N.it[st->N.n - 1];
     for (int64_t r = r0; r < r1; r++) {
-        syno_cpu_group_set(st, &st->batch, r / M, it);
-        syno_cpu_group_set(st, &st->M, r % M, it);
-        syno_cpu_group_set(st, &st->N, 0, it);
+        cpu_group_set(st, &st->batch, r / M, it);
+        cpu_group_set(st, &st->M, r % M, it);
+        cpu_group_set(st, &st->N, 0, it);
         const float *row = src + r * N;
         for (int64_t j = 0; j < N;) {
             int64_t off = 0;
@@ -926,7 +961,7 @@ static void xgather_unit(void *ctx, int64_t u, int thread)
     int64_t it[CPU_MAXIT];
     memcpy(it, x->it, sizeof it);
     int64_t r0 = u * x->chunk, r1 = r0 + x->chunk < x->rows->size ? r0 + x->chunk : x->rows->size;
-    syno_cpu_gather(x->st, x->a, cpu_acc_base(x->st, x->b, x->a - x->st->acc), it, x->rows, r0, r1, x->cols, 0,
+    cpu_gather(x->st, x->a, cpu_acc_base(x->st, x->b, x->a - x->st->acc), it, x->rows, r0, r1, x->cols, 0,
                     x->cols->size, x->dst + r0 * x->cols->size, x->cols->size);
 }
 
@@ -950,20 +985,20 @@ static void run_explicit(const cpu_stage *st, const cpu_bufs *b)
     float *lbuf = b->shared, *rbuf = b->shared + (st->L.direct ? 0 : M * K);
     for (int64_t bi = 0; bi < st->batch.size; bi++) {
         int64_t it[CPU_MAXIT] = {0};
-        syno_cpu_group_set(st, &st->batch, bi, it);
+        cpu_group_set(st, &st->batch, bi, it);
         const float *L = explicit_matrix(st, b, &st->L, &st->M, &st->K, it, lbuf);
         const float *R = explicit_matrix(st, b, &st->R, &st->K, &st->N, it, rbuf);
         int64_t lda = st->L.direct ? st->L.ld : (st->L.trans ? M : K);
         int64_t ldb = st->R.direct ? st->R.ld : (st->R.trans ? K : N);
-        syno_cpu_blas_threads(syno_pool_threads());
-        syno_cpu_sgemm(st->L.trans, st->R.trans, M, N, K, st->alpha, L, lda, R, ldb, 0.0f,
+        cpu_blas_threads(syno_pool_threads());
+        cpu_sgemm(st->L.trans, st->R.trans, M, N, K, st->alpha, L, lda, R, ldb, 0.0f,
                        (st->out_direct ? b->p[st->ps->out] : b->shared + st->ctemp_off) + bi * M * N, N);
-        syno_cpu_blas_threads(1);
+        cpu_blas_threads(1);
     }
 }
 
 /* Runs GEMM stage ST on the bound buffers B (see cpu_int.h). */
-void syno_cpu_gemm_run(const cpu_stage *st, const cpu_bufs *b)
+void cpu_gemm_run(const cpu_stage *st, const cpu_bufs *b)
 {
     cpu_job jb = {st, b};
     if (st->explicit_gemm) {
@@ -971,13 +1006,13 @@ void syno_cpu_gemm_run(const cpu_stage *st, const cpu_bufs *b)
     } else if (st->ksplit) {
         run_ksplit(st, b, &jb, st->ps->points < CPU_INLINE_POINTS);
     } else {
-        if (st->pre_L || st->pre_R) syno_cpu_run_units(st, st->pre_count, pre_unit, &jb);
+        if (st->pre_L || st->pre_R) cpu_run_units(st, st->pre_count, pre_unit, &jb);
         if (st->padded) {
-            syno_cpu_run_units(st, pad_planes(st), pad_unit, &jb);
-            syno_cpu_run_units(st, st->apack_count, apack_unit, &jb);
+            cpu_run_units(st, pad_planes(st), pad_unit, &jb);
+            cpu_run_units(st, st->apack_count, apack_unit, &jb);
         }
-        syno_cpu_run_units(st, st->batch.size * st->ntiles, gemm_unit, &jb);
+        cpu_run_units(st, st->batch.size * st->ntiles, gemm_unit, &jb);
     }
     if (!st->out_direct)
-        syno_cpu_run_units(st, (st->batch.size * st->M.size + PERMUTE_ROWS - 1) / PERMUTE_ROWS, permute_unit, &jb);
+        cpu_run_units(st, (st->batch.size * st->M.size + PERMUTE_ROWS - 1) / PERMUTE_ROWS, permute_unit, &jb);
 }

@@ -53,11 +53,11 @@ static double fused_cost(const cpu_stage *st, int v)
 
 /* Sets ST up for the generic method (see the file comment); LIVE_RED are
  * the summed iterators some operand reads, NTHREADS sizes the tiles. */
-void syno_cpu_generic_setup(cpu_stage *st, uint64_t live_red, int nthreads)
+void cpu_generic_setup(cpu_stage *st, uint64_t live_red, int nthreads)
 {
     const syno_plan_stage *s = st->ps;
     /* the iterator to run segments along: the cheapest to read over all operands */
-    bool fused = syno_cpu_fused_ok(st);
+    bool fused = cpu_fused_ok(st);
     int64_t red = 1;
     for (int i = s->nout; i < s->niters; i++)
         if (live_red & (1ull << i)) red *= st->ext[i];
@@ -80,7 +80,7 @@ void syno_cpu_generic_setup(cpu_stage *st, uint64_t live_red, int nthreads)
     }
     st->gen_rmode = best >= s->nout;
     st->gen_fused = best >= 0 && fused;
-    if (st->gen_fused) syno_cpu_fused_setup(st);
+    if (st->gen_fused) cpu_fused_setup(st);
     cpu_group_clear(&st->og);
     cpu_group_clear(&st->rg);
     for (int i = 0; i < s->nout; i++)
@@ -140,7 +140,7 @@ static void generic_store(const cpu_stage *st, const cpu_bufs *b, int64_t o0, in
         return;
     }
     int64_t it[CPU_MAXIT] = {0};
-    syno_cpu_group_set(st, &st->og, o0, it);
+    cpu_group_set(st, &st->og, o0, it);
     int v = st->og.it[st->og.n - 1];
     int64_t sv = st->ostride[v], ev = st->ext[v];
     for (int64_t j = o0; j < o1;) {
@@ -197,7 +197,7 @@ static void generic_unit(void *ctx, int64_t u, int thread)
     float *restrict acc = scratch;
     float *g = scratch + To;
     if (st->gen_fused) {
-        syno_cpu_fused_tile(st, b, o0, o1, acc);
+        cpu_fused_tile(st, b, o0, o1, acc);
         generic_store(st, b, o0, o1, acc);
         return;
     }
@@ -208,7 +208,7 @@ static void generic_unit(void *ctx, int64_t u, int thread)
         int64_t r1 = r0 + Rc < R ? r0 + Rc : R, nr = r1 - r0;
         if (st->gen_rmode) {
             for (int k = 0; k < st->nacc; k++)
-                syno_cpu_gather(st, &st->acc[k], cpu_acc_base(st, b, k), it, &st->og, o0, o1, &st->rg, r0, r1,
+                cpu_gather(st, &st->acc[k], cpu_acc_base(st, b, k), it, &st->og, o0, o1, &st->rg, r0, r1,
                                 g + k * Rc * To, Rc);
             const float *rows[SYNO_PLAN_MAX_OPS + 1];
             for (int64_t t = 0; t < n; t++) {
@@ -218,7 +218,7 @@ static void generic_unit(void *ctx, int64_t u, int thread)
             continue;
         }
         for (int k = 0; k < st->nacc; k++)
-            syno_cpu_gather(st, &st->acc[k], cpu_acc_base(st, b, k), it, &st->rg, r0, r1, &st->og, o0, o1, g + k * Rc * To,
+            cpu_gather(st, &st->acc[k], cpu_acc_base(st, b, k), it, &st->rg, r0, r1, &st->og, o0, o1, g + k * Rc * To,
                             To);
         if (st->nacc == 1) {
             for (int64_t r = 0; r < nr; r++) {
@@ -245,8 +245,8 @@ static void generic_unit(void *ctx, int64_t u, int thread)
 }
 
 /* Runs generic stage ST on the bound buffers B (see cpu_int.h). */
-void syno_cpu_generic_run(const cpu_stage *st, const cpu_bufs *b)
+void cpu_generic_run(const cpu_stage *st, const cpu_bufs *b)
 {
     cpu_job jb = {st, b};
-    syno_cpu_run_units(st, (st->og.size + st->otile - 1) / st->otile, generic_unit, &jb);
+    cpu_run_units(st, (st->og.size + st->otile - 1) / st->otile, generic_unit, &jb);
 }

@@ -144,11 +144,11 @@ typedef struct cpu_bufs {
     int64_t scratch_per_thread;
 } cpu_bufs;
 
-void syno_cpu_access_init(cpu_access *a, const syno_plan *p, const syno_plan_stage *s, int op, const int *guards, int ng);
-void syno_cpu_access_fini(cpu_access *a);
-void syno_cpu_gather(const cpu_stage *st, const cpu_access *a, const float *base, int64_t *it, const cpu_group *rows,
+void cpu_access_init(cpu_access *a, const syno_plan *p, const syno_plan_stage *s, int op, const int *guards, int ng);
+void cpu_access_fini(cpu_access *a);
+void cpu_gather(const cpu_stage *st, const cpu_access *a, const float *base, int64_t *it, const cpu_group *rows,
                      int64_t r0, int64_t r1, const cpu_group *cols, int64_t c0, int64_t c1, float *dst, int64_t ld);
-void syno_cpu_group_set(const cpu_stage *st, const cpu_group *g, int64_t flat, int64_t *it);
+void cpu_group_set(const cpu_stage *st, const cpu_group *g, int64_t flat, int64_t *it);
 
 /* One running stage: the context of its pool units. */
 typedef struct cpu_job {
@@ -181,18 +181,18 @@ static inline const float *cpu_acc_base(const cpu_stage *st, const cpu_bufs *b, 
 }
 
 struct syno_arena;
-syno_plan_stage *syno_cpu_digits(struct syno_arena *ar, const syno_plan *p, const syno_plan_stage *s, syno_buf *note);
-void syno_cpu_stage_init(cpu_stage *st, const syno_plan *p, int s, int nthreads, bool explicit_gemm);
-void syno_cpu_run_units(const cpu_stage *st, int64_t nunits, syno_pool_fn fn, cpu_job *jb);
-bool syno_cpu_gemm_setup(cpu_stage *st, uint64_t live_red, int nthreads);
-void syno_cpu_gemm_run(const cpu_stage *st, const cpu_bufs *b);
-void syno_cpu_generic_setup(cpu_stage *st, uint64_t live_red, int nthreads);
-void syno_cpu_generic_run(const cpu_stage *st, const cpu_bufs *b);
-bool syno_cpu_fused_ok(const cpu_stage *st);
-void syno_cpu_fused_setup(cpu_stage *st);
-void syno_cpu_fused_tile(const cpu_stage *st, const cpu_bufs *b, int64_t o0, int64_t o1, float *acc);
-void syno_cpu_stage_fini(cpu_stage *st);
-void syno_cpu_stage_run(const cpu_stage *st, const cpu_bufs *b);
+syno_plan_stage *cpu_digits(struct syno_arena *ar, const syno_plan *p, const syno_plan_stage *s, syno_buf *note);
+void cpu_stage_init(cpu_stage *st, const syno_plan *p, int s, int nthreads, bool explicit_gemm);
+void cpu_run_units(const cpu_stage *st, int64_t nunits, syno_pool_fn fn, cpu_job *jb);
+bool cpu_gemm_setup(cpu_stage *st, uint64_t live_red, int nthreads);
+void cpu_gemm_run(const cpu_stage *st, const cpu_bufs *b);
+void cpu_generic_setup(cpu_stage *st, uint64_t live_red, int nthreads);
+void cpu_generic_run(const cpu_stage *st, const cpu_bufs *b);
+bool cpu_fused_ok(const cpu_stage *st);
+void cpu_fused_setup(cpu_stage *st);
+void cpu_fused_tile(const cpu_stage *st, const cpu_bufs *b, int64_t o0, int64_t o1, float *acc);
+void cpu_stage_fini(cpu_stage *st);
+void cpu_stage_run(const cpu_stage *st, const cpu_bufs *b);
 
 /* C = alpha op(A) op(B), or C += that when ACCUMULATE: op(A) is m x k,
  * op(B) k x n (op = transpose when TA/TB), all row-major with leading
@@ -218,9 +218,9 @@ void cpu_mm_dot_rows(int64_t m, int64_t n, int64_t k, int64_t nseg, int64_t aseg
                           const float *a, const int64_t *arow, const float *b, const int64_t *brow, float *c,
                           int64_t ldc);
 /* The BLAS's sgemm (cpu_sgemm.c): the explicit mode of baselines. */
-void syno_cpu_sgemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const float *a, int64_t lda,
+void cpu_sgemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const float *a, int64_t lda,
                     const float *b, int64_t ldb, float beta, float *c, int64_t ldc);
-void syno_cpu_blas_init(void);
-void syno_cpu_blas_threads(int n);
+void cpu_blas_init(void);
+void cpu_blas_threads(int n);
 
 #endif

@@ -309,7 +309,7 @@ SYNO_SIMD_CLONES static void product_dot(int64_t m, int64_t n, int64_t k, int64_
 }
 
 /* C = alpha op(A) op(B) (+ C when ACCUMULATE), row-major as in
- * syno_cpu_sgemm (see cpu_int.h). */
+ * cpu_sgemm (see cpu_int.h). */
 void cpu_mm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const float *a, int64_t lda,
                  const float *b, int64_t ldb, bool accumulate, float *c, int64_t ldc, float *work)
 {

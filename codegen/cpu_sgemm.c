@@ -31,14 +31,14 @@ static void blas_setup(void)
 }
 
 /* Makes the BLAS single-threaded (once per process). */
-void syno_cpu_blas_init(void)
+void cpu_blas_init(void)
 {
     pthread_once(&blas_once, blas_setup);
 }
 
 /* Lets the BLAS use N threads inside one call (explicit-mode baselines);
  * 1 is the executor's normal setting. */
-void syno_cpu_blas_threads(int n)
+void cpu_blas_threads(int n)
 {
 #if defined(HAVE_BLAS) && defined(OPENBLAS_VERSION)
     openblas_set_num_threads(n);
@@ -50,7 +50,7 @@ void syno_cpu_blas_threads(int n)
 /* C = alpha * op(A) * op(B) + beta * C in row-major order, op = transpose
  * when TA/TB, BETA 0 or 1.  Sizes and leading dimensions as in
  * cblas_sgemm. */
-void syno_cpu_sgemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const float *a, int64_t lda,
+void cpu_sgemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const float *a, int64_t lda,
                     const float *b, int64_t ldb, float beta, float *c, int64_t ldc)
 {
     if (m <= 0 || n <= 0) return;

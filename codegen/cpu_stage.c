@@ -19,14 +19,14 @@
 
 /* Compiles stage SI of plan P for NTHREADS threads into ST; EXPLICIT_GEMM
  * selects the explicit (baseline) way of running matrix products. */
-void syno_cpu_stage_init(cpu_stage *st, const syno_plan *p, int si, int nthreads, bool explicit_gemm)
+void cpu_stage_init(cpu_stage *st, const syno_plan *p, int si, int nthreads, bool explicit_gemm)
 {
     memset(st, 0, sizeof *st);
     st->explicit_gemm = explicit_gemm;
     const syno_plan_stage *s = &p->stages[si];
     syno_buf note = SYNO_BUF_INIT;
     st->digits = syno_arena_new();
-    const syno_plan_stage *ds = syno_cpu_digits(st->digits, p, s, &note);
+    const syno_plan_stage *ds = cpu_digits(st->digits, p, s, &note);
     if (ds) {
         s = ds;
     } else {
@@ -45,7 +45,7 @@ void syno_cpu_stage_init(cpu_stage *st, const syno_plan *p, int si, int nthreads
         int ng = 0;
         for (int g = 0; g < s->nguards; g++)
             if (!(s->guards[g].iters & ~s->ops[k].iters)) gl[ng++] = g;
-        syno_cpu_access_init(&st->acc[k], p, s, k, gl, ng);
+        cpu_access_init(&st->acc[k], p, s, k, gl, ng);
     }
     int nm = 0;
     for (int g = 0; g < s->nguards; g++) {
@@ -55,7 +55,7 @@ void syno_cpu_stage_init(cpu_stage *st, const syno_plan *p, int si, int nthreads
     }
     st->nacc = s->nops;
     if (nm) {
-        syno_cpu_access_init(&st->acc[st->nacc++], p, s, -1, gl, nm);
+        cpu_access_init(&st->acc[st->nacc++], p, s, -1, gl, nm);
         st->has_mask = true;
     }
     free(gl);
@@ -68,10 +68,10 @@ void syno_cpu_stage_init(cpu_stage *st, const syno_plan *p, int si, int nthreads
         else alpha *= (double)st->ext[i];
     }
     st->alpha = (float)alpha;
-    if (syno_cpu_gemm_setup(st, live_red, nthreads)) st->method = CPU_GEMM;
+    if (cpu_gemm_setup(st, live_red, nthreads)) st->method = CPU_GEMM;
     else {
         st->method = CPU_GENERIC;
-        syno_cpu_generic_setup(st, live_red, nthreads);
+        cpu_generic_setup(st, live_red, nthreads);
     }
     for (int k = 0; k < s->nops; k++)
         if (st->acc[k].toff) syno_buf_printf(&note, "%s%s through an index table", note.len ? "; " : "", p->bufs[s->ops[k].buf].name);
@@ -82,10 +82,10 @@ void syno_cpu_stage_init(cpu_stage *st, const syno_plan *p, int si, int nthreads
     syno_buf_fini(&note);
 }
 
-/* Frees what syno_cpu_stage_init allocated. */
-void syno_cpu_stage_fini(cpu_stage *st)
+/* Frees what cpu_stage_init allocated. */
+void cpu_stage_fini(cpu_stage *st)
 {
-    for (int k = 0; k < st->nacc; k++) syno_cpu_access_fini(&st->acc[k]);
+    for (int k = 0; k < st->nacc; k++) cpu_access_fini(&st->acc[k]);
     free(st->ext);
     free(st->ostride);
     free(st->fdelta);
@@ -101,7 +101,7 @@ void syno_cpu_stage_fini(cpu_stage *st)
 }
 
 /* Runs FN over NUNITS units of stage ST (see cpu_int.h). */
-void syno_cpu_run_units(const cpu_stage *st, int64_t nunits, syno_pool_fn fn, cpu_job *jb)
+void cpu_run_units(const cpu_stage *st, int64_t nunits, syno_pool_fn fn, cpu_job *jb)
 {
     if (st->ps->points < CPU_INLINE_POINTS) {
         for (int64_t u = 0; u < nunits; u++) fn(jb, u, 0);
@@ -111,8 +111,8 @@ void syno_cpu_run_units(const cpu_stage *st, int64_t nunits, syno_pool_fn fn, cp
 }
 
 /* Runs stage ST on the bound buffers B (see cpu_int.h). */
-void syno_cpu_stage_run(const cpu_stage *st, const cpu_bufs *b)
+void cpu_stage_run(const cpu_stage *st, const cpu_bufs *b)
 {
-    if (st->method == CPU_GEMM) syno_cpu_gemm_run(st, b);
-    else syno_cpu_generic_run(st, b);
+    if (st->method == CPU_GEMM) cpu_gemm_run(st, b);
+    else cpu_generic_run(st, b);
 }
