@@ -115,17 +115,17 @@ static stat *rave(syno_algo *a, uint64_t key, bool create)
 
 static uint64_t grave_key(uint64_t step_key)
 {
-    return sx_mix(step_key ^ 0x6772617665ull);
+    return syno_hash_mix(step_key ^ 0x6772617665ull);
 }
 
 static uint64_t grave_kind_key(int kind)
 {
-    return sx_mix(0x6b696e64ull + (uint64_t)kind);
+    return syno_hash_mix(0x6b696e64ull + (uint64_t)kind);
 }
 
 static uint64_t lrave_key(const syno_pstate *st, uint64_t step_key)
 {
-    return sx_mix(st->hash ^ sx_mix(step_key + 0x6c72ull));
+    return syno_hash_mix(st->hash ^ syno_hash_mix(step_key + 0x6c72ull));
 }
 
 static double mean(const stat *s)
@@ -162,7 +162,7 @@ static int opt_kind(const mnode *m, int o)
 
 static uint64_t opt_key(const mnode *m, int o)
 {
-    return o < m->nkids ? m->kids[o].step.key : sx_mix(m->fin[o - m->nkids]->hash ^ 0x66696eull);
+    return o < m->nkids ? m->kids[o].step.key : syno_hash_mix(m->fin[o - m->nkids]->hash ^ 0x66696eull);
 }
 
 static bool opt_live(syno_algo *a, const mnode *m, int o)

@@ -17,12 +17,12 @@
 
 static uint64_t key_hash(int kind, int32_t a, int32_t b, syno_size param, int wid)
 {
-    uint64_t h = sx_mix((uint64_t)kind * 0x100000001b3ull + (uint64_t)(uint32_t)a);
-    h = sx_mix(h ^ ((uint64_t)(uint32_t)b << 1) ^ ((uint64_t)wid << 40));
-    return sx_mix(h ^ sx_size_key(param));
+    uint64_t h = syno_hash_mix((uint64_t)kind * 0x100000001b3ull + (uint64_t)(uint32_t)a);
+    h = syno_hash_mix(h ^ ((uint64_t)(uint32_t)b << 1) ^ ((uint64_t)wid << 40));
+    return syno_hash_mix(h ^ sx_size_key(param));
 }
 
-static bool key_eq(const sdim *d, int kind, int32_t a, int32_t b, syno_size param, int wid)
+static bool key_eq(const sx_dim *d, int kind, int32_t a, int32_t b, syno_size param, int wid)
 {
     return d->kind == kind && d->a == a && d->b == b && d->wid == wid && syno_size_eq(d->param, param);
 }
@@ -32,7 +32,7 @@ static void rehash(syno_space *sp)
     uint32_t ncap = sp->dtab_cap ? sp->dtab_cap * 2 : 1024;
     uint32_t *t = syno_xcalloc(ncap, sizeof *t);
     for (uint32_t i = 0; i < sp->ndims; i++) {
-        const sdim *d = sx_d(sp, i);
+        const sx_dim *d = sx_d(sp, i);
         uint64_t h = key_hash(d->kind, d->a, d->b, d->param, d->wid);
         uint32_t j = (uint32_t)h & (ncap - 1);
         while (t[j]) j = (j + 1) & (ncap - 1);
@@ -70,7 +70,7 @@ double sx_size_value(const syno_space *sp, syno_size s, int layer)
 /* Evaluates S under every layer: true when it is an integer >= 1 in all of
  * them; *LO and *HI receive the extreme values and *ODD whether it is odd in
  * all of them. */
-bool sx_size_layers(const syno_space *sp, syno_size s, float *lo, float *hi, bool *odd)
+static bool size_layers(const syno_space *sp, syno_size s, float *lo, float *hi, bool *odd)
 {
     bool ok = true, allodd = true;
     double mn = INFINITY, mx = 0;
@@ -130,7 +130,7 @@ const sx_size_info *sx_size_get(syno_space *sp, syno_size s)
     in->used = true;
     in->size = s;
     in->div_off = -1;
-    in->valid_layers = sx_size_layers(sp, s, &in->lo, &in->hi, &in->odd);
+    in->valid_layers = size_layers(sp, s, &in->lo, &in->hi, &in->odd);
     in->legal = in->valid_layers && syno_size_is_valid(sp->vars, s);
     lc->sinfo_n++;
     return in;
@@ -146,11 +146,11 @@ bool sx_size_legal(syno_space *sp, syno_size s)
 
 static uint64_t child(const syno_space *sp, int32_t id, bool blind)
 {
-    const sdim *c = sx_d(sp, (uint32_t)id);
+    const sx_dim *c = sx_d(sp, (uint32_t)id);
     return blind ? c->bhash : c->hash;
 }
 
-static uint64_t merkle(const syno_space *sp, const sdim *d, bool blind)
+static uint64_t merkle(const syno_space *sp, const sx_dim *d, bool blind)
 {
     static const uint64_t salt[SX_KINDS] = {
         0x6a09e667f3bcc908ull, 0xbb67ae8584caa73bull, 0x3c6ef372fe94f82bull, 0xa54ff53a5f1d36f1ull,
@@ -160,23 +160,23 @@ static uint64_t merkle(const syno_space *sp, const sdim *d, bool blind)
     uint64_t h = salt[d->kind];
     switch ((sx_kind)d->kind) {
     case SX_ITER:
-        return sx_mix(h ^ (uint64_t)d->a);
+        return syno_hash_mix(h ^ (uint64_t)d->a);
     case SX_REDUCE:
-        return sx_mix(sx_mix(h ^ syno_size_hash(d->param)) + (blind ? 0 : (uint64_t)d->a));
+        return syno_hash_mix(syno_hash_mix(h ^ syno_size_hash(d->param)) + (blind ? 0 : (uint64_t)d->a));
     case SX_SPLIT:
     case SX_UNFOLD:
-        h = sx_mix(h ^ child(sp, d->a, blind));
-        return sx_mix(h + (child(sp, d->b, blind) << 17 | child(sp, d->b, blind) >> 47));
+        h = syno_hash_mix(h ^ child(sp, d->a, blind));
+        return syno_hash_mix(h + (child(sp, d->b, blind) << 17 | child(sp, d->b, blind) >> 47));
     case SX_MERGE_L:
     case SX_MERGE_R:
     case SX_STRIDE:
-        return sx_mix(sx_mix(h ^ child(sp, d->a, blind)) + syno_size_hash(d->param));
+        return syno_hash_mix(syno_hash_mix(h ^ child(sp, d->a, blind)) + syno_size_hash(d->param));
     case SX_SHARE_L:
     case SX_SHARE_R:
-        return sx_mix(sx_mix(h ^ child(sp, d->a, blind)) + (uint64_t)d->wid);
+        return syno_hash_mix(syno_hash_mix(h ^ child(sp, d->a, blind)) + (uint64_t)d->wid);
     case SX_SHIFT:
     case SX_REVERSE:
-        return sx_mix(h ^ child(sp, d->a, blind));
+        return syno_hash_mix(h ^ child(sp, d->a, blind));
     case SX_KINDS:
         break;
     }
@@ -190,7 +190,7 @@ static uint64_t merkle(const syno_space *sp, const sdim *d, bool blind)
  * (flags) before using a new dim in a state. */
 static uint32_t intern(syno_space *sp, sx_kind kind, int32_t a, int32_t b, syno_size param, int wid);
 
-uint32_t sx_dim(syno_space *sp, sx_kind kind, int32_t a, int32_t b, syno_size param, int wid)
+uint32_t sx_dim_intern(syno_space *sp, sx_kind kind, int32_t a, int32_t b, syno_size param, int wid)
 {
     if (!sp->threaded) return intern(sp, kind, a, b, param, wid);
     pthread_mutex_lock(&sp->lock);
@@ -205,15 +205,15 @@ static uint32_t intern(syno_space *sp, sx_kind kind, int32_t a, int32_t b, syno_
     uint32_t mask = sp->dtab_cap - 1;
     uint32_t j = (uint32_t)key_hash(kind, a, b, param, wid) & mask;
     for (; sp->dtab[j]; j = (j + 1) & mask) {
-        const sdim *d = sx_d(sp, sp->dtab[j] - 1);
+        const sx_dim *d = sx_d(sp, sp->dtab[j] - 1);
         if (key_eq(d, kind, a, b, param, wid)) return sp->dtab[j] - 1;
     }
     uint32_t id = sp->ndims;
     if (!(id & ((1u << SX_CHUNK_BITS) - 1))) {
         SYNO_ASSERT((id >> SX_CHUNK_BITS) < SX_MAX_CHUNKS);
-        sp->dchunk[id >> SX_CHUNK_BITS] = syno_xmalloc(sizeof(sdim) << SX_CHUNK_BITS);
+        sp->dchunk[id >> SX_CHUNK_BITS] = syno_xmalloc(sizeof(sx_dim) << SX_CHUNK_BITS);
     }
-    sdim *d = sx_dm(sp, id);
+    sx_dim *d = sx_dm(sp, id);
     memset(d, 0, sizeof *d);
     d->kind = (uint8_t)kind;
     d->a = a;
@@ -222,8 +222,8 @@ static uint32_t intern(syno_space *sp, sx_kind kind, int32_t a, int32_t b, syno_
     d->wid = (uint8_t)wid;
     d->scope = -1;
     d->base = id;
-    const sdim *da = kind >= SX_SPLIT ? sx_d(sp, (uint32_t)a) : NULL;
-    const sdim *db = (kind == SX_SPLIT || kind == SX_UNFOLD) ? sx_d(sp, (uint32_t)b) : NULL;
+    const sx_dim *da = kind >= SX_SPLIT ? sx_d(sp, (uint32_t)a) : NULL;
+    const sx_dim *db = (kind == SX_SPLIT || kind == SX_UNFOLD) ? sx_d(sp, (uint32_t)b) : NULL;
     bool sized = true;
     switch (kind) {
     case SX_ITER:
@@ -284,7 +284,7 @@ static uint32_t intern(syno_space *sp, sx_kind kind, int32_t a, int32_t b, syno_
         SYNO_UNREACHABLE();
     }
     bool odd = false;
-    if (sized && syno_size_is_valid(sp->vars, d->size) && sx_size_layers(sp, d->size, &d->lo, &d->hi, &odd))
+    if (sized && syno_size_is_valid(sp->vars, d->size) && size_layers(sp, d->size, &d->lo, &d->hi, &odd))
         d->flags |= SXF_VALID;
     if (syno_size_classify(sp->vars, d->size) == SYNO_SIZE_COEF) {
         d->flags |= SXF_COEF;
@@ -298,7 +298,7 @@ static uint32_t intern(syno_space *sp, sx_kind kind, int32_t a, int32_t b, syno_
         if (d->size.e[v] < 0) d->negvars |= 1u << v;
         if (d->size.e[v] > 0) d->posvars |= 1u << v;
     }
-    const sdim *base = sx_d(sp, d->base);
+    const sx_dim *base = sx_d(sp, d->base);
     if (base->kind == SX_ITER || base->kind == SX_MERGE_L || base->kind == SX_MERGE_R) d->dist_flags |= SXD_MERGE_PIECE;
     if (base->kind == SX_REDUCE && d->nshares >= 1) d->dist_flags |= SXD_WS;
     if (d->lo >= sp->spec->opt[SYNO_OPT_WS_MIN] * (1 - 1e-9) && d->hi <= sp->spec->opt[SYNO_OPT_WS_MAX] * (1 + 1e-9))
@@ -317,31 +317,9 @@ uint32_t sx_share(syno_space *sp, uint32_t o, int wid, bool right)
         uint32_t id = __atomic_load_n(cache, __ATOMIC_ACQUIRE);
         if (id) return id;
     }
-    uint32_t id = sx_dim(sp, right ? SX_SHARE_R : SX_SHARE_L, (int32_t)o, -1, syno_size_one(), wid);
+    uint32_t id = sx_dim_intern(sp, right ? SX_SHARE_R : SX_SHARE_L, (int32_t)o, -1, syno_size_one(), wid);
     if (cache) __atomic_store_n(cache, id, __ATOMIC_RELEASE); /* never 0: the root's dims come first */
     return id;
-}
-
-/* True when the reduction RED lies below dimension ID. */
-bool sx_reduce_below(const syno_space *sp, uint32_t id, uint32_t red)
-{
-    for (;;) {
-        if (id == red) return true;
-        const sdim *d = sx_d(sp, id);
-        switch ((sx_kind)d->kind) {
-        case SX_ITER:
-        case SX_REDUCE:
-            return false;
-        case SX_SPLIT:
-        case SX_UNFOLD:
-            if (sx_reduce_below(sp, (uint32_t)d->b, red)) return true;
-            id = (uint32_t)d->a;
-            break;
-        default:
-            id = (uint32_t)d->a;
-            break;
-        }
-    }
 }
 
 static void size_text(const syno_space *sp, syno_size s, syno_buf *out)
@@ -353,7 +331,7 @@ static void size_text(const syno_space *sp, syno_size s, syno_buf *out)
  * consumed below ("H*W = split(H, W)", "k = sum#1"). */
 void sx_dim_text(const syno_space *sp, uint32_t id, syno_buf *out)
 {
-    const sdim *d = sx_d(sp, id);
+    const sx_dim *d = sx_d(sp, id);
     switch ((sx_kind)d->kind) {
     case SX_ITER:
         syno_buf_printf(out, "out%d:", d->a);

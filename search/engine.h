@@ -1,6 +1,6 @@
 /* engine.h - internals of the synthesis engine shared by search/ (all files).
  *
- * Dimensions (sdim) are interned in the space's table: a dimension is the
+ * Dimensions (sx_dim) are interned in the space's table: a dimension is the
  * consumed ("top") side of the primitive that a step applied to the dims
  * below it, so its identity is the whole subgraph below it and its hash is
  * a Merkle hash of that subgraph.  Equal structures get equal ids.
@@ -43,7 +43,7 @@ enum {
     SXF_COEF = 16,     /* only coefficients (a valid unfold window size) */
 };
 
-typedef struct sdim {
+typedef struct sx_dim {
     uint64_t hash;       /* structural (Merkle), reductions told apart by multiplicity */
     uint64_t bhash;      /* the same, blind to which of equal reductions it is */
     syno_size size;
@@ -59,7 +59,7 @@ typedef struct sdim {
     uint32_t pvars, negvars, posvars; /* variables with positive (primary), negative, positive exponent */
     uint64_t size_key;   /* sx_size_key(size) */
     uint32_t share[2][2];/* ids of share(this) for weights 1 and 2: [wid-1][0 left, 1 right], 0 unknown */
-} sdim;
+} sx_dim;
 
 enum {
     SXD_MERGE_PIECE = 1, /* below its shares: an output axis or a merge piece */
@@ -171,7 +171,7 @@ struct syno_space {
     int limit[SYNO_STEP_COUNT];          /* -1 = none */
     int max_red_mult;                    /* largest multiplicity of one reduction size */
     /* tables */
-    sdim **dchunk;                       /* dims in chunks of 2^SX_CHUNK_BITS: never moved */
+    sx_dim **dchunk;                       /* dims in chunks of 2^SX_CHUNK_BITS: never moved */
     uint32_t ndims;
     uint32_t *dtab;                      /* open addressing: dim id + 1, 0 empty */
     uint32_t dtab_cap;
@@ -201,30 +201,26 @@ static inline sx_local *sx_loc(syno_space *sp)
 void sx_local_fini(sx_local *l);
 
 /* dims.c */
-uint32_t sx_dim(syno_space *sp, sx_kind kind, int32_t a, int32_t b, syno_size param, int wid);
+uint32_t sx_dim_intern(syno_space *sp, sx_kind kind, int32_t a, int32_t b, syno_size param, int wid);
 /* The share(O) dims of weight WID (left: the data side, right: the weight axis). */
 uint32_t sx_share(syno_space *sp, uint32_t o, int wid, bool right);
-static inline sdim *sx_dm(const syno_space *sp, uint32_t id)
+static inline sx_dim *sx_dm(const syno_space *sp, uint32_t id)
 {
     return &sp->dchunk[id >> SX_CHUNK_BITS][id & ((1u << SX_CHUNK_BITS) - 1)];
 }
-static inline const sdim *sx_d(const syno_space *sp, uint32_t id)
+static inline const sx_dim *sx_d(const syno_space *sp, uint32_t id)
 {
     return sx_dm(sp, id);
 }
-bool sx_size_layers(const syno_space *sp, syno_size s, float *lo, float *hi, bool *odd);
 double sx_size_value(const syno_space *sp, syno_size s, int layer);
 bool sx_size_legal(syno_space *sp, syno_size s);
 const sx_size_info *sx_size_get(syno_space *sp, syno_size s);
 void sx_dim_text(const syno_space *sp, uint32_t id, syno_buf *out);
-bool sx_reduce_below(const syno_space *sp, uint32_t id, uint32_t red);
 
 /* state.c */
 syno_pstate *sx_state_alloc(syno_arena *a, int n);
-size_t sx_state_bytes(int n);
 uint64_t sx_member_hash(const syno_space *sp, uint32_t id, int role);
 void sx_state_rehash(syno_space *sp, syno_pstate *st);
-bool sx_state_eq(const syno_space *sp, const syno_pstate *a, const syno_pstate *b);
 
 /* The generator: every canonical child of a state.  EMIT gets a child
  * (built in scratch memory, copied by whoever keeps it) and its step. */
@@ -265,7 +261,6 @@ double sx_flops_bound(syno_space *sp, const syno_pstate *st);
 bool sx_pooling_ok(syno_space *sp, const syno_pstate *st, bool final);
 
 /* steps */
-uint64_t sx_step_key(const syno_space *sp, const syno_step *s);
 
 /* Puts a copy of SP's root into SET (for enumerations that keep their own
  * states). */
@@ -274,12 +269,6 @@ void sx_intern_root(syno_space *sp, sx_set *set);
 /* finalize.c */
 int sx_finalize(syno_space *sp, const syno_pstate *st, bool dedup, syno_final ***out);
 
-/* The mixer of base/hash.h (the search's name for it). */
-static inline uint64_t sx_mix(uint64_t z)
-{
-    return syno_hash_mix(z);
-}
-
 /* A fast (in-process) hash of a size's exponents; stable structural
  * hashes use syno_size_hash. */
 static inline uint64_t sx_size_key(syno_size s)
@@ -287,7 +276,7 @@ static inline uint64_t sx_size_key(syno_size s)
     uint64_t a, b;
     memcpy(&a, s.e, 8);
     memcpy(&b, s.e + 8, 8);
-    return sx_mix(a ^ sx_mix(b));
+    return syno_hash_mix(a ^ syno_hash_mix(b));
 }
 
 #endif

@@ -31,7 +31,7 @@ typedef struct cgen {
  * order does not depend on which of them is which. */
 static bool dim_less(const syno_space *sp, uint32_t a, uint32_t b)
 {
-    const sdim *da = sx_d(sp, a), *db = sx_d(sp, b);
+    const sx_dim *da = sx_d(sp, a), *db = sx_d(sp, b);
     if (da->height != db->height) return da->height < db->height;
     return da->bhash < db->bhash;
 }
@@ -54,10 +54,10 @@ static void leaf(cgen *c)
     if ((!nshare || !nexp) && sx_drop(sp, SYNO_RULE_CONTRACT_FORM)) return;
     for (int i = 0; i < c->ncand; i++) {
         if (c->mode[i] != 2) continue;
-        const sdim *di = sx_d(sp, c->cand[i]);
+        const sx_dim *di = sx_d(sp, c->cand[i]);
         if (di->kind != SX_MERGE_L && di->kind != SX_MERGE_R) continue;
         for (int j = i + 1; j < c->ncand; j++) {
-            const sdim *dj = sx_d(sp, c->cand[j]);
+            const sx_dim *dj = sx_d(sp, c->cand[j]);
             if (c->mode[j] == 2 && (dj->kind == SX_MERGE_L || dj->kind == SX_MERGE_R) && dj->a == di->a) {
                 if (sx_drop(sp, SYNO_RULE_CONTRACT_ADJACENT)) return;
             }
@@ -107,7 +107,7 @@ static void contract_dfs(cgen *c, int i, const int8_t *use, int chosen)
     c->mode[i] = 0;
     if (forced <= 0) contract_dfs(c, i + 1, use, chosen);
     if (chosen == SYNO_STEP_MAX || forced == 0) return;
-    const sdim *d = sx_d(sp, o);
+    const sx_dim *d = sx_d(sp, o);
     int8_t u[SYNO_MAX_VARS];
     memcpy(u, use, sizeof u);
     if (!sx_charge(sp, u, d->size, sp->spec->opt[SYNO_OPT_COEF_IN_WEIGHTS] == 0)) {
@@ -144,18 +144,18 @@ void sx_gen_contract(sx_gen *g)
     c.wid = p->nweights + 1;
     c.prev_leader = UINT32_MAX;
     for (int i = 0; i < p->nw; i++) {
-        const sdim *w = sx_d(sp, p->d[p->nf + p->ne + i]);
+        const sx_dim *w = sx_d(sp, p->d[p->nf + p->ne + i]);
         if (w->wid != p->nweights) continue;
         if (c.prev_leader == UINT32_MAX || dim_less(sp, (uint32_t)w->a, c.prev_leader)) c.prev_leader = (uint32_t)w->a;
     }
     for (int i = 0; i < p->nf; i++) {
         uint32_t o = p->d[i];
-        const sdim *d = sx_d(sp, o);
+        const sx_dim *d = sx_d(sp, o);
         if (d->flags & SXF_DISCARD) continue; /* a weight axis must see every element */
         if (d->height + 1 > sp->spec->chain) {
             if (sx_drop(sp, SYNO_RULE_CHAIN)) continue;
         }
-        const sdim *b = sx_d(sp, d->base);
+        const sx_dim *b = sx_d(sp, d->base);
         bool outer = b->kind == SX_ITER || b->kind == SX_MERGE_L || b->kind == SX_MERGE_R;
         bool ws = b->kind == SX_REDUCE && d->nshares >= 1;
         /* Syno's bounds on what a weight may produce alone */

@@ -25,7 +25,7 @@ void sx_gen_reduce(sx_gen *g)
     double prod[SYNO_SPEC_MAX_LAYERS];
     for (int l = 0; l < sp->nlayers; l++) prod[l] = 1;
     for (int i = 0; i < p->nf; i++) {
-        const sdim *d = sx_d(sp, p->d[i]);
+        const sx_dim *d = sx_d(sp, p->d[i]);
         if (d->kind != SX_REDUCE) continue;
         if (d->b > last) last = d->b;
         for (int l = 0; l < sp->nlayers; l++) prod[l] *= sx_size_value(sp, d->size, l);
@@ -35,7 +35,7 @@ void sx_gen_reduce(sx_gen *g)
         if (g->only && !syno_size_eq(g->only->param, c->size)) continue;
         int mult = 0;
         for (int i = 0; i < p->nf; i++) {
-            const sdim *d = sx_d(sp, p->d[i]);
+            const sx_dim *d = sx_d(sp, p->d[i]);
             if (d->kind == SX_REDUCE && d->b == k) mult++;
         }
         if (sp->red_quota && mult >= sp->red_quota[k]) continue; /* restricted to one multiset */
@@ -52,7 +52,7 @@ void sx_gen_reduce(sx_gen *g)
         if (!ok) {
             if (sx_drop(sp, SYNO_RULE_RDOM)) continue;
         }
-        uint32_t r = sx_dim(sp, SX_REDUCE, mult, k, c->size, 0);
+        uint32_t r = sx_dim_intern(sp, SX_REDUCE, mult, k, c->size, 0);
         sx_child_begin(g, SYNO_STEP_REDUCE);
         for (int v = 0; v < sp->nvars; v++) g->use[v] = (int8_t)(g->use[v] + c->use[v]);
         sx_child_put(g, r, 0);

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const sdim *D(sx_gen *g, uint32_t id)
+static const sx_dim *D(sx_gen *g, uint32_t id)
 {
     return sx_d(g->sp, id);
 }
@@ -28,12 +28,12 @@ static int latest_bit(sx_gen *g)
 static bool split_ok(sx_gen *g, uint32_t l, uint32_t r)
 {
     syno_space *sp = g->sp;
-    const sdim *dl = D(g, l), *dr = D(g, r);
+    const sx_dim *dl = D(g, l), *dr = D(g, r);
     if (dl->kind == SX_SPLIT) { if (sx_drop(sp, SYNO_RULE_SPLIT_CHAIN)) return false; }
     if (dl->kind == SX_REDUCE && dr->kind == SX_REDUCE) { if (sx_drop(sp, SYNO_RULE_SPLIT_REDUCTIONS)) return false; }
     if (dl->kind == SX_MERGE_L) {
         /* the next piece of the same merge (right-nested chains): joining them undoes the merge */
-        uint32_t lo = sx_dim(sp, SX_MERGE_R, dl->a, -1, dl->param, 0);
+        uint32_t lo = sx_dim_intern(sp, SX_MERGE_R, dl->a, -1, dl->param, 0);
         if (r == lo || (dr->kind == SX_MERGE_L && (uint32_t)dr->a == lo))
             { if (sx_drop(sp, SYNO_RULE_SPLIT_UNDO_MERGE)) return false; }
     }
@@ -57,7 +57,7 @@ void sx_gen_split(sx_gen *g)
             uint32_t l = p->d[i], r = p->d[j];
             if (!sx_wanted(g, SYNO_STEP_SPLIT, l, r, NULL)) continue;
             if (!split_ok(g, l, r)) continue;
-            uint32_t x = sx_dim(g->sp, SX_SPLIT, (int32_t)l, (int32_t)r, syno_size_one(), 0);
+            uint32_t x = sx_dim_intern(g->sp, SX_SPLIT, (int32_t)l, (int32_t)r, syno_size_one(), 0);
             if (!sx_new_dim_ok(g, x)) continue;
             sx_child_begin(g, SYNO_STEP_SPLIT);
             sx_child_take(g, l);
@@ -75,7 +75,7 @@ void sx_gen_split(sx_gen *g)
  * within their allowance), keeping blocks B where B and SIZE/B are both
  * legal sizes.  Cached per size; *OUT points into the space's pool (valid
  * until the next call).  Returns the count. */
-int sx_divisors(syno_space *sp, syno_size size, const syno_size **out)
+static int divisors(syno_space *sp, syno_size size, const syno_size **out)
 {
     sx_local *lc = sx_loc(sp);
     const sx_size_info *in = sx_size_get(sp, size);
@@ -128,7 +128,7 @@ int sx_divisors(syno_space *sp, syno_size size, const syno_size **out)
 static bool merge_ok(sx_gen *g, uint32_t y)
 {
     syno_space *sp = g->sp;
-    const sdim *d = D(g, y);
+    const sx_dim *d = D(g, y);
     if (d->kind == SX_SPLIT) { if (sx_drop(sp, SYNO_RULE_MERGE_OF_SPLIT)) return false; }
     if (d->kind == SX_MERGE_L) { if (sx_drop(sp, SYNO_RULE_MERGE_CHAIN)) return false; }
     if (d->kind == SX_REDUCE || d->kind == SX_SHARE_L) { if (sx_drop(sp, SYNO_RULE_MERGE_TARGET)) return false; }
@@ -138,7 +138,7 @@ static bool merge_ok(sx_gen *g, uint32_t y)
 static bool block_ok(sx_gen *g, uint32_t y, syno_size b, syno_size q)
 {
     syno_space *sp = g->sp;
-    const sdim *d = D(g, y);
+    const sx_dim *d = D(g, y);
     if (d->kind == SX_SHIFT && sx_size_get(sp, b)->hi > sp->spec->opt[SYNO_OPT_SHIFT_PATTERN])
         { if (sx_drop(sp, SYNO_RULE_MERGE_NEAR_SHIFT)) return false; }
     syno_size t;
@@ -176,7 +176,7 @@ void sx_gen_merge(sx_gen *g)
         if (!merge_ok(g, y)) continue;
         syno_size ysize = D(g, y)->size;
         const syno_size *pool;
-        int nb = sx_divisors(sp, ysize, &pool);
+        int nb = divisors(sp, ysize, &pool);
         syno_size blocks[512];
         if (nb > (int)SYNO_ARRAY_LEN(blocks)) nb = (int)SYNO_ARRAY_LEN(blocks);
         if (nb) memcpy(blocks, pool, (size_t)nb * sizeof *blocks);
@@ -197,8 +197,8 @@ void sx_gen_merge(sx_gen *g)
             if (!ok) {
                 if (sx_drop(sp, SYNO_RULE_ALLOWANCE)) continue;
             }
-            uint32_t hi = sx_dim(sp, SX_MERGE_L, (int32_t)y, -1, blocks[k], 0);
-            uint32_t lo = sx_dim(sp, SX_MERGE_R, (int32_t)y, -1, blocks[k], 0);
+            uint32_t hi = sx_dim_intern(sp, SX_MERGE_L, (int32_t)y, -1, blocks[k], 0);
+            uint32_t lo = sx_dim_intern(sp, SX_MERGE_R, (int32_t)y, -1, blocks[k], 0);
             if (!sx_new_dim_ok(g, hi) || !sx_new_dim_ok(g, lo)) continue;
             sx_child_begin(g, SYNO_STEP_MERGE);
             for (int v = 0; v < sp->nvars; v++) g->use[v] = use[v];
@@ -222,7 +222,7 @@ static void one_to_one(sx_gen *g, syno_step_kind kind, sx_kind dk)
     for (int i = 0; i < p->nf; i++) {
         uint32_t y = p->d[i];
         if (!sx_wanted(g, kind, y, 0, NULL)) continue;
-        const sdim *d = D(g, y);
+        const sx_dim *d = D(g, y);
         /* at the critical depth a shift or reverse only helps by making a split's top or a
          * merge's left piece mergeable again */
         if (g->critical && d->kind != SX_SPLIT && d->kind != SX_MERGE_L && sx_drop(sp, SYNO_RULE_CRITICAL)) continue;
@@ -234,7 +234,7 @@ static void one_to_one(sx_gen *g, syno_step_kind kind, sx_kind dk)
             if (sx_drop(sp, SYNO_RULE_SHIFT_NEAR_SPLIT)) continue;
         }
         if (!sx_above_latest(g, y)) continue;
-        uint32_t x = sx_dim(sp, dk, (int32_t)y, -1, syno_size_one(), 0);
+        uint32_t x = sx_dim_intern(sp, dk, (int32_t)y, -1, syno_size_one(), 0);
         if (!sx_new_dim_ok(g, x)) continue;
         sx_child_begin(g, kind);
         sx_child_take(g, y);
@@ -270,7 +270,7 @@ void sx_gen_stride(sx_gen *g)
     for (int i = 0; i < p->nf; i++) {
         uint32_t y = p->d[i];
         if (!sx_wanted(g, SYNO_STEP_STRIDE, y, 0, NULL)) continue;
-        const sdim *d = D(g, y);
+        const sx_dim *d = D(g, y);
         if (d->kind == SX_UNFOLD || d->kind == SX_STRIDE || d->kind == SX_SPLIT) {
             if (sx_drop(sp, SYNO_RULE_STRIDE_TARGET)) continue;
         }
@@ -287,7 +287,7 @@ void sx_gen_stride(sx_gen *g)
             if (!ok) {
                 if (sx_drop(sp, SYNO_RULE_ALLOWANCE)) continue;
             }
-            uint32_t x = sx_dim(sp, SX_STRIDE, (int32_t)y, -1, c->size, 0);
+            uint32_t x = sx_dim_intern(sp, SX_STRIDE, (int32_t)y, -1, c->size, 0);
             if (!sx_new_dim_ok(g, x)) continue;
             if (D(g, x)->hi > sp->spec->opt[SYNO_OPT_MAX_STRIDED]) {
                 if (sx_drop(sp, SYNO_RULE_STRIDE_SIZE)) continue;
@@ -307,7 +307,7 @@ void sx_gen_stride(sx_gen *g)
 static bool unfold_ok(sx_gen *g, uint32_t m, uint32_t w)
 {
     syno_space *sp = g->sp;
-    const sdim *dm = D(g, m), *dw = D(g, w);
+    const sx_dim *dm = D(g, m), *dw = D(g, w);
     if (dm->kind == SX_SPLIT || dm->kind == SX_SHIFT || (dm->flags & SXF_ENDS_RED))
         { if (sx_drop(sp, SYNO_RULE_UNFOLD_MAIN)) return false; }
     if (dw->kind == SX_REDUCE || !(dw->flags & SXF_ODD)) { if (sx_drop(sp, SYNO_RULE_UNFOLD_WINDOW)) return false; }
@@ -335,7 +335,7 @@ void sx_gen_unfold(sx_gen *g)
             uint32_t m = p->d[i], w = p->d[j];
             if (!sx_wanted(g, SYNO_STEP_UNFOLD, m, w, NULL)) continue;
             if (!unfold_ok(g, m, w)) continue;
-            uint32_t x = sx_dim(g->sp, SX_UNFOLD, (int32_t)m, (int32_t)w, syno_size_one(), 0);
+            uint32_t x = sx_dim_intern(g->sp, SX_UNFOLD, (int32_t)m, (int32_t)w, syno_size_one(), 0);
             if (!sx_new_dim_ok(g, x)) continue;
             sx_child_begin(g, SYNO_STEP_UNFOLD);
             sx_child_take(g, m);
@@ -357,19 +357,19 @@ void sx_gen_expand(sx_gen *g)
     if (!sx_kind_wanted(g, SYNO_STEP_EXPAND) || !p->nf || !sx_limit_ok(g, SYNO_STEP_EXPAND)) return;
     double repeat = 1;
     for (int i = p->nf; i < p->nf + p->ne; i++) {
-        const sdim *d = D(g, p->d[i]);
+        const sx_dim *d = D(g, p->d[i]);
         if (d->kind == SX_MERGE_L || d->kind == SX_MERGE_R) repeat *= d->hi;
     }
     for (int i = 0; i < p->nf; i++) {
         uint32_t y = p->d[i];
         if (!sx_wanted(g, SYNO_STEP_EXPAND, y, 0, NULL)) continue;
-        const sdim *d = D(g, y);
+        const sx_dim *d = D(g, y);
         bool tile = sp->spec->opt[SYNO_OPT_TILE] != 0;
         if (!(d->kind == SX_MERGE_R || (tile && d->kind == SX_MERGE_L))) {
             if (sx_drop(sp, SYNO_RULE_EXPAND_TARGET)) continue;
         }
         /* expanding both pieces of one merge would expand the whole dim */
-        uint32_t sib = sx_dim(sp, d->kind == SX_MERGE_R ? SX_MERGE_L : SX_MERGE_R, d->a, -1, d->param, 0);
+        uint32_t sib = sx_dim_intern(sp, d->kind == SX_MERGE_R ? SX_MERGE_L : SX_MERGE_R, d->a, -1, d->param, 0);
         bool sib_expanded = false;
         for (int k = p->nf; k < p->nf + p->ne; k++) sib_expanded |= p->d[k] == sib;
         if (sib_expanded) {

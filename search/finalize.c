@@ -38,11 +38,11 @@ static bool pieces_ok(const syno_space *sp, uint32_t id)
     if (n == 1) return true;
     int nred = 0;
     for (int i = 0; i < n; i++) {
-        const sdim *p = sx_d(sp, piece[i]);
+        const sx_dim *p = sx_d(sp, piece[i]);
         if (i && syno_size_cmp(p->size, sx_d(sp, piece[i - 1])->size) < 0) return false;
         if (p->kind == SX_REDUCE && ++nred > 1) return false;
         for (int j = 0; j < i; j++) {
-            const sdim *q = sx_d(sp, piece[j]);
+            const sx_dim *q = sx_d(sp, piece[j]);
             if ((p->kind == SX_MERGE_L || p->kind == SX_MERGE_R) && (q->kind == SX_MERGE_L || q->kind == SX_MERGE_R) &&
                 p->a == q->a)
                 return false;
@@ -55,7 +55,7 @@ static bool pieces_ok(const syno_space *sp, uint32_t id)
 static bool perm_free(const syno_space *sp, uint32_t id, int depth)
 {
     while (sx_d(sp, id)->kind == SX_SHARE_L) id = (uint32_t)sx_d(sp, id)->a;
-    const sdim *d = sx_d(sp, id);
+    const sx_dim *d = sx_d(sp, id);
     if (d->kind == SX_SHIFT || d->kind == SX_REVERSE) return false;
     if (d->kind == SX_SPLIT && depth < 8) return pieces_ok(sp, id);
     return true;
@@ -133,7 +133,7 @@ static void node(builder *b, syno_prim prim, int in0, int in1, syno_size param, 
 static void emit(builder *b, uint32_t e)
 {
     syno_space *sp = b->sp;
-    const sdim *d = sx_d(sp, e);
+    const sx_dim *d = sx_d(sp, e);
     syno_size one = syno_size_one();
     switch ((sx_kind)d->kind) {
     case SX_ITER:
@@ -156,8 +156,8 @@ static void emit(builder *b, uint32_t e)
         /* one node per pair: keyed by the dim below */
         uint32_t y = (uint32_t)d->a;
         bool merge = d->kind == SX_MERGE_L || d->kind == SX_MERGE_R;
-        uint32_t l = merge ? sx_dim(sp, SX_MERGE_L, d->a, -1, d->param, 0) : sx_dim(sp, SX_SHARE_L, d->a, -1, one, d->wid);
-        uint32_t r = merge ? sx_dim(sp, SX_MERGE_R, d->a, -1, d->param, 0) : sx_dim(sp, SX_SHARE_R, d->a, -1, one, d->wid);
+        uint32_t l = merge ? sx_dim_intern(sp, SX_MERGE_L, d->a, -1, d->param, 0) : sx_dim_intern(sp, SX_SHARE_L, d->a, -1, one, d->wid);
+        uint32_t r = merge ? sx_dim_intern(sp, SX_MERGE_R, d->a, -1, d->param, 0) : sx_dim_intern(sp, SX_SHARE_R, d->a, -1, one, d->wid);
         if (!mark_done(b, l)) return;
         node(b, merge ? SYNO_PRIM_MERGE : SYNO_PRIM_SHARE, opdim(b, l), opdim(b, r), one, opdim(b, y), -1);
         push(b, y);
@@ -207,7 +207,7 @@ static syno_op *build(syno_space *sp, const syno_pstate *st, const uint32_t *mat
         snprintf(name, sizeof name, "w%d", w);
         int t = syno_op_add_tensor(b.op, syno_arena_strdup(a, name), r0);
         for (int i = st->nf + st->ne; i < st->nf + st->ne + st->nw; i++) {
-            const sdim *wd = sx_d(sp, st->d[i]);
+            const sx_dim *wd = sx_d(sp, st->d[i]);
             if (wd->wid != w) continue;
             bind_dim(&b, st->d[i], syno_op_add_axis(b.op, t, wd->size, NULL, r0));
             push(&b, st->d[i]);
@@ -221,7 +221,7 @@ static syno_op *build(syno_space *sp, const syno_pstate *st, const uint32_t *mat
     while (b.nwork) emit(&b, b.work[--b.nwork]);
     for (int i = 0; i < spec->nout; i++) {
         int dim = sp->fixed_out[i] >= 0 ? fixed_dim[sp->fixed_out[i]]
-                                        : lookup(&b, sx_dim(sp, SX_ITER, i, -1, syno_size_one(), 0));
+                                        : lookup(&b, sx_dim_intern(sp, SX_ITER, i, -1, syno_size_one(), 0));
         SYNO_ASSERT(dim >= 0);
         syno_op_add_output(b.op, dim, r0, NULL, r0);
     }
@@ -328,7 +328,7 @@ static void match(matcher *m, int j)
     }
     for (int i = 0; i < m->st->nf; i++) {
         if (m->used[i]) continue;
-        const sdim *d = sx_d(sp, m->st->d[i]);
+        const sx_dim *d = sx_d(sp, m->st->d[i]);
         if (!syno_size_eq(d->size, sp->des[j])) continue;
         m->used[i] = true;
         m->match[j] = m->st->d[i];
@@ -342,7 +342,7 @@ bool syno_pstate_finalizable(syno_space *sp, const syno_pstate *st)
 {
     if (st->nf != sp->ndes || !st->nweights) return false;
     for (int i = 0; i < st->nf; i++) {
-        const sdim *d = sx_d(sp, st->d[i]);
+        const sx_dim *d = sx_d(sp, st->d[i]);
         if (d->flags & SXF_DISCARD) return false;
         bool any = false;
         for (int j = 0; j < sp->ndes && !any; j++) any = syno_size_eq(d->size, sp->des[j]);

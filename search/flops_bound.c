@@ -51,7 +51,7 @@ static int red_index(fb *f, uint32_t id)
 /* Reductions below ID as a bitmask (registering new ones). */
 static uint32_t reds_below(fb *f, uint32_t id)
 {
-    const sdim *d = sx_d(f->sp, id);
+    const sx_dim *d = sx_d(f->sp, id);
     switch ((sx_kind)d->kind) {
     case SX_ITER:
         return 0;
@@ -82,7 +82,7 @@ static void add_inc(fb *f, uint32_t id, syno_size size, uint32_t below)
 /* Registers the increases (unfolds) and strides in the subgraph below ID. */
 static void walk(fb *f, uint32_t id)
 {
-    const sdim *d = sx_d(f->sp, id);
+    const sx_dim *d = sx_d(f->sp, id);
     switch ((sx_kind)d->kind) {
     case SX_ITER:
     case SX_REDUCE:
@@ -117,7 +117,7 @@ static double weight_union_points(syno_space *sp, const syno_pstate *st, int w1,
     int nseen = 0;
     double pts = 1;
     for (int i = st->nf + st->ne; i < st->nf + st->ne + st->nw; i++) {
-        const sdim *w = sx_d(sp, st->d[i]);
+        const sx_dim *w = sx_d(sp, st->d[i]);
         if (w->wid != w1 && w->wid != w2) continue;
         uint32_t base = sx_d(sp, (uint32_t)w->a)->base;
         bool dup = false;
@@ -145,7 +145,7 @@ double sx_flops_bound(syno_space *sp, const syno_pstate *st)
     /* weights: the reductions sharing an axis with w need every increase above w's shares */
     uint32_t wred[SYNO_MAX_TENSORS] = {0};
     for (int i = st->nf + st->ne; i < n; i++) {
-        const sdim *w = sx_d(sp, st->d[i]);
+        const sx_dim *w = sx_d(sp, st->d[i]);
         wred[w->wid] |= reds_below(&f, (uint32_t)w->a);
     }
     int nw = st->nweights < SYNO_MAX_TENSORS - 1 ? st->nweights : SYNO_MAX_TENSORS - 1;

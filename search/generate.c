@@ -79,7 +79,7 @@ static bool allowance_feasible(syno_space *sp, const syno_pstate *c)
     int use[SYNO_MAX_VARS];
     for (int v = 0; v < sp->nvars; v++) use[v] = c->use[v];
     for (int i = 0; i < c->nf; i++) {
-        const sdim *d = sx_d(sp, c->d[i]);
+        const sx_dim *d = sx_d(sp, c->d[i]);
         bool must = false;
         if (d->kind == SX_REDUCE) must = d->hi > sp->spec->opt[SYNO_OPT_POOLING] * (1 + 1e-9);
         else if (d->kind == SX_ITER) {
@@ -92,6 +92,18 @@ static bool allowance_feasible(syno_space *sp, const syno_pstate *c)
                 return false;
     }
     return true;
+}
+
+/* The stable key of STEP: its kind, operand structures, expand flags and
+ * parameter (independent of dim ids). */
+static uint64_t step_key(const syno_space *sp, const syno_step *s)
+{
+    uint64_t h = syno_hash_mix(0x5bd1e995ull + (uint64_t)s->kind);
+    for (int i = 0; i < s->n; i++) {
+        uint64_t m = syno_hash_mix(sx_d(sp, s->op[i])->hash + (uint64_t)s->expand[i]);
+        h = s->kind == SYNO_STEP_CONTRACT ? h + m : syno_hash_mix(h ^ m); /* contraction operands are a set */
+    }
+    return syno_hash_mix(h ^ syno_size_hash(s->param));
 }
 
 /* Finishes the child: packs it, prunes it (shape distance, FLOPs bound,
@@ -127,7 +139,7 @@ bool sx_child_end(sx_gen *g, syno_step *step)
     c->flops_lb = (float)sx_flops_bound(sp, c);
     if (c->normal && c->flops_lb > sp->flops_hi) { if (sx_drop(sp, SYNO_RULE_FLOPS_BOUND)) return false; }
     step->kind = g->kind;
-    step->key = sx_step_key(sp, step);
+    step->key = step_key(sp, step);
     sx_loc(sp)->stats.generated++;
     sx_loc(sp)->stats.by_step[g->kind]++;
     g->emit(sp, g->ctx, c, step);
@@ -137,7 +149,7 @@ bool sx_child_end(sx_gen *g, syno_step *step)
 /* Checks the chain length and layer validity of a new dim. */
 bool sx_new_dim_ok(sx_gen *g, uint32_t id)
 {
-    const sdim *d = sx_d(g->sp, id);
+    const sx_dim *d = sx_d(g->sp, id);
     if (d->height > g->sp->spec->chain) { if (sx_drop(g->sp, SYNO_RULE_CHAIN)) return false; }
     if (!(d->flags & SXF_VALID)) { if (sx_drop(g->sp, SYNO_RULE_LAYER_SIZE)) return false; }
     return true;
@@ -222,14 +234,3 @@ void sx_generate_only(syno_space *sp, const syno_pstate *st, const syno_step *st
     *stats = save;
 }
 
-/* The stable key of STEP: its kind, operand structures, expand flags and
- * parameter (independent of dim ids). */
-uint64_t sx_step_key(const syno_space *sp, const syno_step *s)
-{
-    uint64_t h = sx_mix(0x5bd1e995ull + (uint64_t)s->kind);
-    for (int i = 0; i < s->n; i++) {
-        uint64_t m = sx_mix(sx_d(sp, s->op[i])->hash + (uint64_t)s->expand[i]);
-        h = s->kind == SYNO_STEP_CONTRACT ? h + m : sx_mix(h ^ m); /* contraction operands are a set */
-    }
-    return sx_mix(h ^ syno_size_hash(s->param));
-}

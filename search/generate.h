@@ -54,7 +54,5 @@ void sx_gen_expand(sx_gen *g);
 void sx_gen_reverse(sx_gen *g);
 void sx_gen_contract(sx_gen *g);
 
-/* Merge blocks of SIZE (enumerated divisors); returns the count. */
-int sx_divisors(syno_space *sp, syno_size size, const syno_size **out);
 
 #endif

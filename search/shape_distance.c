@@ -302,7 +302,7 @@ static void partitions(solver *s, int j)
  * sum or a share; after a contraction views act only above the latest
  * weight): 0 now, 1 after one more step (a shift, a reverse, or an unfold
  * whose window carries the weight), 2 never. */
-static int merge_status(const syno_space *sp, const syno_pstate *st, const sdim *d, const solver *s, int shift_left,
+static int merge_status(const syno_space *sp, const syno_pstate *st, const sx_dim *d, const solver *s, int shift_left,
                         int reverse_left)
 {
     if (!s->merge_left) return 2;
@@ -351,7 +351,7 @@ int sx_distance(syno_space *sp, const syno_pstate *st)
     if (cap < 1) cap = 1;
     uint64_t key = 0;
     for (int i = 0; i < st->nf; i++) {
-        const sdim *d = sx_d(sp, st->d[i]);
+        const sx_dim *d = sx_d(sp, st->d[i]);
         if (d->flags & SXF_DISCARD) {
             if (!(d->flags & SXF_COEF)) return SX_DIST_UNKNOWN;
             s.fixed_cost++;
@@ -377,10 +377,10 @@ int sx_distance(syno_space *sp, const syno_pstate *st)
         } else {
             t->cls = unfold ? A_UNFOLD : A_NO;
         }
-        key += sx_mix(d->size_key ^ ((uint64_t)t->cls << 56) ^ ((uint64_t)t->chain0 << 61) ^ ((uint64_t)t->mstat << 62));
+        key += syno_hash_mix(d->size_key ^ ((uint64_t)t->cls << 56) ^ ((uint64_t)t->chain0 << 61) ^ ((uint64_t)t->mstat << 62));
     }
     if (s.fixed_cost > s.unfold_left) return SX_DIST_UNKNOWN;
-    key = sx_mix(key ^ sx_mix(0x9d2c5680ull + (uint64_t)s.fixed_cost + ((uint64_t)s.need_weight << 8) +
+    key = syno_hash_mix(key ^ syno_hash_mix(0x9d2c5680ull + (uint64_t)s.fixed_cost + ((uint64_t)s.need_weight << 8) +
                               ((uint64_t)s.split_left << 10) + ((uint64_t)s.merge_left << 17) +
                               ((uint64_t)s.unfold_left << 24) + ((uint64_t)view_expand << 31) +
                               ((uint64_t)s.weights_left << 32) + ((uint64_t)s.wildcards << 40)));

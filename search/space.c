@@ -185,7 +185,7 @@ syno_space *syno_space_new(const syno_spec *spec, syno_diags *d)
     /* the root: every output axis that is not fixed */
     syno_pstate *root = sx_state_alloc(sp->store.arena, SX_MAX_STATE_DIMS);
     for (int i = 0; i < spec->nout; i++)
-        if (sp->fixed_out[i] < 0) root->d[root->nf++] = sx_dim(sp, SX_ITER, i, -1, syno_size_one(), 0);
+        if (sp->fixed_out[i] < 0) root->d[root->nf++] = sx_dim_intern(sp, SX_ITER, i, -1, syno_size_one(), 0);
     sx_state_rehash(sp, root);
     root->dist = (uint8_t)sx_distance(sp, root);
     sp->root = sx_set_intern(&sp->store, root, NULL);
@@ -408,7 +408,7 @@ void syno_space_describe(syno_space *sp, const syno_pstate *st, syno_buf *out)
         syno_buf_printf(out, "; weight %d [", w);
         int k = 0;
         for (int i = st->nf + st->ne; i < st->nf + st->ne + st->nw; i++) {
-            const sdim *d = sx_d(sp, st->d[i]);
+            const sx_dim *d = sx_d(sp, st->d[i]);
             if (d->wid != w) continue;
             if (k++) syno_buf_puts(out, ", ");
             syno_size_print(sp->vars, d->size, out);

@@ -11,7 +11,7 @@
 #include <string.h>
 
 /* Bytes of a state with N member ids. */
-size_t sx_state_bytes(int n)
+static size_t state_bytes(int n)
 {
     return sizeof(syno_pstate) + (size_t)n * sizeof(uint32_t);
 }
@@ -19,7 +19,7 @@ size_t sx_state_bytes(int n)
 /* A zeroed state with room for N ids, in arena A. */
 syno_pstate *sx_state_alloc(syno_arena *a, int n)
 {
-    return syno_arena_alloc(a, sx_state_bytes(n));
+    return syno_arena_alloc(a, state_bytes(n));
 }
 
 /* The contribution of member ID in ROLE (0 frontier, 1 expanded, 2 weight)
@@ -27,8 +27,8 @@ syno_pstate *sx_state_alloc(syno_arena *a, int n)
 uint64_t sx_member_hash(const syno_space *sp, uint32_t id, int role)
 {
     static const uint64_t salt[3] = {0x243f6a8885a308d3ull, 0x13198a2e03707344ull, 0xa4093822299f31d0ull};
-    const sdim *d = sx_d(sp, id);
-    return sx_mix((sp->exact_states ? d->hash : d->bhash) ^ salt[role]);
+    const sx_dim *d = sx_d(sp, id);
+    return syno_hash_mix((sp->exact_states ? d->hash : d->bhash) ^ salt[role]);
 }
 
 /* Recomputes ST's hash from its members. */
@@ -52,7 +52,7 @@ static int cmp_u64(const void *x, const void *y)
  * of equal reductions is which (reductions are never merged, so states
  * with the same multiset of blind member hashes are the same partial
  * operator with equal reductions relabeled); exact with SP->exact_states. */
-bool sx_state_eq(const syno_space *sp, const syno_pstate *a, const syno_pstate *b)
+static bool state_eq(const syno_space *sp, const syno_pstate *a, const syno_pstate *b)
 {
     if (a->hash != b->hash || a->nf != b->nf || a->ne != b->ne || a->nw != b->nw) return false;
     int n = a->nf + a->ne + a->nw;
@@ -81,7 +81,7 @@ static uint64_t exact_hash(const syno_space *sp, const syno_pstate *st)
     uint64_t h = 0;
     int off = 0, len[3] = {st->nf, st->ne, st->nw};
     for (int role = 0; role < 3; role++) {
-        for (int i = 0; i < len[role]; i++) h += sx_mix(sx_d(sp, st->d[off + i])->hash ^ salt[role]);
+        for (int i = 0; i < len[role]; i++) h += syno_hash_mix(sx_d(sp, st->d[off + i])->hash ^ salt[role]);
         off += len[role];
     }
     return h;
@@ -128,7 +128,7 @@ syno_pstate *sx_set_intern(sx_set *s, const syno_pstate *st, bool *added)
     if (2 * (s->n + 1) > s->cap) grow(s);
     size_t j = (size_t)st->hash & (s->cap - 1);
     for (; s->slot[j]; j = (j + 1) & (s->cap - 1))
-        if (sx_state_eq(s->sp, s->slot[j], st)) {
+        if (state_eq(s->sp, s->slot[j], st)) {
             if (added) *added = false;
             if (s->least && exact_hash(s->sp, st) < exact_hash(s->sp, s->slot[j])) {
                 /* the same partial operator with equal reductions relabeled: keep
@@ -136,13 +136,13 @@ syno_pstate *sx_set_intern(sx_set *s, const syno_pstate *st, bool *added)
                  * the finals built from it) does not depend on which thread came
                  * first */
                 struct sx_children *kids = s->slot[j]->kids;
-                memcpy(s->slot[j], st, sx_state_bytes(st->nf + st->ne + st->nw));
+                memcpy(s->slot[j], st, state_bytes(st->nf + st->ne + st->nw));
                 s->slot[j]->kids = kids;
             }
             return s->slot[j];
         }
     int n = st->nf + st->ne + st->nw;
-    syno_pstate *c = syno_arena_dup(s->arena, st, sx_state_bytes(n));
+    syno_pstate *c = syno_arena_dup(s->arena, st, state_bytes(n));
     c->kids = NULL;
     s->slot[j] = c;
     s->n++;

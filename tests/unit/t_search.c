@@ -166,7 +166,7 @@ static int set_n;
 static void sum_final(void *ctx, syno_final *f)
 {
     (void)ctx;
-    set_sum += sx_mix(f->hash);
+    set_sum += syno_hash_mix(f->hash);
     set_n++;
     syno_final_free(f);
 }
