@@ -10,7 +10,10 @@ input and every weight).  For each case: the module is loaded with only
 torch importable from syno's side, built with its default sizes (those of
 --bind), given the reference weights, and run in float64 and in float32;
 its output and autograd's gradients must equal the reference's to 1e-6
-(float64; 1e-4 in float32) relative to the largest reference value."""
+(float64; 1e-4 in float32) relative to the largest reference value.  Where
+torch sees a CUDA device, every case runs there too (the same module moved
+with .to("cuda"), its inputs on the device; float32 within 1e-4, as TF32
+is off); without one, the last test says so as a skip."""
 import importlib.util
 import os
 import sys
@@ -51,8 +54,11 @@ def check(name, d, n):
     grads = {f[:-4]: np.load(os.path.join(d, "g", f)) for f in os.listdir(os.path.join(d, "g"))}
     want = np.load(os.path.join(d, "y.npy"))
     results = []
-    for dtype, bound in ((torch.float64, 1e-6), (torch.float32, 1e-4)):
-        m = cls().to(dtype)
+    runs = [("cpu", torch.float64, 1e-6), ("cpu", torch.float32, 1e-4)]
+    if torch.cuda.is_available():
+        runs += [("cuda", torch.float64, 1e-6), ("cuda", torch.float32, 1e-4)]
+    for device, dtype, bound in runs:
+        m = cls().to(device=device, dtype=dtype)
         weights = [k for k, _ in m.named_parameters()]
         xname = [k for k in ins if k != "dy" and k not in grads or False]
         # the input is the one array of in/ that is neither dy nor a parameter
@@ -62,21 +68,24 @@ def check(name, d, n):
             for k in ins:
                 if k not in ("dy", xname[0]):
                     param(m, k).copy_(torch.from_numpy(ins[k]))
-        x = torch.from_numpy(ins[xname[0]]).to(dtype).requires_grad_(True)
+        x = torch.from_numpy(ins[xname[0]]).to(device=device, dtype=dtype).requires_grad_(True)
         y = m(x)
         errs = [rel_err(y, want)]
-        y.backward(torch.from_numpy(ins["dy"]).to(dtype))
+        if y.device != x.device:
+            errs.append((float("inf"), "output on %s, input on %s" % (y.device, x.device)))
+        y.backward(torch.from_numpy(ins["dy"]).to(device=device, dtype=dtype))
         for k, g in grads.items():
             got = x.grad if k == xname[0] else param(m, k).grad
             errs.append(rel_err(got, g) if got is not None else (float("inf"), "no gradient for %s" % k))
         worst = max(e for e, _ in errs)
         why = "; ".join(w for _, w in errs if w)
-        results.append((dtype, worst, bound, why))
-    good = all(w <= b for _, w, b, _ in results) and imports in (["import torch", "from torch import nn"], ["import torch", "from torch import nn", "import torch.nn.functional as F"])
-    detail = ", ".join("%s %.1e" % (str(t).replace("torch.", ""), w) for t, w, _, _ in results)
+        results.append((device, dtype, worst, bound, why))
+    good = all(w <= b for _, _, w, b, _ in results) and imports in (["import torch", "from torch import nn"], ["import torch", "from torch import nn", "import torch.nn.functional as F"])
+    detail = ", ".join("%s%s %.1e" % ("" if dev == "cpu" else dev + " ", str(t).replace("torch.", ""), w)
+                       for dev, t, w, _, _ in results)
     print("%s %d - %s: output and gradients match the reference (%s)" % ("ok" if good else "not ok", n, name, detail))
     if not good:
-        for _, w, b, why in results:
+        for _, _, w, b, why in results:
             if why:
                 print("#   " + why)
         if imports != ["import torch", "from torch import nn"]:
@@ -87,7 +96,10 @@ def check(name, d, n):
 
 def main():
     cases = [l.rstrip("\n").split("\t") for l in open(sys.argv[1]) if l.strip()]
-    print("1..%d" % len(cases))
+    if torch.cuda.is_available():  # full float32 products, as on the CPU
+        torch.backends.cuda.matmul.allow_tf32 = False
+        torch.backends.cudnn.allow_tf32 = False
+    print("1..%d" % (len(cases) + 1))
     failed = 0
     for n, (name, d) in enumerate(cases, 1):
         try:
@@ -95,6 +107,11 @@ def main():
         except Exception as e:  # a module that does not load or run fails its case
             failed += 1
             print("not ok %d - %s: %s: %s" % (n, name, type(e).__name__, str(e).splitlines()[0] if str(e) else ""))
+    n = len(cases) + 1
+    if torch.cuda.is_available():  # (TF32 was turned off in main, before the cases)
+        print("ok %d - every case above also ran on %s" % (n, torch.cuda.get_device_name(0)))
+    else:
+        print("ok %d # SKIP no CUDA device for torch: the exports ran on the CPU only" % n)
     return 1 if failed else 0
 
 
