@@ -294,9 +294,11 @@ static bool exact_window(const cpu_stage *st, const cpu_access *a, const cpu_pad
 /* The padded mode of a K-split product whose K ends with (u, v) and whose
  * operands are both windows over them, one of them exactly (its padded
  * copy is 0 in the dropped columns, so they add nothing): a weight
- * gradient.  Each chunk is one value of K's other iterators; the rows of
- * both operands are runs of their copies, multiplied in place by the
- * dot-product kernel.  Returns false, changing nothing, otherwise. */
+ * gradient.  Each chunk is G values of K's other iterators (images); the
+ * rows of both operands are runs of their copies, read in place by
+ * cpu_mm_dot_rows (which transposes the side with fewer rows a block at
+ * a time and skips the dropped columns).  Returns false, changing
+ * nothing, otherwise. */
 static bool padded_ksplit_setup(cpu_stage *st, int nthreads)
 {
     if (st->L.direct || st->R.direct || st->L.trans || !st->R.trans || st->K.n < 2) return false;
@@ -336,8 +338,8 @@ static bool padded_ksplit_setup(cpu_stage *st, int nthreads)
     st->pad_rows = g;
     st->tile = plane * g;
     st->ntiles = outer / g;
-    st->scratch = (st->M.size * st->N.size + 15) / 16 * 16;
-    st->mm_off = st->scratch;
+    st->mm_off = (st->M.size * st->N.size + 15) / 16 * 16;
+    st->scratch = st->mm_off + cpu_mm_dot_work(st->M.size, st->N.size, st->ext[v]);
     st->pad[0].off = (st->ctemp_floats + 15) / 16 * 16;
     st->pad[1].off = st->pad[0].off + st->pad[0].floats;
     st->shared = st->pad[1].off + st->pad[1].floats;
@@ -842,9 +844,9 @@ static void ksplit_unit(void *ctx, int64_t u, int thread)
         int lastj = st->K.n - 3; /* the iterator the segments step; none when K is just (u, v) */
         int64_t sl = lastj >= 0 ? st->pad[1].coef[st->K.it[lastj]] : 0, sr = lastj >= 0 ? st->pad[0].coef[st->K.it[lastj]] : 0;
         float *part = b->scratch + (int64_t)thread * b->scratch_per_thread;
-        cpu_mm_dot_rows(st->M.size, st->N.size, st->ext[st->K.it[st->K.n - 2]] * st->pad[0].wp, nseg, sl, sr,
-                             st->alpha, b->shared + st->pad[1].off + bl, st->rowoff[1], b->shared + st->pad[0].off + br,
-                             st->rowoff[0], part, st->N.size);
+        cpu_mm_dot_rows(st->M.size, st->N.size, st->ext[st->K.it[st->K.n - 2]], st->ext[st->K.it[st->K.n - 1]],
+                        st->pad[0].wp, nseg, sl, sr, st->alpha, b->shared + st->pad[1].off + bl, st->rowoff[1],
+                        b->shared + st->pad[0].off + br, st->rowoff[0], part, st->N.size, part + st->mm_off);
         return;
     }
     int64_t M = st->M.size, N = st->N.size, K = st->K.size;

@@ -211,12 +211,17 @@ void cpu_mm_pack(bool ta, int64_t m, int64_t k, float alpha, const float *a, int
 void cpu_mm_rows(int64_t m, int64_t n, int64_t k, const float *apacked, const float *b, const int64_t *brow,
                       bool accumulate, float *c, int64_t ldc, float *work);
 /* C += alpha A B^T, C m x n (row stride LDC), row i of A at a + arow[i],
- * row j of B at b + brow[j], each NSEG segments of K floats, ASEG (BSEG)
- * apart: the dot-product kernel on rows of padded copies (one segment per
- * image). */
-void cpu_mm_dot_rows(int64_t m, int64_t n, int64_t k, int64_t nseg, int64_t aseg, int64_t bseg, float alpha,
-                          const float *a, const int64_t *arow, const float *b, const int64_t *brow, float *c,
-                          int64_t ldc);
+ * row j of B at b + brow[j]: rows of padded copies, a weight gradient.
+ * Each row is NSEG segments (images), ASEG (BSEG) apart, of KR runs (rows
+ * of the image) of KV values, KST apart; the values between runs must be
+ * 0 in one of A and B (they may be summed).  The side with fewer rows is
+ * transposed in blocks and the other broadcast (or, under 8 rows on both
+ * sides, dot products); WORK holds cpu_mm_dot_work(m, n, kv) floats of
+ * the calling thread's scratch. */
+void cpu_mm_dot_rows(int64_t m, int64_t n, int64_t kr, int64_t kv, int64_t kst, int64_t nseg, int64_t aseg,
+                          int64_t bseg, float alpha, const float *a, const int64_t *arow, const float *b,
+                          const int64_t *brow, float *c, int64_t ldc, float *work);
+int64_t cpu_mm_dot_work(int64_t m, int64_t n, int64_t kv);
 /* The BLAS's sgemm (cpu_sgemm.c): the explicit mode of baselines. */
 void cpu_sgemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const float *a, int64_t lda,
                     const float *b, int64_t ldb, float beta, float *c, int64_t ldc);

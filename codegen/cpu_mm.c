@@ -351,12 +351,139 @@ void cpu_mm_rows(int64_t m, int64_t n, int64_t k, const float *apacked, const fl
     product(m, n, k, 1.0f, NULL, 0, 0, apacked, b, 0, 1, brow, accumulate, c, ldc, 1, work);
 }
 
-/* C += alpha A B^T with rows given by offsets, in segments (see
- * cpu_int.h). */
-void cpu_mm_dot_rows(int64_t m, int64_t n, int64_t k, int64_t nseg, int64_t aseg, int64_t bseg, float alpha,
-                          const float *a, const int64_t *arow, const float *b, const int64_t *brow, float *c,
-                          int64_t ldc)
+/* ---- one operand broadcast, the other transposed: the weight gradients ----
+ * The dot-product kernel above keeps RA x RB partial sums of eight lanes
+ * and reads RA + RB rows for them, so a block of rows of one operand
+ * streams the other operand's rows from L2 for every block.  A weight
+ * gradient has one side with few rows (the channels of an exact window:
+ * 16 to 64) and one with many (channels x taps, every tap a shifted run of
+ * the same padded copy): the few rows are transposed, a block of KT values
+ * of k at a time, into T [KT][ne8] (zeros past ne), which stays in L1, and
+ * the kernel keeps a register tile of 6 rows of the other side x 16
+ * columns of T: per value of k, two loads of T and six broadcasts from
+ * the rows feed twelve multiply-adds, as in the forward kernel. */
+
+#define KT_FLOATS 6144 /* floats of one transposed block of T (24 KiB: in L1) */
+
+static int64_t round8(int64_t n)
 {
-    if (m <= 0 || n <= 0 || k <= 0 || nseg <= 0) return;
-    product_dot(m, n, k, nseg, aseg, bseg, alpha, a, 0, arow, b, 0, brow, true, c, ldc);
+    return (n + 7) / 8 * 8;
+}
+
+/* Runs of KV values of k per transposed block for NE columns (at least
+ * one). */
+static int64_t bcast_runs(int64_t ne, int64_t kv)
+{
+    int64_t r = KT_FLOATS / round8(ne) / kv;
+    return r < 1 ? 1 : r;
+}
+
+/* Floats of work space cpu_mm_dot_rows needs (see cpu_int.h). */
+int64_t cpu_mm_dot_work(int64_t m, int64_t n, int64_t kv)
+{
+    int64_t ne = m < n ? m : n, nb = m < n ? n : m;
+    return bcast_runs(ne, kv) * kv * round8(ne) + nb * round8(ne) + 32;
+}
+
+/* The ROWS x W block (ROWS <= 6, W 8 or 16, constants where it is
+ * inlined): C[i][j] += Σ_r Σ_v P_i[r·kst + v] T[r·kv + v][j] over r < NR,
+ * v < KV, for the rows P_i and T's columns [0, W) (rows LDT apart); C
+ * rows LDC apart. */
+SYNO_SIMD_INLINE void kernel_bcast(int rows, int w, int64_t nr, int64_t kv, int64_t kst, const float *const *P,
+                                   const float *restrict t, int64_t ldt, float *restrict c, int64_t ldc)
+{
+    syno_v8 c00 = {0}, c01 = {0}, c10 = {0}, c11 = {0}, c20 = {0}, c21 = {0};
+    syno_v8 c30 = {0}, c31 = {0}, c40 = {0}, c41 = {0}, c50 = {0}, c51 = {0};
+    const float *p0 = P[0], *p1 = rows > 1 ? P[1] : P[0], *p2 = rows > 2 ? P[2] : P[0];
+    const float *p3 = rows > 3 ? P[3] : P[0], *p4 = rows > 4 ? P[4] : P[0], *p5 = rows > 5 ? P[5] : P[0];
+    for (int64_t r = 0; r < nr; r++, p0 += kst, p1 += kst, p2 += kst, p3 += kst, p4 += kst, p5 += kst)
+        for (int64_t k = 0; k < kv; k++, t += ldt) {
+            syno_v8 b0 = syno_v8_load(t), b1 = w > 8 ? syno_v8_load(t + 8) : b0;
+            c00 += p0[k] * b0;
+            if (w > 8) c01 += p0[k] * b1;
+            if (rows > 1) c10 += p1[k] * b0;
+            if (rows > 1 && w > 8) c11 += p1[k] * b1;
+            if (rows > 2) c20 += p2[k] * b0;
+            if (rows > 2 && w > 8) c21 += p2[k] * b1;
+            if (rows > 3) c30 += p3[k] * b0;
+            if (rows > 3 && w > 8) c31 += p3[k] * b1;
+            if (rows > 4) c40 += p4[k] * b0;
+            if (rows > 4 && w > 8) c41 += p4[k] * b1;
+            if (rows > 5) c50 += p5[k] * b0;
+            if (rows > 5 && w > 8) c51 += p5[k] * b1;
+        }
+    syno_v8 res[6][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};
+    for (int i = 0; i < rows; i++) {
+        float *ci = c + i * ldc;
+        syno_v8_store(ci, syno_v8_load(ci) + res[i][0]);
+        if (w > 8) syno_v8_store(ci + 8, syno_v8_load(ci + 8) + res[i][1]);
+    }
+}
+
+/* Calls kernel_bcast with ROWS and W as constants. */
+SYNO_SIMD_INLINE void bcast_block(int rows, int w, int64_t nr, int64_t kv, int64_t kst, const float *const *P,
+                                  const float *t, int64_t ldt, float *c, int64_t ldc)
+{
+#define BCAST_CASE(x)                                                           \
+    case x:                                                                     \
+        if (w > 8) kernel_bcast(x, 16, nr, kv, kst, P, t, ldt, c, ldc);         \
+        else kernel_bcast(x, 8, nr, kv, kst, P, t, ldt, c, ldc);                \
+        break;
+    switch (rows) {
+        BCAST_CASE(1) BCAST_CASE(2) BCAST_CASE(3) BCAST_CASE(4) BCAST_CASE(5) BCAST_CASE(6)
+    default: SYNO_UNREACHABLE();
+    }
+#undef BCAST_CASE
+}
+
+/* C (+)= alpha Σ_s Σ_r Σ_v P_i[s·ps + r·kst + v] E_j[s·es + r·kst + v]
+ * (r < KR, v < KV) for NB rows P_i at p + prow[i] and NE rows E_j at
+ * e + erow[j]; C element (i, j) at c[i * crs + j * ccs]; WORK as
+ * cpu_mm_dot_work.  The sums go to a contiguous [NB][ne8] tile in WORK
+ * first, then to C. */
+SYNO_SIMD_CLONES static void product_bcast(int64_t nb, int64_t ne, int64_t kr, int64_t kv, int64_t kst, int64_t nseg,
+                                           int64_t ps, int64_t es, float alpha, const float *p, const int64_t *prow,
+                                           const float *e, const int64_t *erow, float *c, int64_t crs, int64_t ccs,
+                                           float *work)
+{
+    int64_t ne8 = round8(ne), rmax = bcast_runs(ne, kv);
+    float *t = work, *acc = work + rmax * kv * ne8;
+    memset(acc, 0, (size_t)(nb * ne8) * sizeof *acc);
+    for (int64_t s = 0; s < nseg; s++)
+        for (int64_t r0 = 0; r0 < kr; r0 += rmax) {
+            int64_t nr = kr - r0 < rmax ? kr - r0 : rmax, off = s * es + r0 * kst;
+            for (int64_t j = 0; j < ne; j++) {
+                const float *src = e + erow[j] + off;
+                for (int64_t r = 0; r < nr; r++)
+                    for (int64_t v = 0; v < kv; v++) t[(r * kv + v) * ne8 + j] = src[r * kst + v];
+            }
+            for (int64_t j = ne; j < ne8; j++)
+                for (int64_t kk = 0; kk < nr * kv; kk++) t[kk * ne8 + j] = 0.0f;
+            for (int64_t i0 = 0; i0 < nb; i0 += 6) {
+                int rows = nb - i0 < 6 ? (int)(nb - i0) : 6;
+                const float *P[6];
+                for (int i = 0; i < rows; i++) P[i] = p + prow[i0 + i] + s * ps + r0 * kst;
+                for (int64_t j0 = 0; j0 < ne8; j0 += 16)
+                    bcast_block(rows, ne8 - j0 >= 16 ? 16 : 8, nr, kv, kst, P, t + j0, ne8, acc + i0 * ne8 + j0, ne8);
+            }
+        }
+    for (int64_t i = 0; i < nb; i++)
+        for (int64_t j = 0; j < ne; j++) c[i * crs + j * ccs] += alpha * acc[i * ne8 + j];
+}
+
+/* C += alpha A B^T with rows given by offsets, in segments of runs (see
+ * cpu_int.h): the side with fewer rows transposed (product_bcast) when it
+ * has 8 or more, else the dot-product kernel over whole segments (which
+ * then include the values between runs: one side is 0 there). */
+void cpu_mm_dot_rows(int64_t m, int64_t n, int64_t kr, int64_t kv, int64_t kst, int64_t nseg, int64_t aseg,
+                          int64_t bseg, float alpha, const float *a, const int64_t *arow, const float *b,
+                          const int64_t *brow, float *c, int64_t ldc, float *work)
+{
+    if (m <= 0 || n <= 0 || kr <= 0 || kv <= 0 || nseg <= 0) return;
+    if (n >= 8 && n <= m)
+        product_bcast(m, n, kr, kv, kst, nseg, aseg, bseg, alpha, a, arow, b, brow, c, ldc, 1, work);
+    else if (m >= 8)
+        product_bcast(n, m, kr, kv, kst, nseg, bseg, aseg, alpha, b, brow, a, arow, c, 1, ldc, work);
+    else
+        product_dot(m, n, kr * kst, nseg, aseg, bseg, alpha, a, 0, arow, b, 0, brow, true, c, ldc);
 }
