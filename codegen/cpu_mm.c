@@ -172,6 +172,9 @@ SYNO_SIMD_CLONES static void product(int64_t m, int64_t n, int64_t k, float alph
                                      const int64_t *yrow, bool acc, float *c, int64_t crs, int64_t ccs, float *work)
 {
     float *apack = work, *bpanel = work + (int64_t)MC * KC;
+    /* rows a multiple of 128 floats apart fall into a few of L1's sets
+     * and evict each other: copy the panel then */
+    bool conflicts = yrs % 128 == 0;
     for (int64_t k0 = 0; k0 < k; k0 += KC) {
         int64_t kc = k - k0 < KC ? k - k0 : KC;
         bool add = acc || k0 > 0;
@@ -184,7 +187,7 @@ SYNO_SIMD_CLONES static void product(int64_t m, int64_t n, int64_t k, float alph
                 const float *bp;
                 const int64_t *brow = NULL;
                 int64_t ldb;
-                if ((ycs == 1 || yrow) && nr == NR) {
+                if ((yrow || (ycs == 1 && !conflicts)) && nr == NR) {
                     bp = yrow ? y + j0 : y + k0 * yrs + j0;
                     brow = yrow ? yrow + k0 : NULL;
                     ldb = yrs;
@@ -319,7 +322,9 @@ void cpu_mm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, cons
             for (int64_t i = 0; i < m; i++) memset(c + i * ldc, 0, (size_t)n * sizeof *c);
         return;
     }
-    if (!ta && tb) {
+    /* both operands [rows][k]: dot products of rows when k is long
+     * against the output (a K-split chunk), else the packed product */
+    if (!ta && tb && k >= 4 * (m > n ? m : n)) {
         product_dot(m, n, k, 1, 0, 0, alpha, a, lda, NULL, b, ldb, NULL, accumulate, c, ldc);
         return;
     }
