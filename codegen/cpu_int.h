@@ -126,6 +126,7 @@ typedef struct cpu_stage {
     int npads;
     int64_t *rowoff[2];   /* offsets in the copies of R's rows (K) and L's (M; K-split: R's rows are N) */
     int64_t pad_rows;     /* values of u per tile */
+    bool pixels;          /* N = (u, v): L as vectors, pixels broadcast (cpu_mm_pixels) */
     int64_t apack_off, apack_count; /* L packed once per call, per batch value it depends on */
     int64_t shared;       /* floats of the shared area the stage uses */
     /* scratch floats per thread (GEMM: a gathered tile, then from mm_off
@@ -210,6 +211,15 @@ void cpu_mm_pack(bool ta, int64_t m, int64_t k, float alpha, const float *a, int
  * place); K > 0. */
 void cpu_mm_rows(int64_t m, int64_t n, int64_t k, const float *apacked, const float *b, const int64_t *brow,
                       bool accumulate, float *c, int64_t ldc, float *work);
+/* alpha op(A) (m x k) packed as [k][m] into DST (m * k floats), for
+ * cpu_mm_pixels. */
+void cpu_mm_pack_t(bool ta, int64_t m, int64_t k, float alpha, const float *a, int64_t lda, float *dst);
+/* C[i][p] = Σ_k AT[k][i] B[k][p] for i < m (a multiple of 16) and the
+ * NU x NV pixels p = (u, v) (C row-major, rows LDC apart, pixels
+ * contiguous), AT packed by cpu_mm_pack_t, B[k][(u, v)] at
+ * b + brow[k] + u * wp + v (a padded copy read in place). */
+void cpu_mm_pixels(int64_t m, int64_t k, const float *at, const float *b, const int64_t *brow, int64_t nu,
+                   int64_t nv, int64_t wp, float *c, int64_t ldc);
 /* C += alpha A B^T, C m x n (row stride LDC), row i of A at a + arow[i],
  * row j of B at b + brow[j]: rows of padded copies, a weight gradient.
  * Each row is NSEG segments (images), ASEG (BSEG) apart, of KR runs (rows

@@ -338,6 +338,81 @@ void cpu_mm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, cons
         product(m, n, k, alpha, a, ars, acs, NULL, b, brs, bcs, NULL, accumulate, c, ldc, 1, work);
 }
 
+/* ---- vectors over the rows of A, broadcasts over pixels --------------------
+ * A convolution's output row m is (u, v) pixels of which the padded copy
+ * holds rows of wp > ext(v) columns: cpu_mm_rows computes the wp - ext(v)
+ * dropped columns too (an eighth at 14 x 14).  Here the roles turn: A is
+ * packed [k][m] (cpu_mm_pack_t) and read as vectors of 16 rows, and the
+ * kernel broadcasts the values of 6 pixels at a time, any 6 (they may
+ * straddle rows of u), so only the ext(u) x ext(v) wanted pixels are
+ * computed: per value of k two loads of A and six broadcasts feed twelve
+ * multiply-adds, as in the other kernels. */
+
+/* Packs alpha op(A), m x k, as [k][m] into DST (see cpu_int.h). */
+SYNO_SIMD_CLONES void cpu_mm_pack_t(bool ta, int64_t m, int64_t k, float alpha, const float *a, int64_t lda,
+                                    float *dst)
+{
+    for (int64_t i = 0; i < m; i++)
+        for (int64_t kk = 0; kk < k; kk++) dst[kk * m + i] = alpha * (ta ? a[kk * lda + i] : a[i * lda + kk]);
+}
+
+/* The 16 x ROWS block (ROWS <= 6 a constant where it is inlined):
+ * C[i * ldc + j] = Σ_k AT[k][i] Q_j[brow[k]] for i < 16, j < ROWS; AT rows
+ * LDA apart. */
+SYNO_SIMD_INLINE void kernel_pix(int rows, int64_t k, const float *restrict at, int64_t lda, const int64_t *brow,
+                                 const float *const *Q, float *restrict c, int64_t ldc)
+{
+    syno_v8 c00 = {0}, c01 = {0}, c10 = {0}, c11 = {0}, c20 = {0}, c21 = {0};
+    syno_v8 c30 = {0}, c31 = {0}, c40 = {0}, c41 = {0}, c50 = {0}, c51 = {0};
+    const float *q0 = Q[0], *q1 = rows > 1 ? Q[1] : Q[0], *q2 = rows > 2 ? Q[2] : Q[0];
+    const float *q3 = rows > 3 ? Q[3] : Q[0], *q4 = rows > 4 ? Q[4] : Q[0], *q5 = rows > 5 ? Q[5] : Q[0];
+    for (int64_t kk = 0; kk < k; kk++, at += lda) {
+        int64_t o = brow[kk];
+        syno_v8 a0 = syno_v8_load(at), a1 = syno_v8_load(at + 8);
+        c00 += q0[o] * a0, c01 += q0[o] * a1;
+        if (rows > 1) c10 += q1[o] * a0, c11 += q1[o] * a1;
+        if (rows > 2) c20 += q2[o] * a0, c21 += q2[o] * a1;
+        if (rows > 3) c30 += q3[o] * a0, c31 += q3[o] * a1;
+        if (rows > 4) c40 += q4[o] * a0, c41 += q4[o] * a1;
+        if (rows > 5) c50 += q5[o] * a0, c51 += q5[o] * a1;
+    }
+    float t[6][16];
+    syno_v8 r[6][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};
+    for (int j = 0; j < rows; j++) {
+        syno_v8_store(t[j], r[j][0]);
+        syno_v8_store(t[j] + 8, r[j][1]);
+    }
+    for (int i = 0; i < 16; i++)
+        for (int j = 0; j < rows; j++) c[i * ldc + j] = t[j][i];
+}
+
+/* Calls kernel_pix with ROWS as a constant. */
+SYNO_SIMD_INLINE void pix_block(int rows, int64_t k, const float *at, int64_t lda, const int64_t *brow,
+                                const float *const *Q, float *c, int64_t ldc)
+{
+#define PIX_CASE(x)                                                   \
+    case x: kernel_pix(x, k, at, lda, brow, Q, c, ldc); break;
+    switch (rows) {
+        PIX_CASE(1) PIX_CASE(2) PIX_CASE(3) PIX_CASE(4) PIX_CASE(5) PIX_CASE(6)
+    default: SYNO_UNREACHABLE();
+    }
+#undef PIX_CASE
+}
+
+/* C = (A packed [k][m]) B over pixels (see cpu_int.h). */
+SYNO_SIMD_CLONES void cpu_mm_pixels(int64_t m, int64_t k, const float *at, const float *b, const int64_t *brow,
+                                    int64_t nu, int64_t nv, int64_t wp, float *c, int64_t ldc)
+{
+    int64_t np = nu * nv;
+    for (int64_t m0 = 0; m0 < m; m0 += 16)
+        for (int64_t p0 = 0; p0 < np; p0 += 6) {
+            int rows = np - p0 < 6 ? (int)(np - p0) : 6;
+            const float *Q[6];
+            for (int j = 0; j < rows; j++) Q[j] = b + (p0 + j) / nv * wp + (p0 + j) % nv;
+            pix_block(rows, k, at + m0, m, brow, Q, c + m0 * ldc + p0, ldc);
+        }
+}
+
 /* Packs alpha op(A), m x k, for cpu_mm_rows (see cpu_int.h): per
  * block of KC values of k, the panels of all m rows. */
 SYNO_SIMD_CLONES void cpu_mm_pack(bool ta, int64_t m, int64_t k, float alpha, const float *a, int64_t lda,

@@ -333,7 +333,8 @@ static void test_ksplit(syno_ctx *ctx, syno_rng *r)
 /* Convolution windows read from padded copies (cpu_gemm.c's padded mode):
  * forward, input and weight gradients of convolutions with 3x3 and
  * dilated windows, groups, a pooled stage and syno_op2's shifted rows, at
- * sizes whose products take that path, on 1 and 2 threads. */
+ * sizes whose products take that path (and each of cpu_mm.c's kernels for
+ * it), on 1 and 2 threads. */
 static void test_padded(syno_ctx *ctx, syno_rng *r)
 {
     static const struct {
@@ -347,6 +348,11 @@ static void test_padded(syno_ctx *ctx, syno_rng *r)
         {"group_conv2d", "N=8,C_in=16,C_out=16,H=16,W=16,g=2"},
         {"pooled_conv2d", "N=2,C_in=16,C_out=16,H=32,W=32,s=2"},
         {"syno_op2", "N=2,C_in=16,C_out=16,H=16,W=16,g=2,s=2"},
+        /* 16 and 32 rows, rows of 8 for 6: broadcast by pixel, 6 pixels
+         * at a time across rows; weight gradient transposed (32 of 144) */
+        {"conv2d", "N=64,C_in=16,C_out=32,H=7,W=6"},
+        /* weight gradient with 20 rows transposed (16 + 8 lanes) */
+        {"conv2d", "N=48,C_in=20,C_out=12,H=6,W=6"},
     };
     int saved = syno_cpu_threads();
     for (size_t i = 0; i < SYNO_ARRAY_LEN(cases); i++) {
