@@ -29,7 +29,7 @@
 #define MR 6
 #define NR 16
 #define KC 256
-#define MC 120 /* rows of A packed at once: MC x KC floats stay in L2 */
+#define MC 264 /* rows of A packed at once: MC x KC floats stay in L2 */
 
 /* Floats of work space cpu_mm needs (see cpu_int.h). */
 int64_t cpu_mm_work(void)
