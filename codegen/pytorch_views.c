@@ -10,8 +10,11 @@
  * copy, then Tensor.unfold), shift torch.roll, reverse flip, stride a
  * strided slice.  A merge of variables that different tensors hold (or
  * an expand) is not applied: the merged variable stays its two parts,
- * which the output (or a tensor axis shared with it) is reshaped to.  What
- * is left as each tensor's axes are the contraction's letters.  When a
+ * which the output (or a tensor axis shared with it) is reshaped to; a
+ * reverse of such a merge flips each part where a tensor holds it (the
+ * reverse of a merge is the merge of the reverses), and its result stays
+ * in the same parts.  What is left as each tensor's axes are the
+ * contraction's letters.  When a
  * node cannot be a view (an unfold of a variable no tensor holds, a
  * primitive reading a merge that stayed in parts), the exporter falls back
  * to index tensors (pytorch_gather.c).
@@ -41,11 +44,19 @@
 #define MAXOPS (SYNO_MAX_TENSORS + 64) /* operands: tensors, then stage results */
 #define NLETTERS 52
 
-/* A pending entry of an operand: a node to apply, or UNMERGE(m): reshape
- * the variable merge node m makes into its two parts. */
+/* A pending entry of an operand: a node to apply; UNMERGE(m): reshape
+ * the variable merge node m makes into its two parts; or FLIP(k, v): flip
+ * the axis of variable v, a part of the merge left in parts that reverse
+ * node k reads (the reverse of a merge is the merge of its parts'
+ * reverses). */
+#define FLIP_BASE (-(1 << 24))
 #define UNMERGE(m) (-2 - (m))
-#define IS_UNMERGE(e) ((e) <= -2)
+#define IS_UNMERGE(e) ((e) <= -2 && (e) > FLIP_BASE)
 #define UNMERGE_NODE(e) (-2 - (e))
+#define FLIP(k, v) (FLIP_BASE - ((k) * MAXV + (v)))
+#define IS_FLIP(e) ((e) <= FLIP_BASE)
+#define FLIP_NODE(e) ((FLIP_BASE - (e)) / MAXV)
+#define FLIP_VAR(e) ((FLIP_BASE - (e)) % MAXV)
 
 typedef struct pvar {
     syno_size size;
@@ -126,10 +137,27 @@ static void ax_remove(operand *o, int at)
     o->nax--;
 }
 
+/* The node entry E comes from (its place in the graph's order). */
+static int entry_node(int e)
+{
+    return IS_UNMERGE(e) ? UNMERGE_NODE(e) : IS_FLIP(e) ? FLIP_NODE(e) : e;
+}
+
+/* The primitive of entry E, or -1 for an unmerge or a flip. */
+static int entry_prim(const vctx *c, int e)
+{
+    return e >= 0 ? (int)c->op->nodes[e].prim : -1;
+}
+
 /* The variables entry E consumes (up to 2) and produces (up to 2). */
 static void entry_vars(const vctx *c, int e, int *in, int *nin, int *outv, int *nout)
 {
     *nin = *nout = 0;
+    if (IS_FLIP(e)) {
+        in[(*nin)++] = FLIP_VAR(e);
+        outv[(*nout)++] = FLIP_VAR(e);
+        return;
+    }
     if (IS_UNMERGE(e)) {
         const syno_node *n = &c->op->nodes[UNMERGE_NODE(e)];
         in[(*nin)++] = c->var_of[n->out[0]];
@@ -154,6 +182,13 @@ static void apply(vctx *c, operand *o, int e, bool emit)
     int at = find_ax(o, in[0], &cnt);
     SYNO_ASSERT(at >= 0 && cnt == 1);
     const char *t = emit ? tmp(c) : NULL;
+    if (IS_FLIP(e)) {
+        if (emit) {
+            emitf(c, "        %s = %s.flip(%d)\n", t, o->expr, at);
+            o->expr = t;
+        }
+        return;
+    }
     if (IS_UNMERGE(e)) {
         if (emit) emitf(c, "        %s = %s.unflatten(%d, (%s, %s))\n", t, o->expr, at, size_of(c, outv[0]), size_of(c, outv[1]));
         ax_replace(o, at, outv, 2);
@@ -254,7 +289,7 @@ static void apply_windows(vctx *c, operand *o, const int *e, int n)
 
 static bool is_unfold(const vctx *c, int e)
 {
-    return !IS_UNMERGE(e) && c->op->nodes[e].prim == SYNO_PRIM_UNFOLD;
+    return entry_prim(c, e) == SYNO_PRIM_UNFOLD;
 }
 
 /* Applies (and emits) the entries E[0..n) to O, runs of unfolds at once. */
@@ -271,7 +306,7 @@ static void apply_list(vctx *c, operand *o, const int *e, int n)
         }
         /* a run of shifts: one torch.roll */
         int k = i;
-        while (k < n && !IS_UNMERGE(e[k]) && c->op->nodes[e[k]].prim == SYNO_PRIM_SHIFT) {
+        while (k < n && entry_prim(c, e[k]) == SYNO_PRIM_SHIFT) {
             int cnt, in[2], outv[2], nin, nout;
             entry_vars(c, e[k], in, &nin, outv, &nout);
             if (find_ax(o, in[0], &cnt) < 0 || cnt != 1) break;
@@ -305,10 +340,19 @@ static void apply_list(vctx *c, operand *o, const int *e, int n)
 
 /* ---- the walk: which nodes become views of which tensor ---------------------- */
 
+static void atoms(const vctx *c, int v, int *list, int *n);
+
 static int uf_find(int *parent, int a)
 {
     while (parent[a] != a) a = parent[a] = parent[parent[a]];
     return a;
+}
+
+/* Room for an operand's pending entries: a node, an unmerge and, per
+ * reverse of a merge left in parts, a flip per part. */
+static size_t pend_cap(const syno_op *op)
+{
+    return (size_t)(op->nnodes + 2) * (size_t)(op->nnodes + 2);
 }
 
 static void push_pend(operand *o, int e)
@@ -359,7 +403,7 @@ static bool walk(vctx *c)
     for (int t = 0; t < op->ntensors; t++) {
         operand *o = &c->o[t];
         o->expr = py_tensor(op, c->a, t);
-        o->pend = syno_arena_alloc(c->a, (size_t)(2 * op->nnodes + 1) * sizeof *o->pend);
+        o->pend = syno_arena_alloc(c->a, pend_cap(op) * sizeof *o->pend);
         if (op->tensors[t].rank > MAXAX) return false;
         o->nax = op->tensors[t].rank;
         for (int i = 0; i < o->nax; i++) {
@@ -382,7 +426,28 @@ static bool walk(vctx *c)
         case SYNO_PRIM_REVERSE:
         case SYNO_PRIM_STRIDE: {
             int u = c->var_of[n->in[0]], held = 0;
-            if (c->v[u].comp[0] >= 0) return false; /* reads a merge left in parts */
+            if (c->v[u].comp[0] >= 0) {
+                /* reads a merge left in parts: a reverse flips the parts
+                 * (and its result is in the same parts); anything else
+                 * falls back */
+                int y = c->var_of[n->out[0]], parts[MAXV], np = 0;
+                if (n->prim != SYNO_PRIM_REVERSE) return false;
+                for (int t = 0; t < op->ntensors; t++) {
+                    int cnt;
+                    if (find_ax(&sim[t], y, &cnt) >= 0) return false;
+                }
+                atoms(c, u, parts, &np);
+                for (int i = 0; i < np; i++)
+                    for (int t = 0; t < op->ntensors; t++) {
+                        int cnt;
+                        if (find_ax(&sim[t], parts[i], &cnt) < 0) continue;
+                        if (cnt > 1) return false;
+                        push_pend(&c->o[t], FLIP(k, parts[i]));
+                    }
+                c->v[y].comp[0] = c->v[u].comp[0];
+                c->v[y].comp[1] = c->v[u].comp[1];
+                break;
+            }
             for (int t = 0; t < op->ntensors; t++) {
                 int cnt;
                 if (find_ax(&sim[t], u, &cnt) < 0) continue;
@@ -578,7 +643,7 @@ typedef struct conv_plan {
 
 static bool is_stride(const vctx *c, int e)
 {
-    return !IS_UNMERGE(e) && c->op->nodes[e].prim == SYNO_PRIM_STRIDE;
+    return entry_prim(c, e) == SYNO_PRIM_STRIDE;
 }
 
 static bool conv_check(vctx *c, const operand *d, const bool *wd, const operand *w, uint64_t keep, conv_plan *p)
@@ -915,7 +980,7 @@ static int stage(vctx *c, const int *in, int n, uint64_t later, bool last, const
     SYNO_ASSERT(c->nops < MAXOPS && n <= SYNO_PLAN_MAX_OPS + SYNO_MAX_TENSORS);
     operand *r = &c->o[c->nops];
     memset(r, 0, sizeof *r);
-    r->pend = syno_arena_alloc(c->a, (size_t)(2 * c->op->nnodes + 1) * sizeof *r->pend);
+    r->pend = syno_arena_alloc(c->a, pend_cap(c->op) * sizeof *r->pend);
     /* summable now: summed variables nothing later needs */
     uint64_t sumv = 0;
     for (int v = 0; v < c->nvars; v++) {
@@ -989,7 +1054,7 @@ static int stage(vctx *c, const int *in, int n, uint64_t later, bool last, const
     for (int i = 1; i < r->npend; i++)
         for (int j = i; j > 0; j--) {
             int ea = r->pend[j - 1], eb = r->pend[j];
-            int pa = c->pos[IS_UNMERGE(ea) ? UNMERGE_NODE(ea) : ea], pb = c->pos[IS_UNMERGE(eb) ? UNMERGE_NODE(eb) : eb];
+            int pa = c->pos[entry_node(ea)], pb = c->pos[entry_node(eb)];
             if (pa <= pb) break;
             r->pend[j - 1] = eb;
             r->pend[j] = ea;

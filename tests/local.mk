@@ -50,7 +50,7 @@ check_PROGRAMS += tests/unit/t_train tests/unit/t_train_external
 tests_unit_t_train_SOURCES = %reldir%/unit/t_train.c %reldir%/tap.h
 tests_unit_t_train_external_SOURCES = %reldir%/unit/t_train_external.c %reldir%/tap.h
 TESTS += tests/unit/t_train tests/unit/t_train_external tests/pytorch.sh tests/train.sh tests/train_search.sh
-EXTRA_DIST += %reldir%/pytorch.sh %reldir%/pytorch_check.py %reldir%/train.sh %reldir%/train_search.sh
+EXTRA_DIST += %reldir%/pytorch.sh %reldir%/pytorch_check.py %reldir%/pytorch_ops.syno %reldir%/train.sh %reldir%/train_search.sh
 
 # search/: the synthesis space, enumeration, reachability, searches.
 check_PROGRAMS += tests/unit/t_search

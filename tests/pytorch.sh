@@ -45,6 +45,9 @@ for f in conv syno pool linear; do
 done
 # the lowrank example (two weights sharing a contracted index)
 add "examples/lowrank.syno:lowrank" "$top_srcdir/examples/lowrank.syno:lowrank" "N=3,C_in=8,C_out=8"
+for op in $(sed -n 's/^op \([A-Za-z_][A-Za-z_0-9]*\).*/\1/p' "$top_srcdir/tests/pytorch_ops.syno"); do
+  add "tests/pytorch_ops.syno:$op" "$top_srcdir/tests/pytorch_ops.syno:$op" small
+done
 
 mkdir -p "$TMP/rand"
 # random operators of depths 6, 8, 10 and 12 (NRAND of each; $SYNO_PYTORCH_RANDOM
@@ -66,8 +69,17 @@ done
 "$PY" "$top_srcdir/tests/pytorch_check.py" "$MAN" >"$TMP/tap"
 st=$?
 n=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$TMP/tap")
-echo "1..$((n + 1))"
+echo "1..$((n + 2))"
 grep -v '^1\.\.' "$TMP/tap"
 [ -n "$n" ] || { echo "not ok 1 - pytorch_check.py ran (exit $st)"; exit 0; }
 if [ $prep_fail = 0 ]; then echo "ok $((n + 1)) - every case was exported and run by the reference evaluator"
 else echo "not ok $((n + 1)) - $prep_fail cases could not be exported or run"; fi
+# the operators of pytorch_ops.syno are exported as views, not index tensors
+gathered=""
+while IFS="$(printf '\t')" read -r name dir; do
+  case $name in tests/pytorch_ops.syno:*)
+    grep -q "follows syno's staged plan" "$dir/op.py" || gathered="$gathered ${name#*:}" ;;
+  esac
+done <"$MAN"
+if [ -z "$gathered" ]; then echo "ok $((n + 2)) - the operators of pytorch_ops.syno are exported as views"
+else echo "not ok $((n + 2)) - exported with index tensors:$gathered"; fi
