@@ -13,7 +13,9 @@
  * which the output (or a tensor axis shared with it) is reshaped to; a
  * reverse of such a merge flips each part where a tensor holds it (the
  * reverse of a merge is the merge of the reverses), and its result stays
- * in the same parts.  What is left as each tensor's axes are the
+ * in the same parts; a split of such a merge by its inner part's size
+ * gives back the parts, by a divisor of that size splits the inner part
+ * (split_parts).  What is left as each tensor's axes are the
  * contraction's letters.  When a
  * node cannot be a view (an unfold of a variable no tensor holds, a
  * primitive reading a merge that stayed in parts), the exporter falls back
@@ -50,8 +52,15 @@
  * node k reads (the reverse of a merge is the merge of its parts'
  * reverses). */
 #define FLIP_BASE (-(1 << 24))
+#define XS_BASE (-(1 << 20))
 #define UNMERGE(m) (-2 - (m))
-#define IS_UNMERGE(e) ((e) <= -2 && (e) > FLIP_BASE)
+#define IS_UNMERGE(e) ((e) <= -2 && (e) > XS_BASE)
+/* XS(i): split variable xs[i].in into xs[i].out[0], xs[i].out[1] (a split
+ * of a merge left in parts whose size divides the merge's inner part) */
+#define XS(i) (XS_BASE - (i))
+#define IS_XS(e) ((e) <= XS_BASE && (e) > FLIP_BASE)
+#define XS_INDEX(e) (XS_BASE - (e))
+#define MAXXS 16
 #define UNMERGE_NODE(e) (-2 - (e))
 #define FLIP(k, v) (FLIP_BASE - ((k) * MAXV + (v)))
 #define IS_FLIP(e) ((e) <= FLIP_BASE)
@@ -89,6 +98,10 @@ typedef struct vctx {
     operand o[MAXOPS];
     int ntmp;
     bool ok;
+    int nxs;
+    struct {
+        int node, in, out[2];
+    } xs[MAXXS];      /* the XS entries */
 } vctx;
 
 static void emitf(vctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -138,9 +151,9 @@ static void ax_remove(operand *o, int at)
 }
 
 /* The node entry E comes from (its place in the graph's order). */
-static int entry_node(int e)
+static int entry_node(const vctx *c, int e)
 {
-    return IS_UNMERGE(e) ? UNMERGE_NODE(e) : IS_FLIP(e) ? FLIP_NODE(e) : e;
+    return IS_UNMERGE(e) ? UNMERGE_NODE(e) : IS_FLIP(e) ? FLIP_NODE(e) : IS_XS(e) ? c->xs[XS_INDEX(e)].node : e;
 }
 
 /* The primitive of entry E, or -1 for an unmerge or a flip. */
@@ -156,6 +169,12 @@ static void entry_vars(const vctx *c, int e, int *in, int *nin, int *outv, int *
     if (IS_FLIP(e)) {
         in[(*nin)++] = FLIP_VAR(e);
         outv[(*nout)++] = FLIP_VAR(e);
+        return;
+    }
+    if (IS_XS(e)) {
+        in[(*nin)++] = c->xs[XS_INDEX(e)].in;
+        outv[(*nout)++] = c->xs[XS_INDEX(e)].out[0];
+        outv[(*nout)++] = c->xs[XS_INDEX(e)].out[1];
         return;
     }
     if (IS_UNMERGE(e)) {
@@ -189,7 +208,7 @@ static void apply(vctx *c, operand *o, int e, bool emit)
         }
         return;
     }
-    if (IS_UNMERGE(e)) {
+    if (IS_UNMERGE(e) || IS_XS(e)) {
         if (emit) emitf(c, "        %s = %s.unflatten(%d, (%s, %s))\n", t, o->expr, at, size_of(c, outv[0]), size_of(c, outv[1]));
         ax_replace(o, at, outv, 2);
         if (emit) o->expr = t;
@@ -342,6 +361,72 @@ static void apply_list(vctx *c, operand *o, const int *e, int n)
 
 static void atoms(const vctx *c, int v, int *list, int *n);
 
+static void push_pend(operand *o, int e);
+
+/* Makes variable FROM the same as TO: every dim of FROM is TO's, TO
+ * takes FROM's consumer and output flag. */
+static void alias_var(vctx *c, int from, int to)
+{
+    for (int d = 0; d < c->op->ndims; d++)
+        if (c->var_of[d] == from) c->var_of[d] = to;
+    c->v[to].consumer = c->v[from].consumer;
+    c->v[to].out |= c->v[from].out;
+    c->v[from].consumer = -1;
+    c->v[from].out = false;
+}
+
+/* Split node K of a variable y left in parts (a, b), y = a|b| + b, into
+ * (l, r), r of size R: when |b| = R, l is a and r is b; when R divides
+ * |b| = m R and b is a plain variable, the tensors holding b split it into
+ * (b1, r) (b1 a new variable of size m) and l stays in parts (a, b1).
+ * False (the exporter falls back) otherwise, or when a tensor holds l or r
+ * itself. */
+static bool split_parts(vctx *c, operand *sim, int k)
+{
+    const syno_op *op = c->op;
+    const syno_node *n = &op->nodes[k];
+    int y = c->var_of[n->in[0]], l = c->var_of[n->out[0]], r = c->var_of[n->out[1]];
+    int a = c->v[y].comp[0], b = c->v[y].comp[1];
+    if (l == r || l == y || r == y) return false;
+    for (int t = 0; t < op->ntensors; t++) {
+        int cnt;
+        if (find_ax(&sim[t], l, &cnt) >= 0 || find_ax(&sim[t], r, &cnt) >= 0) return false;
+    }
+    if (syno_size_eq(c->v[b].size, c->v[r].size)) {
+        alias_var(c, l, a);
+        alias_var(c, r, b);
+        return true;
+    }
+    syno_size m;
+    if (c->v[b].comp[0] >= 0 || c->nxs == MAXXS || c->nvars == MAXV || !syno_size_div(&m, c->v[b].size, c->v[r].size))
+        return false;
+    syno_size_kind kind = syno_size_classify(op->vars, m);
+    if (kind != SYNO_SIZE_COEF && kind != SYNO_SIZE_GENERAL) return false;
+    int b1 = c->nvars++;
+    pvar *v = &c->v[b1];
+    memset(v, 0, sizeof *v);
+    v->size = m;
+    v->consumer = -1;
+    v->comp[0] = v->comp[1] = -1;
+    v->letter = -1;
+    int x = c->nxs++;
+    c->xs[x].node = k;
+    c->xs[x].in = b;
+    c->xs[x].out[0] = b1;
+    c->xs[x].out[1] = r;
+    for (int t = 0; t < op->ntensors; t++) {
+        int cnt;
+        if (find_ax(&sim[t], b, &cnt) < 0) continue;
+        if (cnt > 1 || sim[t].nax + 1 >= MAXAX) return false;
+        apply(c, &sim[t], XS(x), false);
+        push_pend(&c->o[t], XS(x));
+        c->o[t].all |= 1ull << b1 | 1ull << r;
+    }
+    c->v[l].comp[0] = a;
+    c->v[l].comp[1] = b1;
+    return true;
+}
+
 static int uf_find(int *parent, int a)
 {
     while (parent[a] != a) a = parent[a] = parent[parent[a]];
@@ -431,6 +516,10 @@ static bool walk(vctx *c)
                  * (and its result is in the same parts); anything else
                  * falls back */
                 int y = c->var_of[n->out[0]], parts[MAXV], np = 0;
+                if (n->prim == SYNO_PRIM_SPLIT) {
+                    if (!split_parts(c, sim, k)) return false;
+                    break;
+                }
                 if (n->prim != SYNO_PRIM_REVERSE) return false;
                 for (int t = 0; t < op->ntensors; t++) {
                     int cnt;
@@ -1054,7 +1143,7 @@ static int stage(vctx *c, const int *in, int n, uint64_t later, bool last, const
     for (int i = 1; i < r->npend; i++)
         for (int j = i; j > 0; j--) {
             int ea = r->pend[j - 1], eb = r->pend[j];
-            int pa = c->pos[entry_node(ea)], pb = c->pos[entry_node(eb)];
+            int pa = c->pos[entry_node(c, ea)], pb = c->pos[entry_node(c, eb)];
             if (pa <= pb) break;
             r->pend[j - 1] = eb;
             r->pend[j] = ea;
