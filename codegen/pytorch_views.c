@@ -1045,6 +1045,36 @@ static void einsum(vctx *c, const int *in, int n, uint64_t keep, const int *orde
         r->expr = c->o[in[0]].expr;
         return;
     }
+    /* one operand with distinct axes: a sum over some of them and a
+     * permute cost PyTorch less per call (forward and backward) than
+     * einsum's parsing and dispatch */
+    if (n == 1 && __builtin_popcountll(mask_of(c->o[in[0]].ax, c->o[in[0]].nax)) == c->o[in[0]].nax) {
+        const operand *o = &c->o[in[0]];
+        const char *e = o->expr;
+        int left[MAXAX], nleft = 0;
+        syno_buf dims = SYNO_BUF_INIT;
+        for (int j = 0; j < o->nax; j++) {
+            if (index_of(r->ax, r->nax, o->ax[j]) < 0) syno_buf_printf(&dims, "%d, ", j);
+            else left[nleft++] = o->ax[j];
+        }
+        if (nleft < o->nax) {
+            const char *t = tmp(c);
+            emitf(c, "        %s = %s.sum((%s))\n", t, e, syno_buf_str(&dims));
+            e = t;
+        }
+        syno_buf_fini(&dims);
+        SYNO_ASSERT(nleft == r->nax);
+        if (memcmp(left, r->ax, (size_t)nleft * sizeof *left) != 0) {
+            syno_buf p = SYNO_BUF_INIT;
+            for (int j = 0; j < r->nax; j++) syno_buf_printf(&p, "%d, ", index_of(left, nleft, r->ax[j]));
+            const char *t = tmp(c);
+            emitf(c, "        %s = %s.permute(%s)\n", t, e, syno_buf_str(&p));
+            e = t;
+            syno_buf_fini(&p);
+        }
+        r->expr = e;
+        return;
+    }
     syno_buf spec = SYNO_BUF_INIT, args = SYNO_BUF_INIT;
     for (int i = 0; i < n; i++) {
         const operand *o = &c->o[in[i]];
