@@ -3,7 +3,7 @@
 hand-written PyTorch modules and to syno's own CPU executor, in one run.
 
     /usr/bin/python3 bench/export_vs_torch.py --syno BUILD/syno [--threads 2]
-        [--repeat 15] [--random 20] [--quick]
+        [--repeat 15] [--random 20] [--quick] [--rounds 1] [--cpu]
 
 For each operator: the forward pass and the backward pass (the gradients of
 the input and of every weight) of
@@ -20,7 +20,9 @@ wall time, or with --cpu processor time (`syno bench`'s cpu_s), which a
 busy machine disturbs less (with one thread it is the fair comparison;
 with more, PyTorch's OpenMP threads spin while they wait).
 The two PyTorch modules are timed alternately, call by call, after warm-up
-calls; each figure is the median of REPEAT calls.  Before timing, the
+calls; each figure is the median of REPEAT calls.  With --rounds R, that
+and one `syno bench` run alternate R times and each figure is the median
+over the rounds.  Before timing, the
 exported module and the hand-written one are given the same weights and
 their outputs compared.  Operators: the standard library's convolutions,
 syno_op1, syno_op2, avgpool2d, linear, the demo's find op_3b2379e8 (the
@@ -146,6 +148,8 @@ def main():
                    help="leave out of the summary the operators syno runs in less (Python's own overhead, tens "
                         "of microseconds per torch call, dominates them; default %(default)s)")
     p.add_argument("--quick", action="store_true", help="the library operators only")
+    p.add_argument("--rounds", type=int, default=1,
+                   help="rounds of PyTorch's calls and one `syno bench` each, alternating; medians over them")
     p.add_argument("--cpu", action="store_true",
                    help="processor time (all threads) instead of wall time: steadier on a busy machine, and "
                         "comparable across ways with one thread")
@@ -238,10 +242,13 @@ def main():
                 print("%-22s (hand-written module disagrees: %s)" % (name, (yh - y).abs().max().item()))
                 continue
             fns.append(step_fn(h, x, dy))
-        ts = timed(fns, a.repeat)
-        te = ts[0]
-        th = ts[1] if len(ts) > 1 else None
-        tsy = syno_time(a.syno, ref, bind, a.threads, a.repeat)
+        # ROUNDS rounds, each PyTorch's calls then one `syno bench`: the
+        # medians over the rounds (a busy machine's slow spells hit both)
+        rounds = [(timed(fns, a.repeat), syno_time(a.syno, ref, bind, a.threads, a.repeat)) for _ in range(a.rounds)]
+        te = statistics.median(r[0][0] for r in rounds)
+        th = statistics.median(r[0][1] for r in rounds) if len(fns) > 1 else None
+        sy = [r[1] for r in rounds if r[1] is not None]
+        tsy = statistics.median(sy) if sy else None
         print("%-22s %-8s %10.2f %10s %10s %11s %10s" %
               (name, kind, te * 1e3, "%.2f" % (th * 1e3) if th else "-", "%.2f" % (tsy * 1e3) if tsy else "-",
                "%.2f" % (te / th) if th else "-", "%.2f" % (te / tsy) if tsy else "-"))
