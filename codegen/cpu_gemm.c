@@ -695,15 +695,15 @@ static void pad_unit(void *ctx, int64_t u, int thread)
         if (!inside) {
             memset(d, 0, (size_t)(hp * wp) * sizeof *d);
         } else {
+            /* the whole plane zeroed at once, then the rows copied in line:
+             * rows of 14 or 28 floats make memcpy's call cost most of the copy */
             const float *sp = src + splane * h * w;
-            memset(d, 0, (size_t)(lr * wp) * sizeof *d);
+            memset(d, 0, (size_t)(hp * wp) * sizeof *d);
             for (int64_t r = 0; r < h; r++) {
-                float *dr = d + (lr + r) * wp;
-                for (int64_t j = 0; j < l; j++) dr[j] = 0.0f;
-                memcpy(dr + l, sp + r * w, (size_t)w * sizeof *dr);
-                for (int64_t j = l + w; j < wp; j++) dr[j] = 0.0f;
+                float *restrict dr = d + (lr + r) * wp + l;
+                const float *restrict sr = sp + r * w;
+                for (int64_t j = 0; j < w; j++) dr[j] = sr[j];
             }
-            memset(d + (lr + h) * wp, 0, (size_t)((hp - lr - h) * wp) * sizeof *d);
         }
         if (pl == planes - 1) memset(dst + planes * hp * wp, 0, (size_t)(p->floats - planes * hp * wp) * sizeof *dst);
         return;
