@@ -23,7 +23,7 @@
 
 typedef struct timing {
     double median, min;
-    double cpu; /* process CPU seconds per call, every thread */
+    double cpu; /* process CPU seconds per call, every thread (median) */
     int runs;
 } timing;
 
@@ -69,19 +69,23 @@ static bool time_it(syno_cpu *c, bench_data *d, float *y, float **g, int warm, i
     }
     for (int i = 1; i < warm; i++)
         if (!call(c, d, y, g, err)) return false;
-    double *ts = syno_xmalloc((size_t)repeat * sizeof *ts);
-    double c0 = syno_clock_cpu();
+    double *ts = syno_xmalloc((size_t)repeat * sizeof *ts), *cs = syno_xmalloc((size_t)repeat * sizeof *cs);
     for (int i = 0; i < repeat; i++) {
-        double t0 = syno_clock_wall();
+        double t0 = syno_clock_wall(), c0 = syno_clock_cpu();
         call(c, d, y, g, err);
         ts[i] = syno_clock_wall() - t0;
+        cs[i] = syno_clock_cpu() - c0;
     }
-    t->cpu = (syno_clock_cpu() - c0) / repeat;
+    /* medians of both, so that a busy machine's slow spells count no
+     * more in processor time than in wall time */
     qsort(ts, (size_t)repeat, sizeof *ts, cmp_double);
+    qsort(cs, (size_t)repeat, sizeof *cs, cmp_double);
     t->median = repeat % 2 ? ts[repeat / 2] : 0.5 * (ts[repeat / 2 - 1] + ts[repeat / 2]);
+    t->cpu = repeat % 2 ? cs[repeat / 2] : 0.5 * (cs[repeat / 2 - 1] + cs[repeat / 2]);
     t->min = ts[0];
     t->runs = repeat;
     free(ts);
+    free(cs);
     return true;
 }
 

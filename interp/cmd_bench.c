@@ -39,8 +39,8 @@ static const char usage[] =
     "  --threads N    threads (default: $SYNO_THREADS, else every online CPU)\n"
     "  --seed N       seed of the random tensors (default 0)\n"
     "  --no-baseline  time only the staged plan\n"
-    "  --json         one JSON object: median_s, min_s, cpu_s (CPU seconds per\n"
-    "                 call, all threads), gflops, plan_gflops, flops, plan_flops,\n"
+    "  --json         one JSON object: median_s, min_s, cpu_s (median CPU seconds\n"
+    "                 per call, all threads), gflops, plan_gflops, flops, plan_flops,\n"
     "                 baseline {name, median_s, gflops, ...}\n";
 
 /* The command line of `syno bench`. */
