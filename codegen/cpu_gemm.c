@@ -564,14 +564,15 @@ static bool stream_setup(cpu_stage *st, int nthreads)
     }
     if (padded_setup(st, nthreads)) return true;
     /* tiles: at most GATHER_TILE_FLOATS gathered floats each, at least 3
-     * units per thread, split evenly in multiples of the kernel's panel
+     * units per thread when there are several, split evenly in multiples of the kernel's panel
      * width (no sliver of a tile at the end) */
     int64_t S = st->stream_L ? st->M.size : st->N.size;
     const cpu_mat *stm = st->stream_L ? &st->L : &st->R;
     int64_t T = stm->direct ? S : GATHER_TILE_FLOATS / st->K.size;
     if (T < 16) T = 16;
     if (T > S) T = S;
-    int64_t nt = (S + T - 1) / T, want_units = 3 * (int64_t)nthreads;
+    /* (one thread: no splitting for balance; every tile packs L again) */
+    int64_t nt = (S + T - 1) / T, want_units = nthreads > 1 ? 3 * (int64_t)nthreads : 1;
     if (st->batch.size * nt < want_units) nt = (want_units + st->batch.size - 1) / st->batch.size;
     if (nt > (S + 15) / 16) nt = (S + 15) / 16;
     T = (S + nt - 1) / nt;
