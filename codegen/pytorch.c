@@ -16,6 +16,7 @@ static const char *const py_keywords[] = {
     "del", "elif", "else", "except", "finally", "for", "from", "global", "if", "import", "in", "is",
     "lambda", "nonlocal", "not", "or", "pass", "raise", "return", "try", "while", "with", "yield",
     "torch", "nn", "self", "x", "v", "F", "_mono", "_iota", "_fdiv", "_contract", "_windows", "_conv",
+    "_window_mask",
 };
 
 /* A Python-safe spelling of identifier NAME (keywords and the names the
@@ -109,6 +110,17 @@ static const char py_view_helpers[] =
     "    for d, k in zip(dims, ks):\n"
     "        t = t.unfold(d, k, 1)\n"
     "    return t\n"
+    "\n"
+    "\n"
+    "def _window_mask(cache, n, k, like):\n"
+    "    \"\"\"The 0/1 mask [n, k] of K zero-padded taps over N ones (as _windows\n"
+    "    reads them), in LIKE's dtype and on its device, made once per sizes,\n"
+    "    device and dtype and kept in CACHE.\"\"\"\n"
+    "    key = (\"mask\", n, k, like.device, like.dtype)\n"
+    "    m = cache.get(key)\n"
+    "    if m is None:\n"
+    "        m = cache[key] = _windows(like.new_ones(n), (0,), (k,))\n"
+    "    return m\n"
     "\n"
     "\n"
     "def _conv(x, w, pads, strides, dilations, groups):\n"

@@ -43,7 +43,9 @@
 
 #define MAXV 64                       /* variables (bit masks) */
 #define MAXAX 48                      /* axes of one operand */
-#define MAXOPS (SYNO_MAX_TENSORS + 64) /* operands: tensors, then stage results */
+#define MAXMASK 8                     /* window masks (a window over an expand) */
+#define MAXOPS (SYNO_MAX_TENSORS + 64) /* operands: tensors, stage results; masks from the end */
+#define MAXIN (SYNO_PLAN_MAX_OPS + SYNO_MAX_TENSORS + MAXMASK) /* operands of one stage */
 #define NLETTERS 52
 
 /* A pending entry of an operand: a node to apply; UNMERGE(m): reshape
@@ -102,6 +104,9 @@ typedef struct vctx {
     struct {
         int node, in, out[2];
     } xs[MAXXS];      /* the XS entries */
+    int nsrc;         /* the operands the walk views: the tensors, then the masks */
+    int src[SYNO_MAX_TENSORS + MAXMASK]; /* each one's index in o */
+    int nmasks;       /* masks: operands o[MAXOPS - 1 - m] */
 } vctx;
 
 static void emitf(vctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -363,6 +368,8 @@ static void atoms(const vctx *c, int v, int *list, int *n);
 
 static void push_pend(operand *o, int e);
 
+static size_t pend_cap(const syno_op *op);
+
 /* Makes variable FROM the same as TO: every dim of FROM is TO's, TO
  * takes FROM's consumer and output flag. */
 static void alias_var(vctx *c, int from, int to)
@@ -388,7 +395,7 @@ static bool split_parts(vctx *c, operand *sim, int k)
     int y = c->var_of[n->in[0]], l = c->var_of[n->out[0]], r = c->var_of[n->out[1]];
     int a = c->v[y].comp[0], b = c->v[y].comp[1];
     if (l == r || l == y || r == y) return false;
-    for (int t = 0; t < op->ntensors; t++) {
+    for (int t = 0; t < c->nsrc; t++) {
         int cnt;
         if (find_ax(&sim[t], l, &cnt) >= 0 || find_ax(&sim[t], r, &cnt) >= 0) return false;
     }
@@ -414,16 +421,43 @@ static bool split_parts(vctx *c, operand *sim, int k)
     c->xs[x].in = b;
     c->xs[x].out[0] = b1;
     c->xs[x].out[1] = r;
-    for (int t = 0; t < op->ntensors; t++) {
+    for (int t = 0; t < c->nsrc; t++) {
         int cnt;
         if (find_ax(&sim[t], b, &cnt) < 0) continue;
         if (cnt > 1 || sim[t].nax + 1 >= MAXAX) return false;
         apply(c, &sim[t], XS(x), false);
-        push_pend(&c->o[t], XS(x));
-        c->o[t].all |= 1ull << b1 | 1ull << r;
+        push_pend(&c->o[c->src[t]], XS(x));
+        c->o[c->src[t]].all |= 1ull << b1 | 1ull << r;
     }
     c->v[l].comp[0] = a;
     c->v[l].comp[1] = b1;
+    return true;
+}
+
+/* Unfold node K of a variable no operand holds (an expand, maybe through
+ * views: ones along it): its result is a constant 0/1 mask [position,
+ * tap], 1 where the tap reads inside the variable, made once per sizes,
+ * device and dtype (_window_mask); a new operand that the walk views
+ * further like a tensor and that joins the first stage sharing a variable
+ * with it (or a stage of its own at the end).  False when there is no room
+ * for it. */
+static bool add_mask(vctx *c, operand *sim, int k)
+{
+    const syno_node *n = &c->op->nodes[k];
+    if (c->nmasks == MAXMASK || c->nops + c->nmasks + 1 >= MAXOPS - 16) return false;
+    int u = c->var_of[n->in[0]], y = c->var_of[n->out[0]], w = c->var_of[n->out[1]];
+    if (y == w || y == u || w == u) return false;
+    int m = c->nmasks++, t = c->nsrc++;
+    operand *o = &c->o[MAXOPS - 1 - m];
+    memset(o, 0, sizeof *o);
+    o->expr = syno_arena_printf(c->a, "_window_mask(self._cache, %s, %s, x)", size_of(c, u), size_of(c, w));
+    o->pend = syno_arena_alloc(c->a, pend_cap(c->op) * sizeof *o->pend);
+    o->nax = 2;
+    o->ax[0] = y;
+    o->ax[1] = w;
+    o->all = 1ull << y | 1ull << w;
+    c->src[t] = MAXOPS - 1 - m;
+    sim[t] = *o;
     return true;
 }
 
@@ -484,8 +518,10 @@ static bool walk(vctx *c)
     for (int i = 0; i < op->norder; i++) c->pos[op->order[i]] = i;
     /* the tensors' operands, their axes evolving as the walk applies nodes */
     c->nops = op->ntensors;
-    operand sim[SYNO_MAX_TENSORS];
+    operand sim[SYNO_MAX_TENSORS + MAXMASK];
+    c->nsrc = op->ntensors;
     for (int t = 0; t < op->ntensors; t++) {
+        c->src[t] = t;
         operand *o = &c->o[t];
         o->expr = py_tensor(op, c->a, t);
         o->pend = syno_arena_alloc(c->a, pend_cap(op) * sizeof *o->pend);
@@ -521,32 +557,32 @@ static bool walk(vctx *c)
                     break;
                 }
                 if (n->prim != SYNO_PRIM_REVERSE) return false;
-                for (int t = 0; t < op->ntensors; t++) {
+                for (int t = 0; t < c->nsrc; t++) {
                     int cnt;
                     if (find_ax(&sim[t], y, &cnt) >= 0) return false;
                 }
                 atoms(c, u, parts, &np);
                 for (int i = 0; i < np; i++)
-                    for (int t = 0; t < op->ntensors; t++) {
+                    for (int t = 0; t < c->nsrc; t++) {
                         int cnt;
                         if (find_ax(&sim[t], parts[i], &cnt) < 0) continue;
                         if (cnt > 1) return false;
-                        push_pend(&c->o[t], FLIP(k, parts[i]));
+                        push_pend(&c->o[c->src[t]], FLIP(k, parts[i]));
                     }
                 c->v[y].comp[0] = c->v[u].comp[0];
                 c->v[y].comp[1] = c->v[u].comp[1];
                 break;
             }
-            for (int t = 0; t < op->ntensors; t++) {
+            for (int t = 0; t < c->nsrc; t++) {
                 int cnt;
                 if (find_ax(&sim[t], u, &cnt) < 0) continue;
                 if (cnt > 1 || sim[t].nax + 1 >= MAXAX) return false;
                 apply(c, &sim[t], k, false);
-                push_pend(&c->o[t], k);
-                for (int i = 0; i < sim[t].nax; i++) c->o[t].all |= 1ull << sim[t].ax[i];
+                push_pend(&c->o[c->src[t]], k);
+                for (int i = 0; i < sim[t].nax; i++) c->o[c->src[t]].all |= 1ull << sim[t].ax[i];
                 held++;
             }
-            if (!held && n->prim == SYNO_PRIM_UNFOLD) return false; /* a window over nothing: a mask */
+            if (!held && n->prim == SYNO_PRIM_UNFOLD && !add_mask(c, sim, k)) return false;
             break;
         }
         case SYNO_PRIM_MERGE: {
@@ -554,31 +590,31 @@ static bool walk(vctx *c)
             if (a == b || a == y || b == y) return false;
             bool together = true;
             int holders = 0;
-            for (int t = 0; t < op->ntensors; t++) {
+            for (int t = 0; t < c->nsrc; t++) {
                 int ca, cb;
                 bool ha = find_ax(&sim[t], a, &ca) >= 0, hb = find_ax(&sim[t], b, &cb) >= 0;
                 if (ha != hb || ca > 1 || cb > 1) together = false;
                 holders += ha && hb;
             }
             if (together && holders) {
-                for (int t = 0; t < op->ntensors; t++) {
+                for (int t = 0; t < c->nsrc; t++) {
                     int cnt;
                     if (find_ax(&sim[t], a, &cnt) < 0) continue;
                     apply(c, &sim[t], k, false);
-                    push_pend(&c->o[t], k);
-                    c->o[t].all |= 1ull << y;
+                    push_pend(&c->o[c->src[t]], k);
+                    c->o[c->src[t]].all |= 1ull << y;
                 }
             } else {
                 /* left in parts: tensors holding y (shared with it) see its parts */
                 c->v[y].comp[0] = a;
                 c->v[y].comp[1] = b;
-                for (int t = 0; t < op->ntensors; t++) {
+                for (int t = 0; t < c->nsrc; t++) {
                     int cnt;
                     if (find_ax(&sim[t], y, &cnt) < 0) continue;
                     if (cnt > 1 || sim[t].nax + 1 >= MAXAX) return false;
                     apply(c, &sim[t], UNMERGE(k), false);
-                    push_pend(&c->o[t], UNMERGE(k));
-                    c->o[t].all |= 1ull << a | 1ull << b;
+                    push_pend(&c->o[c->src[t]], UNMERGE(k));
+                    c->o[c->src[t]].all |= 1ull << a | 1ull << b;
                 }
             }
             break;
@@ -586,7 +622,7 @@ static bool walk(vctx *c)
         case SYNO_PRIM_COUNT: SYNO_UNREACHABLE();
         }
     }
-    for (int t = 0; t < op->ntensors; t++)
+    for (int t = 0; t < c->nsrc; t++)
         for (int i = 0; i < sim[t].nax; i++) c->v[sim[t].ax[i]].held = true;
     return true;
 }
@@ -1096,7 +1132,7 @@ static void einsum(vctx *c, const int *in, int n, uint64_t keep, const int *orde
  * result's axes are OUTV[0..noutv). */
 static int stage(vctx *c, const int *in, int n, uint64_t later, bool last, const int *outv, int noutv)
 {
-    SYNO_ASSERT(c->nops < MAXOPS && n <= SYNO_PLAN_MAX_OPS + SYNO_MAX_TENSORS);
+    SYNO_ASSERT(c->nops < MAXOPS - c->nmasks && n <= MAXIN);
     operand *r = &c->o[c->nops];
     memset(r, 0, sizeof *r);
     r->pend = syno_arena_alloc(c->a, pend_cap(c->op) * sizeof *r->pend);
@@ -1108,7 +1144,7 @@ static int stage(vctx *c, const int *in, int n, uint64_t later, bool last, const
             !(later & (1ull << v)))
             sumv |= 1ull << v;
     }
-    bool *want[SYNO_PLAN_MAX_OPS + SYNO_MAX_TENSORS];
+    bool *want[MAXIN];
     for (int i = 0; i < n; i++) {
         operand *o = &c->o[in[i]];
         uint64_t meet = 0;
@@ -1120,7 +1156,7 @@ static int stage(vctx *c, const int *in, int n, uint64_t later, bool last, const
     /* the letters once the chosen entries are applied; what stays pending
      * keeps the variables it reads */
     uint64_t keep_extra = 0, inv = 0;
-    operand after[SYNO_PLAN_MAX_OPS + SYNO_MAX_TENSORS];
+    operand after[MAXIN];
     for (int i = 0; i < n; i++) {
         operand *o = &c->o[in[i]];
         after[i] = *o;
@@ -1219,7 +1255,7 @@ bool py_views_forward(const syno_op *op, const syno_binding *plan_b, syno_arena 
         for (int j = 0; j < n; j++) outv[noutv++] = list[j];
     }
     uint64_t any = mask_of(outv, noutv);
-    for (int t = 0; t < op->ntensors; t++) any |= c->o[t].all;
+    for (int t = 0; t < c->nsrc; t++) any |= c->o[c->src[t]].all;
     for (int v = 0; v < c->nvars; v++) {
         if (any & (1ull << v)) {
             if (nl == NLETTERS) return false;
@@ -1270,35 +1306,58 @@ bool py_views_forward(const syno_op *op, const syno_binding *plan_b, syno_arena 
     c->out = &body;
     int res;
     uint64_t outmask = mask_of(outv, noutv);
+    int keepo[MAXAX], nk = 0;
+    for (int i = 0; i < noutv; i++)
+        if (c->v[outv[i]].held) keepo[nk++] = outv[i];
     if (nst == 0 || op->ntensors > SYNO_PLAN_MAX_OPS * nst) {
-        int all[SYNO_MAX_TENSORS];
-        for (int t = 0; t < op->ntensors; t++) all[t] = t;
-        int keepo[MAXAX], nk = 0;
-        for (int i = 0; i < noutv; i++)
-            if (c->v[outv[i]].held) keepo[nk++] = outv[i];
-        res = stage(c, all, op->ntensors, outmask, true, keepo, nk);
+        int all[MAXIN];
+        for (int t = 0; t < c->nsrc; t++) all[t] = c->src[t];
+        res = stage(c, all, c->nsrc, outmask, true, keepo, nk);
     } else {
+        /* a mask joins the first stage that shares a variable with it;
+         * those that share none, a stage of their own after the plan's */
+        bool joined[MAXMASK] = {false};
+        int left = c->nmasks;
         res = -1;
         for (int s = 0; s < nst; s++) {
+            int in[MAXIN], n = stn[s];
+            memcpy(in, stin + s * SYNO_PLAN_MAX_OPS, (size_t)n * sizeof *in);
+            uint64_t have = 0;
+            for (int i = 0; i < n; i++) have |= c->o[in[i]].all;
+            for (bool more = true; more;) {
+                more = false;
+                for (int m = 0; m < c->nmasks; m++)
+                    if (!joined[m] && (c->o[MAXOPS - 1 - m].all & have)) {
+                        joined[m] = more = true;
+                        left--;
+                        in[n++] = MAXOPS - 1 - m;
+                        have |= c->o[MAXOPS - 1 - m].all;
+                    }
+            }
             /* what later stages need: the operands they read that exist now
              * (tensors, earlier results; the results still to come are made
-             * of these) and the output */
+             * of these), the masks still to join, and the output */
             uint64_t later = outmask;
             for (int s2 = s + 1; s2 < nst; s2++)
                 for (int k = 0; k < stn[s2]; k++) {
                     int o = stin[s2 * SYNO_PLAN_MAX_OPS + k];
                     if (o < c->nops) later |= c->o[o].all;
                 }
-            const int *in = stin + s * SYNO_PLAN_MAX_OPS;
-            bool last = s == nst - 1;
-            int keepo[MAXAX], nk = 0;
-            for (int i = 0; i < noutv; i++)
-                if (c->v[outv[i]].held) keepo[nk++] = outv[i];
+            for (int m = 0; m < c->nmasks; m++)
+                if (!joined[m]) later |= c->o[MAXOPS - 1 - m].all;
+            bool last = s == nst - 1 && !left;
             /* later stages read this stage's result too: its variables are
              * those of the operands, which LATER covers through the rest */
-            int r = stage(c, in, stn[s], later, last, keepo, nk);
+            int r = stage(c, in, n, later, last, keepo, nk);
             SYNO_ASSERT(r == op->ntensors + s);
             res = r;
+        }
+        if (left) {
+            int in[MAXIN], n = 0;
+            in[n++] = res;
+            for (int m = 0; m < c->nmasks; m++)
+                if (!joined[m]) in[n++] = MAXOPS - 1 - m;
+            res = stage(c, in, n, outmask, true, keepo, nk);
         }
     }
     /* broadcast parts, merges left in parts, scale */
