@@ -4,6 +4,7 @@ hand-written PyTorch modules and to syno's own CPU executor, in one run.
 
     /usr/bin/python3 bench/export_vs_torch.py --syno BUILD/syno [--threads 2]
         [--repeat 15] [--random 20] [--quick] [--rounds 1] [--cpu]
+        [--op FILE:OP ...]
 
 For each operator: the forward pass and the backward pass (the gradients of
 the input and of every weight) of
@@ -27,7 +28,8 @@ exported module and the hand-written one are given the same weights and
 their outputs compared.  Operators: the standard library's convolutions,
 syno_op1, syno_op2, avgpool2d, linear, the demo's find op_3b2379e8 (the
 formula of doc/performance.md), and RANDOM random operators (tests/randop_dump,
-depth 8) at --random-bind's sizes.  The load average is printed before and
+depth 8) at --random-bind's sizes; or, with --op (repeated), just the
+operators named, at --random-bind's sizes.  The load average is printed before and
 after: figures from a busy machine are not comparable with an idle one's.
 
 This is a measurement, never a test: nothing fails on a time.
@@ -153,6 +155,8 @@ def main():
     p.add_argument("--cpu", action="store_true",
                    help="processor time (all threads) instead of wall time: steadier on a busy machine, and "
                         "comparable across ways with one thread")
+    p.add_argument("--op", action="append", default=[], metavar="FILE:OP",
+                   help="time this operator at --random-bind's sizes (repeatable) instead of the built-in list")
     a = p.parse_args()
     global CLOCK
     if a.cpu:
@@ -177,7 +181,9 @@ def main():
         ("linear 256x512->512", os.path.join(STDLIB, "linear.syno") + ":linear", "N=256,C_in=512,C_out=512",
          HandLinear),
     ]
-    if not a.quick:
+    if a.op:
+        cases = [(ref, ref, a.random_bind, None) for ref in a.op]
+    elif not a.quick:
         for op, bind in [("conv1x1", "N=64,C_in=32,C_out=32,H=14,W=14"),
                          ("dilated_conv2d", "N=64,C_in=32,C_out=32,H=14,W=14"),
                          ("pooled_conv2d", "N=64,C_in=32,C_out=32,H=14,W=14"),

@@ -55,8 +55,14 @@
  * reverses). */
 #define FLIP_BASE (-(1 << 24))
 #define XS_BASE (-(1 << 20))
+#define UNSHIFT_BASE (-(1 << 19))
 #define UNMERGE(m) (-2 - (m))
-#define IS_UNMERGE(e) ((e) <= -2 && (e) > XS_BASE)
+#define IS_UNMERGE(e) ((e) <= -2 && (e) > UNSHIFT_BASE)
+/* UNSHIFT(k): the axis of variable y = shift(u), u a merge left in parts,
+ * rolled back (the tensor then holds u) and reshaped into u's parts */
+#define UNSHIFT(k) (UNSHIFT_BASE - (k))
+#define IS_UNSHIFT(e) ((e) <= UNSHIFT_BASE && (e) > XS_BASE)
+#define UNSHIFT_NODE(e) (UNSHIFT_BASE - (e))
 /* XS(i): split variable xs[i].in into xs[i].out[0], xs[i].out[1] (a split
  * of a merge left in parts whose size divides the merge's inner part) */
 #define XS(i) (XS_BASE - (i))
@@ -107,6 +113,8 @@ typedef struct vctx {
     int nsrc;         /* the operands the walk views: the tensors, then the masks */
     int src[SYNO_MAX_TENSORS + MAXMASK]; /* each one's index in o */
     int nmasks;       /* masks: operands o[MAXOPS - 1 - m] */
+    int nrolls;
+    int rolls[MAXV];  /* shifts of merges left in parts whose result reaches the output */
 } vctx;
 
 static void emitf(vctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -158,7 +166,7 @@ static void ax_remove(operand *o, int at)
 /* The node entry E comes from (its place in the graph's order). */
 static int entry_node(const vctx *c, int e)
 {
-    return IS_UNMERGE(e) ? UNMERGE_NODE(e) : IS_FLIP(e) ? FLIP_NODE(e) : IS_XS(e) ? c->xs[XS_INDEX(e)].node : e;
+    return IS_UNMERGE(e) ? UNMERGE_NODE(e) : IS_UNSHIFT(e) ? UNSHIFT_NODE(e) : IS_FLIP(e) ? FLIP_NODE(e) : IS_XS(e) ? c->xs[XS_INDEX(e)].node : e;
 }
 
 /* The primitive of entry E, or -1 for an unmerge or a flip. */
@@ -180,6 +188,14 @@ static void entry_vars(const vctx *c, int e, int *in, int *nin, int *outv, int *
         in[(*nin)++] = c->xs[XS_INDEX(e)].in;
         outv[(*nout)++] = c->xs[XS_INDEX(e)].out[0];
         outv[(*nout)++] = c->xs[XS_INDEX(e)].out[1];
+        return;
+    }
+    if (IS_UNSHIFT(e)) {
+        const syno_node *n = &c->op->nodes[UNSHIFT_NODE(e)];
+        const pvar *u = &c->v[c->var_of[n->in[0]]];
+        in[(*nin)++] = c->var_of[n->out[0]];
+        outv[(*nout)++] = u->comp[0];
+        outv[(*nout)++] = u->comp[1];
         return;
     }
     if (IS_UNMERGE(e)) {
@@ -211,6 +227,17 @@ static void apply(vctx *c, operand *o, int e, bool emit)
             emitf(c, "        %s = %s.flip(%d)\n", t, o->expr, at);
             o->expr = t;
         }
+        return;
+    }
+    if (IS_UNSHIFT(e)) {
+        if (emit) {
+            const char *t0 = tmp(c);
+            emitf(c, "        %s = torch.roll(%s, %lld, %d)\n", t0, o->expr, (long long)c->op->nodes[UNSHIFT_NODE(e)].shift, at);
+            t = tmp(c);
+            emitf(c, "        %s = %s.unflatten(%d, (%s, %s))\n", t, t0, at, size_of(c, outv[0]), size_of(c, outv[1]));
+            o->expr = t;
+        }
+        ax_replace(o, at, outv, 2);
         return;
     }
     if (IS_UNMERGE(e) || IS_XS(e)) {
@@ -434,6 +461,49 @@ static bool split_parts(vctx *c, operand *sim, int k)
     return true;
 }
 
+/* Shift node K of a merge left in parts u = (a, b) into y: y stays in the
+ * parts (a, b), standing for u; a tensor holding y rolls it back (then
+ * holds u: UNSHIFT) and an output holding y rolls its parts at the end
+ * (c->rolls); a sum over y is one over u.  False (the exporter falls back)
+ * unless y only goes through merges to the output or to a sum. */
+static bool shift_parts(vctx *c, operand *sim, int k)
+{
+    const syno_op *op = c->op;
+    const syno_node *n = &op->nodes[k];
+    int u = c->var_of[n->in[0]], y = c->var_of[n->out[0]];
+    if (u == y || c->nrolls == MAXV) return false;
+    bool to_out = false;
+    for (int v = y;;) {
+        int k2 = c->v[v].consumer;
+        if (k2 < 0) {
+            if (!c->v[v].out) return false;
+            to_out = true;
+            break;
+        }
+        syno_prim p = op->nodes[k2].prim;
+        if (p == SYNO_PRIM_SUM || p == SYNO_PRIM_MEAN) break;
+        if (p != SYNO_PRIM_MERGE) return false;
+        v = c->var_of[op->nodes[k2].out[0]];
+        if (v == y) return false;
+    }
+    for (int t = 0; t < c->nsrc; t++) {
+        int cnt;
+        if (find_ax(&sim[t], y, &cnt) < 0) continue;
+        if (cnt > 1 || sim[t].nax + 1 >= MAXAX) return false;
+    }
+    c->v[y].comp[0] = c->v[u].comp[0];
+    c->v[y].comp[1] = c->v[u].comp[1];
+    for (int t = 0; t < c->nsrc; t++) {
+        int cnt;
+        if (find_ax(&sim[t], y, &cnt) < 0) continue;
+        apply(c, &sim[t], UNSHIFT(k), false);
+        push_pend(&c->o[c->src[t]], UNSHIFT(k));
+        c->o[c->src[t]].all |= 1ull << c->v[u].comp[0] | 1ull << c->v[u].comp[1];
+    }
+    if (to_out) c->rolls[c->nrolls++] = k;
+    return true;
+}
+
 /* Unfold node K of a variable no operand holds (an expand, maybe through
  * views: ones along it): its result is a constant 0/1 mask [position,
  * tap], 1 where the tap reads inside the variable, made once per sizes,
@@ -554,6 +624,10 @@ static bool walk(vctx *c)
                 int y = c->var_of[n->out[0]], parts[MAXV], np = 0;
                 if (n->prim == SYNO_PRIM_SPLIT) {
                     if (!split_parts(c, sim, k)) return false;
+                    break;
+                }
+                if (n->prim == SYNO_PRIM_SHIFT) {
+                    if (!shift_parts(c, sim, k)) return false;
                     break;
                 }
                 if (n->prim != SYNO_PRIM_REVERSE) return false;
@@ -693,7 +767,7 @@ static void choose(const vctx *c, const operand *o, uint64_t meet, uint64_t sumv
     }
     for (int i = 0; i < o->npend; i++) {
         uint64_t cl = closure_out(c, o, i);
-        want[i] = last || IS_UNMERGE(o->pend[i]) || (cl & meet) != 0 || (!grows[i] && (cl & sumv & ~grown) != 0);
+        want[i] = last || IS_UNMERGE(o->pend[i]) || IS_UNSHIFT(o->pend[i]) || (cl & meet) != 0 || (!grows[i] && (cl & sumv & ~grown) != 0);
     }
     for (int j = o->npend - 1; j >= 0; j--) {
         if (!want[j]) continue;
@@ -1033,6 +1107,39 @@ static bool try_matmul(vctx *c, const operand *p, const operand *q, uint64_t kee
     return false;
 }
 
+/* A stage of two operands where every letter of Q is one of P's (a
+ * product whose other side is a vector): P times Q broadcast to P's axes,
+ * then a sum of the summed letters.  PyTorch's einsum makes that a bmm of
+ * one-column matrices, batched over every shared kept letter, which is
+ * slow backward (a copy per batch); the product and the sum read P once.
+ * R gets P's kept axes in P's order. */
+static bool try_mulsum(vctx *c, const operand *p, const operand *q, uint64_t keep, operand *r)
+{
+    uint64_t pm = mask_of(p->ax, p->nax), qm = mask_of(q->ax, q->nax);
+    if (__builtin_popcountll(pm) != p->nax || __builtin_popcountll(qm) != q->nax || (qm & ~pm) || q->nax == 0)
+        return false;
+    /* Q's axes in P's order, with a new axis where P has one Q lacks */
+    int perm[MAXAX], np = 0;
+    syno_buf idx = SYNO_BUF_INIT, dims = SYNO_BUF_INIT;
+    r->nax = 0;
+    for (int i = 0; i < p->nax; i++) {
+        int j = index_of(q->ax, q->nax, p->ax[i]);
+        if (j >= 0) perm[np++] = j;
+        syno_buf_puts(&idx, j >= 0 ? ":, " : "None, ");
+        if (keep & (1ull << p->ax[i])) r->ax[r->nax++] = p->ax[i];
+        else syno_buf_printf(&dims, "%d, ", i);
+    }
+    const char *qe = permuted(c, q->expr, perm, np);
+    if (np < p->nax) qe = syno_arena_printf(c->a, "%s[%s]", qe, syno_buf_str(&idx));
+    const char *t = tmp(c);
+    if (r->nax < p->nax) emitf(c, "        %s = (%s * %s).sum((%s))\n", t, p->expr, qe, syno_buf_str(&dims));
+    else emitf(c, "        %s = %s * %s\n", t, p->expr, qe);
+    r->expr = t;
+    syno_buf_fini(&idx);
+    syno_buf_fini(&dims);
+    return true;
+}
+
 /* A sum over the inner parts of the last two axes, each split in two, that
  * keeps everything else in order: O's last axes are [l1, r1, l2, r2] with
  * r1 and r2 summed.  That is torch's average pooling (times its window),
@@ -1189,7 +1296,9 @@ static int stage(vctx *c, const int *in, int n, uint64_t later, bool last, const
              !(n == 2 && (try_linear(c, &c->o[in[0]], &c->o[in[1]], keep, r) ||
                           try_linear(c, &c->o[in[1]], &c->o[in[0]], keep, r) ||
                           try_matmul(c, &c->o[in[0]], &c->o[in[1]], keep, r) ||
-                          try_matmul(c, &c->o[in[1]], &c->o[in[0]], keep, r))))
+                          try_matmul(c, &c->o[in[1]], &c->o[in[0]], keep, r) ||
+                          try_mulsum(c, &c->o[in[0]], &c->o[in[1]], keep, r) ||
+                          try_mulsum(c, &c->o[in[1]], &c->o[in[0]], keep, r))))
         einsum(c, in, n, keep, last ? outv : NULL, noutv, r);
     /* the last stage's result in the output's order */
     if (last && (r->nax != noutv || memcmp(r->ax, outv, (size_t)noutv * sizeof *outv) != 0)) {
@@ -1253,6 +1362,17 @@ bool py_views_forward(const syno_op *op, const syno_binding *plan_b, syno_arena 
         atoms(c, c->var_of[op->out[i]], list, &n);
         if (noutv + n > MAXAX) return false;
         for (int j = 0; j < n; j++) outv[noutv++] = list[j];
+    }
+    /* each roll of the output: the parts of its variable, together in
+     * the output's order */
+    int roll_at[MAXV], roll_n[MAXV];
+    for (int i = 0; i < c->nrolls; i++) {
+        int list[MAXV], n = 0;
+        atoms(c, c->var_of[op->nodes[c->rolls[i]].out[0]], list, &n);
+        roll_at[i] = index_of(outv, noutv, list[0]);
+        roll_n[i] = n;
+        if (roll_at[i] < 0 || roll_at[i] + n > noutv || memcmp(outv + roll_at[i], list, (size_t)n * sizeof *list) != 0)
+            return false;
     }
     uint64_t any = mask_of(outv, noutv);
     for (int t = 0; t < c->nsrc; t++) any |= c->o[c->src[t]].all;
@@ -1375,6 +1495,18 @@ bool py_views_forward(const syno_op *op, const syno_binding *plan_b, syno_arena 
         emitf(c, "        %s = %s[%s].expand(%s)\n", t, e, syno_buf_str(&idx), syno_buf_str(&shp));
         e = t;
         syno_buf_fini(&idx);
+        syno_buf_fini(&shp);
+    }
+    /* the output rolls of shifts of merges left in parts, in graph order */
+    for (int i = 0; i < c->nrolls; i++) {
+        syno_buf shp = SYNO_BUF_INIT;
+        for (int j = 0; j < roll_n[i]; j++) syno_buf_printf(&shp, "%s, ", size_of(c, outv[roll_at[i] + j]));
+        const char *t = tmp(c);
+        emitf(c, "        %s = torch.roll(%s.flatten(%d, %d), %lld, %d).unflatten(%d, (%s))\n", t, e, roll_at[i],
+              roll_at[i] + roll_n[i] - 1, -(long long)op->nodes[c->rolls[i]].shift, roll_at[i], roll_at[i],
+              syno_buf_str(&shp));
+        e = t;
+        parts = true;
         syno_buf_fini(&shp);
     }
     if (parts || bcast) {
