@@ -71,7 +71,15 @@
 #define MAXXS 16
 #define UNMERGE_NODE(e) (-2 - (e))
 #define FLIP(k, v) (FLIP_BASE - ((k) * MAXV + (v)))
-#define IS_FLIP(e) ((e) <= FLIP_BASE)
+#define BCAST_BASE (-(1 << 28))
+#define IS_FLIP(e) ((e) <= FLIP_BASE && (e) > BCAST_BASE)
+/* BCAST(k, v): a new axis of variable v, broadcast, next to the other
+ * input of merge node k (a merge made in every operand holding a part:
+ * forced_merge) */
+#define BCAST(k, v) (BCAST_BASE - ((k) * MAXV + (v)))
+#define IS_BCAST(e) ((e) <= BCAST_BASE)
+#define BCAST_NODE(e) ((BCAST_BASE - (e)) / MAXV)
+#define BCAST_VAR(e) ((BCAST_BASE - (e)) % MAXV)
 #define FLIP_NODE(e) ((FLIP_BASE - (e)) / MAXV)
 #define FLIP_VAR(e) ((FLIP_BASE - (e)) % MAXV)
 
@@ -80,6 +88,7 @@ typedef struct pvar {
     int consumer;     /* node consuming it (not a share), or -1 */
     bool out;         /* an output axis */
     int comp[2];      /* a merge left in parts: the parts; else -1 */
+    int made_by;      /* then the merge node that left it in parts */
     int letter;       /* index of its einsum letter, or -1 */
     bool held;        /* some tensor holds it once every view is applied */
 } pvar;
@@ -115,6 +124,8 @@ typedef struct vctx {
     int nmasks;       /* masks: operands o[MAXOPS - 1 - m] */
     int nrolls;
     int rolls[MAXV];  /* shifts of merges left in parts whose result reaches the output */
+    bool *forced;     /* per node: a merge made in every operand holding a part */
+    int fail_merge;   /* the merge whose parts a failed walk could not read, or -1 */
 } vctx;
 
 static void emitf(vctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -166,7 +177,7 @@ static void ax_remove(operand *o, int at)
 /* The node entry E comes from (its place in the graph's order). */
 static int entry_node(const vctx *c, int e)
 {
-    return IS_UNMERGE(e) ? UNMERGE_NODE(e) : IS_UNSHIFT(e) ? UNSHIFT_NODE(e) : IS_FLIP(e) ? FLIP_NODE(e) : IS_XS(e) ? c->xs[XS_INDEX(e)].node : e;
+    return IS_UNMERGE(e) ? UNMERGE_NODE(e) : IS_UNSHIFT(e) ? UNSHIFT_NODE(e) : IS_BCAST(e) ? BCAST_NODE(e) : IS_FLIP(e) ? FLIP_NODE(e) : IS_XS(e) ? c->xs[XS_INDEX(e)].node : e;
 }
 
 /* The primitive of entry E, or -1 for an unmerge or a flip. */
@@ -179,6 +190,14 @@ static int entry_prim(const vctx *c, int e)
 static void entry_vars(const vctx *c, int e, int *in, int *nin, int *outv, int *nout)
 {
     *nin = *nout = 0;
+    if (IS_BCAST(e)) {
+        const syno_node *n = &c->op->nodes[BCAST_NODE(e)];
+        int v = BCAST_VAR(e), a = c->var_of[n->in[0]], b = c->var_of[n->in[1]];
+        in[(*nin)++] = v == a ? b : a;
+        outv[(*nout)++] = a;
+        outv[(*nout)++] = b;
+        return;
+    }
     if (IS_FLIP(e)) {
         in[(*nin)++] = FLIP_VAR(e);
         outv[(*nout)++] = FLIP_VAR(e);
@@ -222,6 +241,18 @@ static void apply(vctx *c, operand *o, int e, bool emit)
     int at = find_ax(o, in[0], &cnt);
     SYNO_ASSERT(at >= 0 && cnt == 1);
     const char *t = emit ? tmp(c) : NULL;
+    if (IS_BCAST(e)) {
+        int v = BCAST_VAR(e), vat = v == outv[0] ? at : at + 1;
+        if (emit) {
+            syno_buf shp = SYNO_BUF_INIT;
+            for (int i = 0; i <= o->nax; i++) syno_buf_printf(&shp, "%s, ", i == vat ? size_of(c, v) : "-1");
+            emitf(c, "        %s = %s.unsqueeze(%d).expand(%s)\n", t, o->expr, vat, syno_buf_str(&shp));
+            o->expr = t;
+            syno_buf_fini(&shp);
+        }
+        ax_replace(o, at, outv, 2);
+        return;
+    }
     if (IS_FLIP(e)) {
         if (emit) {
             emitf(c, "        %s = %s.flip(%d)\n", t, o->expr, at);
@@ -442,6 +473,7 @@ static bool split_parts(vctx *c, operand *sim, int k)
     v->size = m;
     v->consumer = -1;
     v->comp[0] = v->comp[1] = -1;
+    v->made_by = -1;
     v->letter = -1;
     int x = c->nxs++;
     c->xs[x].node = k;
@@ -458,6 +490,7 @@ static bool split_parts(vctx *c, operand *sim, int k)
     }
     c->v[l].comp[0] = a;
     c->v[l].comp[1] = b1;
+    c->v[l].made_by = c->v[y].made_by;
     return true;
 }
 
@@ -493,6 +526,7 @@ static bool shift_parts(vctx *c, operand *sim, int k)
     }
     c->v[y].comp[0] = c->v[u].comp[0];
     c->v[y].comp[1] = c->v[u].comp[1];
+    c->v[y].made_by = c->v[u].made_by;
     for (int t = 0; t < c->nsrc; t++) {
         int cnt;
         if (find_ax(&sim[t], y, &cnt) < 0) continue;
@@ -501,6 +535,35 @@ static bool shift_parts(vctx *c, operand *sim, int k)
         c->o[c->src[t]].all |= 1ull << c->v[u].comp[0] | 1ull << c->v[u].comp[1];
     }
     if (to_out) c->rolls[c->nrolls++] = k;
+    return true;
+}
+
+/* Merge node K of variables a and b that not every operand holding one
+ * holds both of: each such operand gets the other as a broadcast axis
+ * (BCAST, a view; the merge then copies it), so that the merge is made
+ * in each, a flatten, and what reads it views it (the fallback of a
+ * primitive that reads a merge left in parts).  False when some operand
+ * holds a part twice, or none holds either. */
+static bool forced_merge(vctx *c, operand *sim, int k)
+{
+    const syno_node *n = &c->op->nodes[k];
+    int a = c->var_of[n->in[0]], b = c->var_of[n->in[1]], holders = 0;
+    for (int t = 0; t < c->nsrc; t++) {
+        int ca, cb;
+        bool ha = find_ax(&sim[t], a, &ca) >= 0, hb = find_ax(&sim[t], b, &cb) >= 0;
+        if (ca > 1 || cb > 1 || sim[t].nax + 2 >= MAXAX) return false;
+        holders += ha || hb;
+    }
+    if (!holders) return false;
+    for (int t = 0; t < c->nsrc; t++) {
+        int ca, cb;
+        bool ha = find_ax(&sim[t], a, &ca) >= 0, hb = find_ax(&sim[t], b, &cb) >= 0;
+        if (ha == hb) continue;
+        int e = BCAST(k, ha ? b : a);
+        apply(c, &sim[t], e, false);
+        push_pend(&c->o[c->src[t]], e);
+        c->o[c->src[t]].all |= 1ull << a | 1ull << b;
+    }
     return true;
 }
 
@@ -573,6 +636,7 @@ static bool walk(vctx *c)
             v->size = op->dims[r].size;
             v->consumer = -1;
             v->comp[0] = v->comp[1] = -1;
+            v->made_by = -1;
             v->letter = -1;
             c->var_of[r] = c->nvars++;
         }
@@ -606,6 +670,7 @@ static bool walk(vctx *c)
     for (int oi = 0; oi < op->norder; oi++) {
         int k = op->order[oi];
         const syno_node *n = &op->nodes[k];
+        c->fail_merge = -1;
         switch (n->prim) {
         case SYNO_PRIM_SHARE:
         case SYNO_PRIM_SUM:
@@ -617,6 +682,7 @@ static bool walk(vctx *c)
         case SYNO_PRIM_REVERSE:
         case SYNO_PRIM_STRIDE: {
             int u = c->var_of[n->in[0]], held = 0;
+            c->fail_merge = c->v[u].made_by;
             if (c->v[u].comp[0] >= 0) {
                 /* reads a merge left in parts: a reverse flips the parts
                  * (and its result is in the same parts); anything else
@@ -645,6 +711,8 @@ static bool walk(vctx *c)
                     }
                 c->v[y].comp[0] = c->v[u].comp[0];
                 c->v[y].comp[1] = c->v[u].comp[1];
+                c->v[y].made_by = c->v[u].made_by;
+                c->fail_merge = -1;
                 break;
             }
             for (int t = 0; t < c->nsrc; t++) {
@@ -657,6 +725,7 @@ static bool walk(vctx *c)
                 held++;
             }
             if (!held && n->prim == SYNO_PRIM_UNFOLD && !add_mask(c, sim, k)) return false;
+            c->fail_merge = -1;
             break;
         }
         case SYNO_PRIM_MERGE: {
@@ -670,6 +739,8 @@ static bool walk(vctx *c)
                 if (ha != hb || ca > 1 || cb > 1) together = false;
                 holders += ha && hb;
             }
+            if (c->forced[k] && !together && !forced_merge(c, sim, k)) return false;
+            if (c->forced[k]) together = true, holders = 1;
             if (together && holders) {
                 for (int t = 0; t < c->nsrc; t++) {
                     int cnt;
@@ -682,6 +753,7 @@ static bool walk(vctx *c)
                 /* left in parts: tensors holding y (shared with it) see its parts */
                 c->v[y].comp[0] = a;
                 c->v[y].comp[1] = b;
+                c->v[y].made_by = k;
                 for (int t = 0; t < c->nsrc; t++) {
                     int cnt;
                     if (find_ax(&sim[t], y, &cnt) < 0) continue;
@@ -1349,12 +1421,23 @@ static bool plan_binding(const syno_op *op, const syno_binding *plan_b, syno_bin
 /* Appends _sizes and forward for OP (see pytorch_int.h). */
 bool py_views_forward(const syno_op *op, const syno_binding *plan_b, syno_arena *a, syno_buf *out)
 {
+    if (op->ntensors > SYNO_MAX_TENSORS) return false;
+    /* walk again, a merge made in every operand holding a part each time
+     * one that was left in parts is read by what cannot read it so */
+    bool *forced = syno_arena_alloc(a, (size_t)(op->nnodes + 1) * sizeof *forced);
+    memset(forced, 0, (size_t)(op->nnodes + 1) * sizeof *forced);
     vctx *c = syno_arena_alloc(a, sizeof *c);
-    memset(c, 0, sizeof *c);
-    c->op = op;
-    c->a = a;
-    c->z = (py_sizes){.op = op, .a = a};
-    if (op->ntensors > SYNO_MAX_TENSORS || !walk(c)) return false;
+    for (;;) {
+        memset(c, 0, sizeof *c);
+        c->op = op;
+        c->a = a;
+        c->z = (py_sizes){.op = op, .a = a};
+        c->forced = forced;
+        c->fail_merge = -1;
+        if (walk(c)) break;
+        if (c->fail_merge < 0 || forced[c->fail_merge]) return false;
+        forced[c->fail_merge] = true;
+    }
     /* the output's letters, its parts, the scale */
     int outv[MAXAX], noutv = 0, nl = 0;
     for (int i = 0; i < op->nout; i++) {
