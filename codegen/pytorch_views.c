@@ -543,11 +543,20 @@ static bool shift_parts(vctx *c, operand *sim, int k)
  * (BCAST, a view; the merge then copies it), so that the merge is made
  * in each, a flatten, and what reads it views it (the fallback of a
  * primitive that reads a merge left in parts).  False when some operand
- * holds a part twice, or none holds either. */
+ * holds a part twice, or none holds either; when a part is itself a merge
+ * left in parts, false with that merge in c->fail_merge (to be made in
+ * every operand first, the next walk). */
 static bool forced_merge(vctx *c, operand *sim, int k)
 {
     const syno_node *n = &c->op->nodes[k];
     int a = c->var_of[n->in[0]], b = c->var_of[n->in[1]], holders = 0;
+    for (int i = 0; i < 2; i++) {
+        int p = i ? b : a;
+        if (c->v[p].comp[0] >= 0) {
+            c->fail_merge = c->v[p].made_by;
+            return false;
+        }
+    }
     for (int t = 0; t < c->nsrc; t++) {
         int ca, cb;
         bool ha = find_ax(&sim[t], a, &ca) >= 0, hb = find_ax(&sim[t], b, &cb) >= 0;
