@@ -15,11 +15,15 @@
  * reverse of a merge is the merge of the reverses), and its result stays
  * in the same parts; a split of such a merge by its inner part's size
  * gives back the parts, by a divisor of that size splits the inner part
- * (split_parts).  What is left as each tensor's axes are the
- * contraction's letters.  When a
- * node cannot be a view (an unfold of a variable no tensor holds, a
- * primitive reading a merge that stayed in parts), the exporter falls back
- * to index tensors (pytorch_gather.c).
+ * (split_parts); a shift of it stays in the same parts, a tensor holding
+ * its result rolled back and the output rolled at the end (shift_parts).
+ * Any other primitive reading a merge left in parts makes the walk start
+ * again with that merge made in every operand holding a part, the other
+ * part a broadcast axis (forced_merge).  An unfold of a variable no tensor
+ * holds (an expand) is a constant 0/1 mask [position, tap], an operand of
+ * its own (add_mask).  What is left as each tensor's axes are the
+ * contraction's letters.  When a node still cannot be a view, the
+ * exporter falls back to index tensors (pytorch_gather.c).
  *
  * The contraction follows the operator's plan (codegen/plan.h) for the
  * binding given, or one chosen here: the plan's stages say which tensors
@@ -31,9 +35,10 @@
  * other, batch, group, input and output channels, any stride and
  * dilation) becomes torch's convolution on the unwindowed operand; one
  * that is F.linear's product becomes F.linear, or torch.matmul (or a
- * one-tap F.conv1d) when its operands need no reordering; a sum over the
- * inner parts of the last two axes F.avg_pool2d; any other stage is one
- * torch.einsum that sums the letters no later stage needs. */
+ * one-tap F.conv1d) when its operands need no reordering, a product with
+ * a vector (every letter of one operand the other's) a multiply and a sum;
+ * a sum over the inner parts of the last two axes F.avg_pool2d; any other
+ * stage is one torch.einsum that sums the letters no later stage needs. */
 #include "codegen/plan.h"
 #include "codegen/pytorch_int.h"
 
