@@ -591,7 +591,7 @@ static bool forced_merge(vctx *c, operand *sim, int k)
 static bool add_mask(vctx *c, operand *sim, int k)
 {
     const syno_node *n = &c->op->nodes[k];
-    if (c->nmasks == MAXMASK || c->nops + c->nmasks + 1 >= MAXOPS - 16) return false;
+    if (c->nmasks == MAXMASK) return false;
     int u = c->var_of[n->in[0]], y = c->var_of[n->out[0]], w = c->var_of[n->out[1]];
     if (y == w || y == u || w == u) return false;
     int m = c->nmasks++, t = c->nsrc++;
