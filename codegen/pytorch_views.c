@@ -430,6 +430,7 @@ static void apply_list(vctx *c, operand *o, const int *e, int n)
 static void atoms(const vctx *c, int v, int *list, int *n);
 
 static void push_pend(operand *o, int e);
+static bool to_parts(vctx *c, operand *sim, int var, int e, uint64_t parts);
 
 static size_t pend_cap(const syno_op *op);
 
@@ -485,14 +486,7 @@ static bool split_parts(vctx *c, operand *sim, int k)
     c->xs[x].in = b;
     c->xs[x].out[0] = b1;
     c->xs[x].out[1] = r;
-    for (int t = 0; t < c->nsrc; t++) {
-        int cnt;
-        if (find_ax(&sim[t], b, &cnt) < 0) continue;
-        if (cnt > 1 || sim[t].nax + 1 >= MAXAX) return false;
-        apply(c, &sim[t], XS(x), false);
-        push_pend(&c->o[c->src[t]], XS(x));
-        c->o[c->src[t]].all |= 1ull << b1 | 1ull << r;
-    }
+    if (!to_parts(c, sim, b, XS(x), 1ull << b1 | 1ull << r)) return false;
     c->v[l].comp[0] = a;
     c->v[l].comp[1] = b1;
     c->v[l].made_by = c->v[y].made_by;
@@ -624,6 +618,22 @@ static size_t pend_cap(const syno_op *op)
 static void push_pend(operand *o, int e)
 {
     o->pend[o->npend++] = e;
+}
+
+/* Every source tensor holding VAR (once) takes view E, which replaces VAR
+ * by its two parts, whose variables are PARTS; false when one holds VAR
+ * twice or has no room for another axis. */
+static bool to_parts(vctx *c, operand *sim, int var, int e, uint64_t parts)
+{
+    for (int t = 0; t < c->nsrc; t++) {
+        int cnt;
+        if (find_ax(&sim[t], var, &cnt) < 0) continue;
+        if (cnt > 1 || sim[t].nax + 1 >= MAXAX) return false;
+        apply(c, &sim[t], e, false);
+        push_pend(&c->o[c->src[t]], e);
+        c->o[c->src[t]].all |= parts;
+    }
+    return true;
 }
 
 /* Builds the variables and, for each tensor, the entries that view it;
@@ -768,14 +778,7 @@ static bool walk(vctx *c)
                 c->v[y].comp[0] = a;
                 c->v[y].comp[1] = b;
                 c->v[y].made_by = k;
-                for (int t = 0; t < c->nsrc; t++) {
-                    int cnt;
-                    if (find_ax(&sim[t], y, &cnt) < 0) continue;
-                    if (cnt > 1 || sim[t].nax + 1 >= MAXAX) return false;
-                    apply(c, &sim[t], UNMERGE(k), false);
-                    push_pend(&c->o[c->src[t]], UNMERGE(k));
-                    c->o[c->src[t]].all |= 1ull << a | 1ull << b;
-                }
+                if (!to_parts(c, sim, y, UNMERGE(k), 1ull << a | 1ull << b)) return false;
             }
             break;
         }
