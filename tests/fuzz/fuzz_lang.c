@@ -8,12 +8,15 @@
  *     every bind block of the file that binds all of its variables, and
  *     under those that keep it small, the CPU executor against the
  *     reference evaluator, forward and every gradient;
+ *   - `syno export --pytorch`, unbound and planned for each such bind
+ *     block (it cannot fail);
  *   - `syno canon`: the canonical text must parse and check clean, hash the
  *     same and be its own canonical text;
  *   - graph_print, plain and nested: the text must parse and check clean
  *     and have the same canonical hash. */
 #include "tests/fuzz/fuzz.h"
 
+#include "codegen/pytorch.h"
 #include "interp/backend.h"
 #include "interp/eval.h"
 #include "interp/explain.h"
@@ -124,12 +127,23 @@ static void check_cpu(const syno_op *op, const syno_binding *b, const int64_t *s
     }
 }
 
+/* `syno export --pytorch`, which cannot fail: a module class comes out,
+ * planned for B, or (B NULL) for sizes the exporter picks. */
+static void export_pytorch(const syno_op *op, const syno_binding *b)
+{
+    syno_buf py = SYNO_BUF_INIT;
+    syno_pytorch_emit(op, b, b, "fuzz.syno", &py);
+    FUZZ_CHECK(strstr(syno_buf_str(&py), "class ") != NULL, "no module class in the export of %s", op->name);
+    syno_buf_fini(&py);
+}
+
 static void explain(syno_ctx *ctx, const syno_module *m, const syno_op *op)
 {
     syno_buf out = SYNO_BUF_INIT;
     syno_binding b;
     syno_binding_defaults(op->vars, &b);
     syno_explain_text(op, &b, NULL, &out);
+    export_pytorch(op, NULL);
     int64_t *sizes = syno_xmalloc((size_t)op->ndims * sizeof *sizes);
     for (int i = 0; i < m->nbinds; i++) {
         syno_sema_binding(m, &m->binds[i], &b);
@@ -138,6 +152,7 @@ static void explain(syno_ctx *ctx, const syno_module *m, const syno_op *op)
         if (!syno_explain_bind(ctx, op, &b, sizes)) continue;
         syno_explain_text(op, &b, sizes, &out);
         check_cpu(op, &b, sizes);
+        export_pytorch(op, &b);
     }
     syno_diags_clear(&ctx->diags);
     free(sizes);
