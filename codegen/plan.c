@@ -349,6 +349,44 @@ static syno_plan *build(const syno_op *op, const syno_binding *b, int wrt, bool 
     return p;
 }
 
+/* An upper bound of the plan's FLOPs of OP under B (see plan.h). */
+double syno_plan_flops_upper(const syno_op *op, const syno_binding *b, long budget)
+{
+    SYNO_ASSERT(op->finished && op->errors == 0);
+    int64_t *sizes = syno_xmalloc((size_t)(op->ndims + 1) * sizeof *sizes);
+    if (!syno_op_eval_sizes(op, b, sizes)) {
+        free(sizes);
+        return -1;
+    }
+    pl_problem *pb = syno_xmalloc(sizeof *pb);
+    syno_buf err = SYNO_BUF_INIT;
+    bool ok = pl_problem_build(pb, op, sizes, SYNO_PLAN_FORWARD, &err);
+    syno_buf_fini(&err);
+    free(sizes);
+    if (!ok) {
+        free(pb);
+        return -1;
+    }
+    uint64_t fm[PL_MAX_FACTORS + 1];
+    for (int f = 0; f < pb->nfactors; f++) fm[f] = pb->factors[f].mask;
+    for (int i = 1; i < pb->nfactors; i++) /* the order build() sorts its factors in */
+        for (int j = i; j > 0 && fm[j] < fm[j - 1]; j--) {
+            uint64_t t = fm[j];
+            fm[j] = fm[j - 1];
+            fm[j - 1] = t;
+        }
+    pl_state init;
+    memset(&init, 0, sizeof init);
+    init.nf = pb->nfactors;
+    for (int f = 0; f < pb->nfactors; f++) init.f[f] = fm[f];
+    for (int r = 0; r < pb->nrels; r++) init.rels |= 1ull << r;
+    pl_search *S = pl_search_new(pb);
+    double fl = pl_search_bounded_flops(S, &init, budget);
+    pl_search_free(S);
+    free(pb);
+    return fl;
+}
+
 /* Frees P (see plan.h). */
 void syno_plan_free(syno_plan *p)
 {

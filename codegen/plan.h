@@ -198,6 +198,13 @@ syno_plan *syno_plan_build(const syno_op *op, const syno_binding *b, int wrt, sy
  * operator has more than SYNO_PLAN_MAX_OPS tensors. */
 syno_plan *syno_plan_build_direct(const syno_op *op, const syno_binding *b, int wrt, syno_buf *err);
 
+/* An upper bound of the FLOPs of syno_plan_build's plan of OP under B
+ * (forward): those of the same search cut short after BUDGET moves (then
+ * greedy), without building the plan (the synthesis uses it to accept an
+ * operator into a FLOPs window cheaply).  Returns a negative number when
+ * the plan could not be built (as syno_plan_build would fail). */
+double syno_plan_flops_upper(const syno_op *op, const syno_binding *b, long budget);
+
 /* Frees P and everything it owns.  NULL is a no-op. */
 void syno_plan_free(syno_plan *p);
 

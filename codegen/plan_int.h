@@ -118,6 +118,9 @@ void pl_search_run(pl_search *S, const pl_state *init);
 void pl_search_force(pl_search *S, const pl_state *init, const pl_move *mv);
 bool pl_search_next(pl_search *S, const pl_state *st, pl_move *mv, pl_result *r);
 bool pl_search_greedy(const pl_search *S);
+/* The FLOPs of a search from INIT cut short after BUDGET moves (then
+ * greedy): never below what pl_search_run finds from INIT. */
+double pl_search_bounded_flops(pl_search *S, const pl_state *init, long budget);
 void pl_open_list(const pl_problem *pb, uint64_t open, bool final, int *list, int *n);
 
 void pl_solution_init(pl_solution *s);

@@ -53,7 +53,7 @@ struct pl_search {
     size_t memo_cap, memo_n;
     solve_ent *scache;
     size_t scache_cap, scache_n;
-    long moves;
+    long moves, budget;
     bool greedy;
     pl_solution sol;
 };
@@ -321,7 +321,7 @@ static pl_cost search_state(pl_search *S, const pl_state *st)
     pl_cost best = {INFINITY, INFINITY, 1 << 30};
     pl_move bestmv;
     memset(&bestmv, 0, sizeof bestmv);
-    if (S->moves > MOVE_BUDGET) S->greedy = true;
+    if (S->moves > S->budget) S->greedy = true;
     if (S->greedy) {
         greedy_moves(S, st, &best, &bestmv);
     } else {
@@ -368,6 +368,7 @@ pl_search *pl_search_new(const pl_problem *pb)
 {
     pl_search *S = syno_xcalloc(1, sizeof *S);
     S->pb = pb;
+    S->budget = MOVE_BUDGET;
     pl_solution_init(&S->sol);
     return S;
 }
@@ -403,6 +404,18 @@ bool pl_search_next(pl_search *S, const pl_state *st, pl_move *mv, pl_result *r)
     if (!m || !m->done) return false;
     *mv = m->move;
     return eval_move(S, st, mv, r);
+}
+
+/* The FLOPs of a search from INIT cut short after BUDGET moves (see
+ * plan_int.h).  The search tries moves in the same order whatever its
+ * budget, a state entered after the budget takes greedy_moves' move (one
+ * the full search also tries), and a state entered before tries all its
+ * moves; so, by induction on the factors left, the full search's cost of
+ * every state is never above this one's. */
+double pl_search_bounded_flops(pl_search *S, const pl_state *init, long budget)
+{
+    S->budget = budget;
+    return search_state(S, init).flops;
 }
 
 /* True when the work bound was hit and part of the sequence is greedy. */

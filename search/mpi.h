@@ -81,7 +81,8 @@ typedef struct syno_mpi_result {
     syno_metrics m;
 } syno_mpi_result;
 
-/* Sends LEN bytes of DATA to rank TO with TAG. */
+/* Sends LEN bytes of DATA to rank TO with TAG; returns at once (DATA is
+ * copied), messages between two ranks arrive in order (mpi_link.h). */
 void syno_mpi_send(syno_mpi *m, int to, int tag, const void *data, size_t len);
 
 /* Waits for the next message from FROM (-1: any rank), at most TIMEOUT

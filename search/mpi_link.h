@@ -31,8 +31,9 @@ typedef struct syno_mpi_link {
      * error handler (one line on stderr naming the rank and host, then
      * MPI_Abort) and fills W.  False with the reason in ERR (LEN bytes). */
     bool (*init)(int *argc, char ***argv, syno_mpi_world *w, char *err, size_t len);
-    /* Sends LEN bytes of DATA to rank TO with TAG (returns when DATA may be
-     * reused). */
+    /* Sends LEN bytes of DATA to rank TO with TAG: returns at once (DATA
+     * is copied and may be reused); messages from one rank to another
+     * arrive in the order sent, and finalize waits for those in flight. */
     void (*send)(int to, int tag, const void *data, size_t len);
     /* A message waiting for this rank from FROM (-1: any rank), without
      * blocking: true with its source, tag and length. */

@@ -3,6 +3,7 @@
  * layer, unique, round-tripping through text with the same hash, the FLOPs
  * bound below the final FLOPs, determinism, and the REPL-facing API (root,
  * children, apply, why a step is refused). */
+#include "codegen/plan.h"
 #include "lang/canon.h"
 #include "lang/graph_print.h"
 #include "search/engine.h"
@@ -22,7 +23,7 @@ typedef struct finals {
     syno_space *sp;
     uint64_t *hash;
     int n, cap;
-    int invalid, roundtrip_bad, bound_bad, dup;
+    int invalid, roundtrip_bad, bound_bad, upper_bad, dup;
 } finals;
 
 static void on_final(void *ctx, syno_final *f)
@@ -48,9 +49,13 @@ static void on_final(void *ctx, syno_final *f)
     }
     syno_ctx_free(ctx2);
     syno_buf_fini(&b);
-    /* the FLOPs bound of its state never exceeds its FLOPs */
+    /* the FLOPs bound of its state never exceeds its FLOPs, nor they a plan
+     * search cut short (what decides the window without the full one) */
     sx_final_exact_flops(sp, f);
     if (syno_pstate_flops_bound(f->state) > f->flops * (1 + 1e-6)) fs->bound_bad++;
+    for (int l = 0; l < spec->nlayers; l++)
+        for (long budget = 0; budget <= 100; budget += 100)
+            if (syno_plan_flops_upper(f->op, &spec->layer_binding[l], budget) < f->flops_layer[l] * (1 - 1e-9)) fs->upper_bad++;
     for (int i = 0; i < fs->n; i++)
         if (fs->hash[i] == f->hash) fs->dup++;
     if (fs->n == fs->cap) fs->hash = realloc(fs->hash, (size_t)(fs->cap = fs->cap ? 2 * fs->cap : 64) * sizeof *fs->hash);
@@ -92,6 +97,7 @@ static finals check_space(const char *rel, const char *what)
     is_int(fs.roundtrip_bad, 0, "%s: every final round-trips through text with the same canonical hash", what);
     is_int(fs.dup, 0, "%s: no two finals share a canonical hash", what);
     is_int(fs.bound_bad, 0, "%s: the FLOPs lower bound of each final's state is below its FLOPs", what);
+    is_int(fs.upper_bad, 0, "%s: a plan search cut short never finds fewer FLOPs than the full one", what);
     syno_space_free(sp);
     syno_ctx_free(ctx);
     fs.sp = NULL;
