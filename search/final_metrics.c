@@ -8,6 +8,12 @@
 
 #include "codegen/plan.h"
 
+#include <string.h>
+
+/* Moves of the plan search cut short that bounds the FLOPs from above (the
+ * full one may take 20000). */
+#define UPPER_MOVES 100
+
 /* FLOPs of OP under B (see the header). */
 double syno_search_op_flops(const syno_op *op, const syno_binding *b)
 {
@@ -65,6 +71,20 @@ bool sx_final_measure(syno_space *sp, syno_final *f, double lo, double hi)
     f->flops_exact = false;
     if (f->flops < lo * (1 - 1e-9)) return false; /* the staged plan never costs more than direct evaluation */
     if (lo <= 0 && f->flops <= hi * (1 + 1e-9)) return true;
+    /* a plan search cut short: an upper bound of the plans' FLOPs, tighter
+     * than direct evaluation's; when it decides, the full search (up to
+     * 20000 moves a layer) is not needed */
+    double g = 0, gl[SYNO_SPEC_MAX_LAYERS];
+    for (int l = 0; l < sp->nlayers && g >= 0; l++) {
+        gl[l] = syno_plan_flops_upper(f->op, &sp->spec->layer_binding[l], UPPER_MOVES);
+        g = gl[l] < 0 ? -1 : g + gl[l];
+    }
+    if (g >= 0 && g < f->flops) {
+        memcpy(f->flops_layer, gl, (size_t)sp->nlayers * sizeof *gl);
+        f->flops = g;
+    }
+    if (g >= 0 && g < lo * (1 - 1e-9)) return false;
+    if (g >= 0 && lo <= 0 && g <= hi * (1 + 1e-9)) return true;
     sx_final_exact_flops(sp, f);
     return f->flops >= lo * (1 - 1e-9) && f->flops <= hi * (1 + 1e-9);
 }

@@ -6,9 +6,10 @@
 #include "search/engine.h"
 
 /* Fills F's params and FLOPs (per layer and summed over the layers of SP)
- * and says whether the FLOPs are within [LO, HI].  The staged plans are
- * only built when direct evaluation's FLOPs (an upper bound) do not
- * already decide: F->flops_exact says which were stored. */
+ * and says whether the staged plans' FLOPs are within [LO, HI].  The plans
+ * are only searched in full when no upper bound decides (direct
+ * evaluation's FLOPs, then a plan search cut short): F->flops_exact says
+ * whether the stored FLOPs are the plans' or the smaller upper bound. */
 bool sx_final_measure(syno_space *sp, syno_final *f, double lo, double hi);
 /* Makes F's FLOPs the staged plans' (when they were not). */
 void sx_final_exact_flops(syno_space *sp, syno_final *f);

@@ -81,7 +81,8 @@ typedef struct syno_final {
     syno_op *op;                  /* finished, no errors, valid under every layer */
     uint64_t hash;                /* canonical hash (see syno_space_final_hash) */
     double flops, params;         /* summed over the layers */
-    bool flops_exact;             /* flops are the staged plans' (else direct evaluation's, an upper bound) */
+    bool flops_exact;             /* flops are the staged plans' (else an upper bound: direct evaluation's
+                                   * or a plan search cut short) */
     double flops_layer[SYNO_SPEC_MAX_LAYERS], params_layer[SYNO_SPEC_MAX_LAYERS];
     const syno_pstate *state;
 } syno_final;
@@ -130,8 +131,8 @@ const syno_pstate *syno_space_apply(syno_space *sp, const syno_pstate *st, const
  * syno_final_free and free()). */
 int syno_space_finals(syno_space *sp, const syno_pstate *st, bool dedup, syno_final ***out);
 void syno_final_free(syno_final *f);
-/* Makes F's FLOPs the staged plans' when they are still direct
- * evaluation's upper bound (f->flops_exact false), as for the baseline. */
+/* Makes F's FLOPs the staged plans' when they are still an upper bound
+ * (f->flops_exact false), as for the baseline. */
 void syno_space_final_exact_flops(syno_space *sp, syno_final *f);
 
 /* Canonical hash of a finished op (lang/canon.h's with the spec's
