@@ -22,6 +22,12 @@ double syno_clock_cpu(void)
     return seconds_of(CLOCK_PROCESS_CPUTIME_ID);
 }
 
+/* Processor seconds of the calling thread (see clock.h). */
+double syno_clock_thread_cpu(void)
+{
+    return seconds_of(CLOCK_THREAD_CPUTIME_ID);
+}
+
 /* Seconds since the epoch (see clock.h). */
 double syno_clock_epoch(void)
 {

@@ -12,6 +12,10 @@ double syno_clock_wall(void);
  * its threads together. */
 double syno_clock_cpu(void);
 
+/* Processor seconds (user and system) the calling thread has used so far:
+ * what one part of a process costs while its other threads run. */
+double syno_clock_thread_cpu(void);
+
 /* Seconds since the Unix epoch: a timestamp to record. */
 double syno_clock_epoch(void);
 

@@ -7,7 +7,9 @@
 #            worker: candidates per second against the ideal (P - 1) / T,
 #            the parallel efficiency;
 # and the coordinator's (rank 0's) CPU time per candidate, measured with
-# the shell's `times` around rank 0 (user + system of the syno process).
+# the shell's `times` around rank 0 (user + system of the syno process),
+# with the share the search itself reports for the algorithm's proposals
+# (its "coordinator:" line: the random walks, finals and FLOPs window).
 # Throughput is taken over the steady state: from the (P-1)-th recorded
 # candidate to the last (the store's timestamps).  Then a cost model of the
 # coordinator, fitted on two trivial runs of different lengths at P = 4:
@@ -39,11 +41,16 @@ for row in sqlite3.connect(sys.argv[1]).execute(sys.argv[2]): print(*row)' "$1" 
 run() {
   p=$1 search=$2 n=$3 db=$4
   shift 4
-  mpirun --oversubscribe -n 1 sh -c '"$@" >/dev/null 2>"$0.err"; times >"$0.cpu"' "$db" \
+  mpirun --oversubscribe -n 1 sh -c '"$@" >"$0.out" 2>"$0.err"; times >"$0.cpu"' "$db" \
     "$SYNO" search "$SPEC:$search" --algorithm "$ALG" --iterations "$n" --db "$db" --out "$db.ops" --mpi "$@" : \
     -n $((p - 1)) "$SYNO" search "$SPEC:$search" --mpi "$@" >/dev/null 2>&1
   # the second line of `times`: user and system time of rank 0's syno
   sed -n 2p "$db.cpu" | awk '{ for (i = 1; i <= 2; i++) { split($i, a, "m"); s += a[1] * 60 + a[2] } } END { printf "%.3f", s }'
+}
+
+# proposing DB: the coordinator's own figure of the algorithm's proposals, ms per candidate
+proposing() {
+  awk '/^coordinator: / { print $9; f = 1 } END { if (!f) print "-" }' "$1.out"
 }
 
 # rate DB W: candidates per second from the W-th recorded candidate to the last
@@ -56,13 +63,13 @@ echo "machine: $(uname -m), $(nproc) cores ($(grep -m1 'model name' /proc/cpuinf
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg); $(mpirun --version 2>/dev/null | head -1); algorithm $ALG"
 echo
 echo "trivial evaluator (FLOPs only), $PER candidates per worker"
-printf "%5s %8s %11s %9s %9s %13s %10s\n" P workers candidates seconds "cand/s" "rank 0 CPU s" "ms/cand"
+printf "%5s %8s %11s %9s %9s %13s %10s %10s\n" P workers candidates seconds "cand/s" "rank 0 CPU s" "ms/cand" "proposing"
 for p in $ranks; do
   w=$((p - 1))
   cpu=$(run "$p" flops $((PER * w)) "t$p.db")
   set -- $(rate "t$p.db" "$w")
-  awk -v p="$p" -v w="$w" -v n="$1" -v s="$2" -v r="$3" -v c="$cpu" \
-    'BEGIN { printf "%5d %8d %11d %9s %9s %13.3f %10.2f\n", p, w, n, s, r, c, n ? 1000 * c / n : 0 }'
+  awk -v p="$p" -v w="$w" -v n="$1" -v s="$2" -v r="$3" -v c="$cpu" -v g="$(proposing "t$p.db")" \
+    'BEGIN { printf "%5d %8d %11d %9s %9s %13.3f %10.2f %10s\n", p, w, n, s, r, c, n ? 1000 * c / n : 0, g }'
 done
 echo
 echo "fixed-delay evaluator (sleep $T s), $ROUNDS candidates per worker"
@@ -81,9 +88,10 @@ c1=$(run 4 flops 30 m1.db)
 c2=$(run 4 flops 600 m2.db)
 n1=$(q m1.db "SELECT count(*) FROM candidates")
 n2=$(q m2.db "SELECT count(*) FROM candidates")
-awk -v c1="$c1" -v c2="$c2" -v n1="$n1" -v n2="$n2" 'BEGIN {
+awk -v c1="$c1" -v c2="$c2" -v n1="$n1" -v n2="$n2" -v g="$(proposing m2.db)" 'BEGIN {
   b = (c2 - c1) / (n2 - n1); a = c1 - b * n1
   printf "coordinator cost model (P = 4, %d and %d candidates): %.3f s fixed + %.2f ms per candidate\n", n1, n2, a, 1000 * b
+  printf "  of which the algorithm'"'"'s proposals (its own figure, %d candidates): %s ms per candidate\n", n2, g
   printf "1,000 workers, 60 s evaluations: %.1f candidates/s need %.1f%% of one core on rank 0\n", 1000 / 60, 100 * b * 1000 / 60
 }'
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"

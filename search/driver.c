@@ -274,7 +274,9 @@ int syno_search_run(const syno_spec *spec, const syno_search_opts *o, syno_diags
     const syno_algo_ops *ops = syno_algo_get(alg);
     syno_algo *a = ops->create(r.sp, &rng);
     r.t0 = syno_clock_epoch();
+    double cpu = syno_clock_cpu();
     bool looped = drv_loop(&r, ops, a);
+    r.loop_cpu = syno_clock_cpu() - cpu;
     ops->destroy(a);
     if (!looped) goto out;
     if (!syno_search_confirm(r.store, spec, r.pool, o->progress, &r.clock, &err)) {
@@ -294,6 +296,9 @@ int syno_search_run(const syno_spec *spec, const syno_search_opts *o, syno_diags
                           "exhausted)"
                         : "");
     if (r.pool->summary) fprintf(out, "%s\n", r.pool->summary);
+    if (r.pool->summary && r.fresh > 0) /* an MPI coordinator: what a candidate costs it */
+        fprintf(out, "coordinator: %.2f ms of processor time per candidate, %.2f ms of it the algorithm's proposals\n",
+                1e3 * r.loop_cpu / (double)r.fresh, 1e3 * r.propose_cpu / (double)r.fresh);
     fprintf(out, "results in %s; operators in %s/\n", r.db, r.out_dir);
     syno_search_keep_files(r.store, top, spec, spec_path, r.out_dir, r.have_ref ? r.ref : NULL);
     syno_search_print_table(r.store, top, r.have_ref ? r.ref : NULL, out);

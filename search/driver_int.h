@@ -30,6 +30,8 @@ typedef struct drv_run {
     double t0;                 /* when this run started (wall clock) */
     syno_run_clock clock;      /* the run's times and evaluations under way, as the store records them */
     bool exhausted, stuck;     /* why the loop ended early */
+    double loop_cpu;           /* processor seconds of this process in the search loop */
+    double propose_cpu;        /* of them, in the algorithm's proposals (this thread) */
     syno_canon *canon;
 } drv_run;
 

@@ -290,6 +290,16 @@ static bool drain_pending(loop *L)
     }
 }
 
+/* Up to MAX proposals of the algorithm into OUT, their processor time
+ * counted in the run's propose_cpu. */
+static int propose(loop *L, int max, syno_proposal *out)
+{
+    double t = syno_clock_thread_cpu();
+    int n = L->ops->ask(L->a, max, out);
+    L->r->propose_cpu += syno_clock_thread_cpu() - t;
+    return n;
+}
+
 static bool loop_batches(loop *L)
 {
     drv_run *r = L->r;
@@ -297,7 +307,7 @@ static bool loop_batches(loop *L)
     int idle = 0;
     while (r->done < r->iters) {
         syno_proposal props[SYNO_SEARCH_BATCH];
-        int n = L->ops->ask(L->a, SYNO_SEARCH_BATCH, props);
+        int n = propose(L, SYNO_SEARCH_BATCH, props);
         if (!n) {
             r->exhausted = true;
             break;
@@ -396,7 +406,7 @@ static bool fill(loop *L, int *idle, bool *asking)
             continue;
         }
         syno_proposal p;
-        if (!L->ops->ask(L->a, 1, &p)) { /* the space is exhausted, or the algorithm waits for rewards */
+        if (!propose(L, 1, &p)) { /* the space is exhausted, or the algorithm waits for rewards */
             if (!r->pool->busy) r->exhausted = true, *asking = false;
             break;
         }

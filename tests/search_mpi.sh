@@ -58,6 +58,7 @@ rows local.db >local.rows; rows ex.db >ex.rows
 n=$(wc -l <ex.rows)
 [ $st = 0 ] && [ "$n" -gt 10 ] && cmp -s local.rows ex.rows && grep -q "the space is exhausted" ex.txt &&
   grep -q "^MPI: 3 workers on 1 node" ex.txt &&
+  awk '/^coordinator: / { ok = $2 > 0 && $9 >= 0 && $9 <= $2 } END { exit !ok }' ex.txt &&
   ok "exhaustive over 3 workers: the $n candidates of the local search, each once, with the same metrics and rewards" ||
   { not_ok "exhaustive over MPI (exit $st, $n candidates)"; diff local.rows ex.rows | diag; diag <ex.txt; }
 [ "$(q ex.db "SELECT count(*) FROM pending")" = 0 ] && ok "no candidate is left pending after a finished search" ||
