@@ -4,6 +4,7 @@
 check_PROGRAMS += bench/canon_bench bench/cpu_conv bench/cuda_compile bench/search_bench
 bench_canon_bench_SOURCES = %reldir%/canon_bench.c
 bench_cpu_conv_SOURCES = %reldir%/cpu_conv.c
+bench_cpu_conv_LDADD = $(LDADD) $(BLAS_LIBS)
 bench_cuda_compile_SOURCES = %reldir%/cuda_compile.c
 bench_search_bench_SOURCES = %reldir%/search_bench.c
 EXTRA_DIST += %reldir%/cpu.sh %reldir%/train.sh %reldir%/search.sh %reldir%/ref_eval.py \

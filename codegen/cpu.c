@@ -91,7 +91,7 @@ static cpu_plan *plan_compile(const syno_op *op, const syno_binding *b, int wrt,
 static syno_cpu *create(const syno_op *op, const syno_binding *b, bool baseline, syno_buf *err)
 {
     SYNO_ASSERT(op->finished && op->errors == 0);
-    cpu_blas_init();
+    if (baseline) cpu_blas_init(); /* loaded now, not in the baseline's first timed call */
     syno_cpu *c = syno_xcalloc(1, sizeof *c);
     c->op = op;
     c->b = *b;

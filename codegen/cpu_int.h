@@ -235,7 +235,9 @@ int64_t cpu_mm_dot_work(int64_t m, int64_t n, int64_t kv);
 /* The BLAS's sgemm (cpu_sgemm.c): the explicit mode of baselines. */
 void cpu_sgemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const float *a, int64_t lda,
                     const float *b, int64_t ldb, float beta, float *c, int64_t ldc);
+/* Loads the BLAS (at the first call, when configure found one), single-threaded. */
 void cpu_blas_init(void);
+/* Lets the loaded BLAS use N threads in a call (loading it first). */
 void cpu_blas_threads(int n);
 
 #endif
