@@ -16,7 +16,7 @@ static const char *const py_keywords[] = {
     "del", "elif", "else", "except", "finally", "for", "from", "global", "if", "import", "in", "is",
     "lambda", "nonlocal", "not", "or", "pass", "raise", "return", "try", "while", "with", "yield",
     "torch", "nn", "self", "x", "v", "F", "_mono", "_iota", "_fdiv", "_contract", "_windows", "_conv",
-    "_window_mask", "_Windows",
+    "_window_mask", "_Windows", "_WINDOWS_MIN",
 };
 
 /* A Python-safe spelling of identifier NAME (keywords and the names the
@@ -104,7 +104,8 @@ static const char py_view_helpers[] =
     "\n"
     "    @staticmethod\n"
     "    def forward(ctx, t, dims, ks):\n"
-    "        ctx.dims, ctx.ks, ctx.shape = dims, ks, t.shape\n"
+    "        if ctx is not None:\n"
+    "            ctx.dims, ctx.ks, ctx.shape = dims, ks, t.shape\n"
     "        pad = [0] * (2 * t.dim())\n"
     "        for d, k in zip(dims, ks):\n"
     "            pad[2 * (t.dim() - 1 - d)] = k // 2\n"
@@ -131,12 +132,23 @@ static const char py_view_helpers[] =
     "        return g, None, None\n"
     "\n"
     "\n"
+    "# the fewest elements of windows that take _Windows (tests set 0)\n"
+    "_WINDOWS_MIN = 1 << 15\n"
+    "\n"
+    "\n"
     "def _windows(t, dims, ks):\n"
     "    \"\"\"T with each axis DIMS[i] (ascending) read through a zero-padded window\n"
     "    of KS[i] taps: axis DIMS[i] keeps its length (the window's position, its\n"
     "    first tap K//2 before it) and the taps become new trailing axes, in order.\n"
-    "    One padded copy of T, then strided views (_Windows).\"\"\"\n"
-    "    return _Windows.apply(t, tuple(dims), tuple(ks))\n"
+    "    One padded copy of T, then strided views; when T needs a gradient and\n"
+    "    the windows hold _WINDOWS_MIN elements or more, through _Windows (below\n"
+    "    that its fixed cost in Python, about 30 us, is more than it saves).\"\"\"\n"
+    "    n = t.numel()\n"
+    "    for k in ks:\n"
+    "        n *= k\n"
+    "    if t.requires_grad and n >= _WINDOWS_MIN:\n"
+    "        return _Windows.apply(t, tuple(dims), tuple(ks))\n"
+    "    return _Windows.forward(None, t, dims, ks)\n"
     "\n"
     "\n"
     "def _window_mask(cache, n, k, like):\n"

@@ -69,7 +69,7 @@ done
 "$PY" "$top_srcdir/tests/pytorch_check.py" "$MAN" >"$TMP/tap"
 st=$?
 n=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$TMP/tap")
-echo "1..$((n + 2))"
+echo "1..$((n + 3))"
 grep -v '^1\.\.' "$TMP/tap"
 [ -n "$n" ] || { echo "not ok 1 - pytorch_check.py ran (exit $st)"; exit 0; }
 if [ $prep_fail = 0 ]; then echo "ok $((n + 1)) - every case was exported and run by the reference evaluator"
@@ -83,3 +83,30 @@ while IFS="$(printf '\t')" read -r name dir; do
 done <"$MAN"
 if [ -z "$gathered" ]; then echo "ok $((n + 2)) - the operators of pytorch_ops.syno are exported as views"
 else echo "not ok $((n + 2)) - exported with index tensors:$gathered"; fi
+# which windows take the module's own backward (_Windows): in forced_window
+# (random operator 6/87's shape) at that operator's sizes, the window over x
+# [N, C, W] and over the merged copy [N, C*C/s, W, k], not the one over wa's
+# [C*C/s, k] (fewer than _WINDOWS_MIN elements); at the small sizes none
+FW="$top_srcdir/tests/pytorch_ops.syno:forced_window"
+if "$SYNO" export --pytorch "$FW" --bind N=64,C=32,H=1,W=32 >"$TMP/fw_big.py" 2>"$TMP/fw.err" &&
+   "$SYNO" export --pytorch "$FW" --bind N=2,C=4,H=1,W=4 >"$TMP/fw_small.py" 2>>"$TMP/fw.err"; then
+  got=$("$PY" - "$TMP/fw_big.py" "$TMP/fw_small.py" <<'EOF' 2>&1
+import importlib.util, sys, torch
+for path, shape in zip(sys.argv[1:], ((64, 32, 32), (2, 4, 4))):
+    spec = importlib.util.spec_from_file_location("fw", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    seen = []
+    apply = mod._Windows.apply
+    mod._Windows.apply = lambda t, d, k: seen.append(tuple(t.shape)) or apply(t, d, k)
+    y = mod.forced_window()(torch.randn(shape, requires_grad=True))
+    print(seen, y.grad_fn is not None)
+EOF
+)
+  want="[(64, 32, 32), (64, 512, 32, 3)] True
+[] True"
+  if [ "$got" = "$want" ]; then echo "ok $((n + 3)) - forced_window's windows over x and its merged copy take _Windows at N=64, C=32, W=32, none at the small sizes"
+  else echo "not ok $((n + 3)) - forced_window's windows through _Windows:"; echo "$got" | diag; fi
+else
+  echo "not ok $((n + 3)) - forced_window could not be exported"; diag <"$TMP/fw.err"
+fi
