@@ -95,7 +95,7 @@ static void print_json(const syno_spec *spec, const char *ref, const syno_enum_r
 
 static void print_final(void *ctx, syno_final *f)
 {
-    (void)ctx;
+    syno_space_final_exact_flops(ctx, f); /* the window may have been decided by bounds */
     syno_buf b = SYNO_BUF_INIT;
     char hex[17];
     syno_hash_hex(f->hash, hex);
@@ -148,7 +148,7 @@ int syno_cmd_enumerate(int argc, char **argv)
     if (!sp) return syno_cli_finish(ctx, SYNO_EXIT_USER);
     if (depth) syno_space_set_depth(sp, depth);
     syno_enum_result r;
-    syno_enumerate(sp, jobs, print ? print_final : NULL, NULL, &r);
+    syno_enumerate(sp, jobs, print ? print_final : NULL, sp, &r);
     if (json) print_json(spec, ref, &r);
     else print_text(spec, ref, &r);
     syno_space_free(sp);
