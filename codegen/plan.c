@@ -270,7 +270,8 @@ syno_plan *syno_plan_build_direct(const syno_op *op, const syno_binding *b, int 
     return build(op, b, wrt, true, err);
 }
 
-static syno_plan *build(const syno_op *op, const syno_binding *b, int wrt, bool direct, syno_buf *err)
+/* The problem of OP under B for WRT (a new one), or NULL with the reason in ERR. */
+static pl_problem *problem_of(const syno_op *op, const syno_binding *b, int wrt, syno_buf *err)
 {
     SYNO_ASSERT(op->finished && op->errors == 0);
     SYNO_ASSERT(wrt == SYNO_PLAN_FORWARD || (wrt >= 0 && wrt < op->ntensors));
@@ -281,12 +282,28 @@ static syno_plan *build(const syno_op *op, const syno_binding *b, int wrt, bool 
         return NULL;
     }
     pl_problem *pb = syno_xmalloc(sizeof *pb);
-    if (!pl_problem_build(pb, op, sizes, wrt, err)) {
+    bool ok = pl_problem_build(pb, op, sizes, wrt, err);
+    free(sizes);
+    if (!ok) {
         free(pb);
-        free(sizes);
         return NULL;
     }
-    free(sizes);
+    return pb;
+}
+
+/* The search's first state: every factor (CUR, sorted), every relation. */
+static void initial_state(const pl_problem *pb, const cur_factor *cur, pl_state *init)
+{
+    memset(init, 0, sizeof *init);
+    init->nf = pb->nfactors;
+    for (int f = 0; f < pb->nfactors; f++) init->f[f] = cur[f].mask;
+    for (int r = 0; r < pb->nrels; r++) init->rels |= 1ull << r;
+}
+
+static syno_plan *build(const syno_op *op, const syno_binding *b, int wrt, bool direct, syno_buf *err)
+{
+    pl_problem *pb = problem_of(op, b, wrt, err);
+    if (!pb) return NULL;
     syno_plan *p = syno_xcalloc(1, sizeof *p);
     p->arena = syno_arena_new();
     p->op = op;
@@ -311,10 +328,7 @@ static syno_plan *build(const syno_op *op, const syno_binding *b, int wrt, bool 
     }
     sort_factors(cur, pb->nfactors);
     pl_state init;
-    memset(&init, 0, sizeof init);
-    init.nf = pb->nfactors;
-    for (int f = 0; f < pb->nfactors; f++) init.f[f] = cur[f].mask;
-    for (int r = 0; r < pb->nrels; r++) init.rels |= 1ull << r;
+    initial_state(pb, cur, &init);
     pl_search *S = pl_search_new(pb);
     bool ok = true;
     if (direct) {
@@ -352,34 +366,18 @@ static syno_plan *build(const syno_op *op, const syno_binding *b, int wrt, bool 
 /* An upper bound of the plan's FLOPs of OP under B (see plan.h). */
 double syno_plan_flops_upper(const syno_op *op, const syno_binding *b, long budget)
 {
-    SYNO_ASSERT(op->finished && op->errors == 0);
-    int64_t *sizes = syno_xmalloc((size_t)(op->ndims + 1) * sizeof *sizes);
-    if (!syno_op_eval_sizes(op, b, sizes)) {
-        free(sizes);
-        return -1;
-    }
-    pl_problem *pb = syno_xmalloc(sizeof *pb);
     syno_buf err = SYNO_BUF_INIT;
-    bool ok = pl_problem_build(pb, op, sizes, SYNO_PLAN_FORWARD, &err);
+    pl_problem *pb = problem_of(op, b, SYNO_PLAN_FORWARD, &err);
     syno_buf_fini(&err);
-    free(sizes);
-    if (!ok) {
-        free(pb);
-        return -1;
+    if (!pb) return -1;
+    cur_factor cur[PL_MAX_FACTORS + 1]; /* as build() starts its search, without the buffers */
+    for (int f = 0; f < pb->nfactors; f++) {
+        cur[f].mask = pb->factors[f].mask;
+        cur[f].buf = pb->factors[f].buf;
     }
-    uint64_t fm[PL_MAX_FACTORS + 1];
-    for (int f = 0; f < pb->nfactors; f++) fm[f] = pb->factors[f].mask;
-    for (int i = 1; i < pb->nfactors; i++) /* the order build() sorts its factors in */
-        for (int j = i; j > 0 && fm[j] < fm[j - 1]; j--) {
-            uint64_t t = fm[j];
-            fm[j] = fm[j - 1];
-            fm[j - 1] = t;
-        }
+    sort_factors(cur, pb->nfactors);
     pl_state init;
-    memset(&init, 0, sizeof init);
-    init.nf = pb->nfactors;
-    for (int f = 0; f < pb->nfactors; f++) init.f[f] = fm[f];
-    for (int r = 0; r < pb->nrels; r++) init.rels |= 1ull << r;
+    initial_state(pb, cur, &init);
     pl_search *S = pl_search_new(pb);
     double fl = pl_search_bounded_flops(S, &init, budget);
     pl_search_free(S);

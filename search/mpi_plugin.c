@@ -139,20 +139,17 @@ static bool link_init(int *argc, char ***argv, syno_mpi_world *w, char *err, siz
  * reaped at the next send, and finalize waits for the rest. */
 static MPI_Request *pend_req;
 static void **pend_buf;
+static int *pend_index;                /* MPI_Testsome's answer */
 static int npend, cappend;
 
-/* Frees the copies of sends that have finished, keeping the rest in order. */
+/* Frees the copies of sends that have finished (all of them, waiting, when
+ * WAIT), keeping the rest in order. */
 static void reap(bool wait)
 {
     if (!npend) return;
+    int done = 0;
     if (wait) MPI_Waitall(npend, pend_req, MPI_STATUSES_IGNORE);
-    else {
-        int done = 0;
-        int *index = malloc((size_t)npend * sizeof *index);
-        if (!index) return; /* reaped later */
-        MPI_Testsome(npend, pend_req, &done, index, MPI_STATUSES_IGNORE);
-        free(index);
-    }
+    else MPI_Testsome(npend, pend_req, &done, pend_index, MPI_STATUSES_IGNORE);
     int kept = 0;
     for (int i = 0; i < npend; i++) {
         if (pend_req[i] == MPI_REQUEST_NULL) {
@@ -165,26 +162,33 @@ static void reap(bool wait)
     npend = kept;
 }
 
+/* Room for one more send in flight; false without memory. */
+static bool room(void)
+{
+    if (npend < cappend) return true;
+    int cap = cappend ? 2 * cappend : 16;
+    MPI_Request *r = realloc(pend_req, (size_t)cap * sizeof *r);
+    if (r) pend_req = r;
+    void **b = realloc(pend_buf, (size_t)cap * sizeof *b);
+    if (b) pend_buf = b;
+    int *x = realloc(pend_index, (size_t)cap * sizeof *x);
+    if (x) pend_index = x;
+    if (!r || !b || !x) return false;
+    cappend = cap;
+    return true;
+}
+
 static void link_send(int to, int tag, const void *data, size_t len)
 {
     untracked();
     reap(false);
-    void *copy = malloc(len ? len : 1);
-    if (npend == cappend) {
-        int cap = cappend ? 2 * cappend : 16;
-        MPI_Request *r = realloc(pend_req, (size_t)cap * sizeof *r);
-        if (r) pend_req = r;
-        void **b = realloc(pend_buf, (size_t)cap * sizeof *b);
-        if (b) pend_buf = b;
-        if (r && b) cappend = cap;
-    }
-    if (!copy || npend == cappend) { /* no memory for a copy: the blocking send */
-        free(copy);
-        MPI_Send(data, (int)len, MPI_BYTE, to, tag, MPI_COMM_WORLD);
-    } else {
+    void *copy = room() ? malloc(len ? len : 1) : NULL;
+    if (copy) {
         memcpy(copy, data, len);
         MPI_Isend(copy, (int)len, MPI_BYTE, to, tag, MPI_COMM_WORLD, &pend_req[npend]);
         pend_buf[npend++] = copy;
+    } else { /* no memory for a copy: the blocking send */
+        MPI_Send(data, (int)len, MPI_BYTE, to, tag, MPI_COMM_WORLD);
     }
     tracked();
 }
@@ -218,8 +222,10 @@ static void link_finalize(void)
     reap(true);
     free(pend_req);
     free(pend_buf);
+    free(pend_index);
     pend_req = NULL;
     pend_buf = NULL;
+    pend_index = NULL;
     cappend = 0;
     MPI_Finalize();
     tracked();
