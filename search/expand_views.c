@@ -264,9 +264,8 @@ void sx_gen_stride(sx_gen *g)
     syno_space *sp = g->sp;
     const syno_pstate *p = g->parent;
     if (!sx_kind_wanted(g, SYNO_STEP_STRIDE) || !p->nf || !sx_limit_ok(g, SYNO_STEP_STRIDE)) return;
-    if (g->critical) {
-        if (sx_drop(sp, SYNO_RULE_CRITICAL)) return;
-    }
+    /* no critical-state rule here: a stride can shorten the distance (a strided
+     * reduction is an unfold window without being shared first) */
     for (int i = 0; i < p->nf; i++) {
         uint32_t y = p->d[i];
         if (!sx_wanted(g, SYNO_STEP_STRIDE, y, 0, NULL)) continue;

@@ -3,29 +3,39 @@
  * cost model).
  *
  * The open data dims must end up as the input axes, one to one with equal
- * sizes.  We partition them into groups: a group either leads to some input
- * axes (a reshape tower: joining its c dims takes c-1 splits, producing its
- * d axes d-1 merges, and a leftover factor q = prod(dims)/prod(axes) != 1
- * one more merge plus one step that absorbs it), or is absorbed.  The
- * distance is the cheapest partition whose leftover factors are legal
- * sizes (integers under every layer) that respects the chain lengths and
- * the primitive limits.  While reductions may still be added, each future
- * reduction is a wildcard dim (one step) that can complete a group or stand
- * for a missing input axis.  How a dim can be absorbed alone:
+ * sizes.  We partition the input axes into blocks (every partition: a
+ * block of several axes is one reshape tower, which coefficients can hold
+ * together, as C_in/k and W*k make C_in and W) and put each dim into a
+ * block or absorb it.  A block with c dims and d axes takes c-1 splits and
+ * d-1 merges, and a leftover factor q = prod(dims)/prod(axes) != 1 one
+ * more merge plus one step that absorbs it; a block that must be separated
+ * needs a dim a merge may act on, or one more step first (a shift or
+ * reverse of a dim, or of the dims joined).  The distance is the cheapest
+ * partition whose leftover factors are legal sizes that respects the chain
+ * lengths and the primitive limits.  While reductions may still be added,
+ * each future reduction is a wildcard dim (one step) that can complete a
+ * group or stand for a missing input axis.  How a dim can be absorbed
+ * alone:
  *   - an odd coefficient (not a raw reduction): an unfold window, 1 step;
+ *     coefficient dims may also be joined into one window;
  *   - a raw reduction: shared by a contraction first, then an unfold
  *     window (odd coefficient, 1 step) or expanded by a later contraction;
  *   - an output piece or a shared reduction: expanded by a contraction
- *     (or a merge's low piece by a view expand, 1 step).
+ *     (or a merge's low piece by a view expand, 1 step);
+ *   - strided elements (never an input axis): a window (alone or joined)
+ *     or a view expand, 1 step; with a primary variable a merge first and
+ *     both pieces dropped, 3 steps.
  * Contractions are counted as steps once (one contraction can expand many
  * dims), and as many as the dims need (a raw reduction expanded later needs
  * two); a weight is needed when there is none.  A dim that has reached the
- * chain bound must itself be an input axis.
+ * chain bound must itself be an input axis (or be expanded by a view).
+ * The bound is checked against enumerations without it
+ * (tests/unit/t_search, bench/space_check).
  *
  * This runs for every candidate child, so it is a small branch-and-bound
- * over the dims (most have one or two choices) with the block products
- * kept incrementally, memoized by the multiset of dim signatures and the
- * budgets.  The memo stores "at least CAP" answers with their cap. */
+ * over the dims with the block products kept incrementally, memoized by
+ * the multiset of dim signatures and the budgets.  The memo stores "at
+ * least CAP" answers with their cap. */
 #include "search/engine.h"
 
 #include <stdlib.h>
@@ -39,6 +49,7 @@ enum {
     A_RAW12,    /* either of the two above */
     A_CONTRACT, /* a contraction expands it */
     A_EITHER,   /* a contraction, or 1 step of its own */
+    A_VIEW,     /* 1 step: a view expand (the only step a dim at the chain bound may take) */
 };
 
 /* The ways to absorb a dim of each class: (steps of its own, contractions
@@ -50,7 +61,7 @@ static const struct {
     [A_NO] = {0, {0, 0}, {0, 0}},       [A_UNFOLD] = {1, {1, 0}, {0, 0}},
     [A_RAW1] = {1, {1, 0}, {1, 0}},     [A_RAW2] = {1, {0, 0}, {2, 0}},
     [A_RAW12] = {2, {1, 0}, {1, 2}},    [A_CONTRACT] = {1, {0, 0}, {1, 0}},
-    [A_EITHER] = {2, {1, 0}, {0, 1}},
+    [A_EITHER] = {2, {1, 0}, {0, 1}},   [A_VIEW] = {1, {1, 0}, {0, 0}},
 };
 
 typedef struct item {
@@ -61,6 +72,7 @@ typedef struct item {
     uint8_t cls;      /* how it can be absorbed alone */
     uint8_t mstat;    /* 0: a merge may separate it; 1: after one more step; 2: never */
     bool chain0;      /* no step may touch it any more */
+    bool discard;     /* strided elements: never an input axis, dropped by a window or an expand */
 } item;
 
 #define MAXB SYNO_SPEC_MAX_AXES
@@ -86,11 +98,12 @@ typedef struct solver {
     bool chain0[MAXB];
     int need, unfolds;
     int best;
-    int fixed_cost;                /* discarding dims */
+    int fixed_cost;                /* strided dims with a primary variable */
     bool need_weight;              /* no weight yet */
     int weights_left;
     int wildcards;                 /* reductions that may still be added */
     int split_left, merge_left, unfold_left;
+    bool join_sep;                 /* dims joined by a split can be separated again after a shift or reverse */
 } solver;
 
 static inline void sz_add(syno_size *a, const syno_size *b)
@@ -126,31 +139,31 @@ static void leaf(solver *s, int partial)
         }
         bool exact = syno_size_is_one(s->prod[b]);
         if (s->chain0[b] && !(exact && nc == 1 && nd == 1)) return;
+        if (!exact && !sx_size_legal(sp, s->prod[b])) {
+            /* short of a factor: future reductions complete it (one of size 1/q, or
+             * more: at least a step and a split) */
+            if (!wild) return;
+            wild--;
+            nc++;
+            cost += 2;
+            exact = true;
+        }
         if (nd >= 2 || !exact) { /* some dim of the group must be separated by a merge */
             if (!s->nmerge0[b]) {
-                if (!s->nmerge1[b]) return;
+                /* one more step first: a shift or reverse of a dim, or of the dims joined */
+                if (!s->nmerge1[b] && !(nc >= 2 && s->join_sep)) return;
                 cost++;
             }
         }
-        splits += nc - 1; /* joins are already in PARTIAL */
+        splits += nc - 1; /* joins of the dims are already in PARTIAL */
         merges += nd - 1;
         cost += nd - 1;
         if (exact) continue;
-        if (sx_size_legal(sp, s->prod[b])) {
-            /* one merge separates q; it is absorbed by an unfold, a view expand or (as an output
-             * piece) the expand of a contraction that may happen anyway */
-            merges++;
-            cost++;
-            either = true;
-            continue;
-        }
-        /* a future reduction of size 1/q would complete it (one step and one split) */
-        syno_size inv = syno_size_one();
-        sz_sub(&inv, &s->prod[b]);
-        if (!wild || !sx_size_legal(sp, inv)) return;
-        wild--;
-        splits++;
-        cost += 2;
+        /* one merge separates q; it is absorbed by an unfold, a view expand or (as an output
+         * piece) the expand of a contraction that may happen anyway */
+        merges++;
+        cost++;
+        either = true;
     }
     for (int k = 0; k < 2; k++) { /* window groups: each one unfold (already in PARTIAL) */
         if (s->wn[k] < 2) {
@@ -207,34 +220,28 @@ static void sd_dfs(solver *s, int i, int partial)
             s->wn[k]--;
             sz_sub(&s->wprod[k], &t->size);
         }
-    if (t->cls == A_NO || t->chain0) return;
+    if (t->cls == A_NO) return;
     int need = s->need, unfolds = s->unfolds;
     for (int w = 0; w < ways[t->cls].n; w++) {
         int c = ways[t->cls].cost[w], nd = ways[t->cls].need[w];
         s->need = need > nd ? need : nd;
-        s->unfolds = unfolds + (c && t->cls != A_EITHER);
+        s->unfolds = unfolds + (c && t->cls != A_EITHER && t->cls != A_VIEW);
         sd_dfs(s, i + 1, partial + c);
     }
     s->need = need, s->unfolds = unfolds;
 }
 
-/* Which blocks each dim may join: one holding one of its primary
- * variables; any block when it cannot be absorbed; and a block one of
- * whose dims has a denominator (a piece of this dim may cancel it:
- * C_out = g * C_out/g completes C_in/g). */
+/* Which blocks each dim may join: any, except that a dim no merge can
+ * ever separate (and that cannot be joined with others, shifted and
+ * separated) must be one piece of one input axis of the block. */
 static void options(solver *s)
 {
-    bool cancel[MAXB] = {false};
-    for (int b = 0; b < s->nblocks; b++)
-        for (int i = 0; i < s->n; i++) cancel[b] |= (s->it[i].pvars & s->block_vars[b]) && s->it[i].negvars;
     for (int i = 0; i < s->n; i++) {
         const item *t = &s->it[i];
         s->nopts[i] = 0;
-        for (int b = 0; b < s->nblocks; b++) {
-            bool own = (t->pvars & s->block_vars[b]) != 0;
-            bool fits = own || t->cls == A_NO || (cancel[b] && !(t->negvars & ~0u && own));
-            if (fits && t->mstat == 2) {
-                /* never separated: it must be one piece of one input axis of the block */
+        for (int b = 0; b < s->nblocks && !t->discard; b++) {
+            bool fits = true;
+            if (t->mstat == 2 && !s->join_sep) {
                 bool one = t->pvars == 0;
                 for (int v = 0; v < s->sp->nvars && !one; v++)
                     one = t->pvars == (1u << v) && (s->block_vars[b] & (1u << v)) && t->size.e[v] == 1;
@@ -277,18 +284,7 @@ static void partitions(solver *s, int j)
         solve_partition(s);
         return;
     }
-    uint32_t vj = 0;
-    for (int v = 0; v < s->sp->nvars; v++)
-        if (s->sp->des[j].e[v] > 0) vj |= 1u << v;
     for (int b = 0; b < s->nblocks; b++) {
-        uint32_t bv = 0;
-        for (int k = 0; k < j; k++)
-            if (s->block_of_des[k] == b)
-                for (int v = 0; v < s->sp->nvars; v++)
-                    if (s->sp->des[k].e[v] > 0) bv |= 1u << v;
-        bool linked = false;
-        for (int i = 0; i < s->n; i++) linked |= (s->it[i].pvars & bv) && (s->it[i].pvars & vj);
-        if (!linked) continue;
         s->block_of_des[j] = b;
         partitions(s, j + 1);
     }
@@ -315,7 +311,9 @@ static int merge_status(const syno_space *sp, const syno_pstate *st, const sx_di
         !(d->kind == SX_SPLIT && sx_d(sp, (uint32_t)d->b)->hi > sp->spec->opt[SYNO_OPT_SHIFT_PATTERN]))
         return 1;
     if (above && repeat_ok && reverse_left) return 1;
-    if (s->unfold_left && d->kind != SX_SPLIT && d->kind != SX_SHIFT && !(d->flags & SXF_ENDS_RED)) return 1;
+    /* an unfold whose window carries the weight: the unfold is a join the
+     * bound counts anyway */
+    if (s->unfold_left && d->kind != SX_SPLIT && d->kind != SX_SHIFT && !(d->flags & SXF_ENDS_RED)) return 0;
     return 2;
 }
 
@@ -324,6 +322,7 @@ static int item_cmp(const void *a, const void *b)
     const item *x = a, *y = b;
     int c = syno_size_cmp(x->size, y->size);
     if (c) return c;
+    if (x->discard != y->discard) return (int)x->discard - (int)y->discard;
     if (x->cls != y->cls) return x->cls - y->cls;
     return (int)x->chain0 - (int)y->chain0;
 }
@@ -347,19 +346,24 @@ int sx_distance(syno_space *sp, const syno_pstate *st)
     bool tile = sp->spec->opt[SYNO_OPT_TILE] != 0;
     bool view_expand = limit_left(sp, st, SYNO_STEP_EXPAND) > 0 && sp->spec->opt[SYNO_OPT_EXPAND_REPEAT] > 1;
     int shift_left = limit_left(sp, st, SYNO_STEP_SHIFT), reverse_left = limit_left(sp, st, SYNO_STEP_REVERSE);
+    s.join_sep = (shift_left || reverse_left) && s.split_left && s.merge_left;
     int cap = sp->depth - st->depth + 1; /* anything at least this is "too far" */
     if (cap < 1) cap = 1;
     uint64_t key = 0;
     for (int i = 0; i < st->nf; i++) {
         const sx_dim *d = sx_d(sp, st->d[i]);
-        if (d->flags & SXF_DISCARD) {
-            if (!(d->flags & SXF_COEF)) return SX_DIST_UNKNOWN;
-            s.fixed_cost++;
+        bool viewable = view_expand && (d->kind == SX_MERGE_R || (tile && d->kind == SX_MERGE_L));
+        if ((d->flags & SXF_DISCARD) && !(d->flags & SXF_COEF) && !viewable) {
+            /* strided elements with a primary variable: separated by a merge
+             * and both pieces dropped (3 steps at least) */
+            if (!s.merge_left) return SX_DIST_UNKNOWN;
+            s.fixed_cost += 3;
             continue;
         }
         item *t = &s.it[s.n++];
         t->size = d->size;
         t->chain0 = d->height >= sp->spec->chain;
+        t->discard = (d->flags & SXF_DISCARD) != 0;
         t->pvars = d->pvars;
         t->negvars = d->negvars;
         t->posvars = d->posvars;
@@ -377,13 +381,18 @@ int sx_distance(syno_space *sp, const syno_pstate *st)
         } else {
             t->cls = unfold ? A_UNFOLD : A_NO;
         }
-        key += syno_hash_mix(d->size_key ^ ((uint64_t)t->cls << 56) ^ ((uint64_t)t->chain0 << 61) ^ ((uint64_t)t->mstat << 62));
+        if (t->discard) /* dropped alone: a view expand or an unfold window (or joined into a window) */
+            t->cls = viewable ? A_VIEW : unfold ? A_UNFOLD : A_NO;
+        if (t->chain0) /* no new dim on top of it: only a view expand takes it away */
+            t->cls = viewable ? A_VIEW : A_NO;
+        key += syno_hash_mix(d->size_key ^ ((uint64_t)t->cls << 56) ^ ((uint64_t)t->chain0 << 60) ^ ((uint64_t)t->discard << 61) ^
+                      ((uint64_t)t->mstat << 62));
     }
-    if (s.fixed_cost > s.unfold_left) return SX_DIST_UNKNOWN;
     key = syno_hash_mix(key ^ syno_hash_mix(0x9d2c5680ull + (uint64_t)s.fixed_cost + ((uint64_t)s.need_weight << 8) +
                               ((uint64_t)s.split_left << 10) + ((uint64_t)s.merge_left << 17) +
                               ((uint64_t)s.unfold_left << 24) + ((uint64_t)view_expand << 31) +
-                              ((uint64_t)s.weights_left << 32) + ((uint64_t)s.wildcards << 40)));
+                              ((uint64_t)s.weights_left << 32) + ((uint64_t)s.wildcards << 40) +
+                              ((uint64_t)s.join_sep << 48)));
     int32_t memo;
     sx_memo *dm = &sx_loc(sp)->dist_memo;
     if (sx_memo_get(dm, key, &memo)) {
