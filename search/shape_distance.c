@@ -88,6 +88,9 @@ typedef struct solver {
     /* per item: blocks it may join */
     uint8_t opts[SX_MAX_STATE_DIMS][MAXB];
     int nopts[SX_MAX_STATE_DIMS];
+    /* equal dims take their choices in non-decreasing order (the others are permutations) */
+    bool same[SX_MAX_STATE_DIMS];
+    int choice[SX_MAX_STATE_DIMS];
     /* incremental block state */
     syno_size prod[MAXB];
     int ncur[MAXB], ndes_b[MAXB];
@@ -156,8 +159,7 @@ static void leaf(solver *s, int partial)
             }
         }
         splits += nc - 1; /* joins of the dims are already in PARTIAL */
-        merges += nd - 1;
-        cost += nd - 1;
+        merges += nd - 1; /* their cost is in PARTIAL from the start */
         if (exact) continue;
         /* one merge separates q; it is absorbed by an unfold, a view expand or (as an output
          * piece) the expand of a contraction that may happen anyway */
@@ -192,8 +194,10 @@ static void sd_dfs(solver *s, int i, int partial)
         return;
     }
     const item *t = &s->it[i];
-    for (int k = 0; k < s->nopts[i]; k++) {
+    int first = s->same[i] ? s->choice[i - 1] : 0;
+    for (int k = first; k < s->nopts[i]; k++) {
         int b = s->opts[i][k];
+        s->choice[i] = k;
         int join = s->ncur[b] > 0;
         sz_add(&s->prod[b], &t->size);
         s->ncur[b]++;
@@ -211,6 +215,8 @@ static void sd_dfs(solver *s, int i, int partial)
     if (!t->pvars && !t->chain0 && s->unfold_left)
         for (int k = 0; k < 2; k++) { /* join a window group (the second only when the first is used) */
             if (k && !s->wn[0]) break;
+            if (100 + k < first) continue;
+            s->choice[i] = 100 + k;
             int join = s->wn[k] > 0;
             sz_add(&s->wprod[k], &t->size);
             s->wn[k]++;
@@ -223,6 +229,8 @@ static void sd_dfs(solver *s, int i, int partial)
     if (t->cls == A_NO) return;
     int need = s->need, unfolds = s->unfolds;
     for (int w = 0; w < ways[t->cls].n; w++) {
+        if (200 + w < first) continue;
+        s->choice[i] = 200 + w;
         int c = ways[t->cls].cost[w], nd = ways[t->cls].need[w];
         s->need = need > nd ? need : nd;
         s->unfolds = unfolds + (c && t->cls != A_EITHER && t->cls != A_VIEW);
@@ -273,7 +281,9 @@ static void solve_partition(solver *s)
     s->unfolds = 0;
     s->wprod[0] = s->wprod[1] = syno_size_one();
     s->wn[0] = s->wn[1] = s->wraw[0] = s->wraw[1] = 0;
-    sd_dfs(s, 0, s->fixed_cost);
+    int base = s->fixed_cost;
+    for (int b = 0; b < s->nblocks; b++) base += s->ndes_b[b] - 1; /* d axes of a block: d-1 merges */
+    sd_dfs(s, 0, base);
 }
 
 /* Tries every grouping of the desired axes into blocks where a multi-axis
@@ -284,13 +294,15 @@ static void partitions(solver *s, int j)
         solve_partition(s);
         return;
     }
+    /* a block of its own first: fine partitions are usually the cheapest, and a
+     * good bound early prunes the rest */
+    s->block_of_des[j] = s->nblocks++;
+    partitions(s, j + 1);
+    s->nblocks--;
     for (int b = 0; b < s->nblocks; b++) {
         s->block_of_des[j] = b;
         partitions(s, j + 1);
     }
-    s->block_of_des[j] = s->nblocks++;
-    partitions(s, j + 1);
-    s->nblocks--;
 }
 
 /* Whether a merge can ever separate D (reshapes are split-then-merge, so
@@ -324,6 +336,7 @@ static int item_cmp(const void *a, const void *b)
     if (c) return c;
     if (x->discard != y->discard) return (int)x->discard - (int)y->discard;
     if (x->cls != y->cls) return x->cls - y->cls;
+    if (x->mstat != y->mstat) return x->mstat - y->mstat;
     return (int)x->chain0 - (int)y->chain0;
 }
 
@@ -402,6 +415,7 @@ int sx_distance(syno_space *sp, const syno_pstate *st)
     }
     s.best = cap;
     qsort(s.it, (size_t)s.n, sizeof *s.it, item_cmp);
+    for (int i = 0; i < s.n; i++) s.same[i] = i && item_cmp(&s.it[i - 1], &s.it[i]) == 0;
     partitions(&s, 0);
     sx_memo_put(dm, key, (int32_t)(s.best | (cap << 16)));
     return s.best < cap ? s.best : SX_DIST_UNKNOWN;
