@@ -497,7 +497,6 @@ static void set_defaults(syno_spec *sp)
     sp->weights = 2;
     sp->chain = 10;
     for (int p = 0; p < SYNO_PRIM_COUNT; p++) sp->limit[p] = -1;
-    sp->limit[SYNO_PRIM_STRIDE] = 0;
     sp->limit[SYNO_PRIM_REVERSE] = 0;
     sp->nobj = 1;
     sp->obj[0].metric = SYNO_METRIC_FLOPS;
