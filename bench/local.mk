@@ -10,4 +10,4 @@ bench_search_bench_SOURCES = %reldir%/search_bench.c
 bench_space_check_SOURCES = %reldir%/space_check.c
 EXTRA_DIST += %reldir%/cpu.sh %reldir%/train.sh %reldir%/search.sh %reldir%/ref_eval.py \
   %reldir%/cuda_vs_torch.py %reldir%/grouped.syno %reldir%/sampler-space.syno %reldir%/mpi.sh \
-  %reldir%/mpi-space.syno %reldir%/train_vs_torch.py %reldir%/export_vs_torch.py
+  %reldir%/mpi-space.syno %reldir%/train_vs_torch.py %reldir%/export_vs_torch.py %reldir%/kas-sampler.syno

@@ -76,6 +76,11 @@ int syno_cmd_reach(int argc, char **argv)
         syno_json_key(&j, "rule");
         if (r.rule < SYNO_RULE_COUNT) syno_json_string(&j, syno_rules[r.rule].name);
         else syno_json_null(&j);
+        syno_json_key(&j, "rules");
+        syno_json_begin_array(&j);
+        for (int k = 0; k < SYNO_RULE_COUNT; k++)
+            if (r.rules >> k & 1) syno_json_string(&j, syno_rules[k].name);
+        syno_json_end_array(&j);
         syno_json_key(&j, "flops");
         syno_json_double(&j, r.flops);
         syno_json_key(&j, "params");
@@ -88,7 +93,7 @@ int syno_cmd_reach(int argc, char **argv)
         for (int i = 0; i < r.nsteps; i++) printf("  %2d. %s\n", i + 1, r.steps[i]);
     } else {
         printf("%s is not in the space of search %s: %s\n", opref, spec->name, r.reason ? r.reason : "?");
-        if (r.nsteps) printf("  with that rule off, this path builds it:\n");
+        if (r.nsteps) printf("  with %s off, this path builds it:\n", __builtin_popcountll(r.rules) > 1 ? "those rules" : "that rule");
         for (int i = 0; i < r.nsteps; i++) printf("  %2d. %s\n", i + 1, r.steps[i]);
     }
     int status = r.reachable ? SYNO_EXIT_OK : SYNO_EXIT_USER;

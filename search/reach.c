@@ -9,7 +9,11 @@
  * those uses of each primitive, that depth), for a final operator with the
  * same canonical hash; its path is the answer.  When there is none, the
  * search is repeated with one canonical or guidance rule switched off at a
- * time to name the rule that excludes the operator. */
+ * time to name the rule that excludes the operator; when no single rule
+ * does, with all of them off, and the rules the path found then breaks
+ * (each step generated alone with the rules on) are tried in subsets of
+ * growing size: the smallest subset whose removal admits the operator is
+ * named (the smallest of all sets, since no single rule did). */
 #include "search/reach.h"
 #include "search/engine.h"
 #include "search/final_metrics.h"
@@ -143,10 +147,12 @@ typedef struct finder {
     uint64_t target;
     sx_memo seen;
     const syno_step *path[256];
+    const syno_pstate *spath[257];
     int depth;
     bool found;
     int found_depth;
     syno_step steps[256];
+    const syno_pstate *states[257]; /* the found path's states, root first */
     uint64_t budget;          /* states visited before giving up */
 } finder;
 
@@ -163,7 +169,8 @@ static void reach_dfs(finder *f, const syno_pstate *st)
         if (fs[i]->hash == f->target && !f->found) {
             f->found = true;
             f->found_depth = f->depth;
-            for (int k = 0; k < f->depth; k++) f->steps[k] = *f->path[k];
+            for (int k = 0; k < f->depth; k++) f->steps[k] = *f->path[k], f->states[k] = f->spath[k];
+            f->states[f->depth] = st;
         }
         syno_final_free(fs[i]);
     }
@@ -173,15 +180,54 @@ static void reach_dfs(finder *f, const syno_pstate *st)
     int n = syno_space_children(f->sp, st, &kids);
     for (int i = 0; i < n && !f->found; i++) {
         f->path[f->depth++] = &kids[i].step;
+        f->spath[f->depth] = kids[i].state;
         reach_dfs(f, kids[i].state);
         f->depth--;
     }
 }
 
+/* The rules that the path F found (with the rules DISABLED off) breaks:
+ * each step is generated alone with every rule on but those found so far,
+ * and the last state finalized likewise. */
+static uint64_t path_rules(finder *f, uint64_t disabled)
+{
+    syno_space *sp = f->sp;
+    syno_space_stats *stats = &sx_loc(sp)->stats;
+    uint64_t off = 0;
+    for (int k = 0; k <= f->found_depth; k++) {
+        for (int tries = 0; tries < SYNO_RULE_COUNT; tries++) {
+            uint64_t before[SYNO_RULE_COUNT];
+            memcpy(before, stats->rejected, sizeof before);
+            sp->disabled = off;
+            bool done = false;
+            if (k < f->found_depth) {
+                sx_generate_only(sp, f->states[k], &f->steps[k]);
+            } else {
+                syno_final **fs;
+                int n = sx_finalize(sp, f->states[k], false, &fs);
+                for (int i = 0; i < n; i++) {
+                    done |= fs[i]->hash == f->target;
+                    syno_final_free(fs[i]);
+                }
+                free(fs);
+            }
+            uint64_t fired = 0;
+            for (int r = 0; r < SYNO_RULE_COUNT; r++)
+                if (stats->rejected[r] != before[r] && (disabled >> r & 1)) fired |= 1ull << r;
+            memcpy(stats->rejected, before, sizeof before);
+            if (done || !fired) break;
+            off |= fired & -fired; /* the first rule that drops it */
+        }
+    }
+    sp->disabled = disabled;
+    return off;
+}
+
 /* Searches the space of SPEC restricted to profile P (rules in DISABLED
- * off).  On success fills R's path. */
+ * off).  On success fills R's path and, when PATH_RULES is not NULL, the
+ * rules of DISABLED that path breaks. */
 static bool search(const syno_spec *spec, const profile *p, uint64_t hash, uint64_t disabled, syno_diags *d,
-                   syno_reach *r)
+                   syno_reach *r, uint64_t *path_rules_out)
 {
     syno_space *sp = syno_space_new(spec, d);
     if (!sp) return false;
@@ -200,7 +246,9 @@ static bool search(const syno_spec *spec, const profile *p, uint64_t hash, uint6
     f.sp = sp;
     f.target = hash;
     f.budget = 2000000;
+    f.spath[0] = syno_space_root(sp);
     reach_dfs(&f, syno_space_root(sp));
+    if (f.found && path_rules_out) *path_rules_out = path_rules(&f, disabled);
     if (f.found && r) {
         r->depth = f.found_depth;
         r->nsteps = f.found_depth;
@@ -214,6 +262,81 @@ static bool search(const syno_spec *spec, const profile *p, uint64_t hash, uint6
     sx_memo_fini(&f.seen);
     syno_space_free(sp);
     return f.found;
+}
+
+/* The rules reach may switch off: canonical and guidance rules, and the
+ * unordered final check. */
+static uint64_t switchable(void)
+{
+    uint64_t m = 0;
+    for (int k = 0; k < SYNO_RULE_COUNT; k++)
+        if (syno_rules[k].cls == SYNO_RCLASS_CANON || syno_rules[k].cls == SYNO_RCLASS_PRUNE || k == SYNO_RULE_FINAL_UNORDERED)
+            m |= 1ull << k;
+    return m;
+}
+
+/* No single rule admits the operator of profile P: finds the smallest set
+ * that does (see the file comment) into R, or leaves R's reason unset. */
+static void rule_set(const syno_spec *spec, const profile *p, syno_diags *d, syno_reach *r)
+{
+    uint64_t all = switchable(), broken = 0;
+    syno_reach any;
+    memset(&any, 0, sizeof any);
+    if (!search(spec, p, r->hash, all, d, &any, &broken) || !broken) {
+        syno_reach_fini(&any);
+        return;
+    }
+    int idx[64], n = 0;
+    for (int k = 0; k < SYNO_RULE_COUNT; k++)
+        if (broken >> k & 1) idx[n++] = k;
+    uint64_t found = 0;
+    syno_reach best;
+    memset(&best, 0, sizeof best);
+    /* subsets of growing size (single rules were tried already); with many
+     * rules, sets of at most 3 and then all of them */
+    for (int size = 2; size <= n && !found; size++) {
+        if (size > 3 && size < n) continue;
+        int c[64];
+        for (int i = 0; i < size; i++) c[i] = i;
+        for (;;) {
+            uint64_t m = 0;
+            for (int i = 0; i < size; i++) m |= 1ull << idx[c[i]];
+            if (search(spec, p, r->hash, m, d, &best, NULL)) {
+                found = m;
+                break;
+            }
+            int i = size - 1;
+            while (i >= 0 && c[i] == n - size + i) i--;
+            if (i < 0) break;
+            c[i]++;
+            for (int j = i + 1; j < size; j++) c[j] = c[j - 1] + 1;
+        }
+    }
+    if (!found) { /* the path's rules together admit it (it was found with them off) */
+        found = broken;
+        syno_reach_fini(&best);
+        best = any;
+    } else {
+        syno_reach_fini(&any);
+    }
+    r->rules = found;
+    r->depth = best.depth;
+    r->nsteps = best.nsteps;
+    r->steps = best.steps;
+    best.steps = NULL;
+    best.nsteps = 0;
+    syno_reach_fini(&best);
+    syno_buf b = SYNO_BUF_INIT;
+    int k = 0, cnt = __builtin_popcountll(found);
+    for (int i = 0; i < SYNO_RULE_COUNT; i++) {
+        if (!(found >> i & 1)) continue;
+        if (!k) r->rule = (syno_rule)i;
+        syno_buf_printf(&b, "%s'%s'", k ? (k == cnt - 1 ? " and " : ", ") : "", syno_rules[i].name);
+        k++;
+    }
+    set_reason(r, "excluded by the rules %s together (no single rule excludes it; with %s off, this path builds it)",
+               syno_buf_str(&b), cnt == 2 ? "both" : "all of them");
+    syno_buf_fini(&b);
 }
 
 /* ---- the questions, in order ---------------------------------------------- */
@@ -417,7 +540,7 @@ static bool check_profile(const syno_spec *spec, const syno_space *probe, const 
  * the rule whose removal finds it, or why nothing builds it. */
 static void find_path(const syno_spec *spec, const profile *p, syno_diags *d, syno_reach *r)
 {
-    if (search(spec, p, r->hash, 0, d, r)) {
+    if (search(spec, p, r->hash, 0, d, r, NULL)) {
         r->reachable = true;
         return;
     }
@@ -426,12 +549,14 @@ static void find_path(const syno_spec *spec, const profile *p, syno_diags *d, sy
         if (syno_rules[k].cls != SYNO_RCLASS_CANON && syno_rules[k].cls != SYNO_RCLASS_PRUNE &&
             k != SYNO_RULE_FINAL_UNORDERED)
             continue;
-        if (search(spec, p, r->hash, 1ull << k, d, r)) {
+        if (search(spec, p, r->hash, 1ull << k, d, r, NULL)) {
             r->rule = (syno_rule)k;
+            r->rules = 1ull << k;
             set_reason(r, "excluded by the rule '%s' (%s)", syno_rules[k].name, syno_rules[k].doc);
             break;
         }
     }
+    if (!r->reason) rule_set(spec, p, d, r);
     if (!r->reason)
         set_reason(r, "no sequence of the search's steps within its bounds builds it (its canonical form needs "
                       "%d steps)", p->depth);

@@ -13,6 +13,7 @@ typedef struct syno_reach {
     char **steps;           /* the path from the root, one description per step */
     char *reason;           /* why it is not in the space */
     syno_rule rule;         /* the rule or bound that excludes it, or SYNO_RULE_COUNT */
+    uint64_t rules;         /* the smallest set of rules whose removal admits it (bit per syno_rule), or 0 */
     double flops, params;   /* summed over the layers */
 } syno_reach;
 

@@ -30,6 +30,26 @@ reachable "syno_op1 is in Syno's ResNet-18 space at depth 10" "$G/resnet18.syno"
 reachable "syno_op2 is in Syno's ResNet-18 space at depth 11" "$G/resnet18.syno" syno_op2 11
 reachable "shift_conv is in Syno's ResNet-18 space at depth 4" "$G/resnet18.syno" shift_conv 4
 
+# issue 17: the operators an earlier shape distance lost are reached in the
+# reference's sampler space, at their depth
+K="$top_srcdir/bench/kas-sampler.syno"
+reachable "f01004 (merge -> shift -> split) is in the sampler space at depth 7" "$K" "$G/kas-lost.syno:f01004" 7
+reachable "f00155 (a dilated window) is in the sampler space at depth 8" "$K" "$G/kas-lost.syno:f00155" 8
+reachable "f00464 (a sum completes C_in) is in the sampler space at depth 4" "$K" "$G/kas-lost.syno:f00464" 4
+"$SYNO" reach "$K" "$G/kas-lost.syno:f00155" >"$TMP/r1" 2>&1
+"$SYNO" enumerate "$K" --depth 8 --print >"$TMP/e8" 2>&1
+h=$(sed -n 's/.*canonical hash \([0-9a-f]*\).*/\1/p' "$TMP/r1")
+[ -n "$h" ] && grep -q "^# $h " "$TMP/e8" && ok "enumerate --depth 8 lists f00155, which reach builds in 8 steps" ||
+  { not_ok "enumerate --depth 8 lists f00155 ($h)"; diag <"$TMP/r1"; }
+# no single rule excludes f01004 under shift pattern 2, two together do
+excluded "the smallest set of rules: two together" "$G/kas-lost.syno:pattern2" "$G/kas-lost.syno:f01004" \
+  "excluded by the rules 'merge-near-shift' and 'shift-near-split' together"
+grep -q "with those rules off, this path builds it" "$TMP/out" && ok "reach prints the path with both rules off" ||
+  { not_ok "reach prints the path with both rules off"; diag <"$TMP/out"; }
+"$SYNO" reach "$G/kas-lost.syno:pattern2" "$G/kas-lost.syno:f01004" --json >"$TMP/j" 2>&1
+tr -d ' \n' <"$TMP/j" | grep -q '"rules":\["merge-near-shift","shift-near-split"\]' && ok "reach --json lists both rules" ||
+  { not_ok "reach --json lists both rules"; diag <"$TMP/j"; }
+
 L="$G/limits.syno"
 excluded "too many weights" "$L:one_weight" syno_op1 "needs 2 weights, the spec allows 1"
 excluded "too deep" "$L:shallow" conv2d "needs depth 6 > 5"

@@ -8,6 +8,7 @@
 #include "lang/graph_print.h"
 #include "search/engine.h"
 #include "search/final_metrics.h"
+#include "search/reach.h"
 #include "search/search.h"
 #include "tests/tap.h"
 
@@ -226,6 +227,53 @@ static void test_blind_states(const char *rel, int depth)
        (unsigned long long)states[0], (unsigned long long)states[1]);
 }
 
+/* Every operator of tests/search/kas-lost.syno (lost by an earlier shape
+ * distance) is among the finals of the reference's sampler space at
+ * depth 8, and `reach` agrees (issue 17). */
+static void test_regressions(void)
+{
+    syno_ctx *ctx = syno_ctx_new();
+    syno_spec *spec = load_spec(ctx, "bench/kas-sampler.syno");
+    char path[1024];
+    snprintf(path, sizeof path, "%s/tests/search/kas-lost.syno", srcdir());
+    syno_module *m = syno_ctx_load_file(ctx, path);
+    if (!spec || !m || ctx->diags.errors) {
+        syno_diags_print(&ctx->diags, stdout);
+        ok(false, "kas-lost.syno and the sampler space load");
+        syno_ctx_free(ctx);
+        return;
+    }
+    syno_space *sp = syno_space_new(spec, &ctx->diags);
+    syno_space_set_depth(sp, 8);
+    finals fs;
+    memset(&fs, 0, sizeof fs);
+    fs.sp = sp;
+    syno_enum_result r;
+    syno_enumerate(sp, 1, on_final, &fs, &r);
+    int missing = 0;
+    for (int i = 0; i < m->nops; i++) {
+        uint64_t h = syno_space_final_hash(sp, m->ops[i]);
+        if (!contains(&fs, h)) {
+            if (!missing++) printf("# not enumerated: %s (%016llx)\n", m->ops[i]->name, (unsigned long long)h);
+        }
+    }
+    ok(m->nops >= 31 && missing == 0, "the %d operators an earlier shape distance lost are in the sampler space at depth 8 "
+       "(%d finals)", m->nops, fs.n);
+    int disagree = 0;
+    for (int i = 0; i < m->nops; i++) {
+        syno_reach rr;
+        syno_reach_run(spec, m->ops[i], &ctx->diags, &rr);
+        if (!rr.reachable || rr.depth > 8) {
+            if (!disagree++) printf("# reach: %s: %s\n", m->ops[i]->name, rr.reason ? rr.reason : "deeper than 8");
+        }
+        syno_reach_fini(&rr);
+    }
+    is_int(disagree, 0, "reach agrees: each of them is in the space, by a path of at most 8 steps");
+    free(fs.hash);
+    syno_space_free(sp);
+    syno_ctx_free(ctx);
+}
+
 static void test_determinism(void)
 {
     uint64_t first = 0;
@@ -268,6 +316,10 @@ int main(void)
     test_guidance_loses_nothing("tests/search/linear.syno", 6);
     test_guidance_loses_nothing("tests/search/resnet18.syno", 3);
     test_guidance_loses_nothing("bench/sampler-space.syno", getenv("SYNO_SANITIZED") ? 3 : 4);
+    test_guidance_loses_nothing("tests/search/noloss.syno:reshape", 7);
+    test_guidance_loses_nothing("tests/search/noloss.syno:dilated", 6);
+    test_guidance_loses_nothing("bench/kas-sampler.syno", getenv("SYNO_SANITIZED") ? 4 : 5);
+    test_regressions();
     test_blind_states("tests/search/conv.syno", 7);
     test_blind_states("bench/sampler-space.syno", getenv("SYNO_SANITIZED") ? 6 : 8);
     test_blind_states("tests/search/resnet18.syno", getenv("SYNO_SANITIZED") ? 4 : 5);
