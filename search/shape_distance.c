@@ -91,6 +91,8 @@ typedef struct solver {
     /* equal dims take their choices in non-decreasing order (the others are permutations) */
     bool same[SX_MAX_STATE_DIMS];
     int choice[SX_MAX_STATE_DIMS];
+    int free_after[SX_MAX_STATE_DIMS + 1]; /* dims from i on that a contraction may absorb at no step */
+    int empty;                              /* blocks without a dim yet */
     /* incremental block state */
     syno_size prod[MAXB];
     int ncur[MAXB], ndes_b[MAXB];
@@ -188,7 +190,10 @@ static void leaf(solver *s, int partial)
 
 static void sd_dfs(solver *s, int i, int partial)
 {
-    if (partial + s->need >= s->best) return;
+    /* each dim still to place costs a step, unless it is the first of an empty
+     * block or a contraction absorbs it */
+    int rest = s->n - i - s->empty - s->free_after[i];
+    if (partial + s->need + (rest > 0 ? rest : 0) >= s->best) return;
     if (i == s->n) {
         leaf(s, partial);
         return;
@@ -200,6 +205,7 @@ static void sd_dfs(solver *s, int i, int partial)
         s->choice[i] = k;
         int join = s->ncur[b] > 0;
         sz_add(&s->prod[b], &t->size);
+        s->empty -= !join;
         s->ncur[b]++;
         s->nmerge0[b] += t->mstat == 0;
         s->nmerge1[b] += t->mstat == 1;
@@ -210,6 +216,7 @@ static void sd_dfs(solver *s, int i, int partial)
         s->nmerge0[b] -= t->mstat == 0;
         s->nmerge1[b] -= t->mstat == 1;
         s->ncur[b]--;
+        s->empty += !join;
         sz_sub(&s->prod[b], &t->size);
     }
     if (!t->pvars && !t->chain0 && s->unfold_left)
@@ -281,6 +288,7 @@ static void solve_partition(solver *s)
     s->unfolds = 0;
     s->wprod[0] = s->wprod[1] = syno_size_one();
     s->wn[0] = s->wn[1] = s->wraw[0] = s->wraw[1] = 0;
+    s->empty = s->nblocks;
     int base = s->fixed_cost;
     for (int b = 0; b < s->nblocks; b++) base += s->ndes_b[b] - 1; /* d axes of a block: d-1 merges */
     sd_dfs(s, 0, base);
@@ -416,6 +424,13 @@ int sx_distance(syno_space *sp, const syno_pstate *st)
     s.best = cap;
     qsort(s.it, (size_t)s.n, sizeof *s.it, item_cmp);
     for (int i = 0; i < s.n; i++) s.same[i] = i && item_cmp(&s.it[i - 1], &s.it[i]) == 0;
+    s.free_after[s.n] = 0;
+    for (int i = s.n - 1; i >= 0; i--) {
+        int c = s.it[i].cls;
+        bool zero = false;
+        for (int w = 0; w < ways[c].n; w++) zero |= ways[c].cost[w] == 0;
+        s.free_after[i] = s.free_after[i + 1] + zero;
+    }
     partitions(&s, 0);
     sx_memo_put(dm, key, (int32_t)(s.best | (cap << 16)));
     return s.best < cap ? s.best : SX_DIST_UNKNOWN;
