@@ -1,6 +1,6 @@
 #!/bin/sh
 # search.sh - speed and memory of the synthesis engine on the reference
-# implementation's sampler space (bench/sampler-space.syno), on one core:
+# implementation's sampler space (bench/kas-sampler.syno), on one core:
 # exhaustive enumeration at depths 8 and 12 (CPU time, states, finals,
 # peak memory, the share of candidates each rule removed) and random
 # sampling (finals per second).  Prints figures; never passes or fails.
@@ -9,7 +9,7 @@
 # SPEC (default: the sampler space next to this script).
 here=$(cd "$(dirname "$0")" && pwd)
 bin=${SEARCH_BENCH:-./bench/search_bench}
-spec=${SPEC:-$here/sampler-space.syno}
+spec=${SPEC:-$here/kas-sampler.syno}
 pin=
 command -v taskset >/dev/null 2>&1 && pin="taskset -c 0"
 echo "machine: $(uname -m), $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | sed 's/.*: //')); one core used"
