@@ -118,13 +118,13 @@ static void vary(const syno_spec *base, syno_spec *s, syno_rng *r, int max_depth
     *s = *base;
     for (int v = 0; v < base->vars->n; v++) {
         if (base->fixed & (1u << v)) continue;
-        if (base->vars->v[v].kind == SYNO_VAR_PRIMARY) s->allow[v] = pick(r, 0, 2);
+        if (base->vars->v[v].kind == SYNO_VAR_PRIMARY) s->allow[v] = pick(r, 1, 2);
         else s->allow[v] = pick(r, 0, 3);
     }
     static const syno_prim prims[] = {SYNO_PRIM_SPLIT, SYNO_PRIM_MERGE, SYNO_PRIM_SHIFT, SYNO_PRIM_STRIDE,
                                       SYNO_PRIM_UNFOLD, SYNO_PRIM_EXPAND, SYNO_PRIM_REVERSE};
     for (size_t k = 0; k < SYNO_ARRAY_LEN(prims); k++) {
-        int x = pick(r, 0, 3);
+        int x = pick(r, 0, 2);
         if (prims[k] == SYNO_PRIM_REVERSE && x > 1) x = 1;
         s->limit[prims[k]] = x;
     }
