@@ -15,7 +15,9 @@
  * staged plans count them).  A reduction that two weights share may be
  * summed in a stage of the two weights alone (a low-rank product formed
  * first): there the bound is also at most the points of the union of their
- * axes.  Steps added below only add increases and dependencies, so the
+ * axes.  A reduction that needs only axes a weight produces (expanded by a
+ * contraction) may be summed by a stage of the weights alone, before the
+ * input joins: there the bound is only its own size.  Steps added below only add increases and dependencies, so the
  * bound never decreases along a path, and the FLOPs of the staged plans
  * (codegen/plan.h) are never below it (tests/unit/t_search checks both on
  * every final operator of its spaces). */
@@ -35,6 +37,7 @@ typedef struct fb {
     syno_size inc_size[MAXI];
     uint32_t inc_below[MAXI];/* reductions below the increase */
     uint32_t inc_w[MAXI];    /* weights whose share lies below it */
+    uint32_t weight_made;    /* increases a weight produces (axes a contraction expands) */
     int ninc;
     double stride_div[SYNO_SPEC_MAX_LAYERS];
 } fb;
@@ -140,7 +143,11 @@ double sx_flops_bound(syno_space *sp, const syno_pstate *st)
     for (int l = 0; l < sp->nlayers; l++) f.stride_div[l] = 1;
     int n = st->nf + st->ne + st->nw;
     for (int i = 0; i < n; i++) walk(&f, st->d[i]);
-    for (int i = st->nf; i < st->nf + st->ne; i++) add_inc(&f, st->d[i], sx_d(sp, st->d[i])->size, reds_below(&f, st->d[i]));
+    for (int i = st->nf; i < st->nf + st->ne; i++) {
+        add_inc(&f, st->d[i], sx_d(sp, st->d[i])->size, reds_below(&f, st->d[i]));
+        for (int k = 0; k < f.ninc; k++)
+            if (f.inc[k] == st->d[i] && sx_d(sp, st->d[i])->kind == SX_SHARE_L) f.weight_made |= 1u << k;
+    }
     if (!f.nred) return 0;
     /* weights: the reductions sharing an axis with w need every increase above w's shares */
     uint32_t wred[SYNO_MAX_TENSORS] = {0};
@@ -156,11 +163,18 @@ double sx_flops_bound(syno_space *sp, const syno_pstate *st)
             for (int w = 1; w <= st->nweights; w++)
                 if ((wred[w] & (1u << r)) && (f.inc_w[i] & (1u << (w - 1)))) deps[r] |= 1u << i;
         }
-    /* future strides could still shrink the input */
+    /* future strides could still shrink the input: by at most what the
+     * allowances left can pay for (a factor charges |exponent| per variable) */
     int stride_lim = sp->limit[SYNO_STEP_STRIDE];
-    if (stride_lim < 0 || st->cnt[SYNO_STEP_STRIDE] < stride_lim) return 0;
+    bool more_strides = stride_lim < 0 || st->cnt[SYNO_STEP_STRIDE] < stride_lim;
     double total = 0;
     for (int l = 0; l < sp->nlayers; l++) {
+        if (more_strides)
+            for (int v = 0; v < sp->nvars; v++) {
+                int left = sp->spec->allow[v] - st->use[v];
+                double x = (double)sp->val[l][v];
+                if (left > 0 && x > 0) f.stride_div[l] *= pow(x > 1 ? x : 1 / x, left);
+            }
         double incv[MAXI], redv[MAXR];
         for (int i = 0; i < f.ninc; i++) incv[i] = sx_size_value(sp, f.inc_size[i], l);
         for (int r = 0; r < f.nred; r++) redv[r] = sx_size_value(sp, sx_d(sp, f.red[r])->size, l);
@@ -196,6 +210,13 @@ double sx_flops_bound(syno_space *sp, const syno_pstate *st)
                         double pts = weight_union_points(sp, st, w1, w2, l);
                         if (pts < best) best = pts;
                     }
+            }
+            if (deps[r] && !(deps[r] & ~f.weight_made) && redv[r] < best) {
+                /* every increase it needs is an axis a weight produces: a stage of
+                 * the weights alone may sum it before the input joins (a merge,
+                 * reverse or shift can tie the sum to the input by a small factor
+                 * only), iterating at least over the reduction */
+                best = redv[r];
             }
             if (best > worst) worst = best;
         }

@@ -34,7 +34,8 @@
  *
  * This runs for every candidate child, so it is a small branch-and-bound
  * over the dims with the block products kept incrementally, memoized by
- * the multiset of dim signatures and the budgets.  The memo stores "at
+ * the multiset of dim signatures and the budgets, and cut short after
+ * NODE_BUDGET nodes (then its root's bound answers).  The memo stores "at
  * least CAP" answers with their cap. */
 #include "search/engine.h"
 
@@ -76,6 +77,11 @@ typedef struct item {
 } item;
 
 #define MAXB SYNO_SPEC_MAX_AXES
+/* Nodes one distance may visit; past them the search stops and the bound
+ * of its root (a lower bound too, only weaker) is the answer.  Large
+ * frontiers with many reductions (4 and three coefficients) would
+ * otherwise take seconds for one state. */
+#define NODE_BUDGET 3000
 
 typedef struct solver {
     syno_space *sp;
@@ -93,6 +99,7 @@ typedef struct solver {
     int choice[SX_MAX_STATE_DIMS];
     int free_after[SX_MAX_STATE_DIMS + 1]; /* dims from i on that a contraction may absorb at no step */
     int empty;                              /* blocks without a dim yet */
+    long nodes;                             /* of the branch-and-bound, against NODE_BUDGET */
     /* incremental block state */
     syno_size prod[MAXB];
     int ncur[MAXB], ndes_b[MAXB];
@@ -129,6 +136,15 @@ static int limit_left(const syno_space *sp, const syno_pstate *st, syno_step_kin
     return left < 0 ? 0 : left;
 }
 
+/* True when a reduction of size Q may be created (one of the space's
+ * enumerable sizes). */
+static bool is_red_size(const syno_space *sp, syno_size q)
+{
+    for (int k = 0; k < sp->nsizes; k++)
+        if (syno_size_eq(sp->sizes[k].size, q)) return true;
+    return false;
+}
+
 static void leaf(solver *s, int partial)
 {
     syno_space *sp = s->sp;
@@ -145,12 +161,18 @@ static void leaf(solver *s, int partial)
         bool exact = syno_size_is_one(s->prod[b]);
         if (s->chain0[b] && !(exact && nc == 1 && nd == 1)) return;
         if (!exact && !sx_size_legal(sp, s->prod[b])) {
-            /* short of a factor: future reductions complete it (one of size 1/q, or
-             * more: at least a step and a split) */
-            if (!wild) return;
-            wild--;
-            nc++;
-            cost += 2;
+            /* short of a factor: future reductions complete it, each a step and a
+             * split; one when 1/q is a size the space reduces over, else two at
+             * least (sizes never divide by a primary variable) */
+            syno_size inv = syno_size_one();
+            sz_sub(&inv, &s->prod[b]);
+            bool neg = false;
+            for (int v = 0; v < sp->nvars; v++) neg |= inv.e[v] < 0 && sp->vars->v[v].kind == SYNO_VAR_PRIMARY;
+            int k = is_red_size(sp, inv) ? 1 : 2;
+            if (neg || wild < k) return;
+            wild -= k;
+            nc += k;
+            cost += 2 * k;
             exact = true;
         }
         if (nd >= 2 || !exact) { /* some dim of the group must be separated by a merge */
@@ -190,6 +212,7 @@ static void leaf(solver *s, int partial)
 
 static void sd_dfs(solver *s, int i, int partial)
 {
+    if (++s->nodes > NODE_BUDGET) return;
     /* each dim still to place costs a step, unless it is the first of an empty
      * block or a contraction absorbs it */
     int rest = s->n - i - s->empty - s->free_after[i];
@@ -298,6 +321,7 @@ static void solve_partition(solver *s)
  * block is held together by a dim that has variables of two of its axes. */
 static void partitions(solver *s, int j)
 {
+    if (s->nodes > NODE_BUDGET) return;
     if (j == s->ndes) {
         solve_partition(s);
         return;
@@ -431,7 +455,17 @@ int sx_distance(syno_space *sp, const syno_pstate *st)
         for (int w = 0; w < ways[c].n; w++) zero |= ways[c].cost[w] == 0;
         s.free_after[i] = s.free_after[i + 1] + zero;
     }
+    /* at best every input axis opens a block of its own and every other dim
+     * costs a step unless a contraction takes it (sd_dfs's bound at its root) */
+    int spare = s.n - s.ndes - s.free_after[0];
+    int root = s.fixed_cost + s.need_weight + (spare > 0 ? spare : 0);
+    if (root >= cap) {
+        sx_memo_put(dm, key, (int32_t)(cap | (cap << 16)));
+        return SX_DIST_UNKNOWN;
+    }
+    s.nodes = 0;
     partitions(&s, 0);
+    if (s.nodes > NODE_BUDGET) s.best = root; /* cut short: the root's bound */
     sx_memo_put(dm, key, (int32_t)(s.best | (cap << 16)));
     return s.best < cap ? s.best : SX_DIST_UNKNOWN;
 }

@@ -318,6 +318,7 @@ int main(void)
     test_guidance_loses_nothing("bench/sampler-space.syno", getenv("SYNO_SANITIZED") ? 3 : 4);
     test_guidance_loses_nothing("tests/search/noloss.syno:reshape", 7);
     test_guidance_loses_nothing("tests/search/noloss.syno:dilated", 6);
+    test_guidance_loses_nothing("tests/search/noloss.syno:flops", getenv("SYNO_SANITIZED") ? 4 : 5);
     test_guidance_loses_nothing("bench/kas-sampler.syno", getenv("SYNO_SANITIZED") ? 4 : 5);
     test_regressions();
     test_blind_states("tests/search/conv.syno", 7);
