@@ -130,6 +130,7 @@ const sx_size_info *sx_size_get(syno_space *sp, syno_size s)
     in->used = true;
     in->size = s;
     in->div_off = -1;
+    in->red = -1;
     in->valid_layers = size_layers(sp, s, &in->lo, &in->hi, &in->odd);
     in->legal = in->valid_layers && syno_size_is_valid(sp->vars, s);
     lc->sinfo_n++;

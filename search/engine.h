@@ -123,6 +123,7 @@ void sx_memo_fini(sx_memo *m);
 typedef struct sx_size_info {
     syno_size size;
     bool used, legal, valid_layers, odd;
+    int8_t red;               /* a size the space reduces over (-1: not computed; shape_distance.c) */
     float lo, hi;
     int32_t div_off, div_n;   /* merge blocks in the space's divisor pool (-1: not computed) */
 } sx_size_info;

@@ -109,6 +109,8 @@ typedef struct solver {
     int wn[2], wraw[2];
     bool chain0[MAXB];
     int need, unfolds;
+    int joins;  /* dims that joined a non-empty block or window: a split each */
+    int mopen;  /* merges of the blocks opened so far: d-1 for d axes */
     int best;
     int fixed_cost;                /* strided dims with a primary variable */
     bool need_weight;              /* no weight yet */
@@ -137,12 +139,15 @@ static int limit_left(const syno_space *sp, const syno_pstate *st, syno_step_kin
 }
 
 /* True when a reduction of size Q may be created (one of the space's
- * enumerable sizes). */
-static bool is_red_size(const syno_space *sp, syno_size q)
+ * enumerable sizes; cached in the size's information). */
+static bool is_red_size(syno_space *sp, syno_size q)
 {
-    for (int k = 0; k < sp->nsizes; k++)
-        if (syno_size_eq(sp->sizes[k].size, q)) return true;
-    return false;
+    sx_size_info *in = (sx_size_info *)sx_size_get(sp, q);
+    if (in->red < 0) {
+        in->red = 0;
+        for (int k = 0; k < sp->nsizes && !in->red; k++) in->red = syno_size_eq(sp->sizes[k].size, q);
+    }
+    return in->red;
 }
 
 static void leaf(solver *s, int partial)
@@ -216,7 +221,13 @@ static void sd_dfs(solver *s, int i, int partial)
     /* each dim still to place costs a step, unless it is the first of an empty
      * block or a contraction absorbs it */
     int rest = s->n - i - s->empty - s->free_after[i];
-    if (partial + s->need + (rest > 0 ? rest : 0) >= s->best) return;
+    /* empty blocks that no dim left can open: a future reduction (a step) each */
+    int unfilled = s->empty - (s->n - i);
+    if (partial + s->need + (rest > 0 ? rest : 0) + (unfilled > 0 ? unfilled : 0) >= s->best) return;
+    /* what only grows towards the leaf and must stay within the limits there */
+    if (s->joins > s->split_left || s->mopen > s->merge_left || s->need > s->weights_left ||
+        s->unfolds + (s->wn[0] > 0) + (s->wn[1] > 0) > s->unfold_left || unfilled > s->wildcards)
+        return;
     if (i == s->n) {
         leaf(s, partial);
         return;
@@ -227,8 +238,12 @@ static void sd_dfs(solver *s, int i, int partial)
         int b = s->opts[i][k];
         s->choice[i] = k;
         int join = s->ncur[b] > 0;
+        /* a block at the chain bound must be one dim that is one axis */
+        if ((s->chain0[b] || t->chain0) && (join || s->ndes_b[b] > 1)) continue;
         sz_add(&s->prod[b], &t->size);
         s->empty -= !join;
+        s->joins += join;
+        s->mopen += join ? 0 : s->ndes_b[b] - 1;
         s->ncur[b]++;
         s->nmerge0[b] += t->mstat == 0;
         s->nmerge1[b] += t->mstat == 1;
@@ -240,6 +255,8 @@ static void sd_dfs(solver *s, int i, int partial)
         s->nmerge1[b] -= t->mstat == 1;
         s->ncur[b]--;
         s->empty += !join;
+        s->joins -= join;
+        s->mopen -= join ? 0 : s->ndes_b[b] - 1;
         sz_sub(&s->prod[b], &t->size);
     }
     if (!t->pvars && !t->chain0 && s->unfold_left)
@@ -251,7 +268,9 @@ static void sd_dfs(solver *s, int i, int partial)
             sz_add(&s->wprod[k], &t->size);
             s->wn[k]++;
             s->wraw[k] += t->cls == A_RAW1 || t->cls == A_RAW12 || t->cls == A_RAW2;
+            s->joins += join;
             sd_dfs(s, i + 1, partial + join + !join);
+            s->joins -= join;
             s->wraw[k] -= t->cls == A_RAW1 || t->cls == A_RAW12 || t->cls == A_RAW2;
             s->wn[k]--;
             sz_sub(&s->wprod[k], &t->size);
@@ -312,6 +331,7 @@ static void solve_partition(solver *s)
     s->wprod[0] = s->wprod[1] = syno_size_one();
     s->wn[0] = s->wn[1] = s->wraw[0] = s->wraw[1] = 0;
     s->empty = s->nblocks;
+    s->joins = s->mopen = 0;
     int base = s->fixed_cost;
     for (int b = 0; b < s->nblocks; b++) base += s->ndes_b[b] - 1; /* d axes of a block: d-1 merges */
     sd_dfs(s, 0, base);
