@@ -78,10 +78,12 @@ typedef struct item {
 
 #define MAXB SYNO_SPEC_MAX_AXES
 /* Nodes one distance may visit; past them the search stops and the bound
- * of its root (a lower bound too, only weaker) is the answer.  Large
- * frontiers with many reductions (4 and three coefficients) would
- * otherwise take seconds for one state. */
-#define NODE_BUDGET 3000
+ * of its root (a lower bound too, only weaker) is the answer.  A weak
+ * answer keeps dead ends that MCTS rollouts then wander into, so the
+ * budget is generous: enumerations of examples/fmnist-conv.syno (depth 7)
+ * and bench/kas-sampler.syno (depth 9) are the same with 30,000 nodes as
+ * with no budget (100,000 nodes take a few milliseconds). */
+#define NODE_BUDGET 100000
 
 typedef struct solver {
     syno_space *sp;
@@ -485,7 +487,7 @@ int sx_distance(syno_space *sp, const syno_pstate *st)
     }
     s.nodes = 0;
     partitions(&s, 0);
-    if (s.nodes > NODE_BUDGET) s.best = root; /* cut short: the root's bound */
-    sx_memo_put(dm, key, (int32_t)(s.best | (cap << 16)));
-    return s.best < cap ? s.best : SX_DIST_UNKNOWN;
+    int lo = s.nodes > NODE_BUDGET ? root : s.best; /* cut short: the root's bound */
+    sx_memo_put(dm, key, (int32_t)(lo | (cap << 16)));
+    return lo < cap ? lo : SX_DIST_UNKNOWN;
 }
