@@ -152,9 +152,33 @@ static bool is_red_size(syno_space *sp, syno_size q)
     return in->red;
 }
 
+static inline bool sz_one(const syno_size *a)
+{
+    uint64_t x, y;
+    memcpy(&x, a->e, 8);
+    memcpy(&y, a->e + 8, 8);
+    return !(x | y);
+}
+
 static void leaf(solver *s, int partial)
 {
     syno_space *sp = s->sp;
+    /* first what costs nothing to know: every block that is not exact adds a
+     * step at least (whichever way its factor goes), so most leaves end here
+     * before any size is looked up */
+    bool exacts[MAXB];
+    int lb = partial + s->need;
+    for (int b = 0; b < s->nblocks; b++) {
+        int nc = s->ncur[b], nd = s->ndes_b[b];
+        if (!nc) {
+            lb += nd;
+            continue;
+        }
+        exacts[b] = sz_one(&s->prod[b]);
+        if (s->chain0[b] && !(exacts[b] && nc == 1 && nd == 1)) return;
+        lb += !exacts[b];
+    }
+    if (lb >= s->best) return;
     int cost = partial, splits = 0, merges = 0, wild = s->wildcards, need = s->need, unfolds_extra = 0;
     bool either = false;
     for (int b = 0; b < s->nblocks; b++) {
@@ -165,8 +189,7 @@ static void leaf(solver *s, int partial)
             cost += nd;
             continue;
         }
-        bool exact = syno_size_is_one(s->prod[b]);
-        if (s->chain0[b] && !(exact && nc == 1 && nd == 1)) return;
+        bool exact = exacts[b];
         if (!exact && !sx_size_legal(sp, s->prod[b])) {
             /* short of a factor: future reductions complete it, each a step and a
              * split; one when 1/q is a size the space reduces over, else two at
