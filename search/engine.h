@@ -132,6 +132,7 @@ typedef struct sx_size_info {
 typedef struct sx_size_choice {
     syno_size size;
     int8_t use[SYNO_MAX_VARS];
+    float lo, hi;             /* its smallest and largest value over the layers */
 } sx_size_choice;
 
 /* What each thread keeps for itself: counters and caches (enumeration with
@@ -182,6 +183,7 @@ struct syno_space {
     pthread_cond_t seen_cond;            /* a final's FLOPs verdict became known (seen) */
     sx_size_choice *sizes;               /* enumerable sizes (reductions, strides) */
     int nsizes;
+    int *by_hi;                          /* indices of sizes, the largest value ascending (strides) */
     sx_local local;                      /* the caller's thread's counters and caches */
     sx_set store;                        /* every state handed out by the API */
     syno_pstate *root;

@@ -258,12 +258,48 @@ void sx_gen_reverse(sx_gen *g)
 
 /* ---- stride --------------------------------------------------------------- */
 
+static int int_cmp(const void *a, const void *b)
+{
+    return *(const int *)a - *(const int *)b;
+}
+
+/* The factors (indices into the space's sizes, ascending) worth trying on
+ * Y, into KS; returns their count.  A factor whose largest value times
+ * Y's smallest exceeds max_strided_dim makes a strided axis that the
+ * stride-size rule drops (the axis is at least that large in the layer
+ * where the factor is largest): those are counted as dropped without
+ * building their dims (sizes->by_hi orders them, so they are a suffix),
+ * unless the rule is off or one step alone is being generated (reach
+ * counts exactly which rules its steps break). */
+static int stride_factors(sx_gen *g, const sx_dim *y, int *ks)
+{
+    syno_space *sp = g->sp;
+    int n = sp->nsizes;
+    if (!g->only && !(sp->disabled >> SYNO_RULE_STRIDE_SIZE & 1)) {
+        double max = sp->spec->opt[SYNO_OPT_MAX_STRIDED];
+        int lo = 0, hi = sp->nsizes; /* the first factor too large */
+        while (lo < hi) {
+            int mid = (lo + hi) / 2;
+            if ((double)y->lo * sp->sizes[sp->by_hi[mid]].hi > max) hi = mid;
+            else lo = mid + 1;
+        }
+        sx_loc(sp)->stats.rejected[SYNO_RULE_STRIDE_SIZE] += (uint64_t)(sp->nsizes - lo);
+        n = lo;
+        memcpy(ks, sp->by_hi, (size_t)n * sizeof *ks);
+        qsort(ks, (size_t)n, sizeof *ks, int_cmp);
+        return n;
+    }
+    for (int k = 0; k < n; k++) ks[k] = k;
+    return n;
+}
+
 /* Adds the stride children: each open dim, each enumerable factor. */
 void sx_gen_stride(sx_gen *g)
 {
     syno_space *sp = g->sp;
     const syno_pstate *p = g->parent;
     if (!sx_kind_wanted(g, SYNO_STEP_STRIDE) || !p->nf || !sx_limit_ok(g, SYNO_STEP_STRIDE)) return;
+    int *ks = syno_xmalloc((size_t)(sp->nsizes ? sp->nsizes : 1) * sizeof *ks);
     /* no critical-state rule here: a stride can shorten the distance (a strided
      * reduction is an unfold window without being shared first) */
     for (int i = 0; i < p->nf; i++) {
@@ -274,7 +310,9 @@ void sx_gen_stride(sx_gen *g)
             if (sx_drop(sp, SYNO_RULE_STRIDE_TARGET)) continue;
         }
         if (!sx_above_latest(g, y)) continue;
-        for (int k = 0; k < sp->nsizes; k++) {
+        int n = stride_factors(g, d, ks);
+        for (int j = 0; j < n; j++) {
+            int k = ks[j];
             const sx_size_choice *c = &sp->sizes[k];
             if (g->only && !syno_size_eq(g->only->param, c->size)) continue;
             int8_t use[SYNO_MAX_VARS];
@@ -299,6 +337,7 @@ void sx_gen_stride(sx_gen *g)
             sx_child_end(g, &s);
         }
     }
+    free(ks);
 }
 
 /* ---- unfold --------------------------------------------------------------- */

@@ -64,6 +64,18 @@ static double size_ranges(const syno_spec *spec, int *lo, int *hi)
     return n;
 }
 
+typedef struct hi_index {
+    float hi;
+    int k;
+} hi_index;
+
+static int hi_index_cmp(const void *a, const void *b)
+{
+    const hi_index *x = a, *y = b;
+    if (x->hi != y->hi) return x->hi < y->hi ? -1 : 1;
+    return x->k - y->k;
+}
+
 static void enumerate_sizes(syno_space *sp)
 {
     int maxvars = (int)sp->spec->opt[SYNO_OPT_VARS_IN_SIZE];
@@ -88,6 +100,19 @@ static void enumerate_sizes(syno_space *sp)
         if (v == sp->nvars) break;
     }
     qsort(sp->sizes, (size_t)sp->nsizes, sizeof *sp->sizes, size_choice_cmp);
+    /* the order the stride generator tries them in: the largest value ascending */
+    size_t n = (size_t)(sp->nsizes ? sp->nsizes : 1);
+    hi_index *order = syno_xmalloc(n * sizeof *order);
+    sp->by_hi = syno_xmalloc(n * sizeof *sp->by_hi);
+    for (int k = 0; k < sp->nsizes; k++) {
+        const sx_size_info *in = sx_size_get(sp, sp->sizes[k].size);
+        sp->sizes[k].lo = in->lo;
+        sp->sizes[k].hi = in->hi;
+        order[k] = (hi_index){in->hi, k};
+    }
+    qsort(order, (size_t)sp->nsizes, sizeof *order, hi_index_cmp);
+    for (int k = 0; k < sp->nsizes; k++) sp->by_hi[k] = order[k].k;
+    free(order);
 }
 
 /* The binding of OP's variables that gives each the value of its namesake
@@ -222,6 +247,7 @@ void syno_space_free(syno_space *sp)
     pthread_cond_destroy(&sp->seen_cond);
     free(sp->dtab);
     free(sp->sizes);
+    free(sp->by_hi);
     sx_memo_fini(&sp->seen);
     free(sp->red_quota);
     free(sp);
