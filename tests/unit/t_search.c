@@ -298,6 +298,35 @@ static void test_determinism(void)
     ok(same, "determinism: two enumerations give the same counts and finals in the same order");
 }
 
+/* Bounded work on a space with strides by allowance alone: the stride
+ * generator builds dims only for factors whose strided axis can stay
+ * within max_strided_dim (it once interned a dim for every open dim and
+ * every enumerable factor, 3.8 million rejected at depth 5 here, and
+ * random sampling of the space ran out of memory). */
+static void test_stride_work(void)
+{
+    syno_ctx *ctx = syno_ctx_new();
+    syno_spec *spec = load_spec(ctx, "bench/mpi-space.syno:flops");
+    syno_space *sp = spec ? syno_space_new(spec, &ctx->diags) : NULL;
+    if (!sp) {
+        ok(false, "stride work: bench/mpi-space.syno:flops loads");
+        syno_ctx_free(ctx);
+        return;
+    }
+    const syno_child *kids, *kids2;
+    int n = syno_space_children(sp, syno_space_root(sp), &kids), states = 1 + n, strides = 0;
+    for (int i = 0; i < n; i++) {
+        int n2 = syno_space_children(sp, kids[i].state, &kids2);
+        states += n2;
+        for (int k = 0; k < n2; k++) strides += kids2[k].step.kind == SYNO_STEP_STRIDE;
+    }
+    ok(strides > 0 && sp->ndims < 4000u,
+       "stride work: depth 2 of the MPI bench's space builds %u dims for %d states (%d strides; at most 4,000 dims)",
+       sp->ndims, states, strides);
+    syno_space_free(sp);
+    syno_ctx_free(ctx);
+}
+
 int main(void)
 {
     finals conv = check_space("tests/search/conv.syno", "conv");
@@ -311,6 +340,7 @@ int main(void)
     ok(linear && contains(&lin, linear), "rediscovery: linear is in the linear space");
     free(lin.hash);
     test_api();
+    test_stride_work();
     test_determinism();
     test_guidance_loses_nothing("tests/search/conv.syno", 7);
     test_guidance_loses_nothing("tests/search/linear.syno", 6);
