@@ -10,7 +10,10 @@
  * d-1 merges, and a leftover factor q = prod(dims)/prod(axes) != 1 one
  * more merge plus one step that absorbs it; a block that must be separated
  * needs a dim a merge may act on, or one more step first (a shift or
- * reverse of a dim, or of the dims joined).  The distance is the cheapest
+ * reverse of a dim, or of the dims joined: only when some piece can be
+ * small enough for shift-near-split, or there is a reverse; an unfold
+ * makes a dim mergeable only when a window carrying the latest weight can
+ * exist).  The distance is the cheapest
  * partition whose leftover factors are legal sizes that respects the chain
  * lengths and the primitive limits.  While reductions may still be added,
  * each future reduction is a wildcard dim (one step) that can complete a
@@ -389,7 +392,7 @@ static void partitions(solver *s, int j)
  * weight): 0 now, 1 after one more step (a shift, a reverse, or an unfold
  * whose window carries the weight), 2 never. */
 static int merge_status(const syno_space *sp, const syno_pstate *st, const sx_dim *d, const solver *s, int shift_left,
-                        int reverse_left)
+                        int reverse_left, const bool window[2])
 {
     if (!s->merge_left) return 2;
     bool above = !st->nweights || (d->wmask & (1u << (st->nweights - 1)));
@@ -401,9 +404,10 @@ static int merge_status(const syno_space *sp, const syno_pstate *st, const sx_di
         !(d->kind == SX_SPLIT && sx_d(sp, (uint32_t)d->b)->hi > sp->spec->opt[SYNO_OPT_SHIFT_PATTERN]))
         return 1;
     if (above && repeat_ok && reverse_left) return 1;
-    /* an unfold whose window carries the weight: the unfold is a join the
-     * bound counts anyway */
-    if (s->unfold_left && d->kind != SX_SPLIT && d->kind != SX_SHIFT && !(d->flags & SXF_ENDS_RED)) return 0;
+    /* an unfold whose window carries the weight unless D does (when such a
+     * window can exist: WINDOW[1], WINDOW[0] for any window): the unfold is
+     * a join the bound counts anyway */
+    if (s->unfold_left && window[!above] && d->kind != SX_SPLIT && d->kind != SX_SHIFT && !(d->flags & SXF_ENDS_RED)) return 0;
     return 2;
 }
 
@@ -438,11 +442,47 @@ int sx_distance(syno_space *sp, const syno_pstate *st)
     bool view_expand = limit_left(sp, st, SYNO_STEP_EXPAND) > 0 && sp->spec->opt[SYNO_OPT_EXPAND_REPEAT] > 1;
     int shift_left = limit_left(sp, st, SYNO_STEP_SHIFT), reverse_left = limit_left(sp, st, SYNO_STEP_REVERSE);
     s.join_sep = (shift_left || reverse_left) && s.split_left && s.merge_left;
+    /* Without a reverse, the dims joined are separated after a shift of the
+     * split that joins them, and shift-near-split allows that only when its
+     * right piece is at most shift_pattern in every layer.  Sizes only grow
+     * bottom-up, so that piece is a small dim already open, a future
+     * reduction of a small size, or a piece that a merge of an open dim
+     * separates (a dim a merge may act on, now or after one step). */
+    double pattern = sp->spec->opt[SYNO_OPT_SHIFT_PATTERN];
+    bool small = reverse_left || (s.wildcards && sp->nsizes && !(sp->sizes[sp->by_hi[0]].hi > pattern));
     int cap = sp->depth - st->depth + 1; /* anything at least this is "too far" */
     if (cap < 1) cap = 1;
+    /* Whether an unfold window can ever exist (window[0]), and one that
+     * carries the latest weight (window[1]): a dim that is not mergeable
+     * becomes so as the main dim of an unfold whose result is above the
+     * latest weight.  Sizes never divide by a primary variable, so a window
+     * is made of coefficient dims: open now within max_unfold (carrying
+     * the latest weight, or shared by a new weight), a future reduction, or
+     * a piece cut by a merge of an open dim (now, after a shift or reverse,
+     * or after a stride within max_strided_dim; no other step makes a dim
+     * smaller). */
+    bool window[2] = {s.wildcards > 0, s.wildcards && s.weights_left};
+    if (s.unfold_left) {
+        const bool none[2] = {false, false};
+        double umax = sp->spec->opt[SYNO_OPT_MAX_UNFOLD];
+        double smax = sp->spec->opt[SYNO_OPT_MAX_STRIDED]; /* a strided dim is never smaller */
+        uint32_t latest = st->nweights ? 1u << (st->nweights - 1) : 0;
+        bool stride_left = limit_left(sp, st, SYNO_STEP_STRIDE) > 0;
+        for (int i = 0; i < st->nf && !window[1]; i++) {
+            const sx_dim *d = sx_d(sp, st->d[i]);
+            bool above = !latest || (d->wmask & latest);
+            bool cut = merge_status(sp, st, d, &s, shift_left, reverse_left, none) < 2 ||
+                       (stride_left && s.merge_left && above && d->kind != SX_UNFOLD && d->kind != SX_STRIDE &&
+                        d->kind != SX_SPLIT && !(d->hi > smax));
+            bool coef = !d->pvars && !(d->hi > umax);
+            window[0] |= cut || coef;
+            window[1] |= cut || (coef && (s.weights_left || (d->wmask & latest)));
+        }
+    }
     uint64_t key = 0;
     for (int i = 0; i < st->nf; i++) {
         const sx_dim *d = sx_d(sp, st->d[i]);
+        small |= !(d->hi > pattern);
         bool viewable = view_expand && (d->kind == SX_MERGE_R || (tile && d->kind == SX_MERGE_L));
         if ((d->flags & SXF_DISCARD) && !(d->flags & SXF_COEF) && !viewable) {
             /* strided elements with a primary variable: separated by a merge
@@ -460,7 +500,8 @@ int sx_distance(syno_space *sp, const syno_pstate *st)
         t->posvars = d->posvars;
         bool unfold = (d->flags & SXF_ODD) && s.unfold_left;
         bool ws_ok = d->dist_flags & SXD_WS_OK;
-        t->mstat = (uint8_t)merge_status(sp, st, d, &s, shift_left, reverse_left);
+        t->mstat = (uint8_t)merge_status(sp, st, d, &s, shift_left, reverse_left, window);
+        small |= t->mstat < 2;
         if (d->kind == SX_REDUCE) {
             bool r1 = unfold && s.weights_left, r2 = s.weights_left >= 2 && ws_ok;
             t->cls = r1 && r2 ? A_RAW12 : r1 ? A_RAW1 : r2 ? A_RAW2 : A_NO;
@@ -479,6 +520,7 @@ int sx_distance(syno_space *sp, const syno_pstate *st)
         key += syno_hash_mix(d->size_key ^ ((uint64_t)t->cls << 56) ^ ((uint64_t)t->chain0 << 60) ^ ((uint64_t)t->discard << 61) ^
                       ((uint64_t)t->mstat << 62));
     }
+    s.join_sep &= small;
     key = syno_hash_mix(key ^ syno_hash_mix(0x9d2c5680ull + (uint64_t)s.fixed_cost + ((uint64_t)s.need_weight << 8) +
                               ((uint64_t)s.split_left << 10) + ((uint64_t)s.merge_left << 17) +
                               ((uint64_t)s.unfold_left << 24) + ((uint64_t)view_expand << 31) +
