@@ -68,12 +68,28 @@ typedef struct walk {
     const syno_pstate **states;
     int maxsteps, n;
     long budget;            /* states visited before giving up */
+    bool near;              /* prefer children that keep the shape distance (see walk_dfs) */
 } walk;
+
+/* Whether the walk may take child C of a state at shape distance DIST:
+ * any live child, or (ONWARD) only those that do not move away from a
+ * finalizable state (shape distance at most DIST). */
+static bool takes(syno_walker *w, const syno_child *c, int dist, bool onward)
+{
+    return !syno_walker_dead(w, c->state) && (!onward || syno_pstate_distance(c->state) <= dist);
+}
 
 /* A randomized depth-first search: at each state choose a kind of step
  * (or finalizing) uniformly, then a step of that kind; when everything
  * below a child turns out dead, mark it and choose again among the others.
- * Dead states are remembered, so every dead subtree is explored once. */
+ * Dead states are remembered, so every dead subtree is explored once.
+ * With K->near, seven times in eight, the choice is among the children
+ * whose shape distance is not above the state's while any of them is live
+ * (the others keep the walks varied): the sound distance is
+ * a weak bound, most of the rest of a space can be dead ends it cannot
+ * see, and a walk that moves away from a finalizable state mostly ends in
+ * one (doc/performance.md); the others are taken once those are dead, so
+ * every child stays reachable. */
 static syno_final *walk_dfs(walk *k, const syno_pstate *st, int depth)
 {
     syno_walker *w = k->w;
@@ -82,10 +98,13 @@ static syno_final *walk_dfs(walk *k, const syno_pstate *st, int depth)
     int nk = syno_space_children(w->sp, st, &kids);
     syno_final **fs;
     int nfs = syno_walker_finals(w, st, &fs);
+    int dist = syno_pstate_distance(st);
     for (;;) {
+        bool near = k->near && syno_rng_below(w->rng, 8) != 0, onward = false;
+        for (int i = 0; i < nk && near && !onward; i++) onward = takes(w, &kids[i], dist, true);
         int count[SYNO_STEP_COUNT] = {0}, nopt = nfs ? 1 : 0;
         for (int i = 0; i < nk; i++)
-            if (!syno_walker_dead(w, kids[i].state) && !count[kids[i].step.kind]++) nopt++;
+            if (takes(w, &kids[i], dist, onward) && !count[kids[i].step.kind]++) nopt++;
         if (!nopt) {
             syno_walker_kill(w, st);
             return NULL;
@@ -99,7 +118,7 @@ static syno_final *walk_dfs(walk *k, const syno_pstate *st, int depth)
         int which = (int)syno_rng_below(w->rng, (uint64_t)count[kind]);
         const syno_child *c = NULL;
         for (int i = 0; i < nk; i++)
-            if (kids[i].step.kind == (syno_step_kind)kind && !syno_walker_dead(w, kids[i].state) && which-- == 0) {
+            if (kids[i].step.kind == (syno_step_kind)kind && takes(w, &kids[i], dist, onward) && which-- == 0) {
                 c = &kids[i];
                 break;
             }
@@ -117,12 +136,29 @@ static syno_final *walk_dfs(walk *k, const syno_pstate *st, int depth)
 }
 
 /* A random final below FROM (see algo.h): NULL when there is none (FROM
- * is then dead) or when TRIES thousand states were visited without one. */
+ * is then dead) or when TRIES thousand states were visited without one.
+ * When the FLOPs window has no floor, every final counts and a walk heads
+ * for the nearest (K.near), restarting from FROM with a doubling budget
+ * (RESTART_FIRST states first): one early choice would otherwise spend the
+ * whole budget in a dead subtree the shape distance cannot see.  With a
+ * floor the finals nearest are mostly too cheap (doc/performance.md), so
+ * the walk is one search with the whole budget.  What each try found dead
+ * stays marked, and the last try may take all that is left, so a walk
+ * still explores everything below FROM when it has the budget. */
+#define RESTART_FIRST 8
 syno_final *syno_walk(syno_walker *w, const syno_pstate *from, int tries, const syno_step **steps,
                       const syno_pstate **states, int maxsteps, int *nsteps)
 {
-    walk k = {w, steps, states, maxsteps, 0, 1000L * (tries > 0 ? tries : 1)};
-    syno_final *f = walk_dfs(&k, from, 0);
+    long total = 1000L * (tries > 0 ? tries : 1);
+    syno_final *f = NULL;
+    walk k = {w, steps, states, maxsteps, 0, 0, syno_space_flops_floor(w->sp) <= 0};
+    for (long chunk = k.near ? RESTART_FIRST : total; !f && total > 0 && !syno_walker_dead(w, from); chunk *= 2) {
+        k.n = 0;
+        k.budget = chunk < total ? chunk : total;
+        total -= k.budget;
+        f = walk_dfs(&k, from, 0);
+        total += k.budget > 0 ? k.budget : 0; /* what the try did not use */
+    }
     *nsteps = f ? k.n : 0;
     return f;
 }

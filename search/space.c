@@ -267,6 +267,12 @@ bool syno_space_baseline(const syno_space *sp, double *flops, double *params)
     return sp->spec->baseline_op != NULL;
 }
 
+/* The FLOPs window's floor (see the header). */
+double syno_space_flops_floor(const syno_space *sp)
+{
+    return sp->flops_lo;
+}
+
 /* Puts a copy of the root into SET. */
 void sx_intern_root(syno_space *sp, sx_set *set)
 {

@@ -109,6 +109,9 @@ const syno_spec *syno_space_spec(const syno_space *sp);
  * a relative FLOPs window and what finals are compared with).  Returns
  * false, leaving both 0, when the spec names no baseline. */
 bool syno_space_baseline(const syno_space *sp, double *flops, double *params);
+/* The floor of the FLOPs window, summed over the layers (0 when the spec
+ * sets none). */
+double syno_space_flops_floor(const syno_space *sp);
 
 /* The root: the output axes, nothing applied. */
 const syno_pstate *syno_space_root(syno_space *sp);
