@@ -31,6 +31,7 @@ typedef struct syno_walker {
     syno_rng *rng;
     sx_memo dead;        /* state -> 1 when no final operator is below it */
     sx_memo fin_index;   /* state -> index into fins */
+    bool near;           /* walks head for the nearest finals, restarting (see syno_walk) */
     struct wfinals {
         syno_final **v;
         int n;

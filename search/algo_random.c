@@ -16,6 +16,7 @@ static syno_algo *create(syno_space *sp, syno_rng *rng)
     syno_algo *a = syno_xcalloc(1, sizeof *a);
     a->sp = sp;
     syno_walker_init(&a->w, sp, rng);
+    a->w.near = syno_space_flops_floor(sp) <= 0; /* every final counts: head for the nearest */
     return a;
 }
 

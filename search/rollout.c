@@ -137,21 +137,23 @@ static syno_final *walk_dfs(walk *k, const syno_pstate *st, int depth)
 
 /* A random final below FROM (see algo.h): NULL when there is none (FROM
  * is then dead) or when TRIES thousand states were visited without one.
- * When the FLOPs window has no floor, every final counts and a walk heads
- * for the nearest (K.near), restarting from FROM with a doubling budget
- * (RESTART_FIRST states first): one early choice would otherwise spend the
- * whole budget in a dead subtree the shape distance cannot see.  With a
- * floor the finals nearest are mostly too cheap (doc/performance.md), so
- * the walk is one search with the whole budget.  What each try found dead
- * stays marked, and the last try may take all that is left, so a walk
- * still explores everything below FROM when it has the budget. */
+ * With W->near (random sampling when the FLOPs window has no floor: every
+ * final counts) a walk heads for the nearest finals, restarting from FROM
+ * with a doubling budget (RESTART_FIRST states first): one early choice
+ * would otherwise spend the whole budget in a dead subtree the shape
+ * distance cannot see.  Otherwise (with a floor the nearest finals are
+ * mostly too cheap; MCTS's rollouts must keep finding new finals, see
+ * doc/performance.md) the walk is one search with the whole budget.  What
+ * each try found dead stays marked, and the last try may take all that is
+ * left, so a walk still explores everything below FROM when it has the
+ * budget. */
 #define RESTART_FIRST 8
 syno_final *syno_walk(syno_walker *w, const syno_pstate *from, int tries, const syno_step **steps,
                       const syno_pstate **states, int maxsteps, int *nsteps)
 {
     long total = 1000L * (tries > 0 ? tries : 1);
     syno_final *f = NULL;
-    walk k = {w, steps, states, maxsteps, 0, 0, syno_space_flops_floor(w->sp) <= 0};
+    walk k = {w, steps, states, maxsteps, 0, 0, w->near};
     for (long chunk = k.near ? RESTART_FIRST : total; !f && total > 0 && !syno_walker_dead(w, from); chunk *= 2) {
         k.n = 0;
         k.budget = chunk < total ? chunk : total;
