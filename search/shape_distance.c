@@ -447,7 +447,8 @@ int sx_distance(syno_space *sp, const syno_pstate *st)
      * right piece is at most shift_pattern in every layer.  Sizes only grow
      * bottom-up, so that piece is a small dim already open, a future
      * reduction of a small size, or a piece that a merge of an open dim
-     * separates (a dim a merge may act on, now or after one step). */
+     * separates (a dim a merge may act on, now, after one step or after a
+     * stride; an unfold's result too). */
     double pattern = sp->spec->opt[SYNO_OPT_SHIFT_PATTERN];
     bool small = reverse_left || (s.wildcards && sp->nsizes && !(sp->sizes[sp->by_hi[0]].hi > pattern));
     int cap = sp->depth - st->depth + 1; /* anything at least this is "too far" */
@@ -462,22 +463,22 @@ int sx_distance(syno_space *sp, const syno_pstate *st)
      * or after a stride within max_strided_dim; no other step makes a dim
      * smaller). */
     bool window[2] = {s.wildcards > 0, s.wildcards && s.weights_left};
-    if (s.unfold_left) {
-        const bool none[2] = {false, false};
-        double umax = sp->spec->opt[SYNO_OPT_MAX_UNFOLD];
-        double smax = sp->spec->opt[SYNO_OPT_MAX_STRIDED]; /* a strided dim is never smaller */
-        uint32_t latest = st->nweights ? 1u << (st->nweights - 1) : 0;
-        bool stride_left = limit_left(sp, st, SYNO_STEP_STRIDE) > 0;
-        for (int i = 0; i < st->nf && !window[1]; i++) {
-            const sx_dim *d = sx_d(sp, st->d[i]);
-            bool above = !latest || (d->wmask & latest);
-            bool cut = merge_status(sp, st, d, &s, shift_left, reverse_left, none) < 2 ||
-                       (stride_left && s.merge_left && above && d->kind != SX_UNFOLD && d->kind != SX_STRIDE &&
-                        d->kind != SX_SPLIT && !(d->hi > smax));
-            bool coef = !d->pvars && !(d->hi > umax);
-            window[0] |= cut || coef;
-            window[1] |= cut || (coef && (s.weights_left || (d->wmask & latest)));
-        }
+    const bool none[2] = {false, false};
+    double umax = sp->spec->opt[SYNO_OPT_MAX_UNFOLD];
+    double smax = sp->spec->opt[SYNO_OPT_MAX_STRIDED]; /* a strided dim is never smaller */
+    uint32_t latest = st->nweights ? 1u << (st->nweights - 1) : 0;
+    bool stride_left = limit_left(sp, st, SYNO_STEP_STRIDE) > 0;
+    for (int i = 0; i < st->nf; i++) {
+        const sx_dim *d = sx_d(sp, st->d[i]);
+        bool above = !latest || (d->wmask & latest);
+        /* a merge may cut a piece from it (now, after a shift or reverse, or after a stride) */
+        bool cut = merge_status(sp, st, d, &s, shift_left, reverse_left, none) < 2 ||
+                   (stride_left && s.merge_left && above && d->kind != SX_UNFOLD && d->kind != SX_STRIDE &&
+                    d->kind != SX_SPLIT && !(d->hi > smax));
+        bool coef = !d->pvars && !(d->hi > umax);
+        small |= cut;
+        window[0] |= s.unfold_left && (cut || coef);
+        window[1] |= s.unfold_left && (cut || (coef && (s.weights_left || (d->wmask & latest))));
     }
     uint64_t key = 0;
     for (int i = 0; i < st->nf; i++) {
