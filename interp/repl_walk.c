@@ -144,9 +144,9 @@ static void axes(const syno_spec *s, bool input, bool synth, syno_buf *out)
 }
 
 /* Appends "distance D" (D unknown when the space did not compute it). */
-static void distance(const syno_pstate *st, syno_buf *out)
+static void distance(syno_space *sp, const syno_pstate *st, syno_buf *out)
 {
-    int d = syno_pstate_distance(st);
+    int d = syno_pstate_distance(sp, st);
     if (d < 0) syno_buf_puts(out, "distance unknown");
     else syno_buf_printf(out, "distance %d", d);
 }
@@ -159,7 +159,7 @@ static void show_state(syno_repl *r, syno_repl_walk *w)
     const syno_pstate *st = top(w);
     syno_buf b = SYNO_BUF_INIT;
     syno_buf_printf(&b, "depth %d of %d: shape ", syno_pstate_depth(st), w->spec->depth);
-    distance(st, &b);
+    distance(w->sp, st, &b);
     syno_buf_puts(&b, " to the input ");
     axes(w->spec, true, true, &b);
     bound(w, st, ", ", &b);
@@ -364,7 +364,7 @@ void syno_repl_walk_next(syno_repl *r)
     int digits = n >= 100 ? 3 : n >= 10 ? 2 : 1;
     for (int i = 0; i < n && !syno_repl_interrupted(); i++) {
         syno_buf_printf(&b, "%*d. %-*s  ", digits, i + 1, width, syno_buf_str(&text[i]));
-        distance(kids[i].state, &b);
+        distance(w->sp, kids[i].state, &b);
         bound(w, kids[i].state, "  ", &b);
         if (syno_pstate_finalizable(w->sp, kids[i].state)) syno_buf_puts(&b, "  (finalizable)");
         syno_buf_putc(&b, '\n');
@@ -457,11 +457,11 @@ static void why_none(syno_repl_walk *w, syno_buf *out)
     const syno_pstate *st = top(w);
     if (!syno_pstate_finalizable(w->sp, st)) {
         syno_buf_printf(out, "nothing is finished at depth %d: ", syno_pstate_depth(st));
-        if (syno_pstate_distance(st) != 0) {
+        if (syno_pstate_distance(w->sp, st) != 0) {
             syno_buf_puts(out, "the open dimensions do not match the input ");
             axes(w->spec, true, true, out);
             syno_buf_puts(out, " yet (shape ");
-            distance(st, out);
+            distance(w->sp, st, out);
             syno_buf_putc(out, ')');
         } else {
             syno_buf_puts(out, "a finished operator needs a weight (a contract step) and open dimensions that are "

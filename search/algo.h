@@ -31,6 +31,8 @@ typedef struct syno_walker {
     syno_rng *rng;
     sx_memo dead;        /* state -> 1 when no final operator is below it */
     sx_memo fin_index;   /* state -> index into fins */
+    sx_memo unguided;    /* state -> 1 when guided walks found no final below it */
+    bool unguided_only;  /* the guided space is spent: every walk is unguided (see syno_walk) */
     bool near;           /* walks head for the nearest finals, restarting (see syno_walk) */
     struct wfinals {
         syno_final **v;

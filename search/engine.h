@@ -82,14 +82,16 @@ struct syno_pstate {
 };
 
 #define SX_DIST_UNKNOWN 255
+/* dist of a state the guide admitted (sx_generate_guided): computed when asked */
+#define SX_DIST_LAZY 254
 #define SX_MAX_STATE_DIMS 48
 /* Sizes a space may try for its reductions and strides (the product of the
  * exponent ranges of its variables): a spec past it is refused. */
 #define SX_MAX_SIZE_TRIES (1 << 20)
 
 typedef struct sx_children {
-    int n;
-    syno_child *v;
+    int n[2];          /* [0] every child, [1] those the walks' guide admits (when v[1] is set) */
+    syno_child *v[2];
 } sx_children;
 
 /* A hash set of states in an arena (the space's store, enumeration layers). */
@@ -229,6 +231,13 @@ void sx_state_rehash(syno_space *sp, syno_pstate *st);
  * (built in scratch memory, copied by whoever keeps it) and its step. */
 typedef void (*sx_emit_fn)(syno_space *sp, void *ctx, const syno_pstate *child, const syno_step *step);
 void sx_generate(syno_space *sp, const syno_pstate *st, sx_emit_fn emit, void *ctx);
+/* generate.c: as sx_generate, but only the children the walks' guide
+ * admits (sx_guide_distance; a subset of sx_generate's), with their shape
+ * distance left to sx_state_distance. */
+void sx_generate_guided(syno_space *sp, const syno_pstate *st, sx_emit_fn emit, void *ctx);
+/* generate.c: ST's shape distance (sx_distance), computed now when its
+ * state was made by sx_generate_guided. */
+int sx_state_distance(syno_space *sp, const syno_pstate *st);
 /* Runs the generator for STEP alone, so that the rejection counters say
  * which rule drops it. */
 void sx_generate_only(syno_space *sp, const syno_pstate *st, const syno_step *step);
@@ -257,6 +266,9 @@ bool sx_charge(const syno_space *sp, int8_t *use, syno_size size, bool primary_o
 /* shape_distance.c: lower bound of the steps from ST's frontier to the
  * input shape, or SX_DIST_UNKNOWN when no number of steps can do it. */
 int sx_distance(syno_space *sp, const syno_pstate *st);
+/* shape_distance.c: the walks' guide, never below sx_distance and not a
+ * lower bound (see there). */
+int sx_guide_distance(syno_space *sp, const syno_pstate *st);
 /* flops_bound.c: a lower bound of the FLOPs of every final operator below
  * ST, summed over the layers. */
 double sx_flops_bound(syno_space *sp, const syno_pstate *st);

@@ -132,8 +132,10 @@ bool sx_child_end(sx_gen *g, syno_step *step)
     memcpy(c->use, g->use, sizeof c->use);
     int remaining = sp->depth - c->depth;
     if (!allowance_feasible(sp, c)) { if (sx_drop(sp, SYNO_RULE_ALLOWANCE)) return false; }
-    int dist = sx_distance(sp, c);
-    c->dist = (uint8_t)dist;
+    /* the guide is never below the shape distance: what it admits, the
+     * distance admits too */
+    int dist = g->guided ? sx_guide_distance(sp, c) : sx_distance(sp, c);
+    c->dist = (uint8_t)(g->guided ? SX_DIST_LAZY : dist);
     if (dist == SX_DIST_UNKNOWN || dist > remaining) { if (sx_drop(sp, SYNO_RULE_DISTANCE)) return false; }
     if (c->nweights == sp->max_weights && !sx_pooling_ok(sp, c, false)) { if (sx_drop(sp, SYNO_RULE_POOLING)) return false; }
     c->flops_lb = (float)sx_flops_bound(sp, c);
@@ -191,7 +193,7 @@ bool sx_above_latest(sx_gen *g, uint32_t id)
 
 /* ---- the driver ------------------------------------------------------------- */
 
-static void run(syno_space *sp, const syno_pstate *st, sx_emit_fn emit, void *ctx, const syno_step *only)
+static void run(syno_space *sp, const syno_pstate *st, sx_emit_fn emit, void *ctx, const syno_step *only, bool guided)
 {
     if (st->depth >= sp->depth) return;
     sx_gen g; /* the child arrays are filled by sx_child_begin */
@@ -200,9 +202,10 @@ static void run(syno_space *sp, const syno_pstate *st, sx_emit_fn emit, void *ct
     g.emit = emit;
     g.ctx = ctx;
     g.only = only;
+    g.guided = guided;
     g.nf = g.ne = g.nw = 0;
     int remaining = sp->depth - st->depth;
-    g.critical = st->normal && st->dist == remaining;
+    g.critical = st->normal && sx_state_distance(sp, st) == remaining;
     if (!st->normal) sx_gen_reduce(&g);
     sx_gen_split(&g);
     sx_gen_merge(&g);
@@ -217,7 +220,21 @@ static void run(syno_space *sp, const syno_pstate *st, sx_emit_fn emit, void *ct
 /* Calls EMIT for every canonical child of ST (see the file comment). */
 void sx_generate(syno_space *sp, const syno_pstate *st, sx_emit_fn emit, void *ctx)
 {
-    run(sp, st, emit, ctx, NULL);
+    run(sp, st, emit, ctx, NULL, false);
+}
+
+/* Calls EMIT for every canonical child of ST that the guide admits (see
+ * engine.h). */
+void sx_generate_guided(syno_space *sp, const syno_pstate *st, sx_emit_fn emit, void *ctx)
+{
+    run(sp, st, emit, ctx, NULL, true);
+}
+
+/* ST's shape distance (see engine.h). */
+int sx_state_distance(syno_space *sp, const syno_pstate *st)
+{
+    if (st->dist == SX_DIST_LAZY) ((syno_pstate *)st)->dist = (uint8_t)sx_distance(sp, st); /* states live in the store */
+    return st->dist;
 }
 
 static void drop(syno_space *sp, void *ctx, const syno_pstate *child, const syno_step *step)
@@ -229,7 +246,7 @@ static void drop(syno_space *sp, void *ctx, const syno_pstate *child, const syno
 void sx_generate_only(syno_space *sp, const syno_pstate *st, const syno_step *step)
 {
     syno_space_stats *stats = &sx_loc(sp)->stats, save = *stats;
-    run(sp, st, drop, NULL, step);
+    run(sp, st, drop, NULL, step, false);
     memcpy(save.rejected, stats->rejected, sizeof save.rejected);
     *stats = save;
 }

@@ -12,6 +12,7 @@ typedef struct sx_gen {
     sx_emit_fn emit;
     void *ctx;
     bool critical;       /* remaining depth == shape distance */
+    bool guided;         /* the guide decides which children are kept (sx_generate_guided) */
     const syno_step *only; /* generate this step alone (to learn why it is dropped), or NULL */
     /* the child under construction */
     syno_step_kind kind;

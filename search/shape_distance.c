@@ -39,7 +39,11 @@
  * over the dims with the block products kept incrementally, memoized by
  * the multiset of dim signatures and the budgets, and cut short after
  * NODE_BUDGET nodes (then its root's bound answers).  The memo stores "at
- * least CAP" answers with their cap. */
+ * least CAP" answers with their cap.
+ *
+ * The same count over the usual shapes only is the random walks' guide
+ * (sx_guide_distance; doc/search.md "The walks' guide"): fewer
+ * assignments, so never below the bound, and not a bound itself. */
 #include "search/engine.h"
 
 #include <stdlib.h>
@@ -124,6 +128,7 @@ typedef struct solver {
     int wildcards;                 /* reductions that may still be added */
     int split_left, merge_left, unfold_left;
     bool join_sep;                 /* dims joined by a split can be separated again after a shift or reverse */
+    bool guide;                    /* the walks' estimate, not a bound (see sx_guide_distance) */
 } solver;
 
 static inline void sz_add(syno_size *a, const syno_size *b)
@@ -203,7 +208,7 @@ static void leaf(solver *s, int partial)
             bool neg = false;
             for (int v = 0; v < sp->nvars; v++) neg |= inv.e[v] < 0 && sp->vars->v[v].kind == SYNO_VAR_PRIMARY;
             int k = is_red_size(sp, inv) ? 1 : 2;
-            if (neg || wild < k) return;
+            if (neg || wild < k || (s->guide && k > 1)) return;
             wild -= k;
             nc += k;
             cost += 2 * k;
@@ -319,15 +324,24 @@ static void sd_dfs(solver *s, int i, int partial)
 
 /* Which blocks each dim may join: any, except that a dim no merge can
  * ever separate (and that cannot be joined with others, shifted and
- * separated) must be one piece of one input axis of the block. */
+ * separated) must be one piece of one input axis of the block.  The
+ * guide (sx_guide_distance) also keeps a dim out of a block none of whose
+ * primary variables it has, unless it cannot be absorbed or a piece of it
+ * may cancel a denominator there (C_out = g * C_out/g completing C_in/g):
+ * the usual shapes, not every shape. */
 static void options(solver *s)
 {
+    bool cancel[MAXB] = {false};
+    if (s->guide)
+        for (int b = 0; b < s->nblocks; b++)
+            for (int i = 0; i < s->n; i++) cancel[b] |= (s->it[i].pvars & s->block_vars[b]) && s->it[i].negvars;
     for (int i = 0; i < s->n; i++) {
         const item *t = &s->it[i];
         s->nopts[i] = 0;
         for (int b = 0; b < s->nblocks && !t->discard; b++) {
-            bool fits = true;
-            if (t->mstat == 2 && !s->join_sep) {
+            bool own = (t->pvars & s->block_vars[b]) != 0;
+            bool fits = !s->guide || own || t->cls == A_NO || (cancel[b] && !own);
+            if (fits && t->mstat == 2 && !s->join_sep) {
                 bool one = t->pvars == 0;
                 for (int v = 0; v < s->sp->nvars && !one; v++)
                     one = t->pvars == (1u << v) && (s->block_vars[b] & (1u << v)) && t->size.e[v] == 1;
@@ -366,8 +380,24 @@ static void solve_partition(solver *s)
     sd_dfs(s, 0, base);
 }
 
-/* Tries every grouping of the desired axes into blocks where a multi-axis
- * block is held together by a dim that has variables of two of its axes. */
+/* A block the guide lets axis J join: one with an axis whose primary
+ * variables some dim shares with J's (a dim that holds the two together). */
+static bool linked(const solver *s, int j, int b)
+{
+    uint32_t vj = 0, bv = 0;
+    for (int v = 0; v < s->sp->nvars; v++)
+        if (s->sp->des[j].e[v] > 0) vj |= 1u << v;
+    for (int k = 0; k < j; k++)
+        if (s->block_of_des[k] == b)
+            for (int v = 0; v < s->sp->nvars; v++)
+                if (s->sp->des[k].e[v] > 0) bv |= 1u << v;
+    for (int i = 0; i < s->n; i++)
+        if ((s->it[i].pvars & bv) && (s->it[i].pvars & vj)) return true;
+    return false;
+}
+
+/* Tries every grouping of the desired axes into blocks (the guide: only
+ * blocks a dim holds together). */
 static void partitions(solver *s, int j)
 {
     if (s->nodes > NODE_BUDGET) return;
@@ -381,6 +411,7 @@ static void partitions(solver *s, int j)
     partitions(s, j + 1);
     s->nblocks--;
     for (int b = 0; b < s->nblocks; b++) {
+        if (s->guide && !linked(s, j, b)) continue;
         s->block_of_des[j] = b;
         partitions(s, j + 1);
     }
@@ -422,12 +453,11 @@ static int item_cmp(const void *a, const void *b)
     return (int)x->chain0 - (int)y->chain0;
 }
 
-/* The shape distance of ST (see the file comment), or SX_DIST_UNKNOWN when
- * it exceeds what the remaining depth allows. */
-int sx_distance(syno_space *sp, const syno_pstate *st)
+static int distance(syno_space *sp, const syno_pstate *st, bool guide)
 {
     solver s;
     s.sp = sp;
+    s.guide = guide;
     s.n = 0;
     s.nblocks = 0;
     s.fixed_cost = 0;
@@ -488,7 +518,7 @@ int sx_distance(syno_space *sp, const syno_pstate *st)
         if ((d->flags & SXF_DISCARD) && !(d->flags & SXF_COEF) && !viewable) {
             /* strided elements with a primary variable: separated by a merge
              * and both pieces dropped (3 steps at least) */
-            if (!s.merge_left) return SX_DIST_UNKNOWN;
+            if (!s.merge_left || guide) return SX_DIST_UNKNOWN;
             s.fixed_cost += 3;
             continue;
         }
@@ -521,12 +551,12 @@ int sx_distance(syno_space *sp, const syno_pstate *st)
         key += syno_hash_mix(d->size_key ^ ((uint64_t)t->cls << 56) ^ ((uint64_t)t->chain0 << 60) ^ ((uint64_t)t->discard << 61) ^
                       ((uint64_t)t->mstat << 62));
     }
-    s.join_sep &= small;
+    s.join_sep &= small && !guide;
     key = syno_hash_mix(key ^ syno_hash_mix(0x9d2c5680ull + (uint64_t)s.fixed_cost + ((uint64_t)s.need_weight << 8) +
                               ((uint64_t)s.split_left << 10) + ((uint64_t)s.merge_left << 17) +
                               ((uint64_t)s.unfold_left << 24) + ((uint64_t)view_expand << 31) +
                               ((uint64_t)s.weights_left << 32) + ((uint64_t)s.wildcards << 40) +
-                              ((uint64_t)s.join_sep << 48)));
+                              ((uint64_t)s.join_sep << 48) + ((uint64_t)guide << 49)));
     int32_t memo;
     sx_memo *dm = &sx_loc(sp)->dist_memo;
     if (sx_memo_get(dm, key, &memo)) {
@@ -554,7 +584,25 @@ int sx_distance(syno_space *sp, const syno_pstate *st)
     }
     s.nodes = 0;
     partitions(&s, 0);
-    int lo = s.nodes > NODE_BUDGET ? root : s.best; /* cut short: the root's bound */
+    /* cut short: the root's bound (the guide's answer must be an assignment's cost: none) */
+    int lo = s.nodes > NODE_BUDGET ? (guide ? cap : root) : s.best;
     sx_memo_put(dm, key, (int32_t)(lo | (cap << 16)));
     return lo < cap ? lo : SX_DIST_UNKNOWN;
+}
+
+/* The shape distance of ST (see the file comment), or SX_DIST_UNKNOWN when
+ * it exceeds what the remaining depth allows. */
+int sx_distance(syno_space *sp, const syno_pstate *st)
+{
+    return distance(sp, st, false);
+}
+
+/* The walks' guide: the same count over the usual shapes only (a dim joins
+ * a block that has one of its primary variables, blocks of several axes
+ * only where a dim holds them together), so never below sx_distance, and
+ * not a bound: some operators are built in fewer steps.  Random walks
+ * prefer children it admits (rollout.c); SX_DIST_UNKNOWN as above. */
+int sx_guide_distance(syno_space *sp, const syno_pstate *st)
+{
+    return distance(sp, st, true);
 }

@@ -235,7 +235,8 @@ void syno_space_free(syno_space *sp)
     for (size_t i = 0; i < sp->store.cap; i++) {
         syno_pstate *st = sp->store.slot ? sp->store.slot[i] : NULL;
         if (st && st->kids) {
-            free(st->kids->v);
+            free(st->kids->v[0]);
+            free(st->kids->v[1]);
             free(st->kids);
         }
     }
@@ -315,20 +316,35 @@ static int child_cmp(const void *a, const void *b)
     return x->step.key < y->step.key ? -1 : x->step.key > y->step.key;
 }
 
+/* The children of ST, all of them (GUIDED false) or those the walks'
+ * guide admits, generated once and kept with the state. */
+static int children(syno_space *sp, const syno_pstate *st, bool guided, const syno_child **out)
+{
+    syno_pstate *s = (syno_pstate *)st; /* states handed out live in the store */
+    if (!s->kids) s->kids = syno_xcalloc(1, sizeof *s->kids);
+    if (!s->kids->v[guided]) {
+        collect c = {0};
+        if (guided) sx_generate_guided(sp, st, collect_emit, &c);
+        else sx_generate(sp, st, collect_emit, &c);
+        if (c.n > 1) qsort(c.v, (size_t)c.n, sizeof *c.v, child_cmp);
+        s->kids->v[guided] = c.v ? c.v : syno_xcalloc(1, sizeof *c.v);
+        s->kids->n[guided] = c.n;
+    }
+    *out = s->kids->v[guided];
+    return s->kids->n[guided];
+}
+
 /* The canonical children of ST (see space.h). */
 int syno_space_children(syno_space *sp, const syno_pstate *st, const syno_child **out)
 {
-    syno_pstate *s = (syno_pstate *)st; /* states handed out live in the store */
-    if (!s->kids) {
-        collect c = {0};
-        sx_generate(sp, st, collect_emit, &c);
-        if (c.n > 1) qsort(c.v, (size_t)c.n, sizeof *c.v, child_cmp);
-        s->kids = syno_xcalloc(1, sizeof *s->kids);
-        s->kids->v = c.v;
-        s->kids->n = c.n;
-    }
-    *out = s->kids->v;
-    return s->kids->n;
+    return children(sp, st, false, out);
+}
+
+/* The canonical children of ST that the walks' guide admits (see
+ * space.h). */
+int syno_space_guided_children(syno_space *sp, const syno_pstate *st, const syno_child **out)
+{
+    return children(sp, st, true, out);
 }
 
 static bool same_step(const syno_step *a, const syno_step *b)
@@ -412,9 +428,10 @@ int syno_pstate_depth(const syno_pstate *st)
     return st->depth;
 }
 
-int syno_pstate_distance(const syno_pstate *st)
+int syno_pstate_distance(syno_space *sp, const syno_pstate *st)
 {
-    return st->dist == SX_DIST_UNKNOWN ? -1 : st->dist;
+    int d = sx_state_distance(sp, st);
+    return d == SX_DIST_UNKNOWN ? -1 : d;
 }
 
 double syno_pstate_flops_bound(const syno_pstate *st)

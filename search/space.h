@@ -121,6 +121,12 @@ const syno_pstate *syno_space_root(syno_space *sp);
  * owned by the space and stays valid as long as the space. */
 int syno_space_children(syno_space *sp, const syno_pstate *st, const syno_child **out);
 
+/* The children of ST that the walks' guide admits (sx_guide_distance: the
+ * usual shapes, which lead to finals at any depth), a subset of
+ * syno_space_children's computed without the shape distance of the
+ * others; same order and ownership. */
+int syno_space_guided_children(syno_space *sp, const syno_pstate *st, const syno_child **out);
+
 /* Applies STEP (found among the children of ST by key or by operands) and
  * returns the child, or NULL when STEP is not a child; then *WHY (when not
  * NULL) says which rule drops it (SYNO_RULE_COUNT: not a step of ST at
@@ -144,7 +150,7 @@ uint64_t syno_space_final_hash(syno_space *sp, const syno_op *op);
 
 /* Queries on partial operators. */
 int syno_pstate_depth(const syno_pstate *st);
-int syno_pstate_distance(const syno_pstate *st);
+int syno_pstate_distance(syno_space *sp, const syno_pstate *st);
 double syno_pstate_flops_bound(const syno_pstate *st);
 bool syno_pstate_finalizable(syno_space *sp, const syno_pstate *st);
 

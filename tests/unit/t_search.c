@@ -327,6 +327,42 @@ static void test_stride_work(void)
     syno_ctx_free(ctx);
 }
 
+/* The walks' guide (doc/search.md): on every state of REL within DEPTH
+ * steps (breadth first, at most 5,000), the guided children are children,
+ * and the guide is never below the shape distance. */
+static void test_guide(const char *rel, int depth)
+{
+    syno_ctx *ctx = syno_ctx_new();
+    syno_spec *spec = load_spec(ctx, rel);
+    syno_space *sp = syno_space_new(spec, &ctx->diags);
+    int cap = 5000, n = 0, head = 0, subset_bad = 0, below = 0, guided = 0, all = 0;
+    const syno_pstate **q = syno_xcalloc((size_t)cap, sizeof *q);
+    q[n++] = syno_space_root(sp);
+    while (head < n) {
+        const syno_pstate *st = q[head++];
+        const syno_child *kids, *g;
+        int nk = syno_space_children(sp, st, &kids);
+        int ng = syno_space_guided_children(sp, st, &g);
+        all += nk;
+        guided += ng;
+        for (int i = 0; i < ng; i++) {
+            bool found = false;
+            for (int k = 0; k < nk && !found; k++) found = kids[k].state == g[i].state;
+            subset_bad += !found;
+            int d = syno_pstate_distance(sp, g[i].state), gd = sx_guide_distance(sp, g[i].state);
+            below += d < 0 || (gd != SX_DIST_UNKNOWN && gd < d);
+        }
+        for (int k = 0; k < nk && n < cap; k++)
+            if (syno_pstate_depth(kids[k].state) <= depth) q[n++] = kids[k].state;
+    }
+    ok(subset_bad == 0 && below == 0 && guided <= all,
+       "guide on %s: %d states, %d of their %d children guided, all of them children (%d not), the guide never below "
+       "the bound (%d below)", rel, n, guided, all, subset_bad, below);
+    free(q);
+    syno_space_free(sp);
+    syno_ctx_free(ctx);
+}
+
 int main(void)
 {
     finals conv = check_space("tests/search/conv.syno", "conv");
@@ -354,5 +390,8 @@ int main(void)
     test_blind_states("tests/search/conv.syno", 7);
     test_blind_states("bench/sampler-space.syno", getenv("SYNO_SANITIZED") ? 6 : 8);
     test_blind_states("tests/search/resnet18.syno", getenv("SYNO_SANITIZED") ? 4 : 5);
+    test_guide("tests/search/conv.syno", 4);
+    test_guide("bench/mpi-space.syno:flops", 3);
+    test_guide("tests/search/noloss.syno:reshape", 4);
     return tap_done();
 }
