@@ -64,6 +64,7 @@ typedef struct pl_problem {
     uint64_t outmask;
     double scale;               /* means (1/D) and dangling sums (D) */
     bool has_scale;
+    int order[PL_MAX_VARS];     /* the variables by increasing extent (stable) */
 } pl_problem;
 
 /* A solved stage: its iterators and, for every variable it touches, the
@@ -115,12 +116,21 @@ typedef struct pl_search pl_search;
 pl_search *pl_search_new(const pl_problem *pb);
 void pl_search_free(pl_search *S);
 void pl_search_run(pl_search *S, const pl_state *init);
+/* Forgets S's searches (not its solved stages): the next one starts afresh. */
+void pl_search_restart(pl_search *S);
 void pl_search_force(pl_search *S, const pl_state *init, const pl_move *mv);
 bool pl_search_next(pl_search *S, const pl_state *st, pl_move *mv, pl_result *r);
 bool pl_search_greedy(const pl_search *S);
 /* The FLOPs of a search from INIT cut short after BUDGET moves (then
- * greedy): never below what pl_search_run finds from INIT. */
-double pl_search_bounded_flops(pl_search *S, const pl_state *init, long budget);
+ * greedy), and stopped once it finds a sequence of at most STOP_AT FLOPs
+ * (-INFINITY: never): never below what pl_search_run finds from INIT. */
+double pl_search_bounded_flops(pl_search *S, const pl_state *init, long budget, double stop_at);
+/* The least FLOPs of the stage sequences pl_search_run chooses among from
+ * INIT, when at most CAP; INFINITY when every one costs more; -1 when
+ * BUDGET moves did not settle it.  pl_search_run's FLOPs, work bound hit
+ * or not, are those of one such sequence (its greedy moves are among the
+ * moves it tries), so never below this. */
+double pl_search_min_flops(pl_search *S, const pl_state *init, double cap, long budget);
 void pl_open_list(const pl_problem *pb, uint64_t open, bool final, int *list, int *n);
 
 void pl_solution_init(pl_solution *s);
