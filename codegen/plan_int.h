@@ -65,6 +65,7 @@ typedef struct pl_problem {
     double scale;               /* means (1/D) and dangling sums (D) */
     bool has_scale;
     int order[PL_MAX_VARS];     /* the variables by increasing extent (stable) */
+    uint64_t later[PL_MAX_VARS + 1]; /* later[r]: the variables order[r..nvars) */
 } pl_problem;
 
 /* A solved stage: its iterators and, for every variable it touches, the

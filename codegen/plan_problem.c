@@ -231,6 +231,8 @@ bool pl_problem_build(pl_problem *pb, const syno_op *op, const int64_t *sizes, i
             pb->order[j] = pb->order[j - 1];
             pb->order[j - 1] = t;
         }
+    pb->later[pb->nvars] = 0;
+    for (int r = pb->nvars - 1; r >= 0; r--) pb->later[r] = pb->later[r + 1] | 1ull << pb->order[r];
     free(parent);
     free(var_of);
     return true;

@@ -132,8 +132,7 @@ static void state_sort(pl_state *s)
 static uint64_t vars_of_rels(const pl_problem *pb, uint64_t rs)
 {
     uint64_t m = 0;
-    for (int i = 0; i < pb->nrels; i++)
-        if (rs & (1ull << i)) m |= pb->rels[i].vars;
+    for (; rs; rs &= rs - 1) m |= pb->rels[__builtin_ctzll(rs)].vars;
     return m;
 }
 
@@ -210,8 +209,8 @@ static bool move_vars(const pl_problem *pb, const pl_state *st, const pl_move *m
     uint64_t open = vs & keep, elim = vs & ~keep;
     if (!r->final) {
         if (mv->nfs == 1 && !elim) return false;
-        for (int i = 0; i < pb->nrels; i++)
-            if ((mv->rs & (1ull << i)) && !(pb->rels[i].vars & elim)) return false;
+        for (uint64_t rs = mv->rs; rs; rs &= rs - 1)
+            if (!(pb->rels[__builtin_ctzll(rs)].vars & elim)) return false;
     }
     r->vs = vs;
     r->open = open;
@@ -286,20 +285,52 @@ static int candidates(const pl_problem *pb, const pl_state *st, const pl_move *m
 
 static pl_cost search_state(pl_search *S, const pl_state *st);
 
-/* What is done with each move of a state (search_state's try_move, or
- * pl_search_min_flops' bb_move). */
-typedef void move_fn(pl_search *S, const pl_state *st, const pl_move *mv, void *ctx);
+/* What is done with each move MV of a state ST the search tries (R: the
+ * move's variables, from move_vars): search_state's try_move, or
+ * pl_search_min_flops' bb_move. */
+typedef void move_fn(pl_search *S, const pl_state *st, const pl_move *mv, pl_result *r, void *ctx);
 
+/* The moves over MV's factors with every subset of the relations they may
+ * absorb, as move_vars would filter them (never the final move: every
+ * relation with every factor), but computed once for the factors. */
 static void each_subset(pl_search *S, const pl_state *st, pl_move *mv, move_fn *fn, void *ctx)
 {
+    const pl_problem *pb = S->pb;
     int cand[CAND_MAX];
-    int nc = candidates(S->pb, st, mv, cand);
-    for (uint32_t bits = 0; bits < (1u << nc); bits++) {
+    int nc = candidates(pb, st, mv, cand);
+    uint64_t inside = 0, fvars = 0, other = 0, cmask = 0, cv[CAND_MAX];
+    for (int i = 0; i < mv->nfs; i++) inside |= 1ull << mv->fs[i];
+    for (int i = 0; i < st->nf; i++) {
+        if (inside & (1ull << i)) fvars |= st->f[i];
+        else other |= st->f[i];
+    }
+    for (int i = 0; i < nc; i++) {
+        cv[i] = pb->rels[cand[i]].vars;
+        cmask |= 1ull << cand[i];
+    }
+    /* what the relations left after the move need kept: the candidates not
+     * taken (rv[full ^ bits]) and every other relation left */
+    uint64_t keep0 = pb->outmask | other | vars_of_rels(pb, st->rels & ~cmask);
+    uint64_t rv[1u << CAND_MAX];
+    uint32_t full = (1u << nc) - 1;
+    rv[0] = 0;
+    for (uint32_t bits = 1; bits <= full; bits++) rv[bits] = rv[bits & (bits - 1)] | cv[__builtin_ctz(bits)];
+    for (uint32_t bits = 0; bits <= full; bits++) {
         mv->rs = 0;
         for (int i = 0; i < nc; i++)
             if (bits & (1u << i)) mv->rs |= 1ull << cand[i];
         if (mv->nfs == st->nf && mv->rs == st->rels) continue; /* the final move is tried separately */
-        fn(S, st, mv, ctx);
+        uint64_t vs = fvars | rv[bits], keep = keep0 | rv[full ^ bits];
+        uint64_t elim = vs & ~keep;
+        if (mv->nfs == 1 && !elim) continue;
+        bool sums = true; /* each relation absorbed sums one of its variables */
+        for (uint32_t b = bits; b && sums; b &= b - 1) sums = (cv[__builtin_ctz(b)] & elim) != 0;
+        if (!sums) continue;
+        pl_result r;
+        r.final = false;
+        r.vs = vs;
+        r.open = vs & keep;
+        fn(S, st, mv, &r, ctx);
     }
 }
 
@@ -314,7 +345,8 @@ static void each_move(pl_search *S, const pl_state *st, move_fn *fn, void *ctx)
         mv.nfs = st->nf;
         for (int i = 0; i < st->nf; i++) mv.fs[i] = i;
         mv.rs = st->rels;
-        fn(S, st, &mv, ctx);
+        pl_result r;
+        if (move_vars(S->pb, st, &mv, &r)) fn(S, st, &mv, &r, ctx);
     }
     for (int a = 0; a < st->nf; a++) {
         mv.nfs = 1;
@@ -339,14 +371,14 @@ typedef struct best_move {
     pl_move move;
 } best_move;
 
-static void try_move(pl_search *S, const pl_state *st, const pl_move *mv, void *ctx)
+static void try_move(pl_search *S, const pl_state *st, const pl_move *mv, pl_result *r, void *ctx)
 {
     best_move *bm = ctx;
-    pl_result r;
-    if (S->stopped || !eval_move(S, st, mv, &r)) return;
-    pl_cost c = r.c;
-    if (!r.final) {
-        pl_cost sub = search_state(S, &r.next);
+    if (S->stopped) return;
+    move_cost(S, st, mv, r);
+    pl_cost c = r->c;
+    if (!r->final) {
+        pl_cost sub = search_state(S, &r->next);
         c.flops += sub.flops;
         c.bytes += sub.bytes;
         c.stages += sub.stages;
@@ -369,7 +401,8 @@ static void greedy_moves(pl_search *S, const pl_state *st, best_move *bm)
         mv.nfs = st->nf;
         for (int i = 0; i < st->nf; i++) mv.fs[i] = i;
         mv.rs = st->rels;
-        try_move(S, st, &mv, bm);
+        pl_result r;
+        if (move_vars(S->pb, st, &mv, &r)) try_move(S, st, &mv, &r, bm);
         return;
     }
     int bi = 0, bj = 1, bs = -1;
@@ -382,7 +415,8 @@ static void greedy_moves(pl_search *S, const pl_state *st, best_move *bm)
     mv.fs[0] = bi;
     mv.fs[1] = bj;
     mv.rs = 0;
-    try_move(S, st, &mv, bm);
+    pl_result r;
+    if (move_vars(S->pb, st, &mv, &r)) try_move(S, st, &mv, &r, bm);
 }
 
 static pl_cost search_state(pl_search *S, const pl_state *st)
@@ -416,28 +450,27 @@ typedef struct bb_frame {
 
 static double bb_state(pl_search *S, const pl_state *st, double cap);
 
-static void bb_move(pl_search *S, const pl_state *st, const pl_move *mv, void *ctx)
+static void bb_move(pl_search *S, const pl_state *st, const pl_move *mv, pl_result *r, void *ctx)
 {
     bb_frame *fr = ctx;
     if (S->aborted) return;
-    pl_result r;
-    if (!move_vars(S->pb, st, mv, &r)) return;
     double lim = fr->best < fr->cap ? fr->best : fr->cap;
     /* a stage iterates at least over its output points and multiplies
      * nfs - 1 times at each: a lower bound of its FLOPs before solving it */
-    double out = 1;
-    for (int v = 0; v < S->pb->nvars; v++)
-        if (r.open & (1ull << v)) out *= (double)S->pb->vars[v].ext;
-    if (out * (double)(mv->nfs - 1) > lim) return;
+    if (mv->nfs > 1) {
+        double out = 1;
+        for (uint64_t o = r->open; o; o &= o - 1) out *= (double)S->pb->vars[__builtin_ctzll(o)].ext;
+        if (out * (double)(mv->nfs - 1) > lim) return;
+    }
     if (S->moves >= S->budget) {
         S->aborted = true;
         return;
     }
-    move_cost(S, st, mv, &r);
-    double c = r.c.flops;
+    move_cost(S, st, mv, r);
+    double c = r->c.flops;
     if (c > lim) return;
-    if (!r.final) {
-        c += bb_state(S, &r.next, lim - c);
+    if (!r->final) {
+        c += bb_state(S, &r->next, lim - c);
         if (S->aborted) return;
     }
     if (c <= lim && c < fr->best) fr->best = c;

@@ -97,6 +97,13 @@ static void dfs(choose *c, uint64_t k, uint64_t used, int n, int min_rank, doubl
     for (int r = min_rank; r < c->pb->nvars; r++) {
         int v = c->pb->order[r];
         if (!(unknown & (1ull << v))) continue;
+        if (c->best_n >= 0 && prod * (double)c->pb->vars[v].ext >= c->best) {
+            /* this candidate and every later one (none of smaller extent)
+             * would return at once: only the budget they take is left */
+            long m = __builtin_popcountll(unknown & c->pb->later[r]);
+            c->budget = c->budget >= m ? c->budget - m : (c->budget < 0 ? c->budget : 0) - 1;
+            return;
+        }
         if (c->budget-- <= 0 && c->best_n >= 0) return;
         uint64_t u2 = used;
         uint64_t k2 = propagate_mask(c->pb, c->rels, &u2, k | (1ull << v));
