@@ -46,6 +46,22 @@ static uint64_t rel_derives(const pl_rel *r, uint64_t k)
     return 0;
 }
 
+/* Fills PB's table of rel_derives (pb->dv, pb->derives). */
+void pl_problem_derivations(pl_problem *pb)
+{
+    for (int i = 0; i < pb->nrels; i++) {
+        const pl_rel *r = &pb->rels[i];
+        for (int j = 0; j < 3; j++) pb->dv[i][j] = (uint8_t)r->v[j < r->nv ? j : 0];
+        for (int idx = 0; idx < 8; idx++) {
+            uint64_t k = 0;
+            for (int j = 0; j < 3; j++)
+                if (idx >> j & 1) k |= 1ull << pb->dv[i][j];
+            /* a two-variable relation reads bit 2 as bit 0: a mismatch never occurs */
+            pb->derives[i][idx] = rel_derives(r, k);
+        }
+    }
+}
+
 /* Everything the relations RELS derive from the known variables K, in
  * passes over the relations in index order; those that derive something
  * are added to *USED (and need no further look: all their variables are
@@ -64,7 +80,8 @@ static uint64_t propagate_mask(const pl_problem *pb, uint64_t rels, uint64_t *us
                 todo &= ~(1ull << i);
                 continue;
             }
-            uint64_t d = rel_derives(r, k);
+            const uint8_t *dv = pb->dv[i];
+            uint64_t d = pb->derives[i][(k >> dv[0] & 1) | (k >> dv[1] & 1) << 1 | (k >> dv[2] & 1) << 2];
             if (!d) continue;
             k |= d;
             fired |= 1ull << i;
