@@ -6,6 +6,7 @@
 
 #include "base/arena.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -256,18 +257,18 @@ static bool assemble(syno_plan *p, const pl_problem *pb, pl_search *S, const pl_
     return ok;
 }
 
-static syno_plan *build(const syno_op *op, const syno_binding *b, int wrt, bool direct, syno_buf *err);
+static syno_plan *build(const syno_op *op, const syno_binding *b, int wrt, bool direct, syno_planner *P, syno_buf *err);
 
 /* Builds the plan of OP under B for WRT (see plan.h). */
 syno_plan *syno_plan_build(const syno_op *op, const syno_binding *b, int wrt, syno_buf *err)
 {
-    return build(op, b, wrt, false, err);
+    return build(op, b, wrt, false, NULL, err);
 }
 
 /* Builds the one-stage plan of OP under B for WRT (see plan.h). */
 syno_plan *syno_plan_build_direct(const syno_op *op, const syno_binding *b, int wrt, syno_buf *err)
 {
-    return build(op, b, wrt, true, err);
+    return build(op, b, wrt, true, NULL, err);
 }
 
 /* The problem of OP under B for WRT (a new one), or NULL with the reason in ERR. */
@@ -300,9 +301,20 @@ static void initial_state(const pl_problem *pb, const cur_factor *cur, pl_state 
     for (int r = 0; r < pb->nrels; r++) init->rels |= 1ull << r;
 }
 
-static syno_plan *build(const syno_op *op, const syno_binding *b, int wrt, bool direct, syno_buf *err)
+/* The forward problem of an operator under a binding with its search,
+ * kept so that the searches run on it share their solved stages. */
+struct syno_planner {
+    const syno_op *op;
+    syno_binding binding;
+    pl_problem *pb;
+    pl_search *S;
+};
+
+/* Builds the plan of OP under B for WRT; with P (forward only), from P's
+ * problem and search instead of new ones. */
+static syno_plan *build(const syno_op *op, const syno_binding *b, int wrt, bool direct, syno_planner *P, syno_buf *err)
 {
-    pl_problem *pb = problem_of(op, b, wrt, err);
+    pl_problem *pb = P ? P->pb : problem_of(op, b, wrt, err);
     if (!pb) return NULL;
     syno_plan *p = syno_xcalloc(1, sizeof *p);
     p->arena = syno_arena_new();
@@ -329,7 +341,8 @@ static syno_plan *build(const syno_op *op, const syno_binding *b, int wrt, bool 
     sort_factors(cur, pb->nfactors);
     pl_state init;
     initial_state(pb, cur, &init);
-    pl_search *S = pl_search_new(pb);
+    pl_search *S = P ? P->S : pl_search_new(pb);
+    if (P) pl_search_restart(S);
     bool ok = true;
     if (direct) {
         if (pb->nfactors > SYNO_PLAN_MAX_OPS) {
@@ -353,9 +366,11 @@ static syno_plan *build(const syno_op *op, const syno_binding *b, int wrt, bool 
     syno_op_flops(op, &fl);
     double dflops = syno_poly_eval_double(op->vars, &fl, b);
     p->direct_flops = overflows(dflops) ? INT64_MAX : (int64_t)dflops;
-    pl_search_free(S);
+    if (!P) {
+        pl_search_free(S);
+        free(pb);
+    }
     free(cur);
-    free(pb);
     if (!ok) {
         syno_plan_free(p);
         return NULL;
@@ -363,25 +378,83 @@ static syno_plan *build(const syno_op *op, const syno_binding *b, int wrt, bool 
     return p;
 }
 
-/* An upper bound of the plan's FLOPs of OP under B (see plan.h). */
-double syno_plan_flops_upper(const syno_op *op, const syno_binding *b, long budget)
+/* A planner for the forward plans of OP under B (see plan.h). */
+syno_planner *syno_planner_new(const syno_op *op, const syno_binding *b)
 {
     syno_buf err = SYNO_BUF_INIT;
     pl_problem *pb = problem_of(op, b, SYNO_PLAN_FORWARD, &err);
     syno_buf_fini(&err);
-    if (!pb) return -1;
-    cur_factor cur[PL_MAX_FACTORS + 1]; /* as build() starts its search, without the buffers */
-    for (int f = 0; f < pb->nfactors; f++) {
-        cur[f].mask = pb->factors[f].mask;
-        cur[f].buf = pb->factors[f].buf;
+    if (!pb) return NULL;
+    syno_planner *P = syno_xcalloc(1, sizeof *P);
+    P->op = op;
+    P->binding = *b;
+    P->pb = pb;
+    P->S = pl_search_new(pb);
+    return P;
+}
+
+/* The search's first state, as build() starts it (without the buffers). */
+static void planner_init(const syno_planner *P, pl_state *init)
+{
+    cur_factor cur[PL_MAX_FACTORS + 1];
+    for (int f = 0; f < P->pb->nfactors; f++) {
+        cur[f].mask = P->pb->factors[f].mask;
+        cur[f].buf = P->pb->factors[f].buf;
     }
-    sort_factors(cur, pb->nfactors);
+    sort_factors(cur, P->pb->nfactors);
+    initial_state(P->pb, cur, init);
+}
+
+/* An upper bound of the plan's FLOPs (see plan.h). */
+double syno_planner_upper(syno_planner *P, long budget, double enough)
+{
     pl_state init;
-    initial_state(pb, cur, &init);
-    pl_search *S = pl_search_new(pb);
-    double fl = pl_search_bounded_flops(S, &init, budget);
-    pl_search_free(S);
-    free(pb);
+    planner_init(P, &init);
+    pl_search_restart(P->S);
+    return pl_search_bounded_flops(P->S, &init, budget, enough);
+}
+
+/* The least plan FLOPs up to CAP (see plan.h). */
+double syno_planner_min(syno_planner *P, double cap, long budget)
+{
+    pl_state init;
+    planner_init(P, &init);
+    pl_search_restart(P->S);
+    return pl_search_min_flops(P->S, &init, cap, budget);
+}
+
+/* The plan syno_plan_build would build (see plan.h). */
+syno_plan *syno_planner_plan(syno_planner *P, syno_buf *err)
+{
+    return build(P->op, &P->binding, SYNO_PLAN_FORWARD, false, P, err);
+}
+
+/* Frees P. */
+void syno_planner_free(syno_planner *P)
+{
+    if (!P) return;
+    pl_search_free(P->S);
+    free(P->pb);
+    free(P);
+}
+
+/* An upper bound of the plan's FLOPs of OP under B (see plan.h). */
+double syno_plan_flops_upper(const syno_op *op, const syno_binding *b, long budget)
+{
+    syno_planner *P = syno_planner_new(op, b);
+    if (!P) return -1;
+    double fl = syno_planner_upper(P, budget, -INFINITY);
+    syno_planner_free(P);
+    return fl;
+}
+
+/* The least plan FLOPs of OP under B up to CAP (see plan.h). */
+double syno_plan_flops_min(const syno_op *op, const syno_binding *b, double cap, long budget)
+{
+    syno_planner *P = syno_planner_new(op, b);
+    if (!P) return -1;
+    double fl = syno_planner_min(P, cap, budget);
+    syno_planner_free(P);
     return fl;
 }
 

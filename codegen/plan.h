@@ -205,6 +205,44 @@ syno_plan *syno_plan_build_direct(const syno_op *op, const syno_binding *b, int 
  * the plan could not be built (as syno_plan_build would fail). */
 double syno_plan_flops_upper(const syno_op *op, const syno_binding *b, long budget);
 
+/* The least FLOPs of the plans syno_plan_build's search of OP under B
+ * (forward) chooses among, when they are at most CAP: a branch and bound
+ * that skips every sequence of stages that would cost more than CAP, or
+ * more than one already found.  Returns INFINITY when every plan costs
+ * more than CAP, and then so does syno_plan_build's, whether or not its
+ * search hits its work bound (the synthesis uses it to reject an operator
+ * from a FLOPs window cheaply); a negative number when BUDGET moves did not
+ * settle it or the plan could not be built. */
+double syno_plan_flops_min(const syno_op *op, const syno_binding *b, double cap, long budget);
+
+/* A planner: the forward plan problem of one operator under one binding,
+ * on which the plan searches above (the cut-short one, the branch and
+ * bound, the full one) can run in turn and share their work (each solved
+ * stage is solved once).  Their results are those of the functions above
+ * and of syno_plan_build. */
+typedef struct syno_planner syno_planner;
+
+/* A new planner for OP (finished, error-free, its sizes evaluating under B;
+ * borrowed for the planner's life) under B; NULL when its plan could not be
+ * built (as syno_plan_build would fail).  Free with syno_planner_free. */
+syno_planner *syno_planner_new(const syno_op *op, const syno_binding *b);
+
+/* syno_plan_flops_upper of P's operator and binding, except that the
+ * search stops as soon as it finds a plan of at most ENOUGH FLOPs
+ * (-INFINITY: never; the bound is then looser, but still never below the
+ * FLOPs of syno_plan_build's plan). */
+double syno_planner_upper(syno_planner *P, long budget, double enough);
+
+/* syno_plan_flops_min of P's operator and binding. */
+double syno_planner_min(syno_planner *P, double cap, long budget);
+
+/* syno_plan_build of P's operator and binding (forward): a new plan, or NULL
+ * with the reason appended to ERR. */
+syno_plan *syno_planner_plan(syno_planner *P, syno_buf *err);
+
+/* Frees P (NULL is a no-op). */
+void syno_planner_free(syno_planner *P);
+
 /* Frees P and everything it owns.  NULL is a no-op. */
 void syno_plan_free(syno_plan *p);
 

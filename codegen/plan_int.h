@@ -64,6 +64,10 @@ typedef struct pl_problem {
     uint64_t outmask;
     double scale;               /* means (1/D) and dangling sums (D) */
     bool has_scale;
+    int order[PL_MAX_VARS];     /* the variables by increasing extent (stable) */
+    uint64_t later[PL_MAX_VARS + 1]; /* later[r]: the variables order[r..nvars) */
+    uint8_t dv[PL_MAX_RELS][3];      /* the variables each relation derives from (v[0] again for a third of two) */
+    uint64_t derives[PL_MAX_RELS][8];/* what relation i derives when the variables dv[i][j] known are bit j */
 } pl_problem;
 
 /* A solved stage: its iterators and, for every variable it touches, the
@@ -80,6 +84,9 @@ typedef struct pl_solution {
 } pl_solution;
 
 bool pl_problem_build(pl_problem *pb, const syno_op *op, const int64_t *sizes, int wrt, syno_buf *err);
+/* Fills the table of what each relation of PB derives (plan_solve.c; called
+ * by pl_problem_build once the relations are known). */
+void pl_problem_derivations(pl_problem *pb);
 
 /* The search (plan_search.c): states, moves and their costs. */
 typedef struct pl_cost {
@@ -115,12 +122,21 @@ typedef struct pl_search pl_search;
 pl_search *pl_search_new(const pl_problem *pb);
 void pl_search_free(pl_search *S);
 void pl_search_run(pl_search *S, const pl_state *init);
+/* Forgets S's searches (not its solved stages): the next one starts afresh. */
+void pl_search_restart(pl_search *S);
 void pl_search_force(pl_search *S, const pl_state *init, const pl_move *mv);
 bool pl_search_next(pl_search *S, const pl_state *st, pl_move *mv, pl_result *r);
 bool pl_search_greedy(const pl_search *S);
 /* The FLOPs of a search from INIT cut short after BUDGET moves (then
- * greedy): never below what pl_search_run finds from INIT. */
-double pl_search_bounded_flops(pl_search *S, const pl_state *init, long budget);
+ * greedy), and stopped once it finds a sequence of at most STOP_AT FLOPs
+ * (-INFINITY: never): never below what pl_search_run finds from INIT. */
+double pl_search_bounded_flops(pl_search *S, const pl_state *init, long budget, double stop_at);
+/* The least FLOPs of the stage sequences pl_search_run chooses among from
+ * INIT, when at most CAP; INFINITY when every one costs more; -1 when
+ * BUDGET moves did not settle it.  pl_search_run's FLOPs, work bound hit
+ * or not, are those of one such sequence (its greedy moves are among the
+ * moves it tries), so never below this. */
+double pl_search_min_flops(pl_search *S, const pl_state *init, double cap, long budget);
 void pl_open_list(const pl_problem *pb, uint64_t open, bool final, int *list, int *n);
 
 void pl_solution_init(pl_solution *s);

@@ -224,6 +224,16 @@ bool pl_problem_build(pl_problem *pb, const syno_op *op, const int64_t *sizes, i
             pb->scale *= (double)pb->vars[v].ext;
             pb->has_scale = true;
         }
+    for (int v = 0; v < pb->nvars; v++) pb->order[v] = v;
+    for (int i = 1; i < pb->nvars; i++) /* insertion sort by extent, stable */
+        for (int j = i; j > 0 && pb->vars[pb->order[j]].ext < pb->vars[pb->order[j - 1]].ext; j--) {
+            int t = pb->order[j];
+            pb->order[j] = pb->order[j - 1];
+            pb->order[j - 1] = t;
+        }
+    pb->later[pb->nvars] = 0;
+    for (int r = pb->nvars - 1; r >= 0; r--) pb->later[r] = pb->later[r + 1] | 1ull << pb->order[r];
+    pl_problem_derivations(pb);
     free(parent);
     free(var_of);
     return true;

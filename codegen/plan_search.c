@@ -12,7 +12,14 @@
  * depth-first enumeration with memoisation of each state's best cost to
  * go; cost = (FLOPs, temporary bytes, number of stages), compared in that
  * order.  When the number of moves tried passes a bound, the remaining
- * states are finished greedily, so planning always terminates quickly. */
+ * states are finished greedily, so planning always terminates quickly.
+ *
+ * Two cheaper searches over the same moves answer the synthesis' question
+ * "is the plan within a FLOPs window?" without the full one: the search cut
+ * short after fewer moves (an upper bound of the full search's FLOPs), and
+ * a branch and bound that finds the least FLOPs up to a cap, skipping every
+ * move whose stage alone (or with the stages before) already costs more
+ * than the cap or than a sequence found before (a lower bound of them). */
 #include "base/hash.h"
 #include "codegen/plan_int.h"
 
@@ -35,6 +42,8 @@ static bool cost_less(pl_cost a, pl_cost b)
 
 typedef struct memo_ent {
     bool used, done;
+    bool over;          /* (pl_search_min_flops) every sequence from here costs more than `nofit` */
+    double nofit;
     pl_state key;
     pl_cost best;
     pl_move move;
@@ -54,7 +63,10 @@ struct pl_search {
     solve_ent *scache;
     size_t scache_cap, scache_n;
     long moves, budget;
-    bool greedy;
+    bool greedy, aborted;
+    int depth;            /* states being searched (1: the first one) */
+    double stop_at;       /* pl_search_bounded_flops: stops once the first state has a sequence this cheap */
+    bool stopped;
     pl_solution sol;
 };
 
@@ -120,8 +132,7 @@ static void state_sort(pl_state *s)
 static uint64_t vars_of_rels(const pl_problem *pb, uint64_t rs)
 {
     uint64_t m = 0;
-    for (int i = 0; i < pb->nrels; i++)
-        if (rs & (1ull << i)) m |= pb->rels[i].vars;
+    for (; rs; rs &= rs - 1) m |= pb->rels[__builtin_ctzll(rs)].vars;
     return m;
 }
 
@@ -179,9 +190,10 @@ static const solve_ent *solve_cached(pl_search *S, uint64_t vs, uint64_t open, u
     return e;
 }
 
-static bool eval_move(pl_search *S, const pl_state *st, const pl_move *mv, pl_result *r)
+/* The variables of move MV from ST (R's final, vs and open); false when the
+ * move is not tried (see the file comment). */
+static bool move_vars(const pl_problem *pb, const pl_state *st, const pl_move *mv, pl_result *r)
 {
-    const pl_problem *pb = S->pb;
     uint64_t fvars = 0, other = 0, inside = 0;
     for (int i = 0; i < mv->nfs; i++) inside |= 1ull << mv->fs[i];
     for (int i = 0; i < st->nf; i++) {
@@ -197,13 +209,23 @@ static bool eval_move(pl_search *S, const pl_state *st, const pl_move *mv, pl_re
     uint64_t open = vs & keep, elim = vs & ~keep;
     if (!r->final) {
         if (mv->nfs == 1 && !elim) return false;
-        for (int i = 0; i < pb->nrels; i++)
-            if ((mv->rs & (1ull << i)) && !(pb->rels[i].vars & elim)) return false;
+        for (uint64_t rs = mv->rs; rs; rs &= rs - 1)
+            if (!(pb->rels[__builtin_ctzll(rs)].vars & elim)) return false;
     }
-    S->moves++;
-    const solve_ent *e = solve_cached(S, vs, open, mv->rs, r->final);
     r->vs = vs;
     r->open = open;
+    return true;
+}
+
+/* The cost of move MV from ST and the state after it, in R (filled by
+ * move_vars first). */
+static void move_cost(pl_search *S, const pl_state *st, const pl_move *mv, pl_result *r)
+{
+    const pl_problem *pb = S->pb;
+    uint64_t inside = 0, open = r->open;
+    for (int i = 0; i < mv->nfs; i++) inside |= 1ull << mv->fs[i];
+    S->moves++;
+    const solve_ent *e = solve_cached(S, r->vs, open, mv->rs, r->final);
     r->c.flops = e->points * (double)(mv->nfs - 1 + (e->nfree > 0));
     r->c.bytes = 0;
     r->c.stages = 1;
@@ -222,8 +244,14 @@ static bool eval_move(pl_search *S, const pl_state *st, const pl_move *mv, pl_re
     for (int i = 0; i < st->nf; i++)
         if (!(inside & (1ull << i))) r->next.f[r->next.nf++] = st->f[i];
     r->next.f[r->next.nf++] = open;
-    r->next.rels = left;
+    r->next.rels = st->rels & ~mv->rs;
     state_sort(&r->next);
+}
+
+static bool eval_move(pl_search *S, const pl_state *st, const pl_move *mv, pl_result *r)
+{
+    if (!move_vars(S->pb, st, mv, r)) return false;
+    move_cost(S, st, mv, r);
     return true;
 }
 
@@ -257,40 +285,59 @@ static int candidates(const pl_problem *pb, const pl_state *st, const pl_move *m
 
 static pl_cost search_state(pl_search *S, const pl_state *st);
 
-static void try_move(pl_search *S, const pl_state *st, const pl_move *mv, pl_cost *best, pl_move *bestmv)
-{
-    pl_result r;
-    if (!eval_move(S, st, mv, &r)) return;
-    pl_cost c = r.c;
-    if (!r.final) {
-        pl_cost sub = search_state(S, &r.next);
-        c.flops += sub.flops;
-        c.bytes += sub.bytes;
-        c.stages += sub.stages;
-    }
-    if (cost_less(c, *best)) {
-        *best = c;
-        *bestmv = *mv;
-    }
-}
+/* What is done with each move MV of a state ST the search tries (R: the
+ * move's variables, from move_vars): search_state's try_move, or
+ * pl_search_min_flops' bb_move. */
+typedef void move_fn(pl_search *S, const pl_state *st, const pl_move *mv, pl_result *r, void *ctx);
 
-static void try_subsets(pl_search *S, const pl_state *st, pl_move *mv, pl_cost *best, pl_move *bestmv)
+/* The moves over MV's factors with every subset of the relations they may
+ * absorb, as move_vars would filter them (never the final move: every
+ * relation with every factor), but computed once for the factors. */
+static void each_subset(pl_search *S, const pl_state *st, pl_move *mv, move_fn *fn, void *ctx)
 {
+    const pl_problem *pb = S->pb;
     int cand[CAND_MAX];
-    int nc = candidates(S->pb, st, mv, cand);
-    for (uint32_t bits = 0; bits < (1u << nc); bits++) {
+    int nc = candidates(pb, st, mv, cand);
+    uint64_t inside = 0, fvars = 0, other = 0, cmask = 0, cv[CAND_MAX];
+    for (int i = 0; i < mv->nfs; i++) inside |= 1ull << mv->fs[i];
+    for (int i = 0; i < st->nf; i++) {
+        if (inside & (1ull << i)) fvars |= st->f[i];
+        else other |= st->f[i];
+    }
+    for (int i = 0; i < nc; i++) {
+        cv[i] = pb->rels[cand[i]].vars;
+        cmask |= 1ull << cand[i];
+    }
+    /* what the relations left after the move need kept: the candidates not
+     * taken (rv[full ^ bits]) and every other relation left */
+    uint64_t keep0 = pb->outmask | other | vars_of_rels(pb, st->rels & ~cmask);
+    uint64_t rv[1u << CAND_MAX];
+    uint32_t full = (1u << nc) - 1;
+    rv[0] = 0;
+    for (uint32_t bits = 1; bits <= full; bits++) rv[bits] = rv[bits & (bits - 1)] | cv[__builtin_ctz(bits)];
+    for (uint32_t bits = 0; bits <= full; bits++) {
         mv->rs = 0;
         for (int i = 0; i < nc; i++)
             if (bits & (1u << i)) mv->rs |= 1ull << cand[i];
         if (mv->nfs == st->nf && mv->rs == st->rels) continue; /* the final move is tried separately */
-        try_move(S, st, mv, best, bestmv);
+        uint64_t vs = fvars | rv[bits], keep = keep0 | rv[full ^ bits];
+        uint64_t elim = vs & ~keep;
+        if (mv->nfs == 1 && !elim) continue;
+        bool sums = true; /* each relation absorbed sums one of its variables */
+        for (uint32_t b = bits; b && sums; b &= b - 1) sums = (cv[__builtin_ctz(b)] & elim) != 0;
+        if (!sums) continue;
+        pl_result r;
+        r.final = false;
+        r.vs = vs;
+        r.open = vs & keep;
+        fn(S, st, mv, &r, ctx);
     }
 }
 
-/* Greedy moves for when the budget is spent: finish in one stage when at
- * most three factors are left, else contract the pair that shares the
- * most variables. */
-static void greedy_moves(pl_search *S, const pl_state *st, pl_cost *best, pl_move *bestmv)
+/* Calls FN on every move of ST the search tries, in its fixed order: the
+ * final move first (a one-stage finish when at most 3 factors remain), then
+ * every 1-3 factors with every subset of the relations they may absorb. */
+static void each_move(pl_search *S, const pl_state *st, move_fn *fn, void *ctx)
 {
     pl_move mv;
     memset(&mv, 0, sizeof mv);
@@ -298,7 +345,64 @@ static void greedy_moves(pl_search *S, const pl_state *st, pl_cost *best, pl_mov
         mv.nfs = st->nf;
         for (int i = 0; i < st->nf; i++) mv.fs[i] = i;
         mv.rs = st->rels;
-        try_move(S, st, &mv, best, bestmv);
+        pl_result r;
+        if (move_vars(S->pb, st, &mv, &r)) fn(S, st, &mv, &r, ctx);
+    }
+    for (int a = 0; a < st->nf; a++) {
+        mv.nfs = 1;
+        mv.fs[0] = a;
+        each_subset(S, st, &mv, fn, ctx);
+        for (int b = a + 1; b < st->nf; b++) {
+            mv.nfs = 2;
+            mv.fs[1] = b;
+            each_subset(S, st, &mv, fn, ctx);
+            for (int c = b + 1; c < st->nf; c++) {
+                mv.nfs = 3;
+                mv.fs[2] = c;
+                each_subset(S, st, &mv, fn, ctx);
+            }
+            mv.nfs = 2;
+        }
+    }
+}
+
+typedef struct best_move {
+    pl_cost best;
+    pl_move move;
+} best_move;
+
+static void try_move(pl_search *S, const pl_state *st, const pl_move *mv, pl_result *r, void *ctx)
+{
+    best_move *bm = ctx;
+    if (S->stopped) return;
+    move_cost(S, st, mv, r);
+    pl_cost c = r->c;
+    if (!r->final) {
+        pl_cost sub = search_state(S, &r->next);
+        c.flops += sub.flops;
+        c.bytes += sub.bytes;
+        c.stages += sub.stages;
+    }
+    if (cost_less(c, bm->best)) {
+        bm->best = c;
+        bm->move = *mv;
+        if (S->depth == 1 && c.flops <= S->stop_at) S->stopped = true;
+    }
+}
+
+/* Greedy moves for when the budget is spent: finish in one stage when at
+ * most three factors are left, else contract the pair that shares the
+ * most variables. */
+static void greedy_moves(pl_search *S, const pl_state *st, best_move *bm)
+{
+    pl_move mv;
+    memset(&mv, 0, sizeof mv);
+    if (st->nf <= SYNO_PLAN_MAX_OPS) {
+        mv.nfs = st->nf;
+        for (int i = 0; i < st->nf; i++) mv.fs[i] = i;
+        mv.rs = st->rels;
+        pl_result r;
+        if (move_vars(S->pb, st, &mv, &r)) try_move(S, st, &mv, &r, bm);
         return;
     }
     int bi = 0, bj = 1, bs = -1;
@@ -311,53 +415,88 @@ static void greedy_moves(pl_search *S, const pl_state *st, pl_cost *best, pl_mov
     mv.fs[0] = bi;
     mv.fs[1] = bj;
     mv.rs = 0;
-    try_move(S, st, &mv, best, bestmv);
+    pl_result r;
+    if (move_vars(S->pb, st, &mv, &r)) try_move(S, st, &mv, &r, bm);
 }
 
 static pl_cost search_state(pl_search *S, const pl_state *st)
 {
     memo_ent *m = memo_find(S, st, true);
     if (m->done) return m->best;
-    pl_cost best = {INFINITY, INFINITY, 1 << 30};
-    pl_move bestmv;
-    memset(&bestmv, 0, sizeof bestmv);
+    best_move bm = {{INFINITY, INFINITY, 1 << 30}, {{0}, 0, 0}};
     if (S->moves > S->budget) S->greedy = true;
+    S->depth++;
     if (S->greedy) {
-        greedy_moves(S, st, &best, &bestmv);
+        greedy_moves(S, st, &bm);
     } else {
-        pl_move mv;
-        memset(&mv, 0, sizeof mv);
-        /* The final move first: a one-stage finish when at most 3 factors remain. */
-        if (st->nf <= SYNO_PLAN_MAX_OPS) {
-            mv.nfs = st->nf;
-            for (int i = 0; i < st->nf; i++) mv.fs[i] = i;
-            mv.rs = st->rels;
-            try_move(S, st, &mv, &best, &bestmv);
-        }
-        for (int a = 0; a < st->nf; a++) {
-            mv.nfs = 1;
-            mv.fs[0] = a;
-            try_subsets(S, st, &mv, &best, &bestmv);
-            for (int b = a + 1; b < st->nf; b++) {
-                mv.nfs = 2;
-                mv.fs[1] = b;
-                try_subsets(S, st, &mv, &best, &bestmv);
-                for (int c = b + 1; c < st->nf; c++) {
-                    mv.nfs = 3;
-                    mv.fs[2] = c;
-                    try_subsets(S, st, &mv, &best, &bestmv);
-                }
-                mv.nfs = 2;
-            }
-        }
-        if (isinf(best.flops)) greedy_moves(S, st, &best, &bestmv);
+        each_move(S, st, try_move, &bm);
+        if (isinf(bm.best.flops)) greedy_moves(S, st, &bm);
     }
-    SYNO_ASSERT(!isinf(best.flops));
+    S->depth--;
+    SYNO_ASSERT(!isinf(bm.best.flops));
     m = memo_find(S, st, false); /* the table may have moved */
     m->done = true;
-    m->best = best;
-    m->move = bestmv;
-    return best;
+    m->best = bm.best;
+    m->move = bm.move;
+    return bm.best;
+}
+
+/* ---- branch and bound: the least FLOPs up to a cap ------------------------------- */
+
+typedef struct bb_frame {
+    double cap;   /* what a sequence from the state may cost at most */
+    double best;  /* the least cost found so far (INFINITY: none within cap) */
+} bb_frame;
+
+static double bb_state(pl_search *S, const pl_state *st, double cap);
+
+static void bb_move(pl_search *S, const pl_state *st, const pl_move *mv, pl_result *r, void *ctx)
+{
+    bb_frame *fr = ctx;
+    if (S->aborted) return;
+    double lim = fr->best < fr->cap ? fr->best : fr->cap;
+    /* a stage iterates at least over its output points and multiplies
+     * nfs - 1 times at each: a lower bound of its FLOPs before solving it */
+    if (mv->nfs > 1) {
+        double out = 1;
+        for (uint64_t o = r->open; o; o &= o - 1) out *= (double)S->pb->vars[__builtin_ctzll(o)].ext;
+        if (out * (double)(mv->nfs - 1) > lim) return;
+    }
+    if (S->moves >= S->budget) {
+        S->aborted = true;
+        return;
+    }
+    move_cost(S, st, mv, r);
+    double c = r->c.flops;
+    if (c > lim) return;
+    if (!r->final) {
+        c += bb_state(S, &r->next, lim - c);
+        if (S->aborted) return;
+    }
+    if (c <= lim && c < fr->best) fr->best = c;
+}
+
+/* The least cost of a sequence from ST when it is at most CAP, else
+ * INFINITY.  Every move pruned costs (with what follows) more than the cap
+ * or more than a sequence already found, so what is found is the least;
+ * memoised as the exact least cost, or as a cap every sequence exceeds. */
+static double bb_state(pl_search *S, const pl_state *st, double cap)
+{
+    memo_ent *m = memo_find(S, st, true);
+    if (m->done) return m->best.flops <= cap ? m->best.flops : INFINITY;
+    if (m->over && cap <= m->nofit) return INFINITY;
+    bb_frame fr = {cap, INFINITY};
+    each_move(S, st, bb_move, &fr);
+    if (S->aborted) return INFINITY;
+    m = memo_find(S, st, false); /* the table may have moved */
+    if (fr.best <= cap) {
+        m->done = true;
+        m->best.flops = fr.best;
+    } else if (!m->over || cap > m->nofit) {
+        m->over = true;
+        m->nofit = cap;
+    }
+    return fr.best;
 }
 
 
@@ -369,8 +508,20 @@ pl_search *pl_search_new(const pl_problem *pb)
     pl_search *S = syno_xcalloc(1, sizeof *S);
     S->pb = pb;
     S->budget = MOVE_BUDGET;
+    S->stop_at = -INFINITY;
     pl_solution_init(&S->sol);
     return S;
+}
+
+/* Forgets S's searches (see plan_int.h). */
+void pl_search_restart(pl_search *S)
+{
+    if (S->memo_cap) memset(S->memo, 0, S->memo_cap * sizeof *S->memo);
+    S->memo_n = 0;
+    S->moves = 0;
+    S->budget = MOVE_BUDGET;
+    S->greedy = S->aborted = S->stopped = false;
+    S->stop_at = -INFINITY;
 }
 
 /* Frees S. */
@@ -411,11 +562,27 @@ bool pl_search_next(pl_search *S, const pl_state *st, pl_move *mv, pl_result *r)
  * budget, a state entered after the budget takes greedy_moves' move (one
  * the full search also tries), and a state entered before tries all its
  * moves; so, by induction on the factors left, the full search's cost of
- * every state is never above this one's. */
-double pl_search_bounded_flops(pl_search *S, const pl_state *init, long budget)
+ * every state is never above this one's.  Stopped early at STOP_AT, the
+ * search up to there is the same, and the first state's FLOPs are those of
+ * one of its moves, each of which the full search takes or beats. */
+double pl_search_bounded_flops(pl_search *S, const pl_state *init, long budget, double stop_at)
 {
     S->budget = budget;
-    return search_state(S, init).flops;
+    S->stop_at = stop_at;
+    S->stopped = false;
+    double f = search_state(S, init).flops;
+    S->stop_at = -INFINITY;
+    S->stopped = false;
+    return f;
+}
+
+/* The least FLOPs of the sequences from INIT (see plan_int.h). */
+double pl_search_min_flops(pl_search *S, const pl_state *init, double cap, long budget)
+{
+    S->budget = budget;
+    S->aborted = false;
+    double f = bb_state(S, init, cap);
+    return S->aborted ? -1 : f;
 }
 
 /* True when the work bound was hit and part of the sequence is greedy. */

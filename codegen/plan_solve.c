@@ -46,28 +46,55 @@ static uint64_t rel_derives(const pl_rel *r, uint64_t k)
     return 0;
 }
 
-static uint64_t propagate_mask(const pl_problem *pb, uint64_t rels, uint64_t *used, uint64_t k)
+/* Fills PB's table of rel_derives (pb->dv, pb->derives). */
+void pl_problem_derivations(pl_problem *pb)
 {
-    bool changed = true;
-    while (changed) {
-        changed = false;
-        for (int i = 0; i < pb->nrels; i++) {
-            if (!(rels & (1ull << i)) || (*used & (1ull << i))) continue;
-            uint64_t d = rel_derives(&pb->rels[i], k);
-            if (!d) continue;
-            k |= d;
-            *used |= 1ull << i;
-            changed = true;
+    for (int i = 0; i < pb->nrels; i++) {
+        const pl_rel *r = &pb->rels[i];
+        for (int j = 0; j < 3; j++) pb->dv[i][j] = (uint8_t)r->v[j < r->nv ? j : 0];
+        for (int idx = 0; idx < 8; idx++) {
+            uint64_t k = 0;
+            for (int j = 0; j < 3; j++)
+                if (idx >> j & 1) k |= 1ull << pb->dv[i][j];
+            /* a two-variable relation reads bit 2 as bit 0: a mismatch never occurs */
+            pb->derives[i][idx] = rel_derives(r, k);
         }
     }
-    return k;
+}
+
+/* Everything the relations RELS derive from the known variables K, in
+ * passes over the relations in index order; those that derive something
+ * are added to *USED (and need no further look: all their variables are
+ * then known), as are those found with every variable known (which never
+ * derive anything).  The known set it returns does not depend on the
+ * order (each rule only needs some variables known). */
+static uint64_t propagate_mask(const pl_problem *pb, uint64_t rels, uint64_t *used, uint64_t k)
+{
+    uint64_t todo = rels & ~*used;
+    for (;;) {
+        uint64_t fired = 0;
+        for (uint64_t t = todo; t; t &= t - 1) {
+            int i = __builtin_ctzll(t);
+            const pl_rel *r = &pb->rels[i];
+            if (!(r->vars & ~k)) {
+                todo &= ~(1ull << i);
+                continue;
+            }
+            const uint8_t *dv = pb->dv[i];
+            uint64_t d = pb->derives[i][(k >> dv[0] & 1) | (k >> dv[1] & 1) << 1 | (k >> dv[2] & 1) << 2];
+            if (!d) continue;
+            k |= d;
+            fired |= 1ull << i;
+        }
+        if (!fired) return k;
+        todo &= ~fired;
+        *used |= fired;
+    }
 }
 
 typedef struct choose {
     const pl_problem *pb;
     uint64_t vs, rels;
-    int rank_of[PL_MAX_VARS];     /* position of each variable in increasing-extent order */
-    int order[PL_MAX_VARS];       /* variables by rank */
     double best;
     int best_seq[PL_MAX_VARS], best_n;
     int seq[PL_MAX_VARS];
@@ -85,8 +112,15 @@ static void dfs(choose *c, uint64_t k, uint64_t used, int n, int min_rank, doubl
         return;
     }
     for (int r = min_rank; r < c->pb->nvars; r++) {
-        int v = c->order[r];
+        int v = c->pb->order[r];
         if (!(unknown & (1ull << v))) continue;
+        if (c->best_n >= 0 && prod * (double)c->pb->vars[v].ext >= c->best) {
+            /* this candidate and every later one (none of smaller extent)
+             * would return at once: only the budget they take is left */
+            long m = __builtin_popcountll(unknown & c->pb->later[r]);
+            c->budget = c->budget >= m ? c->budget - m : (c->budget < 0 ? c->budget : 0) - 1;
+            return;
+        }
         if (c->budget-- <= 0 && c->best_n >= 0) return;
         uint64_t u2 = used;
         uint64_t k2 = propagate_mask(c->pb, c->rels, &u2, k | (1ull << v));
@@ -367,14 +401,14 @@ void pl_solution_fini(pl_solution *s)
  * are the NOPEN variables OPEN (in that order; all in VS).  Fills S with
  * the iterators (OPEN, then the summed variables), their product in
  * S->points and, when WANT_EXPRS, the expression of every variable of VS
- * (S->var_expr) and the guards.  S is reset first.  Cannot fail: any
+ * (S->var_expr) and the guards (else S->var_expr is left as it was).  S is
+ * reset first.  Cannot fail: any
  * variable can be iterated. */
 void pl_solve(const pl_problem *pb, uint64_t vs, const int *open, int nopen, uint64_t rels, pl_solution *s,
                      bool want_exprs)
 {
     s->niters = s->nout = 0;
     s->nexprs = s->nguards = 0;
-    for (int v = 0; v < PL_MAX_VARS; v++) s->var_expr[v] = -1;
     uint64_t k = 0;
     double prod = 1;
     for (int i = 0; i < nopen; i++) {
@@ -383,21 +417,13 @@ void pl_solve(const pl_problem *pb, uint64_t vs, const int *open, int nopen, uin
     }
     uint64_t used = 0;
     k = propagate_mask(pb, rels, &used, k);
-    choose c;
-    memset(&c, 0, sizeof c);
+    choose c; /* not cleared: dfs writes seq and best_seq before reading them */
     c.pb = pb;
     c.vs = vs;
     c.rels = rels;
     c.best = 1e300;
     c.best_n = -1;
     c.budget = 20000;
-    for (int v = 0; v < pb->nvars; v++) c.order[v] = v;
-    for (int i = 1; i < pb->nvars; i++) /* insertion sort by extent, stable */
-        for (int j = i; j > 0 && pb->vars[c.order[j]].ext < pb->vars[c.order[j - 1]].ext; j--) {
-            int t = c.order[j];
-            c.order[j] = c.order[j - 1];
-            c.order[j - 1] = t;
-        }
     dfs(&c, k, used, 0, 0, 1.0);
     SYNO_ASSERT(c.best_n >= 0);
     s->points = prod * c.best;
@@ -406,6 +432,7 @@ void pl_solve(const pl_problem *pb, uint64_t vs, const int *open, int nopen, uin
         s->niters = nopen + c.best_n;
         return;
     }
+    for (int v = 0; v < PL_MAX_VARS; v++) s->var_expr[v] = -1;
     builder b = {pb, s};
     used = 0;
     for (int i = 0; i < nopen; i++) add_iter(&b, open[i]);

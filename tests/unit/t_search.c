@@ -25,6 +25,7 @@ typedef struct finals {
     uint64_t *hash;
     int n, cap;
     int invalid, roundtrip_bad, bound_bad, upper_bad, dup;
+    int min_bad, min_exact, planner_bad;
 } finals;
 
 static void on_final(void *ctx, syno_final *f)
@@ -57,6 +58,39 @@ static void on_final(void *ctx, syno_final *f)
     for (int l = 0; l < spec->nlayers; l++)
         for (long budget = 0; budget <= 100; budget += 100)
             if (syno_plan_flops_upper(f->op, &spec->layer_binding[l], budget) < f->flops_layer[l] * (1 - 1e-9)) fs->upper_bad++;
+    /* the branch and bound never proves a final above a cap its full plan
+     * search fits under (and never finds fewer FLOPs than the least plan);
+     * where the full search was not cut short, it finds its FLOPs and proves
+     * every plan above anything less; a planner's searches in turn build the
+     * same plan as syno_plan_build */
+    for (int l = 0; l < spec->nlayers; l++) {
+        const syno_binding *lb = &spec->layer_binding[l];
+        double fl = f->flops_layer[l];
+        syno_buf err = SYNO_BUF_INIT;
+        syno_plan *p = syno_plan_build(f->op, lb, SYNO_PLAN_FORWARD, &err);
+        double least = syno_plan_flops_min(f->op, lb, fl * (1 + 1e-9) + 1, 20000);
+        if (isinf(least) || least > fl * (1 + 1e-9) + 1) fs->min_bad++;
+        if (p && p->searched && least >= 0) {
+            if (least != fl) fs->min_bad++;
+            if (!isinf(syno_plan_flops_min(f->op, lb, fl - 1, 20000))) fs->min_bad++;
+            fs->min_exact++;
+        }
+        syno_planner *P = syno_planner_new(f->op, lb);
+        if (P) {
+            /* stopped early, still an upper bound */
+            if (syno_planner_upper(P, 100, fl) < fl * (1 - 1e-9)) fs->upper_bad++;
+            if (syno_planner_upper(P, 100, INFINITY) < fl * (1 - 1e-9)) fs->upper_bad++;
+            syno_planner_min(P, fl / 2, 20000);
+            syno_plan *q = syno_planner_plan(P, &err);
+            if (!p || !q || q->flops != p->flops || q->nstages != p->nstages || q->temp_bytes != p->temp_bytes) fs->planner_bad++;
+            syno_plan_free(q);
+            syno_planner_free(P);
+        } else if (p) {
+            fs->planner_bad++;
+        }
+        syno_plan_free(p);
+        syno_buf_fini(&err);
+    }
     for (int i = 0; i < fs->n; i++)
         if (fs->hash[i] == f->hash) fs->dup++;
     if (fs->n == fs->cap) fs->hash = realloc(fs->hash, (size_t)(fs->cap = fs->cap ? 2 * fs->cap : 64) * sizeof *fs->hash);
@@ -99,6 +133,8 @@ static finals check_space(const char *rel, const char *what)
     is_int(fs.dup, 0, "%s: no two finals share a canonical hash", what);
     is_int(fs.bound_bad, 0, "%s: the FLOPs lower bound of each final's state is below its FLOPs", what);
     is_int(fs.upper_bad, 0, "%s: a plan search cut short never finds fewer FLOPs than the full one", what);
+    is_int(fs.min_bad, 0, "%s: the branch and bound agrees with the full plan search (exact on %d plans of %d finals)", what, fs.min_exact, fs.n);
+    is_int(fs.planner_bad, 0, "%s: a planner builds the plan syno_plan_build does after its other searches", what);
     syno_space_free(sp);
     syno_ctx_free(ctx);
     fs.sp = NULL;
@@ -212,6 +248,45 @@ static void test_guidance_loses_nothing(const char *rel, int depth)
     ok(n[0] == n[1] && sum[0] == sum[1] && states[1] > states[0],
        "guidance loses no final in %s at depth %d (%d finals; %llu states with it, %llu without)", rel, depth, n[0],
        (unsigned long long)states[0], (unsigned long long)states[1]);
+}
+
+typedef struct verdicts {
+    syno_space *sp;
+    int n, outside, bad;
+} verdicts;
+
+static void check_verdict(void *ctx, syno_final *f)
+{
+    verdicts *v = ctx;
+    double lo = v->sp->flops_lo, hi = v->sp->flops_hi;
+    bool inside = sx_final_measure(v->sp, f, lo, hi);
+    f->flops_exact = false;
+    sx_final_exact_flops(v->sp, f);
+    bool exact = f->flops >= lo * (1 - 1e-9) && f->flops <= hi * (1 + 1e-9);
+    v->n++;
+    v->outside += !exact;
+    v->bad += inside != exact;
+    syno_final_free(f);
+}
+
+/* The window's verdict (direct evaluation, the plan search cut short, the
+ * branch and bound, then the full search) is the full search's on every
+ * final of REL at DEPTH, those outside the window included (kept by
+ * switching the FLOPs rules off). */
+static void test_window_verdicts(const char *rel, int depth)
+{
+    syno_ctx *ctx = syno_ctx_new();
+    syno_spec *spec = load_spec(ctx, rel);
+    syno_space *sp = syno_space_new(spec, &ctx->diags);
+    sp->disabled = 1ull << SYNO_RULE_FINAL_FLOPS | 1ull << SYNO_RULE_FLOPS_BOUND;
+    syno_space_set_depth(sp, depth);
+    verdicts v = {sp, 0, 0, 0};
+    syno_enum_result r;
+    syno_enumerate(sp, 1, check_verdict, &v, &r);
+    ok(v.outside > 0 && v.bad == 0, "the FLOPs window's verdict is the full plan search's on every final of %s at depth %d (%d finals, %d outside)",
+       rel, depth, v.n, v.outside);
+    syno_space_free(sp);
+    syno_ctx_free(ctx);
 }
 
 /* Merging states that differ only in which of equal reductions is which
@@ -387,6 +462,8 @@ int main(void)
     test_guidance_loses_nothing("tests/search/noloss.syno:flops", getenv("SYNO_SANITIZED") ? 4 : 5);
     test_guidance_loses_nothing("bench/kas-sampler.syno", getenv("SYNO_SANITIZED") ? 4 : 5);
     test_regressions();
+    test_window_verdicts("bench/kas-sampler.syno", getenv("SYNO_SANITIZED") ? 7 : 8);
+    test_window_verdicts("bench/sampler-space.syno", getenv("SYNO_SANITIZED") ? 4 : 5);
     test_blind_states("tests/search/conv.syno", 7);
     test_blind_states("bench/sampler-space.syno", getenv("SYNO_SANITIZED") ? 6 : 8);
     test_blind_states("tests/search/resnet18.syno", getenv("SYNO_SANITIZED") ? 4 : 5);
