@@ -1206,7 +1206,9 @@ static bool try_matmul(vctx *c, const operand *p, const operand *q, uint64_t kee
  * The layout rule is the module's _mulsum's, decided on the strides at run
  * time: the product is made in the memory order of the operand spanning
  * more storage (a weight, not the windows of an input that read theirs
- * several times), the other permuted to it, and the backward (_MulSum)
+ * several times; if that one's windows overlap, or it is in the stage's
+ * order already, the plain product), the other permuted to it, and the
+ * backward (_MulSum)
  * writes each operand's gradient in that operand's own layout, so that the
  * views before the product hand it on without a copy (autograd's multiply
  * lays it out like the incoming gradient and the other operand, and a
