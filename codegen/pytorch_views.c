@@ -36,7 +36,9 @@
  * dilation) becomes torch's convolution on the unwindowed operand; one
  * that is F.linear's product becomes F.linear, or torch.matmul (or a
  * one-tap F.conv1d) when its operands need no reordering, a product with
- * a vector (every letter of one operand the other's) a multiply and a sum;
+ * a vector (every letter of one operand the other's) a multiply and a sum
+ * in the layout of the operand spanning more storage, each gradient
+ * written in its operand's layout (_mulsum);
  * a sum over the inner parts of the last two axes F.avg_pool2d; any other
  * stage is one torch.einsum that sums the letters no later stage needs. */
 #include "codegen/plan.h"
@@ -1201,7 +1203,17 @@ static bool try_matmul(vctx *c, const operand *p, const operand *q, uint64_t kee
  * then a sum of the summed letters.  PyTorch's einsum makes that a bmm of
  * one-column matrices, batched over every shared kept letter, which is
  * slow backward (a copy per batch); the product and the sum read P once.
- * R gets P's kept axes in P's order. */
+ * The layout rule is the module's _mulsum's, decided on the strides at run
+ * time: the product is made in the memory order of the operand spanning
+ * more storage (a weight, not the windows of an input that read theirs
+ * several times; if that one's windows overlap, or it is in the stage's
+ * order already, the plain product), the other permuted to it, and the
+ * backward (_MulSum)
+ * writes each operand's gradient in that operand's own layout, so that the
+ * views before the product hand it on without a copy (autograd's multiply
+ * lays it out like the incoming gradient and the other operand, and a
+ * permuted weight's reshape then copies it: random 12/30 spent a third of
+ * its time in such copies).  R gets P's kept axes in P's order. */
 static bool try_mulsum(vctx *c, const operand *p, const operand *q, uint64_t keep, operand *r)
 {
     uint64_t pm = mask_of(p->ax, p->nax), qm = mask_of(q->ax, q->nax);
@@ -1221,7 +1233,7 @@ static bool try_mulsum(vctx *c, const operand *p, const operand *q, uint64_t kee
     const char *qe = permuted(c, q->expr, perm, np);
     if (np < p->nax) qe = syno_arena_printf(c->a, "%s[%s]", qe, syno_buf_str(&idx));
     const char *t = tmp(c);
-    if (r->nax < p->nax) emitf(c, "        %s = (%s * %s).sum((%s))\n", t, p->expr, qe, syno_buf_str(&dims));
+    if (r->nax < p->nax) emitf(c, "        %s = _mulsum(%s, %s, (%s))\n", t, p->expr, qe, syno_buf_str(&dims));
     else emitf(c, "        %s = %s * %s\n", t, p->expr, qe);
     r->expr = t;
     syno_buf_fini(&idx);

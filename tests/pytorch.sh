@@ -69,7 +69,7 @@ done
 "$PY" "$top_srcdir/tests/pytorch_check.py" "$MAN" >"$TMP/tap"
 st=$?
 n=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$TMP/tap")
-echo "1..$((n + 3))"
+echo "1..$((n + 4))"
 grep -v '^1\.\.' "$TMP/tap"
 [ -n "$n" ] || { echo "not ok 1 - pytorch_check.py ran (exit $st)"; exit 0; }
 if [ $prep_fail = 0 ]; then echo "ok $((n + 1)) - every case was exported and run by the reference evaluator"
@@ -110,4 +110,42 @@ EOF
   else echo "not ok $((n + 3)) - forced_window's windows through _Windows:"; echo "$got" | diag; fi
 else
   echo "not ok $((n + 3)) - forced_window could not be exported"; diag <"$TMP/fw.err"
+fi
+# the layouts of a product with a vector (_mulsum): in mulsum_layout
+# (random operator 12/30's shape) at that operator's sizes the product takes
+# _MulSum, and the gradients it writes reach the weight (its hook, before
+# accumulation) and the window's backward (_Windows) as they are, with no
+# copy in the reshapes and permutes between; at the small sizes it does not
+ML="$top_srcdir/tests/pytorch_ops.syno:mulsum_layout"
+if "$SYNO" export --pytorch "$ML" --bind C=32,H=32,W=32 >"$TMP/ml_big.py" 2>"$TMP/ml.err" &&
+   "$SYNO" export --pytorch "$ML" --bind C=4,H=3,W=4 >"$TMP/ml_small.py" 2>>"$TMP/ml.err"; then
+  got=$("$PY" - "$TMP/ml_big.py" "$TMP/ml_small.py" <<'EOF' 2>&1
+import importlib.util, sys, torch
+for path, shape in zip(sys.argv[1:], ((32, 32, 32), (4, 3, 4))):
+    spec = importlib.util.spec_from_file_location("ml", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    made, reached = [], []
+    mb, wb = mod._MulSum.backward, mod._Windows.backward
+    def mulsum_backward(ctx, g):
+        r = mb(ctx, g)
+        made.extend(t.data_ptr() for t in r if t is not None)
+        return r
+    def windows_backward(ctx, g):
+        reached.append(g.data_ptr())
+        return wb(ctx, g)
+    mod._MulSum.backward = staticmethod(mulsum_backward)
+    mod._Windows.backward = staticmethod(windows_backward)
+    m = mod.mulsum_layout()
+    m.wa.register_hook(lambda g: reached.append(g.data_ptr()))
+    m(torch.randn(shape, requires_grad=True)).sum().backward()
+    print(len(made), len(reached), sorted(made) == sorted(reached))
+EOF
+)
+  want="2 2 True
+0 1 False"
+  if [ "$got" = "$want" ]; then echo "ok $((n + 4)) - mulsum_layout's product takes _MulSum at C=32, H=32, W=32 and its gradients reach the weight and the window without a copy; not at the small sizes"
+  else echo "not ok $((n + 4)) - mulsum_layout's gradients through _MulSum (made, reached, the same tensors):"; echo "$got" | diag; fi
+else
+  echo "not ok $((n + 4)) - mulsum_layout could not be exported"; diag <"$TMP/ml.err"
 fi

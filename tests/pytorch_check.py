@@ -13,7 +13,9 @@ its output and autograd's gradients must equal the reference's to 1e-6
 (float64; 1e-4 in float32) relative to the largest reference value.  The
 float64 runs make every window that needs a gradient take _Windows (the
 module's own backward of a window, which at these small sizes it leaves to
-Tensor.unfold; _WINDOWS_MIN = 0), the float32 runs keep the module's rule.  Where
+Tensor.unfold; _WINDOWS_MIN = 0) and every product with a vector that
+needs a gradient take _MulSum (_MULSUM_MIN = 0), the float32 runs keep the
+module's rules.  Where
 torch sees a CUDA device, every case runs there too (the same module moved
 with .to("cuda"), its inputs on the device; float32 within 1e-4, as TF32
 is off); without one, the last test says so as a skip."""
@@ -61,9 +63,12 @@ def check(name, d, n):
     if torch.cuda.is_available():
         runs += [("cuda", torch.float64, 1e-6), ("cuda", torch.float32, 1e-4)]
     default_min = getattr(mod, "_WINDOWS_MIN", None)
+    default_mulsum = getattr(mod, "_MULSUM_MIN", None)
     for device, dtype, bound in runs:
         if default_min is not None:
             mod._WINDOWS_MIN = 0 if dtype == torch.float64 else default_min
+        if default_mulsum is not None:
+            mod._MULSUM_MIN = 0 if dtype == torch.float64 else default_mulsum
         m = cls().to(device=device, dtype=dtype)
         weights = [k for k, _ in m.named_parameters()]
         xname = [k for k in ins if k != "dy" and k not in grads or False]
