@@ -1,8 +1,9 @@
 /* fuzz_search.c - the search-block harness: an input is a .syno file.
  *
  * When it checks clean, the space of each of its first two search blocks
- * is built (or refused with a reason) and walked breadth-first to depth 6
- * (at most WALK_STATES partial operators, each finalized): every final
+ * is built (or refused with a reason) and walked breadth-first to depth 4
+ * (at most WALK_STATES partial operators, each finalized; the children of
+ * the first WALK_EXPAND, then only while the queue has room): every final
  * operator must be finished and clean, have the hash the space gives it,
  * and reparse from graph_print with the same hash.  Then `syno reach`
  * must answer (in the space, or why not) for a standard-library operator
@@ -17,8 +18,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define WALK_DEPTH 6
+#define WALK_DEPTH 4
 #define WALK_STATES 200
+/* states whose children are generated even when the queue is full (the
+ * distances of a space without allowances cost an instrumented build up to
+ * half a second a state) */
+#define WALK_EXPAND 20
 #define WALK_FINALS 50
 
 static const char *const targets[] = {"conv2d", "conv1x1", "linear", "depthwise_conv2d", "group_conv2d",
@@ -61,6 +66,7 @@ static void walk(syno_ctx *ctx, const syno_spec *spec)
             syno_final_free(fs[i]);
         }
         free(fs);
+        if (tail == WALK_STATES && head > WALK_EXPAND) continue; /* the queue is full: enough states expanded */
         const syno_child *kids;
         int n = syno_space_children(sp, st, &kids);
         for (int i = 0; i < n && tail < WALK_STATES; i++) {

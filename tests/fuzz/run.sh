@@ -41,7 +41,7 @@ seeds() {
 options() {
   case $1 in
     lang) echo "-max_len=8192 -timeout=10" ;;
-    search) echo "-max_len=4096 -timeout=20" ;;
+    search) echo "-max_len=4096 -timeout=20 -report_slow_units=15" ;;
     npy) echo "-max_len=4096 -timeout=10" ;;
     repl) echo "-max_len=8192 -timeout=20" ;;
     results) echo "-max_len=65536 -timeout=20" ;;
