@@ -337,17 +337,26 @@ static void each_subset(pl_search *S, const pl_state *st, pl_move *mv, move_fn *
 /* Calls FN on every move of ST the search tries, in its fixed order: the
  * final move first (a one-stage finish when at most 3 factors remain), then
  * every 1-3 factors with every subset of the relations they may absorb. */
-static void each_move(pl_search *S, const pl_state *st, move_fn *fn, void *ctx)
+/* Calls FN on the one-stage finish of ST (every factor and relation left)
+ * when at most SYNO_PLAN_MAX_OPS factors remain; false when too many do. */
+static bool finish_move(pl_search *S, const pl_state *st, move_fn *fn, void *ctx)
 {
+    if (st->nf > SYNO_PLAN_MAX_OPS) return false;
     pl_move mv;
     memset(&mv, 0, sizeof mv);
-    if (st->nf <= SYNO_PLAN_MAX_OPS) {
-        mv.nfs = st->nf;
-        for (int i = 0; i < st->nf; i++) mv.fs[i] = i;
-        mv.rs = st->rels;
-        pl_result r;
-        if (move_vars(S->pb, st, &mv, &r)) fn(S, st, &mv, &r, ctx);
-    }
+    mv.nfs = st->nf;
+    for (int i = 0; i < st->nf; i++) mv.fs[i] = i;
+    mv.rs = st->rels;
+    pl_result r;
+    if (move_vars(S->pb, st, &mv, &r)) fn(S, st, &mv, &r, ctx);
+    return true;
+}
+
+static void each_move(pl_search *S, const pl_state *st, move_fn *fn, void *ctx)
+{
+    finish_move(S, st, fn, ctx);
+    pl_move mv;
+    memset(&mv, 0, sizeof mv);
     for (int a = 0; a < st->nf; a++) {
         mv.nfs = 1;
         mv.fs[0] = a;
@@ -395,16 +404,9 @@ static void try_move(pl_search *S, const pl_state *st, const pl_move *mv, pl_res
  * most variables. */
 static void greedy_moves(pl_search *S, const pl_state *st, best_move *bm)
 {
+    if (finish_move(S, st, try_move, bm)) return;
     pl_move mv;
     memset(&mv, 0, sizeof mv);
-    if (st->nf <= SYNO_PLAN_MAX_OPS) {
-        mv.nfs = st->nf;
-        for (int i = 0; i < st->nf; i++) mv.fs[i] = i;
-        mv.rs = st->rels;
-        pl_result r;
-        if (move_vars(S->pb, st, &mv, &r)) try_move(S, st, &mv, &r, bm);
-        return;
-    }
     int bi = 0, bj = 1, bs = -1;
     for (int i = 0; i < st->nf; i++)
         for (int j = i + 1; j < st->nf; j++) {
