@@ -30,24 +30,36 @@ static void emit_next(syno_space *sp, void *ctx, const syno_pstate *child, const
     else sx_loc(sp)->stats.merged++;
 }
 
+/* Slots of the current layer a thread takes at a time: states differ
+ * widely in cost (a final's plan searches), so threads take work as they
+ * go instead of fixed shares. */
+#define SLOTS_PER_TAKE 32
+
 typedef struct worker {
     syno_space *sp;
     sx_set *cur, *next;
-    int index, n;
+    size_t *taken;           /* slots of CUR handed out so far (shared) */
+    int n;
     sx_local local;          /* this thread's counters and caches (kept across depths) */
     syno_final_fn on_final;
     void *ctx;
     pthread_mutex_t *lock;   /* NEXT and the callback */
 } worker;
 
-/* Finalizes and expands the states of CUR in slots INDEX, INDEX + N, ... */
+/* Finalizes and expands the states of CUR, SLOTS_PER_TAKE slots at a
+ * time until none is left. */
 static void *work(void *arg)
 {
     worker *w = arg;
     syno_space *sp = w->sp;
     if (w->n > 1) sx_tl = &w->local;
     layer_ctx lc = {w->next, w->n > 1 ? w->lock : NULL};
-    for (size_t i = (size_t)w->index; i < w->cur->cap; i += (size_t)w->n) {
+    for (size_t i = 0, end = 0;; i++) {
+        if (i == end) {
+            i = __atomic_fetch_add(w->taken, SLOTS_PER_TAKE, __ATOMIC_RELAXED);
+            if (i >= w->cur->cap) break;
+            end = i + SLOTS_PER_TAKE < w->cur->cap ? i + SLOTS_PER_TAKE : w->cur->cap;
+        }
         syno_pstate *st = w->cur->slot[i];
         if (!st) continue;
         syno_final **fs;
@@ -101,19 +113,17 @@ void syno_enumerate(syno_space *sp, int jobs, syno_final_fn on_final, void *ctx,
         for (int t = 0; t < jobs; t++) f0 += w[t].local.stats.finals;
         f0 += sp->local.stats.finals;
         pthread_t *th = syno_xcalloc((size_t)jobs, sizeof *th);
+        size_t taken = 0;
         for (int t = 0; t < jobs; t++) {
             w[t].sp = sp;
             w[t].cur = &cur;
             w[t].next = &next;
-            w[t].index = t;
+            w[t].taken = &taken;
             w[t].n = jobs;
             w[t].on_final = on_final;
             w[t].ctx = ctx;
             w[t].lock = &lock;
-            if (jobs == 1 || pthread_create(&th[t], NULL, work, &w[t]) != 0) {
-                if (jobs > 1) { /* no thread: do this share here */
-                    w[t].n = jobs;
-                }
+            if (jobs == 1 || pthread_create(&th[t], NULL, work, &w[t]) != 0) { /* no thread: work here */
                 work(&w[t]);
                 th[t] = 0;
             }

@@ -27,20 +27,47 @@ static bool key_eq(const sx_dim *d, int kind, int32_t a, int32_t b, syno_size pa
     return d->kind == kind && d->a == a && d->b == b && d->wid == wid && syno_size_eq(d->param, param);
 }
 
+/* The dim table: open addressing over slots holding a dim id + 1 (low
+ * half; 0: empty) and the high half of its key's hash, so that probes
+ * rarely touch a dim.  Threads look dims up without the lock: a slot is
+ * written once, after its dim (release), and a grown table replaces the
+ * old one only once filled, the old one kept (retired, freed with the
+ * space) for the readers still probing it; a reader that misses takes the
+ * lock and looks again in the newest table. */
+struct sx_dtab {
+    struct sx_dtab *retired; /* the table this one replaced */
+    uint32_t cap, n;
+    uint64_t slot[];
+};
+
+#define TAG(h) ((h) & ~0xffffffffull)
+
 static void rehash(syno_space *sp)
 {
-    uint32_t ncap = sp->dtab_cap ? sp->dtab_cap * 2 : 1024;
-    uint32_t *t = syno_xcalloc(ncap, sizeof *t);
+    sx_dtab *old = sp->dtab;
+    uint32_t ncap = old ? old->cap * 2 : 1024;
+    sx_dtab *t = syno_xcalloc(1, sizeof *t + ncap * sizeof t->slot[0]);
+    t->cap = ncap;
+    t->n = old ? old->n : 0;
+    t->retired = old;
     for (uint32_t i = 0; i < sp->ndims; i++) {
         const sx_dim *d = sx_d(sp, i);
         uint64_t h = key_hash(d->kind, d->a, d->b, d->param, d->wid);
         uint32_t j = (uint32_t)h & (ncap - 1);
-        while (t[j]) j = (j + 1) & (ncap - 1);
-        t[j] = i + 1;
+        while (t->slot[j]) j = (j + 1) & (ncap - 1);
+        t->slot[j] = TAG(h) | (i + 1);
     }
-    free(sp->dtab);
-    sp->dtab = t;
-    sp->dtab_cap = ncap;
+    __atomic_store_n(&sp->dtab, t, __ATOMIC_RELEASE);
+}
+
+/* Frees SP's dim table and the tables it replaced. */
+void sx_dtab_free(syno_space *sp)
+{
+    for (sx_dtab *t = sp->dtab, *next; t; t = next) {
+        next = t->retired;
+        free(t);
+    }
+    sp->dtab = NULL;
 }
 
 /* Evaluates S under LAYER as NUM/DEN.  False on overflow. */
@@ -184,31 +211,49 @@ static uint64_t merkle(const syno_space *sp, const sx_dim *d, bool blind)
     SYNO_UNREACHABLE();
 }
 
+/* The id of the dim with key hash H and (KIND, A, B, PARAM, WID) in table
+ * T, or UINT32_MAX when T has none. */
+static uint32_t lookup(const syno_space *sp, const sx_dtab *t, uint64_t h, sx_kind kind, int32_t a, int32_t b,
+                       syno_size param, int wid, uint32_t *empty)
+{
+    uint32_t mask = t->cap - 1;
+    for (uint32_t j = (uint32_t)h & mask;; j = (j + 1) & mask) {
+        uint64_t e = __atomic_load_n(&t->slot[j], __ATOMIC_ACQUIRE);
+        if (!e) {
+            *empty = j;
+            return UINT32_MAX;
+        }
+        if (TAG(e) == TAG(h) && key_eq(sx_d(sp, (uint32_t)e - 1), kind, a, b, param, wid)) return (uint32_t)e - 1;
+    }
+}
+
+/* Creates the dim (KIND, A, B, PARAM, WID) of key hash H (the lock held
+ * when threaded). */
+static uint32_t intern(syno_space *sp, uint64_t h, sx_kind kind, int32_t a, int32_t b, syno_size param, int wid);
+
 /* Returns the id of the dimension (KIND, A, B, PARAM, WID), creating it on
  * first use.  A and B are the dims below (or the output axis position /
  * the multiplicity for ITER / REDUCE, -1 when unused); PARAM is the merge
  * block, stride factor or reduction size.  The caller checks validity
  * (flags) before using a new dim in a state. */
-static uint32_t intern(syno_space *sp, sx_kind kind, int32_t a, int32_t b, syno_size param, int wid);
-
 uint32_t sx_dim_intern(syno_space *sp, sx_kind kind, int32_t a, int32_t b, syno_size param, int wid)
 {
-    if (!sp->threaded) return intern(sp, kind, a, b, param, wid);
+    uint64_t h = key_hash(kind, a, b, param, wid);
+    const sx_dtab *t = __atomic_load_n(&sp->dtab, __ATOMIC_ACQUIRE);
+    uint32_t empty, id = t ? lookup(sp, t, h, kind, a, b, param, wid, &empty) : UINT32_MAX;
+    if (id != UINT32_MAX) return id;
+    if (!sp->threaded) return intern(sp, h, kind, a, b, param, wid);
     pthread_mutex_lock(&sp->lock);
-    uint32_t id = intern(sp, kind, a, b, param, wid);
+    id = intern(sp, h, kind, a, b, param, wid);
     pthread_mutex_unlock(&sp->lock);
     return id;
 }
 
-static uint32_t intern(syno_space *sp, sx_kind kind, int32_t a, int32_t b, syno_size param, int wid)
+static uint32_t intern(syno_space *sp, uint64_t h, sx_kind kind, int32_t a, int32_t b, syno_size param, int wid)
 {
-    if (2 * (sp->ndims + 1) > sp->dtab_cap) rehash(sp);
-    uint32_t mask = sp->dtab_cap - 1;
-    uint32_t j = (uint32_t)key_hash(kind, a, b, param, wid) & mask;
-    for (; sp->dtab[j]; j = (j + 1) & mask) {
-        const sx_dim *d = sx_d(sp, sp->dtab[j] - 1);
-        if (key_eq(d, kind, a, b, param, wid)) return sp->dtab[j] - 1;
-    }
+    if (!sp->dtab || 2 * (sp->dtab->n + 1) > sp->dtab->cap) rehash(sp);
+    uint32_t j, found = lookup(sp, sp->dtab, h, kind, a, b, param, wid, &j);
+    if (found != UINT32_MAX) return found; /* another thread made it */
     uint32_t id = sp->ndims;
     if (!(id & ((1u << SX_CHUNK_BITS) - 1))) {
         SYNO_ASSERT((id >> SX_CHUNK_BITS) < SX_MAX_CHUNKS);
@@ -305,8 +350,9 @@ static uint32_t intern(syno_space *sp, sx_kind kind, int32_t a, int32_t b, syno_
     if (d->lo >= sp->spec->opt[SYNO_OPT_WS_MIN] * (1 - 1e-9) && d->hi <= sp->spec->opt[SYNO_OPT_WS_MAX] * (1 + 1e-9))
         d->dist_flags |= SXD_WS_OK;
     if (d->hi <= sp->spec->opt[SYNO_OPT_OUTER_MAX] * (1 + 1e-9)) d->dist_flags |= SXD_OUTER_OK;
-    sp->ndims = id + 1; /* published: lookups see it only now */
-    sp->dtab[j] = id + 1;
+    sp->ndims = id + 1;
+    sp->dtab->n++;
+    __atomic_store_n(&sp->dtab->slot[j], TAG(h) | (id + 1), __ATOMIC_RELEASE); /* published: lookups see it only now */
     return id;
 }
 

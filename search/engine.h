@@ -111,9 +111,13 @@ syno_pstate *sx_set_intern(sx_set *s, const syno_pstate *st, bool *added);
 
 /* Shape-distance memo entry count and other per-space caches live in the
  * space; see shape_distance.c and flops_bound.c. */
+typedef struct sx_memo_slot {
+    uint64_t key; /* 0: empty */
+    int32_t val;
+} sx_memo_slot;
+
 typedef struct sx_memo {
-    uint64_t *key;
-    int32_t *val;
+    sx_memo_slot *slot; /* open addressing; a key and its value share a cache line */
     size_t cap, n;
 } sx_memo;
 
@@ -177,11 +181,10 @@ struct syno_space {
     /* tables */
     sx_dim **dchunk;                       /* dims in chunks of 2^SX_CHUNK_BITS: never moved */
     uint32_t ndims;
-    uint32_t *dtab;                      /* open addressing: dim id + 1, 0 empty */
-    uint32_t dtab_cap;
+    struct sx_dtab *dtab;                /* the dim table (dims.c): looked up without the lock */
     bool threaded;                       /* generators run in several threads: lock the shared tables */
     bool exact_states;                   /* states equal only with the very same reductions (tests) */
-    pthread_mutex_t lock;                /* the dim table, the finals' dedup set */
+    pthread_mutex_t lock;                /* insertions into the dim table, the finals' dedup set */
     pthread_cond_t seen_cond;            /* a final's FLOPs verdict became known (seen) */
     sx_size_choice *sizes;               /* enumerable sizes (reductions, strides) */
     int nsizes;
@@ -206,6 +209,8 @@ static inline sx_local *sx_loc(syno_space *sp)
 void sx_local_fini(sx_local *l);
 
 /* dims.c */
+typedef struct sx_dtab sx_dtab;
+void sx_dtab_free(syno_space *sp);
 uint32_t sx_dim_intern(syno_space *sp, sx_kind kind, int32_t a, int32_t b, syno_size param, int wid);
 /* The share(O) dims of weight WID (left: the data side, right: the weight axis). */
 uint32_t sx_share(syno_space *sp, uint32_t o, int wid, bool right);

@@ -46,6 +46,21 @@ static bool split_ok(sx_gen *g, uint32_t l, uint32_t r)
     return true;
 }
 
+/* sx_new_dim_ok of the split of L and R before it is interned (most
+ * candidates are dropped, and a lookup in the dim table is a cache miss):
+ * its height and its size under the layers, as intern computes them. */
+static bool split_dim_ok(sx_gen *g, uint32_t l, uint32_t r)
+{
+    syno_space *sp = g->sp;
+    const sx_dim *dl = D(g, l), *dr = D(g, r);
+    int height = (dl->height > dr->height ? dl->height : dr->height) + 1;
+    if (height > sp->spec->chain) { if (sx_drop(sp, SYNO_RULE_CHAIN)) return false; }
+    syno_size size;
+    bool valid = syno_size_mul(&size, dl->size, dr->size) && sx_size_legal(sp, size);
+    if (!valid) { if (sx_drop(sp, SYNO_RULE_LAYER_SIZE)) return false; }
+    return true;
+}
+
 /* Adds the split children: every ordered pair of open dims. */
 void sx_gen_split(sx_gen *g)
 {
@@ -56,9 +71,8 @@ void sx_gen_split(sx_gen *g)
             if (i == j) continue;
             uint32_t l = p->d[i], r = p->d[j];
             if (!sx_wanted(g, SYNO_STEP_SPLIT, l, r, NULL)) continue;
-            if (!split_ok(g, l, r)) continue;
+            if (!split_ok(g, l, r) || !split_dim_ok(g, l, r)) continue;
             uint32_t x = sx_dim_intern(g->sp, SX_SPLIT, (int32_t)l, (int32_t)r, syno_size_one(), 0);
-            if (!sx_new_dim_ok(g, x)) continue;
             sx_child_begin(g, SYNO_STEP_SPLIT);
             sx_child_take(g, l);
             sx_child_take(g, r);

@@ -84,6 +84,9 @@ typedef struct item {
 } item;
 
 #define MAXB SYNO_SPEC_MAX_AXES
+/* A choice of an item in sd_dfs: a block (its index), a window group, or
+ * a way of being absorbed alone. */
+enum { CH_WINDOW = 0x40, CH_WAY = 0x80 };
 /* Nodes one distance may visit; past them the search stops and the bound
  * of its root (a lower bound too, only weaker) is the answer.  A weak
  * answer keeps dead ends that unguided walks then wander into, so the
@@ -103,8 +106,8 @@ typedef struct solver {
     int block_of_des[MAXB];
     int nblocks;
     uint32_t block_vars[MAXB];
-    /* per item: blocks it may join */
-    uint8_t opts[SX_MAX_STATE_DIMS][MAXB];
+    /* per item: its choices (CH_*), the most promising first */
+    uint8_t opts[SX_MAX_STATE_DIMS][MAXB + 4];
     int nopts[SX_MAX_STATE_DIMS];
     /* equal dims take their choices in non-decreasing order (the others are permutations) */
     bool same[SX_MAX_STATE_DIMS];
@@ -259,7 +262,12 @@ static void sd_dfs(solver *s, int i, int partial)
     int rest = s->n - i - s->empty - s->free_after[i];
     /* empty blocks that no dim left can open: a future reduction (a step) each */
     int unfilled = s->empty - (s->n - i);
-    if (partial + s->need + (rest > 0 ? rest : 0) + (unfilled > 0 ? unfilled : 0) >= s->best) return;
+    /* an open block whose product is not exact costs a step more: a dim
+     * joins it (a step that fixes no other block) or the leaf counts it */
+    int inexact = 0;
+    for (int b = 0; b < s->nblocks; b++) inexact += s->ncur[b] && !sz_one(&s->prod[b]);
+    int lb = s->need + (unfilled > 0 ? unfilled + inexact : rest > inexact ? rest : inexact);
+    if (partial + lb >= s->best) return;
     /* what only grows towards the leaf and must stay within the limits there */
     if (s->joins > s->split_left || s->mopen > s->merge_left || s->need > s->weights_left ||
         s->unfolds + (s->wn[0] > 0) + (s->wn[1] > 0) > s->unfold_left || unfilled > s->wildcards)
@@ -269,62 +277,91 @@ static void sd_dfs(solver *s, int i, int partial)
         return;
     }
     const item *t = &s->it[i];
-    int first = s->same[i] ? s->choice[i - 1] : 0;
-    for (int k = first; k < s->nopts[i]; k++) {
-        int b = s->opts[i][k];
+    for (int k = s->same[i] ? s->choice[i - 1] : 0; k < s->nopts[i]; k++) {
         s->choice[i] = k;
-        int join = s->ncur[b] > 0;
-        /* a block at the chain bound must be one dim that is one axis */
-        if ((s->chain0[b] || t->chain0) && (join || s->ndes_b[b] > 1)) continue;
-        sz_add(&s->prod[b], &t->size);
-        s->empty -= !join;
-        s->joins += join;
-        s->mopen += join ? 0 : s->ndes_b[b] - 1;
-        s->ncur[b]++;
-        s->nmerge0[b] += t->mstat == 0;
-        s->nmerge1[b] += t->mstat == 1;
-        bool c0 = s->chain0[b];
-        s->chain0[b] |= t->chain0;
-        sd_dfs(s, i + 1, partial + join);
-        s->chain0[b] = c0;
-        s->nmerge0[b] -= t->mstat == 0;
-        s->nmerge1[b] -= t->mstat == 1;
-        s->ncur[b]--;
-        s->empty += !join;
-        s->joins -= join;
-        s->mopen -= join ? 0 : s->ndes_b[b] - 1;
-        sz_sub(&s->prod[b], &t->size);
-    }
-    if (!t->pvars && !t->chain0 && s->unfold_left)
-        for (int k = 0; k < 2; k++) { /* join a window group (the second only when the first is used) */
-            if (k && !s->wn[0]) break;
-            if (100 + k < first) continue;
-            s->choice[i] = 100 + k;
-            int join = s->wn[k] > 0;
-            sz_add(&s->wprod[k], &t->size);
-            s->wn[k]++;
-            s->wraw[k] += t->cls == A_RAW1 || t->cls == A_RAW12 || t->cls == A_RAW2;
+        int o = s->opts[i][k];
+        if (o & CH_WAY) {
+            int w = o & ~CH_WAY, need = s->need, unfolds = s->unfolds;
+            int c = ways[t->cls].cost[w], nd = ways[t->cls].need[w];
+            s->need = need > nd ? need : nd;
+            s->unfolds = unfolds + (c && t->cls != A_EITHER && t->cls != A_VIEW);
+            sd_dfs(s, i + 1, partial + c);
+            s->need = need, s->unfolds = unfolds;
+        } else if (o & CH_WINDOW) { /* join a window group (the second only when the first is used) */
+            int w = o & ~CH_WINDOW;
+            if (w && !s->wn[0]) continue;
+            int join = s->wn[w] > 0;
+            bool raw = t->cls == A_RAW1 || t->cls == A_RAW12 || t->cls == A_RAW2;
+            sz_add(&s->wprod[w], &t->size);
+            s->wn[w]++;
+            s->wraw[w] += raw;
             s->joins += join;
             sd_dfs(s, i + 1, partial + join + !join);
             s->joins -= join;
-            s->wraw[k] -= t->cls == A_RAW1 || t->cls == A_RAW12 || t->cls == A_RAW2;
-            s->wn[k]--;
-            sz_sub(&s->wprod[k], &t->size);
+            s->wraw[w] -= raw;
+            s->wn[w]--;
+            sz_sub(&s->wprod[w], &t->size);
+        } else { /* open or join block O */
+            int b = o, join = s->ncur[b] > 0;
+            /* a block at the chain bound must be one dim that is one axis */
+            if ((s->chain0[b] || t->chain0) && (join || s->ndes_b[b] > 1)) continue;
+            sz_add(&s->prod[b], &t->size);
+            s->empty -= !join;
+            s->joins += join;
+            s->mopen += join ? 0 : s->ndes_b[b] - 1;
+            s->ncur[b]++;
+            s->nmerge0[b] += t->mstat == 0;
+            s->nmerge1[b] += t->mstat == 1;
+            bool c0 = s->chain0[b];
+            s->chain0[b] |= t->chain0;
+            sd_dfs(s, i + 1, partial + join);
+            s->chain0[b] = c0;
+            s->nmerge0[b] -= t->mstat == 0;
+            s->nmerge1[b] -= t->mstat == 1;
+            s->ncur[b]--;
+            s->empty += !join;
+            s->joins -= join;
+            s->mopen -= join ? 0 : s->ndes_b[b] - 1;
+            sz_sub(&s->prod[b], &t->size);
         }
-    if (t->cls == A_NO) return;
-    int need = s->need, unfolds = s->unfolds;
-    for (int w = 0; w < ways[t->cls].n; w++) {
-        if (200 + w < first) continue;
-        s->choice[i] = 200 + w;
-        int c = ways[t->cls].cost[w], nd = ways[t->cls].need[w];
-        s->need = need > nd ? need : nd;
-        s->unfolds = unfolds + (c && t->cls != A_EITHER && t->cls != A_VIEW);
-        sd_dfs(s, i + 1, partial + c);
     }
-    s->need = need, s->unfolds = unfolds;
 }
 
-/* Which blocks each dim may join: any, except that a dim no merge can
+/* How promising choice O of item I is, the most first: opening alone the
+ * block it fills exactly, a way that costs no step, a block with one of
+ * its primary variables, a way of one step, any other block, a window.
+ * Any order explores the same assignments; a good first leaf makes the
+ * bound prune the rest. */
+static int promise(const solver *s, int i, int o)
+{
+    const item *t = &s->it[i];
+    if (o & CH_WAY) return ways[t->cls].cost[o & ~CH_WAY] ? 3 : 1;
+    if (o & CH_WINDOW) return 5;
+    syno_size p = s->prod[o];
+    sz_add(&p, &t->size);
+    if (sz_one(&p)) return 0;
+    return t->pvars & s->block_vars[o] ? 2 : 4;
+}
+
+/* Sorts item I's choices by promise (stable: equal items keep equal lists,
+ * which sd_dfs's symmetry breaking needs). */
+static void promising_first(solver *s, int i)
+{
+    uint8_t *o = s->opts[i];
+    int key[MAXB + 4];
+    for (int k = 0; k < s->nopts[i]; k++) key[k] = promise(s, i, o[k]);
+    for (int k = 1; k < s->nopts[i]; k++)
+        for (int j = k; j > 0 && key[j - 1] > key[j]; j--) {
+            int tk = key[j];
+            key[j] = key[j - 1], key[j - 1] = tk;
+            uint8_t to = o[j];
+            o[j] = o[j - 1], o[j - 1] = to;
+        }
+}
+
+/* The choices of each dim (the most promising first): the window groups
+ * when it may join one, its ways of being absorbed alone, and the blocks
+ * it may join: any, except that a dim no merge can
  * ever separate (and that cannot be joined with others, shifted and
  * separated) must be one piece of one input axis of the block.  The
  * guide (sx_guide_distance) also keeps a dim out of a block none of whose
@@ -351,7 +388,64 @@ static void options(solver *s)
             }
             if (fits) s->opts[i][s->nopts[i]++] = (uint8_t)b;
         }
+        if (!t->pvars && !t->chain0 && s->unfold_left) {
+            s->opts[i][s->nopts[i]++] = CH_WINDOW | 0;
+            s->opts[i][s->nopts[i]++] = CH_WINDOW | 1;
+        }
+        for (int w = 0; w < ways[t->cls].n; w++) s->opts[i][s->nopts[i]++] = (uint8_t)(CH_WAY | w);
+        promising_first(s, i);
     }
+}
+
+static int item_cmp(const void *a, const void *b);
+
+/* Fills same[] and the free counts for the items' order. */
+static void order_facts(solver *s)
+{
+    for (int i = 0; i < s->n; i++) s->same[i] = i && item_cmp(&s->it[i - 1], &s->it[i]) == 0;
+    s->free_after[s->n] = 0;
+    for (int i = s->n - 1; i >= 0; i--) {
+        int c = s->it[i].cls;
+        bool zero = false;
+        for (int w = 0; w < ways[c].n; w++) zero |= ways[c].cost[w] == 0;
+        s->free_after[i] = s->free_after[i + 1] + zero;
+    }
+}
+
+/* Puts the items with the fewest choices first (stable, so equal items
+ * stay adjacent and the symmetry breaking of sd_dfs still holds), and
+ * recomputes what depends on the order.  A dim that cannot be placed at
+ * all fails the partition at once instead of at every leaf.  False when
+ * some item has no choice. */
+static bool constrained_first(solver *s)
+{
+    int key[SX_MAX_STATE_DIMS];
+    bool sorted = true;
+    for (int i = 0; i < s->n; i++) {
+        key[i] = s->nopts[i];
+        if (!key[i]) return false;
+        sorted &= !i || key[i - 1] <= key[i];
+    }
+    if (!sorted) {
+        for (int i = 1; i < s->n; i++) { /* insertion sort: a few items */
+            item t = s->it[i];
+            uint8_t o[MAXB + 4];
+            memcpy(o, s->opts[i], sizeof o);
+            int k = key[i], no = s->nopts[i], j = i;
+            for (; j > 0 && key[j - 1] > k; j--) {
+                s->it[j] = s->it[j - 1];
+                memcpy(s->opts[j], s->opts[j - 1], sizeof o);
+                s->nopts[j] = s->nopts[j - 1];
+                key[j] = key[j - 1];
+            }
+            s->it[j] = t;
+            memcpy(s->opts[j], o, sizeof o);
+            s->nopts[j] = no;
+            key[j] = k;
+        }
+        order_facts(s);
+    }
+    return true;
 }
 
 static void solve_partition(solver *s)
@@ -371,6 +465,7 @@ static void solve_partition(solver *s)
             if (s->sp->des[j].e[v] > 0) s->block_vars[b] |= 1u << v;
     }
     options(s);
+    if (!constrained_first(s)) return;
     s->need = s->need_weight;
     s->unfolds = 0;
     s->wprod[0] = s->wprod[1] = syno_size_one();
@@ -422,10 +517,10 @@ static void partitions(solver *s, int j)
 /* Whether a merge can ever separate D (reshapes are split-then-merge, so
  * bottom-up a merge never acts on a split's top, a merge's left piece, a
  * sum or a share; after a contraction views act only above the latest
- * weight): 0 now, 1 after one more step (a shift, a reverse, or an unfold
- * whose window carries the weight), 2 never. */
+ * weight): 0 now, 1 after one more step (a shift or a reverse), 2 never
+ * (before merge_status_windows adds the unfolds). */
 static int merge_status(const syno_space *sp, const syno_pstate *st, const sx_dim *d, const solver *s, int shift_left,
-                        int reverse_left, const bool window[2])
+                        int reverse_left)
 {
     if (!s->merge_left) return 2;
     bool above = !st->nweights || (d->wmask & (1u << (st->nweights - 1)));
@@ -437,9 +532,18 @@ static int merge_status(const syno_space *sp, const syno_pstate *st, const sx_di
         !(d->kind == SX_SPLIT && sx_d(sp, (uint32_t)d->b)->hi > sp->spec->opt[SYNO_OPT_SHIFT_PATTERN]))
         return 1;
     if (above && repeat_ok && reverse_left) return 1;
-    /* an unfold whose window carries the weight unless D does (when such a
-     * window can exist: WINDOW[1], WINDOW[0] for any window): the unfold is
-     * a join the bound counts anyway */
+    return 2;
+}
+
+/* merge_status once the windows are known: a dim no merge separates may
+ * still become the main dim of an unfold whose window carries the weight
+ * unless D does (when such a window can exist: WINDOW[1], WINDOW[0] for any
+ * window); the unfold is a join the bound counts anyway.  MS: D's
+ * merge_status. */
+static int merge_status_windows(const syno_pstate *st, const sx_dim *d, const solver *s, int ms, const bool window[2])
+{
+    if (ms < 2) return ms;
+    bool above = !st->nweights || (d->wmask & (1u << (st->nweights - 1)));
     if (s->unfold_left && window[!above] && d->kind != SX_SPLIT && d->kind != SX_SHIFT && !(d->flags & SXF_ENDS_RED)) return 0;
     return 2;
 }
@@ -495,7 +599,7 @@ static int distance(syno_space *sp, const syno_pstate *st, bool guide)
      * or after a stride within max_strided_dim; no other step makes a dim
      * smaller). */
     bool window[2] = {s.wildcards > 0, s.wildcards && s.weights_left};
-    const bool none[2] = {false, false};
+    uint8_t ms[SX_MAX_STATE_DIMS];
     double umax = sp->spec->opt[SYNO_OPT_MAX_UNFOLD];
     double smax = sp->spec->opt[SYNO_OPT_MAX_STRIDED]; /* a strided dim is never smaller */
     uint32_t latest = st->nweights ? 1u << (st->nweights - 1) : 0;
@@ -504,7 +608,8 @@ static int distance(syno_space *sp, const syno_pstate *st, bool guide)
         const sx_dim *d = sx_d(sp, st->d[i]);
         bool above = !latest || (d->wmask & latest);
         /* a merge may cut a piece from it (now, after a shift or reverse, or after a stride) */
-        bool cut = merge_status(sp, st, d, &s, shift_left, reverse_left, none) < 2 ||
+        ms[i] = (uint8_t)merge_status(sp, st, d, &s, shift_left, reverse_left);
+        bool cut = ms[i] < 2 ||
                    (stride_left && s.merge_left && above && d->kind != SX_UNFOLD && d->kind != SX_STRIDE &&
                     d->kind != SX_SPLIT && !(d->hi > smax));
         bool coef = !d->pvars && !(d->hi > umax);
@@ -533,7 +638,7 @@ static int distance(syno_space *sp, const syno_pstate *st, bool guide)
         t->posvars = d->posvars;
         bool unfold = (d->flags & SXF_ODD) && s.unfold_left;
         bool ws_ok = d->dist_flags & SXD_WS_OK;
-        t->mstat = (uint8_t)merge_status(sp, st, d, &s, shift_left, reverse_left, window);
+        t->mstat = (uint8_t)merge_status_windows(st, d, &s, ms[i], window);
         small |= t->mstat < 2;
         if (d->kind == SX_REDUCE) {
             bool r1 = unfold && s.weights_left, r2 = s.weights_left >= 2 && ws_ok;
@@ -568,14 +673,7 @@ static int distance(syno_space *sp, const syno_pstate *st, bool guide)
     }
     s.best = cap;
     qsort(s.it, (size_t)s.n, sizeof *s.it, item_cmp);
-    for (int i = 0; i < s.n; i++) s.same[i] = i && item_cmp(&s.it[i - 1], &s.it[i]) == 0;
-    s.free_after[s.n] = 0;
-    for (int i = s.n - 1; i >= 0; i--) {
-        int c = s.it[i].cls;
-        bool zero = false;
-        for (int w = 0; w < ways[c].n; w++) zero |= ways[c].cost[w] == 0;
-        s.free_after[i] = s.free_after[i + 1] + zero;
-    }
+    order_facts(&s);
     /* at best every input axis opens a block of its own and every other dim
      * costs a step unless a contraction takes it (sd_dfs's bound at its root) */
     int spare = s.n - s.ndes - s.free_after[0];

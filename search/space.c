@@ -246,7 +246,7 @@ void syno_space_free(syno_space *sp)
     free(sp->dchunk);
     pthread_mutex_destroy(&sp->lock);
     pthread_cond_destroy(&sp->seen_cond);
-    free(sp->dtab);
+    sx_dtab_free(sp);
     free(sp->sizes);
     free(sp->by_hi);
     sx_memo_fini(&sp->seen);

@@ -157,9 +157,9 @@ bool sx_memo_get(const sx_memo *m, uint64_t key, int32_t *val)
 {
     if (!m->cap) return false;
     key |= 1; /* 0 marks an empty slot */
-    for (size_t j = (size_t)key & (m->cap - 1); m->key[j]; j = (j + 1) & (m->cap - 1))
-        if (m->key[j] == key) {
-            *val = m->val[j];
+    for (size_t j = (size_t)key & (m->cap - 1); m->slot[j].key; j = (j + 1) & (m->cap - 1))
+        if (m->slot[j].key == key) {
+            *val = m->slot[j].val;
             return true;
         }
     return false;
@@ -170,37 +170,32 @@ void sx_memo_put(sx_memo *m, uint64_t key, int32_t val)
 {
     if (2 * (m->n + 1) > m->cap) {
         size_t ncap = m->cap ? m->cap * 2 : 4096;
-        uint64_t *k = syno_xcalloc(ncap, sizeof *k);
-        int32_t *v = syno_xmalloc(ncap * sizeof *v);
+        sx_memo_slot *t = syno_xcalloc(ncap, sizeof *t);
         for (size_t i = 0; i < m->cap; i++) {
-            if (!m->key[i]) continue;
-            size_t j = (size_t)m->key[i] & (ncap - 1);
-            while (k[j]) j = (j + 1) & (ncap - 1);
-            k[j] = m->key[i];
-            v[j] = m->val[i];
+            if (!m->slot[i].key) continue;
+            size_t j = (size_t)m->slot[i].key & (ncap - 1);
+            while (t[j].key) j = (j + 1) & (ncap - 1);
+            t[j] = m->slot[i];
         }
-        free(m->key);
-        free(m->val);
-        m->key = k;
-        m->val = v;
+        free(m->slot);
+        m->slot = t;
         m->cap = ncap;
     }
     key |= 1;
     size_t j = (size_t)key & (m->cap - 1);
-    for (; m->key[j]; j = (j + 1) & (m->cap - 1))
-        if (m->key[j] == key) {
-            m->val[j] = val;
+    for (; m->slot[j].key; j = (j + 1) & (m->cap - 1))
+        if (m->slot[j].key == key) {
+            m->slot[j].val = val;
             return;
         }
-    m->key[j] = key;
-    m->val[j] = val;
+    m->slot[j].key = key;
+    m->slot[j].val = val;
     m->n++;
 }
 
 /* Frees M's tables. */
 void sx_memo_fini(sx_memo *m)
 {
-    free(m->key);
-    free(m->val);
+    free(m->slot);
     memset(m, 0, sizeof *m);
 }

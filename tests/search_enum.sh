@@ -30,6 +30,19 @@ else not_ok "enumerate --json"; diag <"$TMP/j"; fi
 cmp -s "$TMP/j1" "$TMP/j3" && ok "enumerate --jobs 3 counts the same as one thread" ||
   { not_ok "enumerate --jobs 3 counts the same as one thread"; diff "$TMP/j1" "$TMP/j3" | diag; }
 
+# threads share the dim table (looked up without a lock) and take states as
+# they go: the very same operators, with the very same texts and FLOPs
+K="$top_srcdir/bench/kas-sampler.syno"
+"$SYNO" enumerate "$K" --depth 9 --print >"$TMP/p1" 2>&1
+"$SYNO" enumerate "$K" --depth 9 --print --jobs 2 >"$TMP/p2" 2>&1
+finals_sorted() { awk '/^# /{if (b) print b; b=$0; next} /^search /{if (b) print b; b=""; exit} {b=b "|" $0}' "$1" | sort; }
+finals_sorted "$TMP/p1" >"$TMP/s1"
+finals_sorted "$TMP/p2" >"$TMP/s2"
+if [ -s "$TMP/s1" ] && cmp -s "$TMP/s1" "$TMP/s2" &&
+   [ "$(grep -v '^  time ' "$TMP/p1" | sed -n '/^search /,$p')" = "$(grep -v '^  time ' "$TMP/p2" | sed -n '/^search /,$p')" ]; then
+  ok "enumerate --jobs 2 prints the same $(wc -l <"$TMP/s1") operators and counts as one thread (kas-sampler, depth 9)"
+else not_ok "enumerate --jobs 2 prints the same operators as one thread"; diff "$TMP/s1" "$TMP/s2" | head -20 | diag; fi
+
 expect_status "enumerate without SPEC is a usage error" 2 "$SYNO" enumerate
 expect_status "enumerate --depth 0 is a usage error" 2 "$SYNO" enumerate "$G/conv.syno" --depth 0
 expect_status "enumerate of a missing file is an input error" 1 "$SYNO" enumerate "$TMP/none.syno"
