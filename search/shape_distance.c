@@ -548,6 +548,33 @@ static int merge_status_windows(const syno_pstate *st, const sx_dim *d, const so
     return 2;
 }
 
+/* False when the dims cannot supply the input axes' primary variables: a
+ * block's product never has one in its denominator (sizes never divide by
+ * a primary variable), only the dims placed in blocks bring positive
+ * exponents, and a future reduction completes a block only with the
+ * variables of the sizes the space reduces over.  So, for each primary
+ * variable no such size has (every one when no reduction may be added),
+ * the dims' positive exponents must reach the input axes' in sum.  Cheap,
+ * and it answers most of the distances that exceed any cap before their
+ * search. */
+static bool supplied(const solver *s)
+{
+    const syno_space *sp = s->sp;
+    uint32_t red = 0;
+    if (s->wildcards)
+        for (int k = 0; k < sp->nsizes; k++)
+            for (int v = 0; v < sp->nvars; v++) red |= (uint32_t)(sp->sizes[k].size.e[v] > 0) << v;
+    for (int v = 0; v < sp->nvars; v++) {
+        if (sp->vars->v[v].kind != SYNO_VAR_PRIMARY || (red >> v & 1)) continue;
+        int demand = 0, supply = 0;
+        for (int j = 0; j < s->ndes; j++) demand += sp->des[j].e[v];
+        for (int i = 0; i < s->n; i++)
+            if (!s->it[i].discard && s->it[i].size.e[v] > 0) supply += s->it[i].size.e[v];
+        if (supply < demand) return false;
+    }
+    return true;
+}
+
 static int item_cmp(const void *a, const void *b)
 {
     const item *x = a, *y = b;
@@ -664,6 +691,7 @@ static int distance(syno_space *sp, const syno_pstate *st, bool guide)
                               ((uint64_t)s.unfold_left << 24) + ((uint64_t)view_expand << 31) +
                               ((uint64_t)s.weights_left << 32) + ((uint64_t)s.wildcards << 40) +
                               ((uint64_t)s.join_sep << 48) + ((uint64_t)guide << 49)));
+    if (!supplied(&s)) return SX_DIST_UNKNOWN;
     int32_t memo;
     sx_memo *dm = &sx_loc(sp)->dist_memo;
     if (sx_memo_get(dm, key, &memo)) {
