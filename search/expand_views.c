@@ -25,6 +25,13 @@ static int latest_bit(sx_gen *g)
 
 /* ---- split ---------------------------------------------------------------- */
 
+/* True when X is the low piece of the merge whose high piece is HI (the
+ * dim intern would return for it, compared without creating it). */
+static bool low_piece_of(const sx_dim *x, const sx_dim *hi)
+{
+    return x->kind == SX_MERGE_R && x->a == hi->a && x->b == -1 && x->wid == 0 && syno_size_eq(x->param, hi->param);
+}
+
 static bool split_ok(sx_gen *g, uint32_t l, uint32_t r)
 {
     syno_space *sp = g->sp;
@@ -33,8 +40,7 @@ static bool split_ok(sx_gen *g, uint32_t l, uint32_t r)
     if (dl->kind == SX_REDUCE && dr->kind == SX_REDUCE) { if (sx_drop(sp, SYNO_RULE_SPLIT_REDUCTIONS)) return false; }
     if (dl->kind == SX_MERGE_L) {
         /* the next piece of the same merge (right-nested chains): joining them undoes the merge */
-        uint32_t lo = sx_dim_intern(sp, SX_MERGE_R, dl->a, -1, dl->param, 0);
-        if (r == lo || (dr->kind == SX_MERGE_L && (uint32_t)dr->a == lo))
+        if (low_piece_of(dr, dl) || (dr->kind == SX_MERGE_L && low_piece_of(D(g, (uint32_t)dr->a), dl)))
             { if (sx_drop(sp, SYNO_RULE_SPLIT_UNDO_MERGE)) return false; }
     }
     if (dl->kind == SX_MERGE_R && dr->kind == SX_MERGE_L && dl->a == dr->a && dl->scope >= 0)
@@ -46,19 +52,25 @@ static bool split_ok(sx_gen *g, uint32_t l, uint32_t r)
     return true;
 }
 
-/* sx_new_dim_ok of the split of L and R before it is interned (most
- * candidates are dropped, and a lookup in the dim table is a cache miss):
- * its height and its size under the layers, as intern computes them. */
-static bool split_dim_ok(sx_gen *g, uint32_t l, uint32_t r)
+/* sx_new_dim_ok of a dim of height HEIGHT and size A*B before it is
+ * interned (most candidates are dropped, and a lookup in the dim table is
+ * a cache miss): the same checks on what intern would compute.  SIZE
+ * receives A*B when it is one. */
+static bool new_size_ok(sx_gen *g, int height, syno_size a, syno_size b, syno_size *size)
 {
     syno_space *sp = g->sp;
-    const sx_dim *dl = D(g, l), *dr = D(g, r);
-    int height = (dl->height > dr->height ? dl->height : dr->height) + 1;
     if (height > sp->spec->chain) { if (sx_drop(sp, SYNO_RULE_CHAIN)) return false; }
-    syno_size size;
-    bool valid = syno_size_mul(&size, dl->size, dr->size) && sx_size_legal(sp, size);
+    bool valid = syno_size_mul(size, a, b) && sx_size_legal(sp, *size);
     if (!valid) { if (sx_drop(sp, SYNO_RULE_LAYER_SIZE)) return false; }
     return true;
+}
+
+/* new_size_ok of the split of L and R. */
+static bool split_dim_ok(sx_gen *g, uint32_t l, uint32_t r)
+{
+    const sx_dim *dl = D(g, l), *dr = D(g, r);
+    syno_size size;
+    return new_size_ok(g, (dl->height > dr->height ? dl->height : dr->height) + 1, dl->size, dr->size, &size);
 }
 
 /* Adds the split children: every ordered pair of open dims. */
@@ -338,11 +350,14 @@ void sx_gen_stride(sx_gen *g)
             if (!ok) {
                 if (sx_drop(sp, SYNO_RULE_ALLOWANCE)) continue;
             }
-            uint32_t x = sx_dim_intern(sp, SX_STRIDE, (int32_t)y, -1, c->size, 0);
-            if (!sx_new_dim_ok(g, x)) continue;
-            if (D(g, x)->hi > sp->spec->opt[SYNO_OPT_MAX_STRIDED]) {
+            syno_size size;
+            if (!new_size_ok(g, d->height + 1, d->size, c->size, &size)) continue;
+            /* the dim's largest value, as intern sets it (0 unless a valid size) */
+            bool sized = syno_size_mul(&size, d->size, c->size) && syno_size_is_valid(sp->vars, size);
+            if (sized && sx_size_get(sp, size)->hi > sp->spec->opt[SYNO_OPT_MAX_STRIDED]) {
                 if (sx_drop(sp, SYNO_RULE_STRIDE_SIZE)) continue;
             }
+            uint32_t x = sx_dim_intern(sp, SX_STRIDE, (int32_t)y, -1, c->size, 0);
             sx_child_begin(g, SYNO_STEP_STRIDE);
             for (int v = 0; v < sp->nvars; v++) g->use[v] = use[v];
             sx_child_take(g, y);
