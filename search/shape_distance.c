@@ -39,7 +39,11 @@
  * over the dims with the block products kept incrementally, memoized by
  * the multiset of dim signatures and the budgets, and cut short after
  * NODE_BUDGET nodes (then its root's bound answers).  The memo stores "at
- * least CAP" answers with their cap.
+ * least CAP" answers with their cap.  Before the memo, a state whose dims
+ * cannot bring the input axes' primary variables is answered at once
+ * (supplied); in the search, the dims with the fewest choices go first,
+ * each dim's choices the most promising first (a good first leaf), and
+ * an open block whose product is not exact counts one step in the bound.
  *
  * The same count over the usual shapes only is the random walks' guide
  * (sx_guide_distance; doc/search.md "The walks' guide"): fewer
