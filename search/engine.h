@@ -186,6 +186,7 @@ struct syno_space {
     bool exact_states;                   /* states equal only with the very same reductions (tests) */
     pthread_mutex_t lock;                /* insertions into the dim table, the finals' dedup set */
     pthread_cond_t seen_cond;            /* a final's FLOPs verdict became known (seen) */
+    pthread_mutex_t memo_lock;           /* local.dist_memo while worker threads share it */
     sx_size_choice *sizes;               /* enumerable sizes (reductions, strides) */
     int nsizes;
     int *by_hi;                          /* indices of sizes, the largest value ascending (strides) */

@@ -590,6 +590,53 @@ static int item_cmp(const void *a, const void *b)
     return (int)x->chain0 - (int)y->chain0;
 }
 
+/* What memo entry MEMO (the answer | its cap << 16) says of a distance
+ * capped at CAP: the distance, SX_DIST_UNKNOWN, or -1 when it does not
+ * know (at least a smaller cap). */
+static int memo_answer(int32_t memo, int cap)
+{
+    int val = memo & 0xffff, mcap = memo >> 16;
+    if (val < mcap) return val < cap ? val : SX_DIST_UNKNOWN; /* exact */
+    if (cap <= mcap) return SX_DIST_UNKNOWN;                /* at least mcap >= cap */
+    return -1;
+}
+
+/* True when this thread is one of enumerate's workers (sx_tl set): they
+ * share what they computed through the caller's memo, which no worker
+ * uses as its own, behind memo_lock. */
+static bool worker(const syno_space *sp)
+{
+    return sx_tl && sx_tl != &sp->local;
+}
+
+/* The answer to KEY at CAP that this thread's memo, or the workers'
+ * shared one, knows (memo_answer); -1 when none does. */
+static int memo_lookup(syno_space *sp, uint64_t key, int cap)
+{
+    int32_t memo;
+    int a = sx_memo_get(&sx_loc(sp)->dist_memo, key, &memo) ? memo_answer(memo, cap) : -1;
+    if (a >= 0 || !worker(sp)) return a;
+    pthread_mutex_lock(&sp->memo_lock);
+    bool found = sx_memo_get(&sp->local.dist_memo, key, &memo);
+    pthread_mutex_unlock(&sp->memo_lock);
+    if (!found || (a = memo_answer(memo, cap)) < 0) return -1;
+    sx_memo_put(&sx_loc(sp)->dist_memo, key, memo);
+    return a;
+}
+
+/* Records MEMO for KEY in this thread's memo and the workers' shared one
+ * (where an exact answer is never replaced). */
+static void memo_store(syno_space *sp, uint64_t key, int32_t memo)
+{
+    sx_memo_put(&sx_loc(sp)->dist_memo, key, memo);
+    if (!worker(sp)) return;
+    int32_t old;
+    pthread_mutex_lock(&sp->memo_lock);
+    if (!sx_memo_get(&sp->local.dist_memo, key, &old) || (old & 0xffff) >= (old >> 16))
+        sx_memo_put(&sp->local.dist_memo, key, memo);
+    pthread_mutex_unlock(&sp->memo_lock);
+}
+
 static int distance(syno_space *sp, const syno_pstate *st, bool guide)
 {
     solver s;
@@ -696,13 +743,8 @@ static int distance(syno_space *sp, const syno_pstate *st, bool guide)
                               ((uint64_t)s.weights_left << 32) + ((uint64_t)s.wildcards << 40) +
                               ((uint64_t)s.join_sep << 48) + ((uint64_t)guide << 49)));
     if (!supplied(&s)) return SX_DIST_UNKNOWN;
-    int32_t memo;
-    sx_memo *dm = &sx_loc(sp)->dist_memo;
-    if (sx_memo_get(dm, key, &memo)) {
-        int val = memo & 0xffff, mcap = memo >> 16;
-        if (val < mcap) return val < cap ? val : SX_DIST_UNKNOWN; /* exact */
-        if (cap <= mcap) return SX_DIST_UNKNOWN;                /* at least mcap >= cap */
-    }
+    int known = memo_lookup(sp, key, cap);
+    if (known >= 0) return known;
     s.best = cap;
     qsort(s.it, (size_t)s.n, sizeof *s.it, item_cmp);
     order_facts(&s);
@@ -711,14 +753,14 @@ static int distance(syno_space *sp, const syno_pstate *st, bool guide)
     int spare = s.n - s.ndes - s.free_after[0];
     int root = s.fixed_cost + s.need_weight + (spare > 0 ? spare : 0);
     if (root >= cap) {
-        sx_memo_put(dm, key, (int32_t)(cap | (cap << 16)));
+        memo_store(sp, key, (int32_t)(cap | (cap << 16)));
         return SX_DIST_UNKNOWN;
     }
     s.nodes = 0;
     partitions(&s, 0);
     /* cut short: the root's bound (the guide's answer must be an assignment's cost: none) */
     int lo = s.nodes > NODE_BUDGET ? (guide ? cap : root) : s.best;
-    sx_memo_put(dm, key, (int32_t)(lo | (cap << 16)));
+    memo_store(sp, key, (int32_t)(lo | (cap << 16)));
     return lo < cap ? lo : SX_DIST_UNKNOWN;
 }
 

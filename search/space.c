@@ -154,6 +154,7 @@ syno_space *syno_space_new(const syno_spec *spec, syno_diags *d)
     sp->dchunk = syno_xcalloc(SX_MAX_CHUNKS, sizeof *sp->dchunk);
     pthread_mutex_init(&sp->lock, NULL);
     pthread_cond_init(&sp->seen_cond, NULL);
+    pthread_mutex_init(&sp->memo_lock, NULL);
     sp->max_red = spec->reductions;
     sp->max_weights = spec->weights;
     sp->diags = d;
@@ -246,6 +247,7 @@ void syno_space_free(syno_space *sp)
     free(sp->dchunk);
     pthread_mutex_destroy(&sp->lock);
     pthread_cond_destroy(&sp->seen_cond);
+    pthread_mutex_destroy(&sp->memo_lock);
     sx_dtab_free(sp);
     free(sp->sizes);
     free(sp->by_hi);
