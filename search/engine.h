@@ -190,6 +190,7 @@ struct syno_space {
     sx_size_choice *sizes;               /* enumerable sizes (reductions, strides) */
     int nsizes;
     int *by_hi;                          /* indices of sizes, the largest value ascending (strides) */
+    uint32_t size_vars;                  /* variables with a positive exponent in one of the sizes */
     sx_local local;                      /* the caller's thread's counters and caches */
     sx_set store;                        /* every state handed out by the API */
     syno_pstate *root;
@@ -208,6 +209,9 @@ static inline sx_local *sx_loc(syno_space *sp)
     return sx_tl ? sx_tl : &sp->local;
 }
 void sx_local_fini(sx_local *l);
+
+/* space.c */
+int sx_size_index(const syno_space *sp, syno_size q);
 
 /* dims.c */
 typedef struct sx_dtab sx_dtab;

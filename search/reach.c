@@ -238,9 +238,10 @@ static bool search(const syno_spec *spec, const profile *p, uint64_t hash, uint6
     for (int k = 0; k < SYNO_STEP_COUNT; k++)
         if (k != SYNO_STEP_REDUCE && k != SYNO_STEP_CONTRACT) sp->limit[k] = p->cnt[k];
     sp->red_quota = syno_xcalloc((size_t)sp->nsizes + 1, sizeof *sp->red_quota);
-    for (int i = 0; i < p->nred; i++)
-        for (int k = 0; k < sp->nsizes; k++)
-            if (syno_size_eq(sp->sizes[k].size, p->red[i])) sp->red_quota[k]++;
+    for (int i = 0; i < p->nred; i++) {
+        int k = sx_size_index(sp, p->red[i]);
+        if (k >= 0) sp->red_quota[k]++;
+    }
     finder f;
     memset(&f, 0, sizeof f);
     f.sp = sp;
@@ -521,8 +522,7 @@ static bool check_profile(const syno_spec *spec, const syno_space *probe, const 
         ok = false;
     }
     for (int i = 0; ok && i < p->nred; i++) {
-        bool known = false;
-        for (int k = 0; k < probe->nsizes && !known; k++) known = syno_size_eq(probe->sizes[k].size, p->red[i]);
+        bool known = sx_size_index(probe, p->red[i]) >= 0;
         if (!known) {
             syno_buf b = SYNO_BUF_INIT;
             size_text(spec, p->red[i], &b);

@@ -164,8 +164,7 @@ static bool is_red_size(syno_space *sp, syno_size q)
 {
     sx_size_info *in = (sx_size_info *)sx_size_get(sp, q);
     if (in->red < 0) {
-        in->red = 0;
-        for (int k = 0; k < sp->nsizes && !in->red; k++) in->red = syno_size_eq(sp->sizes[k].size, q);
+        in->red = sx_size_index(sp, q) >= 0;
     }
     return in->red;
 }
@@ -564,10 +563,7 @@ static int merge_status_windows(const syno_pstate *st, const sx_dim *d, const so
 static bool supplied(const solver *s)
 {
     const syno_space *sp = s->sp;
-    uint32_t red = 0;
-    if (s->wildcards)
-        for (int k = 0; k < sp->nsizes; k++)
-            for (int v = 0; v < sp->nvars; v++) red |= (uint32_t)(sp->sizes[k].size.e[v] > 0) << v;
+    uint32_t red = s->wildcards ? sp->size_vars : 0;
     for (int v = 0; v < sp->nvars; v++) {
         if (sp->vars->v[v].kind != SYNO_VAR_PRIMARY || (red >> v & 1)) continue;
         int demand = 0, supply = 0;

@@ -41,6 +41,18 @@ static int size_choice_cmp(const void *a, const void *b)
     return -syno_size_cmp(x->size, y->size);
 }
 
+/* The index of size Q in SP's enumerable sizes (their order is
+ * size_choice_cmp's), or -1 when it is none of them. */
+int sx_size_index(const syno_space *sp, syno_size q)
+{
+    sx_size_choice key;
+    memset(&key, 0, sizeof key);
+    key.size = q;
+    for (int v = 0; v < SYNO_MAX_VARS; v++) key.use[v] = (int8_t)abs(q.e[v]);
+    const sx_size_choice *c = bsearch(&key, sp->sizes, (size_t)sp->nsizes, sizeof *sp->sizes, size_choice_cmp);
+    return c ? (int)(c - sp->sizes) : -1;
+}
+
 /* The sizes a reduction or a stride may take (syno-internals §1
  * "enumerateSizes"): primaries with exponents 0..min(allowance, E-1),
  * coefficients within [-E/2, E/2] and their allowance, keeping legal sizes. */
@@ -93,7 +105,10 @@ static void enumerate_sizes(syno_space *sp)
             sx_size_choice *c = &sp->sizes[sp->nsizes++];
             memset(c, 0, sizeof *c);
             c->size = s;
-            for (int v = 0; v < sp->nvars; v++) c->use[v] = (int8_t)abs(cur[v]);
+            for (int v = 0; v < sp->nvars; v++) {
+                c->use[v] = (int8_t)abs(cur[v]);
+                sp->size_vars |= (uint32_t)(cur[v] > 0) << v;
+            }
         }
         int v = 0;
         while (v < sp->nvars && ++cur[v] > hi[v]) cur[v] = lo[v], v++;
