@@ -227,6 +227,14 @@ static uint32_t lookup(const syno_space *sp, const sx_dtab *t, uint64_t h, sx_ki
     }
 }
 
+/* Starts loading the dim table's slot for (KIND, A, B, PARAM, WID) into
+ * the cache, so that interning it a little later does not wait on memory. */
+void sx_dim_prefetch(const syno_space *sp, sx_kind kind, int32_t a, int32_t b, syno_size param, int wid)
+{
+    const sx_dtab *t = __atomic_load_n(&sp->dtab, __ATOMIC_ACQUIRE);
+    if (t) __builtin_prefetch(&t->slot[(uint32_t)key_hash(kind, a, b, param, wid) & (t->cap - 1)]);
+}
+
 /* Creates the dim (KIND, A, B, PARAM, WID) of key hash H (the lock held
  * when threaded). */
 static uint32_t intern(syno_space *sp, uint64_t h, sx_kind kind, int32_t a, int32_t b, syno_size param, int wid);

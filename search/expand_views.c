@@ -73,25 +73,35 @@ static bool split_dim_ok(sx_gen *g, uint32_t l, uint32_t r)
     return new_size_ok(g, (dl->height > dr->height ? dl->height : dr->height) + 1, dl->size, dr->size, &size);
 }
 
-/* Adds the split children: every ordered pair of open dims. */
+/* Adds the split children: every ordered pair of open dims.  The pairs
+ * that pass the rules are found first and their dim-table slots
+ * prefetched, so that interning them does not wait on memory. */
 void sx_gen_split(sx_gen *g)
 {
     const syno_pstate *p = g->parent;
     if (!sx_kind_wanted(g, SYNO_STEP_SPLIT) || p->nf < 2 || !sx_limit_ok(g, SYNO_STEP_SPLIT)) return;
+    uint32_t pair[SX_MAX_STATE_DIMS * (SX_MAX_STATE_DIMS - 1)][2];
+    int n = 0;
     for (int i = 0; i < p->nf; i++)
         for (int j = 0; j < p->nf; j++) {
             if (i == j) continue;
             uint32_t l = p->d[i], r = p->d[j];
             if (!sx_wanted(g, SYNO_STEP_SPLIT, l, r, NULL)) continue;
             if (!split_ok(g, l, r) || !split_dim_ok(g, l, r)) continue;
-            uint32_t x = sx_dim_intern(g->sp, SX_SPLIT, (int32_t)l, (int32_t)r, syno_size_one(), 0);
-            sx_child_begin(g, SYNO_STEP_SPLIT);
-            sx_child_take(g, l);
-            sx_child_take(g, r);
-            sx_child_put(g, x, 0);
-            syno_step s = {.n = 2, .op = {l, r}};
-            sx_child_end(g, &s);
+            sx_dim_prefetch(g->sp, SX_SPLIT, (int32_t)l, (int32_t)r, syno_size_one(), 0);
+            pair[n][0] = l, pair[n][1] = r;
+            n++;
         }
+    for (int k = 0; k < n; k++) {
+        uint32_t l = pair[k][0], r = pair[k][1];
+        uint32_t x = sx_dim_intern(g->sp, SX_SPLIT, (int32_t)l, (int32_t)r, syno_size_one(), 0);
+        sx_child_begin(g, SYNO_STEP_SPLIT);
+        sx_child_take(g, l);
+        sx_child_take(g, r);
+        sx_child_put(g, x, 0);
+        syno_step s = {.n = 2, .op = {l, r}};
+        sx_child_end(g, &s);
+    }
 }
 
 /* ---- merge ---------------------------------------------------------------- */
@@ -337,6 +347,8 @@ void sx_gen_stride(sx_gen *g)
         }
         if (!sx_above_latest(g, y)) continue;
         int n = stride_factors(g, d, ks);
+        for (int j = 0; j < n; j++) /* the dim-table slots of the factors, loaded while the first are built */
+            sx_dim_prefetch(sp, SX_STRIDE, (int32_t)y, -1, sp->sizes[ks[j]].size, 0);
         for (int j = 0; j < n; j++) {
             int k = ks[j];
             const sx_size_choice *c = &sp->sizes[k];
