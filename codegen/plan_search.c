@@ -150,8 +150,7 @@ void pl_open_list(const pl_problem *pb, uint64_t open, bool final, int *list, in
         for (int i = 0; i < pb->nout; i++) list[(*n)++] = pb->outv[i];
         return;
     }
-    for (int v = 0; v < pb->nvars; v++)
-        if (open & (1ull << v)) list[(*n)++] = v;
+    for (; open; open &= open - 1) list[(*n)++] = __builtin_ctzll(open);
 }
 
 static const solve_ent *solve_cached(pl_search *S, uint64_t vs, uint64_t open, uint64_t rs, bool final)
@@ -217,35 +216,50 @@ static bool move_vars(const pl_problem *pb, const pl_state *st, const pl_move *m
     return true;
 }
 
-/* The cost of move MV from ST and the state after it, in R (filled by
- * move_vars first). */
-static void move_cost(pl_search *S, const pl_state *st, const pl_move *mv, pl_result *r)
+/* The product of the extents of the variables in MASK, multiplied in
+ * index order from START (so that every caller gets the same double). */
+static double ext_product(const pl_problem *pb, uint64_t mask, double start)
+{
+    for (; mask; mask &= mask - 1) start *= (double)pb->vars[__builtin_ctzll(mask)].ext;
+    return start;
+}
+
+/* The FLOPs of move MV from ST in R->c.flops (R filled by move_vars first),
+ * counted as one move: all the branch and bound needs to prune it. */
+static void move_flops(pl_search *S, const pl_move *mv, pl_result *r)
 {
     const pl_problem *pb = S->pb;
-    uint64_t inside = 0, open = r->open;
-    for (int i = 0; i < mv->nfs; i++) inside |= 1ull << mv->fs[i];
     S->moves++;
-    const solve_ent *e = solve_cached(S, r->vs, open, mv->rs, r->final);
+    const solve_ent *e = solve_cached(S, r->vs, r->open, mv->rs, r->final);
     r->c.flops = e->points * (double)(mv->nfs - 1 + (e->nfree > 0));
-    r->c.bytes = 0;
-    r->c.stages = 1;
     if (r->final && pb->has_scale) {
         double n = 1;
         for (int i = 0; i < pb->nout; i++) n *= (double)pb->vars[pb->outv[i]].ext;
         r->c.flops += n;
     }
-    if (!r->final) {
-        double n = 4;
-        for (int v = 0; v < pb->nvars; v++)
-            if (open & (1ull << v)) n *= (double)pb->vars[v].ext;
-        r->c.bytes = n;
-    }
+}
+
+/* The state after move MV from ST in R->next (R filled by move_vars). */
+static void move_next(const pl_state *st, const pl_move *mv, pl_result *r)
+{
+    uint64_t inside = 0;
+    for (int i = 0; i < mv->nfs; i++) inside |= 1ull << mv->fs[i];
     r->next.nf = 0;
     for (int i = 0; i < st->nf; i++)
         if (!(inside & (1ull << i))) r->next.f[r->next.nf++] = st->f[i];
-    r->next.f[r->next.nf++] = open;
+    r->next.f[r->next.nf++] = r->open;
     r->next.rels = st->rels & ~mv->rs;
     state_sort(&r->next);
+}
+
+/* The cost of move MV from ST and the state after it, in R (filled by
+ * move_vars first). */
+static void move_cost(pl_search *S, const pl_state *st, const pl_move *mv, pl_result *r)
+{
+    move_flops(S, mv, r);
+    r->c.bytes = r->final ? 0 : ext_product(S->pb, r->open, 4);
+    r->c.stages = 1;
+    move_next(st, mv, r);
 }
 
 static bool eval_move(pl_search *S, const pl_state *st, const pl_move *mv, pl_result *r)
@@ -459,19 +473,17 @@ static void bb_move(pl_search *S, const pl_state *st, const pl_move *mv, pl_resu
     double lim = fr->best < fr->cap ? fr->best : fr->cap;
     /* a stage iterates at least over its output points and multiplies
      * nfs - 1 times at each: a lower bound of its FLOPs before solving it */
-    if (mv->nfs > 1) {
-        double out = 1;
-        for (uint64_t o = r->open; o; o &= o - 1) out *= (double)S->pb->vars[__builtin_ctzll(o)].ext;
-        if (out * (double)(mv->nfs - 1) > lim) return;
-    }
+    if (mv->nfs > 1 && ext_product(S->pb, r->open, 1) * (double)(mv->nfs - 1) > lim) return;
     if (S->moves >= S->budget) {
         S->aborted = true;
         return;
     }
-    move_cost(S, st, mv, r);
+    /* the state after the move is only built for a move within the limit */
+    move_flops(S, mv, r);
     double c = r->c.flops;
     if (c > lim) return;
     if (!r->final) {
+        move_next(st, mv, r);
         c += bb_state(S, &r->next, lim - c);
         if (S->aborted) return;
     }
