@@ -44,6 +44,7 @@ typedef struct memo_ent {
     bool used, done;
     bool over;          /* (pl_search_min_flops) every sequence from here costs more than `nofit` */
     double nofit;
+    double floor;       /* (pl_search_min_flops) and at least `floor` (0 until searched) */
     pl_state key;
     pl_cost best;
     pl_move move;
@@ -462,9 +463,16 @@ static pl_cost search_state(pl_search *S, const pl_state *st)
 typedef struct bb_frame {
     double cap;   /* what a sequence from the state may cost at most */
     double best;  /* the least cost found so far (INFINITY: none within cap) */
+    double floor; /* the least of the moves' lower bounds (see bb_state) */
 } bb_frame;
 
-static double bb_state(pl_search *S, const pl_state *st, double cap);
+static double bb_state(pl_search *S, const pl_state *st, double cap, double *floor);
+
+/* Records that every sequence through a move of FR's state costs at least F. */
+static void bb_floor(bb_frame *fr, double f)
+{
+    if (f < fr->floor) fr->floor = f;
+}
 
 static void bb_move(pl_search *S, const pl_state *st, const pl_move *mv, pl_result *r, void *ctx)
 {
@@ -473,7 +481,13 @@ static void bb_move(pl_search *S, const pl_state *st, const pl_move *mv, pl_resu
     double lim = fr->best < fr->cap ? fr->best : fr->cap;
     /* a stage iterates at least over its output points and multiplies
      * nfs - 1 times at each: a lower bound of its FLOPs before solving it */
-    if (mv->nfs > 1 && ext_product(S->pb, r->open, 1) * (double)(mv->nfs - 1) > lim) return;
+    if (mv->nfs > 1) {
+        double least = ext_product(S->pb, r->open, 1) * (double)(mv->nfs - 1);
+        if (least > lim) {
+            bb_floor(fr, least);
+            return;
+        }
+    }
     if (S->moves >= S->budget) {
         S->aborted = true;
         return;
@@ -481,35 +495,55 @@ static void bb_move(pl_search *S, const pl_state *st, const pl_move *mv, pl_resu
     /* the state after the move is only built for a move within the limit */
     move_flops(S, mv, r);
     double c = r->c.flops;
-    if (c > lim) return;
-    if (!r->final) {
+    if (c <= lim && !r->final) {
+        double rest;
         move_next(st, mv, r);
-        c += bb_state(S, &r->next, lim - c);
+        double sub = bb_state(S, &r->next, lim - c, &rest);
         if (S->aborted) return;
+        bb_floor(fr, c + rest); /* the stages after cost at least rest */
+        c += sub;
+    } else {
+        bb_floor(fr, c); /* the stages after cost nothing less than 0 */
     }
     if (c <= lim && c < fr->best) fr->best = c;
 }
 
 /* The least cost of a sequence from ST when it is at most CAP, else
- * INFINITY.  Every move pruned costs (with what follows) more than the cap
- * or more than a sequence already found, so what is found is the least;
- * memoised as the exact least cost, or as a cap every sequence exceeds. */
-static double bb_state(pl_search *S, const pl_state *st, double cap)
+ * INFINITY; in *FLOOR, a cost every sequence from ST reaches.  Every move
+ * pruned costs (with what follows) more than the cap or more than a
+ * sequence already found, so what is found is the least; memoised as the
+ * exact least cost, or as a cap every sequence exceeds.  The floor is the
+ * least, over the moves, of a lower bound of the sequences through each:
+ * the bound that pruned it before solving, its stage's FLOPs when the
+ * stage alone passed the limit (or ends the sequence), else its stage's
+ * FLOPs plus the floor of the state after it (by induction on the
+ * factors and relations left, each is a lower bound, and every sequence
+ * from ST starts with one of these moves); memoised too, it lets a later
+ * visit with a cap below it return at once even when the cap passes the
+ * one searched. */
+static double bb_state(pl_search *S, const pl_state *st, double cap, double *floor)
 {
     memo_ent *m = memo_find(S, st, true);
-    if (m->done) return m->best.flops <= cap ? m->best.flops : INFINITY;
-    if (m->over && cap <= m->nofit) return INFINITY;
-    bb_frame fr = {cap, INFINITY};
+    if (m->done) {
+        *floor = m->best.flops;
+        return m->best.flops <= cap ? m->best.flops : INFINITY;
+    }
+    *floor = m->floor;
+    if (m->over && (cap <= m->nofit || cap < m->floor)) return INFINITY;
+    bb_frame fr = {cap, INFINITY, INFINITY};
     each_move(S, st, bb_move, &fr);
     if (S->aborted) return INFINITY;
     m = memo_find(S, st, false); /* the table may have moved */
     if (fr.best <= cap) {
         m->done = true;
         m->best.flops = fr.best;
-    } else if (!m->over || cap > m->nofit) {
-        m->over = true;
-        m->nofit = cap;
+        *floor = fr.best;
+        return fr.best;
     }
+    if (!m->over || cap > m->nofit) m->nofit = cap;
+    m->over = true;
+    if (fr.floor > m->floor) m->floor = fr.floor;
+    *floor = m->floor;
     return fr.best;
 }
 
@@ -595,7 +629,8 @@ double pl_search_min_flops(pl_search *S, const pl_state *init, double cap, long 
 {
     S->budget = budget;
     S->aborted = false;
-    double f = bb_state(S, init, cap);
+    double floor;
+    double f = bb_state(S, init, cap, &floor);
     return S->aborted ? -1 : f;
 }
 
