@@ -65,7 +65,7 @@ typedef struct pl_problem {
     double scale;               /* means (1/D) and dangling sums (D) */
     bool has_scale;
     int order[PL_MAX_VARS];     /* the variables by increasing extent (stable) */
-    uint64_t later[PL_MAX_VARS + 1]; /* later[r]: the variables order[r..nvars) */
+    uint8_t rank[PL_MAX_VARS];  /* the position of each variable in order */
     uint8_t dv[PL_MAX_RELS][3];      /* the variables each relation derives from (v[0] again for a third of two) */
     uint64_t derives[PL_MAX_RELS][8];/* what relation i derives when the variables dv[i][j] known are bit j */
     uint64_t var_rels[PL_MAX_VARS];  /* the relations over each variable */

@@ -280,21 +280,21 @@ static int candidates(const pl_problem *pb, const pl_state *st, const pl_move *m
         if (inside & (1ull << i)) reach |= st->f[i];
         else other |= st->f[i];
     }
+    /* the least fixed point, whatever order the relations are taken in */
     uint64_t taken = 0;
     bool changed = true;
     while (changed) {
         changed = false;
-        for (int i = 0; i < pb->nrels; i++) {
-            uint64_t bit = 1ull << i;
-            if (!(st->rels & bit) || (taken & bit) || !(pb->rels[i].vars & reach)) continue;
-            taken |= bit;
+        for (uint64_t t = st->rels & ~taken; t; t &= t - 1) {
+            int i = __builtin_ctzll(t);
+            if (!(pb->rels[i].vars & reach)) continue;
+            taken |= 1ull << i;
             reach |= pb->rels[i].vars & ~other;
             changed = true;
         }
     }
     int n = 0;
-    for (int i = 0; i < pb->nrels && n < CAND_MAX; i++)
-        if (taken & (1ull << i)) cand[n++] = i;
+    for (; taken && n < CAND_MAX; taken &= taken - 1) cand[n++] = __builtin_ctzll(taken);
     return n;
 }
 
@@ -326,15 +326,21 @@ static void each_subset(pl_search *S, const pl_state *st, pl_move *mv, move_fn *
     /* what the relations left after the move need kept: the candidates not
      * taken (rv[full ^ bits]) and every other relation left */
     uint64_t keep0 = pb->outmask | other | vars_of_rels(pb, st->rels & ~cmask);
-    uint64_t rv[1u << CAND_MAX];
+    /* rv[bits], rs[bits]: the variables and the relations of the
+     * candidates in bits */
+    uint64_t rv[1u << CAND_MAX], rs[1u << CAND_MAX];
     uint32_t full = (1u << nc) - 1;
-    rv[0] = 0;
-    for (uint32_t bits = 1; bits <= full; bits++) rv[bits] = rv[bits & (bits - 1)] | cv[__builtin_ctz(bits)];
+    rv[0] = rs[0] = 0;
+    for (uint32_t bits = 1; bits <= full; bits++) {
+        int i = __builtin_ctz(bits);
+        rv[bits] = rv[bits & (bits - 1)] | cv[i];
+        rs[bits] = rs[bits & (bits - 1)] | 1ull << cand[i];
+    }
+    /* the final move (every factor, every relation) is tried separately */
+    uint32_t final_bits = mv->nfs == st->nf && rs[full] == st->rels ? full : full + 1;
     for (uint32_t bits = 0; bits <= full; bits++) {
-        mv->rs = 0;
-        for (int i = 0; i < nc; i++)
-            if (bits & (1u << i)) mv->rs |= 1ull << cand[i];
-        if (mv->nfs == st->nf && mv->rs == st->rels) continue; /* the final move is tried separately */
+        if (bits == final_bits) continue;
+        mv->rs = rs[bits];
         uint64_t vs = fvars | rv[bits], keep = keep0 | rv[full ^ bits];
         uint64_t elim = vs & ~keep;
         if (mv->nfs == 1 && !elim) continue;

@@ -105,6 +105,14 @@ typedef struct choose {
     long budget;
 } choose;
 
+/* The variables of MASK as a mask of their ranks (PB's order). */
+static uint64_t rank_mask(const pl_problem *pb, uint64_t mask)
+{
+    uint64_t m = 0;
+    for (; mask; mask &= mask - 1) m |= 1ull << pb->rank[__builtin_ctzll(mask)];
+    return m;
+}
+
 static void dfs(choose *c, uint64_t k, int n, int min_rank, double prod)
 {
     if (prod >= c->best) return;
@@ -115,13 +123,15 @@ static void dfs(choose *c, uint64_t k, int n, int min_rank, double prod)
         memcpy(c->best_seq, c->seq, (size_t)n * sizeof *c->seq);
         return;
     }
-    for (int r = min_rank; r < c->pb->nvars; r++) {
-        int v = c->pb->order[r];
-        if (!(unknown & (1ull << v))) continue;
+    /* the unknown variables from rank min_rank on, by rank: a node looks
+     * at those alone rather than at every variable */
+    uint64_t todo = min_rank < 64 ? rank_mask(c->pb, unknown) & ~0ull << min_rank : 0;
+    for (; todo; todo &= todo - 1) {
+        int r = __builtin_ctzll(todo), v = c->pb->order[r];
         if (c->best_n >= 0 && prod * (double)c->pb->vars[v].ext >= c->best) {
             /* this candidate and every later one (none of smaller extent)
              * would return at once: only the budget they take is left */
-            long m = __builtin_popcountll(unknown & c->pb->later[r]);
+            long m = __builtin_popcountll(todo);
             c->budget = c->budget >= m ? c->budget - m : (c->budget < 0 ? c->budget : 0) - 1;
             return;
         }
