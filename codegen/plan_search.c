@@ -41,6 +41,7 @@ static bool cost_less(pl_cost a, pl_cost b)
 
 
 typedef struct memo_ent {
+    uint64_t hash;      /* state_hash(&key): probes compare it first, growth reuses it */
     bool used, done;
     bool over;          /* (pl_search_min_flops) every sequence from here costs more than `nofit` */
     double nofit;
@@ -98,20 +99,22 @@ static memo_ent *memo_find(pl_search *S, const pl_state *st, bool insert)
         S->memo_cap = ncap;
         for (size_t i = 0; i < ocap; i++) {
             if (!old[i].used) continue;
-            size_t j = state_hash(&old[i].key) & (ncap - 1);
+            size_t j = old[i].hash & (ncap - 1);
             while (S->memo[j].used) j = (j + 1) & (ncap - 1);
             S->memo[j] = old[i];
         }
         free(old);
     }
     if (!S->memo_cap) return NULL;
-    size_t j = state_hash(st) & (S->memo_cap - 1);
+    uint64_t h = state_hash(st);
+    size_t j = h & (S->memo_cap - 1);
     while (S->memo[j].used) {
-        if (state_eq(&S->memo[j].key, st)) return &S->memo[j];
+        if (S->memo[j].hash == h && state_eq(&S->memo[j].key, st)) return &S->memo[j];
         j = (j + 1) & (S->memo_cap - 1);
     }
     if (!insert) return NULL;
     S->memo[j].used = true;
+    S->memo[j].hash = h;
     S->memo[j].key = *st;
     S->memo_n++;
     return &S->memo[j];
