@@ -66,6 +66,7 @@ typedef struct pl_problem {
     bool has_scale;
     int order[PL_MAX_VARS];     /* the variables by increasing extent (stable) */
     uint8_t rank[PL_MAX_VARS];  /* the position of each variable in order */
+    double order_ext[PL_MAX_VARS];   /* the extent of order[r], as the searches multiply it */
     uint8_t dv[PL_MAX_RELS][3];      /* the variables each relation derives from (v[0] again for a third of two) */
     uint64_t derives[PL_MAX_RELS][8];/* what relation i derives when the variables dv[i][j] known are bit j */
     uint64_t var_rels[PL_MAX_VARS];  /* the relations over each variable */

@@ -128,7 +128,8 @@ static void dfs(choose *c, uint64_t k, int n, int min_rank, double prod)
     uint64_t todo = min_rank < 64 ? rank_mask(c->pb, unknown) & ~0ull << min_rank : 0;
     for (; todo; todo &= todo - 1) {
         int r = __builtin_ctzll(todo), v = c->pb->order[r];
-        if (c->best_n >= 0 && prod * (double)c->pb->vars[v].ext >= c->best) {
+        double ext = c->pb->order_ext[r];
+        if (c->best_n >= 0 && prod * ext >= c->best) {
             /* this candidate and every later one (none of smaller extent)
              * would return at once: only the budget they take is left */
             long m = __builtin_popcountll(todo);
@@ -138,7 +139,7 @@ static void dfs(choose *c, uint64_t k, int n, int min_rank, double prod)
         if (c->budget-- <= 0 && c->best_n >= 0) return;
         uint64_t k2 = propagate_mask(c->pb, c->rels, k | (1ull << v), 1ull << v);
         c->seq[n] = v;
-        dfs(c, k2, n + 1, r + 1, prod * (double)c->pb->vars[v].ext);
+        dfs(c, k2, n + 1, r + 1, prod * ext);
     }
 }
 
