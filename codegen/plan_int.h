@@ -65,9 +65,11 @@ typedef struct pl_problem {
     double scale;               /* means (1/D) and dangling sums (D) */
     bool has_scale;
     int order[PL_MAX_VARS];     /* the variables by increasing extent (stable) */
-    uint64_t later[PL_MAX_VARS + 1]; /* later[r]: the variables order[r..nvars) */
+    uint8_t rank[PL_MAX_VARS];  /* the position of each variable in order */
+    double order_ext[PL_MAX_VARS];   /* the extent of order[r], as the searches multiply it */
     uint8_t dv[PL_MAX_RELS][3];      /* the variables each relation derives from (v[0] again for a third of two) */
     uint64_t derives[PL_MAX_RELS][8];/* what relation i derives when the variables dv[i][j] known are bit j */
+    uint64_t var_rels[PL_MAX_VARS];  /* the relations over each variable */
 } pl_problem;
 
 /* A solved stage: its iterators and, for every variable it touches, the
@@ -84,8 +86,9 @@ typedef struct pl_solution {
 } pl_solution;
 
 bool pl_problem_build(pl_problem *pb, const syno_op *op, const int64_t *sizes, int wrt, syno_buf *err);
-/* Fills the table of what each relation of PB derives (plan_solve.c; called
- * by pl_problem_build once the relations are known). */
+/* Fills the table of what each relation of PB derives and the relations
+ * over each variable (plan_solve.c; called by pl_problem_build once the
+ * relations are known). */
 void pl_problem_derivations(pl_problem *pb);
 
 /* The search (plan_search.c): states, moves and their costs. */

@@ -231,8 +231,10 @@ bool pl_problem_build(pl_problem *pb, const syno_op *op, const int64_t *sizes, i
             pb->order[j] = pb->order[j - 1];
             pb->order[j - 1] = t;
         }
-    pb->later[pb->nvars] = 0;
-    for (int r = pb->nvars - 1; r >= 0; r--) pb->later[r] = pb->later[r + 1] | 1ull << pb->order[r];
+    for (int r = 0; r < pb->nvars; r++) {
+        pb->rank[pb->order[r]] = (uint8_t)r;
+        pb->order_ext[r] = (double)pb->vars[pb->order[r]].ext;
+    }
     pl_problem_derivations(pb);
     free(parent);
     free(var_of);

@@ -41,9 +41,11 @@ static bool cost_less(pl_cost a, pl_cost b)
 
 
 typedef struct memo_ent {
+    uint64_t hash;      /* state_hash(&key): probes compare it first, growth reuses it */
     bool used, done;
     bool over;          /* (pl_search_min_flops) every sequence from here costs more than `nofit` */
     double nofit;
+    double floor;       /* (pl_search_min_flops) and at least `floor` (0 until searched) */
     pl_state key;
     pl_cost best;
     pl_move move;
@@ -97,20 +99,22 @@ static memo_ent *memo_find(pl_search *S, const pl_state *st, bool insert)
         S->memo_cap = ncap;
         for (size_t i = 0; i < ocap; i++) {
             if (!old[i].used) continue;
-            size_t j = state_hash(&old[i].key) & (ncap - 1);
+            size_t j = old[i].hash & (ncap - 1);
             while (S->memo[j].used) j = (j + 1) & (ncap - 1);
             S->memo[j] = old[i];
         }
         free(old);
     }
     if (!S->memo_cap) return NULL;
-    size_t j = state_hash(st) & (S->memo_cap - 1);
+    uint64_t h = state_hash(st);
+    size_t j = h & (S->memo_cap - 1);
     while (S->memo[j].used) {
-        if (state_eq(&S->memo[j].key, st)) return &S->memo[j];
+        if (S->memo[j].hash == h && state_eq(&S->memo[j].key, st)) return &S->memo[j];
         j = (j + 1) & (S->memo_cap - 1);
     }
     if (!insert) return NULL;
     S->memo[j].used = true;
+    S->memo[j].hash = h;
     S->memo[j].key = *st;
     S->memo_n++;
     return &S->memo[j];
@@ -150,8 +154,7 @@ void pl_open_list(const pl_problem *pb, uint64_t open, bool final, int *list, in
         for (int i = 0; i < pb->nout; i++) list[(*n)++] = pb->outv[i];
         return;
     }
-    for (int v = 0; v < pb->nvars; v++)
-        if (open & (1ull << v)) list[(*n)++] = v;
+    for (; open; open &= open - 1) list[(*n)++] = __builtin_ctzll(open);
 }
 
 static const solve_ent *solve_cached(pl_search *S, uint64_t vs, uint64_t open, uint64_t rs, bool final)
@@ -217,35 +220,50 @@ static bool move_vars(const pl_problem *pb, const pl_state *st, const pl_move *m
     return true;
 }
 
-/* The cost of move MV from ST and the state after it, in R (filled by
- * move_vars first). */
-static void move_cost(pl_search *S, const pl_state *st, const pl_move *mv, pl_result *r)
+/* The product of the extents of the variables in MASK, multiplied in
+ * index order from START (so that every caller gets the same double). */
+static double ext_product(const pl_problem *pb, uint64_t mask, double start)
+{
+    for (; mask; mask &= mask - 1) start *= (double)pb->vars[__builtin_ctzll(mask)].ext;
+    return start;
+}
+
+/* The FLOPs of move MV from ST in R->c.flops (R filled by move_vars first),
+ * counted as one move: all the branch and bound needs to prune it. */
+static void move_flops(pl_search *S, const pl_move *mv, pl_result *r)
 {
     const pl_problem *pb = S->pb;
-    uint64_t inside = 0, open = r->open;
-    for (int i = 0; i < mv->nfs; i++) inside |= 1ull << mv->fs[i];
     S->moves++;
-    const solve_ent *e = solve_cached(S, r->vs, open, mv->rs, r->final);
+    const solve_ent *e = solve_cached(S, r->vs, r->open, mv->rs, r->final);
     r->c.flops = e->points * (double)(mv->nfs - 1 + (e->nfree > 0));
-    r->c.bytes = 0;
-    r->c.stages = 1;
     if (r->final && pb->has_scale) {
         double n = 1;
         for (int i = 0; i < pb->nout; i++) n *= (double)pb->vars[pb->outv[i]].ext;
         r->c.flops += n;
     }
-    if (!r->final) {
-        double n = 4;
-        for (int v = 0; v < pb->nvars; v++)
-            if (open & (1ull << v)) n *= (double)pb->vars[v].ext;
-        r->c.bytes = n;
-    }
+}
+
+/* The state after move MV from ST in R->next (R filled by move_vars). */
+static void move_next(const pl_state *st, const pl_move *mv, pl_result *r)
+{
+    uint64_t inside = 0;
+    for (int i = 0; i < mv->nfs; i++) inside |= 1ull << mv->fs[i];
     r->next.nf = 0;
     for (int i = 0; i < st->nf; i++)
         if (!(inside & (1ull << i))) r->next.f[r->next.nf++] = st->f[i];
-    r->next.f[r->next.nf++] = open;
+    r->next.f[r->next.nf++] = r->open;
     r->next.rels = st->rels & ~mv->rs;
     state_sort(&r->next);
+}
+
+/* The cost of move MV from ST and the state after it, in R (filled by
+ * move_vars first). */
+static void move_cost(pl_search *S, const pl_state *st, const pl_move *mv, pl_result *r)
+{
+    move_flops(S, mv, r);
+    r->c.bytes = r->final ? 0 : ext_product(S->pb, r->open, 4);
+    r->c.stages = 1;
+    move_next(st, mv, r);
 }
 
 static bool eval_move(pl_search *S, const pl_state *st, const pl_move *mv, pl_result *r)
@@ -265,21 +283,21 @@ static int candidates(const pl_problem *pb, const pl_state *st, const pl_move *m
         if (inside & (1ull << i)) reach |= st->f[i];
         else other |= st->f[i];
     }
+    /* the least fixed point, whatever order the relations are taken in */
     uint64_t taken = 0;
     bool changed = true;
     while (changed) {
         changed = false;
-        for (int i = 0; i < pb->nrels; i++) {
-            uint64_t bit = 1ull << i;
-            if (!(st->rels & bit) || (taken & bit) || !(pb->rels[i].vars & reach)) continue;
-            taken |= bit;
+        for (uint64_t t = st->rels & ~taken; t; t &= t - 1) {
+            int i = __builtin_ctzll(t);
+            if (!(pb->rels[i].vars & reach)) continue;
+            taken |= 1ull << i;
             reach |= pb->rels[i].vars & ~other;
             changed = true;
         }
     }
     int n = 0;
-    for (int i = 0; i < pb->nrels && n < CAND_MAX; i++)
-        if (taken & (1ull << i)) cand[n++] = i;
+    for (; taken && n < CAND_MAX; taken &= taken - 1) cand[n++] = __builtin_ctzll(taken);
     return n;
 }
 
@@ -311,15 +329,21 @@ static void each_subset(pl_search *S, const pl_state *st, pl_move *mv, move_fn *
     /* what the relations left after the move need kept: the candidates not
      * taken (rv[full ^ bits]) and every other relation left */
     uint64_t keep0 = pb->outmask | other | vars_of_rels(pb, st->rels & ~cmask);
-    uint64_t rv[1u << CAND_MAX];
+    /* rv[bits], rs[bits]: the variables and the relations of the
+     * candidates in bits */
+    uint64_t rv[1u << CAND_MAX], rs[1u << CAND_MAX];
     uint32_t full = (1u << nc) - 1;
-    rv[0] = 0;
-    for (uint32_t bits = 1; bits <= full; bits++) rv[bits] = rv[bits & (bits - 1)] | cv[__builtin_ctz(bits)];
+    rv[0] = rs[0] = 0;
+    for (uint32_t bits = 1; bits <= full; bits++) {
+        int i = __builtin_ctz(bits);
+        rv[bits] = rv[bits & (bits - 1)] | cv[i];
+        rs[bits] = rs[bits & (bits - 1)] | 1ull << cand[i];
+    }
+    /* the final move (every factor, every relation) is tried separately */
+    uint32_t final_bits = mv->nfs == st->nf && rs[full] == st->rels ? full : full + 1;
     for (uint32_t bits = 0; bits <= full; bits++) {
-        mv->rs = 0;
-        for (int i = 0; i < nc; i++)
-            if (bits & (1u << i)) mv->rs |= 1ull << cand[i];
-        if (mv->nfs == st->nf && mv->rs == st->rels) continue; /* the final move is tried separately */
+        if (bits == final_bits) continue;
+        mv->rs = rs[bits];
         uint64_t vs = fvars | rv[bits], keep = keep0 | rv[full ^ bits];
         uint64_t elim = vs & ~keep;
         if (mv->nfs == 1 && !elim) continue;
@@ -448,9 +472,16 @@ static pl_cost search_state(pl_search *S, const pl_state *st)
 typedef struct bb_frame {
     double cap;   /* what a sequence from the state may cost at most */
     double best;  /* the least cost found so far (INFINITY: none within cap) */
+    double floor; /* the least of the moves' lower bounds (see bb_state) */
 } bb_frame;
 
-static double bb_state(pl_search *S, const pl_state *st, double cap);
+static double bb_state(pl_search *S, const pl_state *st, double cap, double *floor);
+
+/* Records that every sequence through a move of FR's state costs at least F. */
+static void bb_floor(bb_frame *fr, double f)
+{
+    if (f < fr->floor) fr->floor = f;
+}
 
 static void bb_move(pl_search *S, const pl_state *st, const pl_move *mv, pl_result *r, void *ctx)
 {
@@ -460,44 +491,68 @@ static void bb_move(pl_search *S, const pl_state *st, const pl_move *mv, pl_resu
     /* a stage iterates at least over its output points and multiplies
      * nfs - 1 times at each: a lower bound of its FLOPs before solving it */
     if (mv->nfs > 1) {
-        double out = 1;
-        for (uint64_t o = r->open; o; o &= o - 1) out *= (double)S->pb->vars[__builtin_ctzll(o)].ext;
-        if (out * (double)(mv->nfs - 1) > lim) return;
+        double least = ext_product(S->pb, r->open, 1) * (double)(mv->nfs - 1);
+        if (least > lim) {
+            bb_floor(fr, least);
+            return;
+        }
     }
     if (S->moves >= S->budget) {
         S->aborted = true;
         return;
     }
-    move_cost(S, st, mv, r);
+    /* the state after the move is only built for a move within the limit */
+    move_flops(S, mv, r);
     double c = r->c.flops;
-    if (c > lim) return;
-    if (!r->final) {
-        c += bb_state(S, &r->next, lim - c);
+    if (c <= lim && !r->final) {
+        double rest;
+        move_next(st, mv, r);
+        double sub = bb_state(S, &r->next, lim - c, &rest);
         if (S->aborted) return;
+        bb_floor(fr, c + rest); /* the stages after cost at least rest */
+        c += sub;
+    } else {
+        bb_floor(fr, c); /* the stages after cost nothing less than 0 */
     }
     if (c <= lim && c < fr->best) fr->best = c;
 }
 
 /* The least cost of a sequence from ST when it is at most CAP, else
- * INFINITY.  Every move pruned costs (with what follows) more than the cap
- * or more than a sequence already found, so what is found is the least;
- * memoised as the exact least cost, or as a cap every sequence exceeds. */
-static double bb_state(pl_search *S, const pl_state *st, double cap)
+ * INFINITY; in *FLOOR, a cost every sequence from ST reaches.  Every move
+ * pruned costs (with what follows) more than the cap or more than a
+ * sequence already found, so what is found is the least; memoised as the
+ * exact least cost, or as a cap every sequence exceeds.  The floor is the
+ * least, over the moves, of a lower bound of the sequences through each:
+ * the bound that pruned it before solving, its stage's FLOPs when the
+ * stage alone passed the limit (or ends the sequence), else its stage's
+ * FLOPs plus the floor of the state after it (by induction on the
+ * factors and relations left, each is a lower bound, and every sequence
+ * from ST starts with one of these moves); memoised too, it lets a later
+ * visit with a cap below it return at once even when the cap passes the
+ * one searched. */
+static double bb_state(pl_search *S, const pl_state *st, double cap, double *floor)
 {
     memo_ent *m = memo_find(S, st, true);
-    if (m->done) return m->best.flops <= cap ? m->best.flops : INFINITY;
-    if (m->over && cap <= m->nofit) return INFINITY;
-    bb_frame fr = {cap, INFINITY};
+    if (m->done) {
+        *floor = m->best.flops;
+        return m->best.flops <= cap ? m->best.flops : INFINITY;
+    }
+    *floor = m->floor;
+    if (m->over && (cap <= m->nofit || cap < m->floor)) return INFINITY;
+    bb_frame fr = {cap, INFINITY, INFINITY};
     each_move(S, st, bb_move, &fr);
     if (S->aborted) return INFINITY;
     m = memo_find(S, st, false); /* the table may have moved */
     if (fr.best <= cap) {
         m->done = true;
         m->best.flops = fr.best;
-    } else if (!m->over || cap > m->nofit) {
-        m->over = true;
-        m->nofit = cap;
+        *floor = fr.best;
+        return fr.best;
     }
+    if (!m->over || cap > m->nofit) m->nofit = cap;
+    m->over = true;
+    if (fr.floor > m->floor) m->floor = fr.floor;
+    *floor = m->floor;
     return fr.best;
 }
 
@@ -583,7 +638,8 @@ double pl_search_min_flops(pl_search *S, const pl_state *init, double cap, long 
 {
     S->budget = budget;
     S->aborted = false;
-    double f = bb_state(S, init, cap);
+    double floor;
+    double f = bb_state(S, init, cap, &floor);
     return S->aborted ? -1 : f;
 }
 

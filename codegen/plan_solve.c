@@ -46,10 +46,12 @@ static uint64_t rel_derives(const pl_rel *r, uint64_t k)
     return 0;
 }
 
-/* Fills PB's table of rel_derives (pb->dv, pb->derives). */
+/* Fills PB's table of rel_derives (pb->dv, pb->derives) and pb->var_rels. */
 void pl_problem_derivations(pl_problem *pb)
 {
+    memset(pb->var_rels, 0, sizeof pb->var_rels);
     for (int i = 0; i < pb->nrels; i++) {
+        for (uint64_t m = pb->rels[i].vars; m; m &= m - 1) pb->var_rels[__builtin_ctzll(m)] |= 1ull << i;
         const pl_rel *r = &pb->rels[i];
         for (int j = 0; j < 3; j++) pb->dv[i][j] = (uint8_t)r->v[j < r->nv ? j : 0];
         for (int idx = 0; idx < 8; idx++) {
@@ -62,34 +64,36 @@ void pl_problem_derivations(pl_problem *pb)
     }
 }
 
-/* Everything the relations RELS derive from the known variables K, in
- * passes over the relations in index order; those that derive something
- * are added to *USED (and need no further look: all their variables are
- * then known), as are those found with every variable known (which never
- * derive anything).  The known set it returns does not depend on the
- * order (each rule only needs some variables known). */
-static uint64_t propagate_mask(const pl_problem *pb, uint64_t rels, uint64_t *used, uint64_t k)
+/* The relations of PB over some variable of VARS. */
+static uint64_t rels_over(const pl_problem *pb, uint64_t vars)
 {
-    uint64_t todo = rels & ~*used;
-    for (;;) {
-        uint64_t fired = 0;
-        for (uint64_t t = todo; t; t &= t - 1) {
-            int i = __builtin_ctzll(t);
-            const pl_rel *r = &pb->rels[i];
-            if (!(r->vars & ~k)) {
-                todo &= ~(1ull << i);
-                continue;
-            }
+    uint64_t m = 0;
+    for (; vars; vars &= vars - 1) m |= pb->var_rels[__builtin_ctzll(vars)];
+    return m;
+}
+
+/* Everything the relations RELS derive from the known variables K, where
+ * K less FRESH was already closed under them (nothing more followed): only
+ * the relations over a variable that became known can derive anything new,
+ * so each pass looks at those alone.  The known set it returns does not
+ * depend on the order of the passes (each rule only needs some variables
+ * known, and knowing more never stops a rule), which is all the search of
+ * summed variables reads. */
+static uint64_t propagate_mask(const pl_problem *pb, uint64_t rels, uint64_t k, uint64_t fresh)
+{
+    while (fresh) {
+        uint64_t todo = rels & rels_over(pb, fresh);
+        fresh = 0;
+        for (; todo; todo &= todo - 1) {
+            int i = __builtin_ctzll(todo);
+            if (!(pb->rels[i].vars & ~k)) continue;
             const uint8_t *dv = pb->dv[i];
             uint64_t d = pb->derives[i][(k >> dv[0] & 1) | (k >> dv[1] & 1) << 1 | (k >> dv[2] & 1) << 2];
-            if (!d) continue;
+            fresh |= d & ~k;
             k |= d;
-            fired |= 1ull << i;
         }
-        if (!fired) return k;
-        todo &= ~fired;
-        *used |= fired;
     }
+    return k;
 }
 
 typedef struct choose {
@@ -101,7 +105,15 @@ typedef struct choose {
     long budget;
 } choose;
 
-static void dfs(choose *c, uint64_t k, uint64_t used, int n, int min_rank, double prod)
+/* The variables of MASK as a mask of their ranks (PB's order). */
+static uint64_t rank_mask(const pl_problem *pb, uint64_t mask)
+{
+    uint64_t m = 0;
+    for (; mask; mask &= mask - 1) m |= 1ull << pb->rank[__builtin_ctzll(mask)];
+    return m;
+}
+
+static void dfs(choose *c, uint64_t k, int n, int min_rank, double prod)
 {
     if (prod >= c->best) return;
     uint64_t unknown = c->vs & ~k;
@@ -111,21 +123,23 @@ static void dfs(choose *c, uint64_t k, uint64_t used, int n, int min_rank, doubl
         memcpy(c->best_seq, c->seq, (size_t)n * sizeof *c->seq);
         return;
     }
-    for (int r = min_rank; r < c->pb->nvars; r++) {
-        int v = c->pb->order[r];
-        if (!(unknown & (1ull << v))) continue;
-        if (c->best_n >= 0 && prod * (double)c->pb->vars[v].ext >= c->best) {
+    /* the unknown variables from rank min_rank on, by rank: a node looks
+     * at those alone rather than at every variable */
+    uint64_t todo = min_rank < 64 ? rank_mask(c->pb, unknown) & ~0ull << min_rank : 0;
+    for (; todo; todo &= todo - 1) {
+        int r = __builtin_ctzll(todo), v = c->pb->order[r];
+        double ext = c->pb->order_ext[r];
+        if (c->best_n >= 0 && prod * ext >= c->best) {
             /* this candidate and every later one (none of smaller extent)
              * would return at once: only the budget they take is left */
-            long m = __builtin_popcountll(unknown & c->pb->later[r]);
+            long m = __builtin_popcountll(todo);
             c->budget = c->budget >= m ? c->budget - m : (c->budget < 0 ? c->budget : 0) - 1;
             return;
         }
         if (c->budget-- <= 0 && c->best_n >= 0) return;
-        uint64_t u2 = used;
-        uint64_t k2 = propagate_mask(c->pb, c->rels, &u2, k | (1ull << v));
+        uint64_t k2 = propagate_mask(c->pb, c->rels, k | (1ull << v), 1ull << v);
         c->seq[n] = v;
-        dfs(c, k2, u2, n + 1, r + 1, prod * (double)c->pb->vars[v].ext);
+        dfs(c, k2, n + 1, r + 1, prod * ext);
     }
 }
 
@@ -415,8 +429,7 @@ void pl_solve(const pl_problem *pb, uint64_t vs, const int *open, int nopen, uin
         k |= 1ull << open[i];
         prod *= (double)pb->vars[open[i]].ext;
     }
-    uint64_t used = 0;
-    k = propagate_mask(pb, rels, &used, k);
+    k = propagate_mask(pb, rels, k, k);
     choose c; /* not cleared: dfs writes seq and best_seq before reading them */
     c.pb = pb;
     c.vs = vs;
@@ -424,7 +437,7 @@ void pl_solve(const pl_problem *pb, uint64_t vs, const int *open, int nopen, uin
     c.best = 1e300;
     c.best_n = -1;
     c.budget = 20000;
-    dfs(&c, k, used, 0, 0, 1.0);
+    dfs(&c, k, 0, 0, 1.0);
     SYNO_ASSERT(c.best_n >= 0);
     s->points = prod * c.best;
     s->nout = nopen;
@@ -434,7 +447,7 @@ void pl_solve(const pl_problem *pb, uint64_t vs, const int *open, int nopen, uin
     }
     for (int v = 0; v < PL_MAX_VARS; v++) s->var_expr[v] = -1;
     builder b = {pb, s};
-    used = 0;
+    uint64_t used = 0;
     for (int i = 0; i < nopen; i++) add_iter(&b, open[i]);
     propagate_exprs(&b, rels, &used);
     for (int i = 0; i < c.best_n; i++) {

@@ -265,6 +265,60 @@ static void test_random(syno_rng *r)
     syno_arena_free(a);
 }
 
+/* The branch and bound (syno_planner_min) is a proof, whatever lower
+ * bounds prune it: on random operators, at caps below, at and above the
+ * FLOPs of the full plan search (syno_plan_flops_upper with its whole
+ * budget), it never proves every plan above a cap that search fits under,
+ * never answers more than the cap or than that search, and, where the
+ * search was not cut short (its plan is then the least), answers exactly
+ * its FLOPs or proves the cap exceeded.  The caps run on one planner, in
+ * an order that revisits states with larger and smaller caps, as the
+ * synthesis' searches do.  (The search's FLOPs, not the plan's: a final
+ * stage whose scale multiplies out to exactly 1 is charged its scaling by
+ * the search, not by the plan.) */
+static void test_min_sound(syno_rng *r)
+{
+    static const double at[] = {0.5, 1.001, 0.25, 1, 0.999, 4, 0.9, 1.5};
+    syno_vars vars;
+    syno_randop_vars(&vars);
+    syno_randop_opts o;
+    syno_randop_defaults(&o);
+    o.max_terms = sanitized ? 3e3 : 2e4;
+    syno_arena *a = syno_arena_new();
+    syno_diags d;
+    syno_diags_init(&d, NULL);
+    int nops = sanitized ? 100 : 600, bad = 0, proofs = 0, exact = 0, undecided = 0;
+    for (int i = 0; i < nops; i++) {
+        syno_binding b;
+        syno_op *op = syno_randop(a, &vars, &d, r, &o, &b, NULL);
+        syno_buf err = SYNO_BUF_INIT;
+        syno_plan *p = op ? syno_plan_build(op, &b, SYNO_PLAN_FORWARD, &err) : NULL;
+        syno_planner *P = p ? syno_planner_new(op, &b) : NULL;
+        double fl = P ? syno_plan_flops_upper(op, &b, 20000) : 0;
+        for (int k = 0; P && k < (int)(sizeof at / sizeof *at); k++) {
+            double cap = fl * at[k];
+            double m = syno_planner_min(P, cap, 20000);
+            if (m < 0) {
+                undecided++;
+            } else if (isinf(m)) {
+                proofs++;
+                if (fl <= cap) bad++;
+            } else {
+                exact++;
+                if (m > cap || m > fl || (p->searched && m != fl)) bad++;
+            }
+        }
+        syno_planner_free(P);
+        syno_plan_free(p);
+        syno_buf_fini(&err);
+    }
+    is_int(bad, 0, "the branch and bound agrees with the plans of %d random operators (%d proofs above a cap, %d least "
+                   "FLOPs, %d undecided)", nops, proofs, exact, undecided);
+    ok(proofs > nops && exact > nops, "both of its answers were exercised");
+    syno_diags_fini(&d);
+    syno_arena_free(a);
+}
+
 /* Seven weights in a chain: no single stage can hold them, so the search
  * must stage them (and may hit its work bound and finish greedily); the
  * plan must still be exact, and far cheaper than the one loop nest. */
@@ -329,6 +383,7 @@ int main(void)
     test_cheaper(ctx);
     test_library(ctx, &r);
     test_random(&r);
+    test_min_sound(&r);
     test_many_tensors(ctx, &r);
     test_self_shared(ctx, &r);
     syno_ctx_free(ctx);
