@@ -63,7 +63,7 @@ typedef struct pl_problem {
     int outv[PL_MAX_VARS];           /* result axes, as variables */
     uint64_t outmask;
     double scale;               /* means (1/D) and dangling sums (D) */
-    bool has_scale;
+    bool has_scale;             /* scale != 1: the last stage multiplies by it (and the search charges it) */
     int order[PL_MAX_VARS];     /* the variables by increasing extent (stable) */
     uint8_t rank[PL_MAX_VARS];  /* the position of each variable in order */
     double order_ext[PL_MAX_VARS];   /* the extent of order[r], as the searches multiply it */

@@ -175,7 +175,6 @@ bool pl_problem_build(pl_problem *pb, const syno_op *op, const int64_t *sizes, i
             break;
         case SYNO_PRIM_MEAN:
             pb->scale /= (double)sizes[n->in[0]];
-            pb->has_scale = true;
             break;
         case SYNO_PRIM_SHARE:
         case SYNO_PRIM_EXPAND:
@@ -220,10 +219,10 @@ bool pl_problem_build(pl_problem *pb, const syno_op *op, const int64_t *sizes, i
     for (int f = 0; f < pb->nfactors; f++) used |= pb->factors[f].mask;
     for (int r = 0; r < pb->nrels; r++) used |= pb->rels[r].vars;
     for (int v = 0; v < pb->nvars; v++)
-        if (!(used & (1ull << v))) {
-            pb->scale *= (double)pb->vars[v].ext;
-            pb->has_scale = true;
-        }
+        if (!(used & (1ull << v))) pb->scale *= (double)pb->vars[v].ext;
+    /* the last stage scales only when the factors do not cancel (a mean of
+     * g beside a dangling sum of g): plan.c charges the scaling only then */
+    pb->has_scale = pb->scale != 1.0;
     for (int v = 0; v < pb->nvars; v++) pb->order[v] = v;
     for (int i = 1; i < pb->nvars; i++) /* insertion sort by extent, stable */
         for (int j = i; j > 0 && pb->vars[pb->order[j]].ext < pb->vars[pb->order[j - 1]].ext; j--) {
