@@ -46,6 +46,18 @@ typedef struct worker {
     pthread_mutex_t *lock;   /* NEXT and the callback */
 } worker;
 
+/* Starts loading the next state of CUR's slots FROM..END into the cache:
+ * states sit in the arena in the order they were made, not in the order
+ * of the slots, so each would otherwise be a wait on memory. */
+static void prefetch_next(const sx_set *cur, size_t from, size_t end)
+{
+    for (size_t j = from; j < end; j++)
+        if (cur->slot[j]) {
+            __builtin_prefetch(cur->slot[j]);
+            return;
+        }
+}
+
 /* Finalizes and expands the states of CUR, SLOTS_PER_TAKE slots at a
  * time until none is left. */
 static void *work(void *arg)
@@ -62,6 +74,7 @@ static void *work(void *arg)
         }
         syno_pstate *st = w->cur->slot[i];
         if (!st) continue;
+        prefetch_next(w->cur, i + 1, end);
         syno_final **fs;
         int nf = syno_space_finals(sp, st, true, &fs);
         for (int k = 0; k < nf; k++) {

@@ -191,6 +191,8 @@ struct syno_space {
     int nsizes;
     int *by_hi;                          /* indices of sizes, the largest value ascending (strides) */
     uint32_t size_vars;                  /* variables with a positive exponent in one of the sizes */
+    uint32_t des_vars;                   /* primary variables with a positive exponent in an input axis (des) */
+    int des_demand[SYNO_MAX_VARS];       /* their exponents summed over des */
     sx_local local;                      /* the caller's thread's counters and caches */
     sx_set store;                        /* every state handed out by the API */
     syno_pstate *root;

@@ -563,14 +563,11 @@ static int merge_status_windows(const syno_pstate *st, const sx_dim *d, const so
 static bool supplied(const solver *s)
 {
     const syno_space *sp = s->sp;
-    uint32_t red = s->wildcards ? sp->size_vars : 0;
-    for (int v = 0; v < sp->nvars; v++) {
-        if (sp->vars->v[v].kind != SYNO_VAR_PRIMARY || (red >> v & 1)) continue;
-        int demand = 0, supply = 0;
-        for (int j = 0; j < s->ndes; j++) demand += sp->des[j].e[v];
+    for (uint32_t m = sp->des_vars & ~(s->wildcards ? sp->size_vars : 0); m; m &= m - 1) {
+        int v = __builtin_ctz(m), supply = 0;
         for (int i = 0; i < s->n; i++)
             if (!s->it[i].discard && s->it[i].size.e[v] > 0) supply += s->it[i].size.e[v];
-        if (supply < demand) return false;
+        if (supply < sp->des_demand[v]) return false;
     }
     return true;
 }

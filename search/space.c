@@ -195,6 +195,11 @@ syno_space *syno_space_new(const syno_spec *spec, syno_diags *d)
         sp->des[sp->ndes] = spec->in[i].size;
         sp->des_unordered[sp->ndes] = spec->in[i].unordered;
         sp->des_axis[sp->ndes++] = i;
+        for (int v = 0; v < sp->nvars; v++)
+            if (spec->in[i].size.e[v] > 0 && sp->vars->v[v].kind == SYNO_VAR_PRIMARY) {
+                sp->des_vars |= 1u << v;
+                sp->des_demand[v] += spec->in[i].size.e[v];
+            }
     }
     for (int l = 0; l < sp->nlayers; l++) {
         sp->in_numel[l] = sp->in_numel_all[l] = 1;
