@@ -42,7 +42,8 @@ static bool cost_less(pl_cost a, pl_cost b)
 
 typedef struct memo_ent {
     uint64_t hash;      /* state_hash(&key): probes compare it first, growth reuses it */
-    bool used, done;
+    uint32_t gen;       /* the search's generation when filled (an older one: an empty slot) */
+    bool done;
     bool over;          /* (pl_search_min_flops) every sequence from here costs more than `nofit` */
     double nofit;
     double floor;       /* (pl_search_min_flops) and at least `floor` (0 until searched) */
@@ -62,6 +63,7 @@ struct pl_search {
     const pl_problem *pb;
     memo_ent *memo;
     size_t memo_cap, memo_n;
+    uint32_t gen;         /* memo slots of this generation are in use (pl_search_restart) */
     solve_ent *scache;
     size_t scache_cap, scache_n;
     long moves, budget;
@@ -98,9 +100,9 @@ static memo_ent *memo_find(pl_search *S, const pl_state *st, bool insert)
         S->memo = syno_xcalloc(ncap, sizeof *S->memo);
         S->memo_cap = ncap;
         for (size_t i = 0; i < ocap; i++) {
-            if (!old[i].used) continue;
+            if (old[i].gen != S->gen) continue;
             size_t j = old[i].hash & (ncap - 1);
-            while (S->memo[j].used) j = (j + 1) & (ncap - 1);
+            while (S->memo[j].gen == S->gen) j = (j + 1) & (ncap - 1);
             S->memo[j] = old[i];
         }
         free(old);
@@ -108,12 +110,13 @@ static memo_ent *memo_find(pl_search *S, const pl_state *st, bool insert)
     if (!S->memo_cap) return NULL;
     uint64_t h = state_hash(st);
     size_t j = h & (S->memo_cap - 1);
-    while (S->memo[j].used) {
+    while (S->memo[j].gen == S->gen) {
         if (S->memo[j].hash == h && state_eq(&S->memo[j].key, st)) return &S->memo[j];
         j = (j + 1) & (S->memo_cap - 1);
     }
     if (!insert) return NULL;
-    S->memo[j].used = true;
+    memset(&S->memo[j], 0, sizeof S->memo[j]); /* a slot of an older generation */
+    S->memo[j].gen = S->gen;
     S->memo[j].hash = h;
     S->memo[j].key = *st;
     S->memo_n++;
@@ -564,6 +567,7 @@ pl_search *pl_search_new(const pl_problem *pb)
 {
     pl_search *S = syno_xcalloc(1, sizeof *S);
     S->pb = pb;
+    S->gen = 1;
     S->budget = MOVE_BUDGET;
     S->stop_at = -INFINITY;
     pl_solution_init(&S->sol);
@@ -573,7 +577,10 @@ pl_search *pl_search_new(const pl_problem *pb)
 /* Forgets S's searches (see plan_int.h). */
 void pl_search_restart(pl_search *S)
 {
-    if (S->memo_cap) memset(S->memo, 0, S->memo_cap * sizeof *S->memo);
+    if (++S->gen == 0) { /* wrapped: clear the slots once */
+        if (S->memo_cap) memset(S->memo, 0, S->memo_cap * sizeof *S->memo);
+        S->gen = 1;
+    }
     S->memo_n = 0;
     S->moves = 0;
     S->budget = MOVE_BUDGET;
