@@ -467,6 +467,13 @@ static void solve_partition(solver *s)
         for (int v = 0; v < s->sp->nvars; v++)
             if (s->sp->des[j].e[v] > 0) s->block_vars[b] |= 1u << v;
     }
+    int base = s->fixed_cost;
+    for (int b = 0; b < s->nblocks; b++) base += s->ndes_b[b] - 1; /* d axes of a block: d-1 merges */
+    /* sd_dfs's first test, before the choices are listed: most partitions
+     * of several axes per block end here once a cheap one was found */
+    int rest = s->n - s->nblocks - s->free_after[0], unfilled = s->nblocks - s->n;
+    if (base + s->need_weight + (unfilled > 0 ? unfilled : rest > 0 ? rest : 0) >= s->best || unfilled > s->wildcards)
+        return;
     options(s);
     if (!constrained_first(s)) return;
     s->need = s->need_weight;
@@ -475,8 +482,6 @@ static void solve_partition(solver *s)
     s->wn[0] = s->wn[1] = s->wraw[0] = s->wraw[1] = 0;
     s->empty = s->nblocks;
     s->joins = s->mopen = 0;
-    int base = s->fixed_cost;
-    for (int b = 0; b < s->nblocks; b++) base += s->ndes_b[b] - 1; /* d axes of a block: d-1 merges */
     sd_dfs(s, 0, base);
 }
 
