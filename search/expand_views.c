@@ -73,6 +73,18 @@ static bool split_dim_ok(sx_gen *g, uint32_t l, uint32_t r)
     return new_size_ok(g, (dl->height > dr->height ? dl->height : dr->height) + 1, dl->size, dr->size, &size);
 }
 
+/* Builds and finishes the child of step KIND that joins open dims A and B
+ * into X (a split or an unfold). */
+static void join_child(sx_gen *g, syno_step_kind kind, uint32_t a, uint32_t b, uint32_t x)
+{
+    sx_child_begin(g, kind);
+    sx_child_take(g, a);
+    sx_child_take(g, b);
+    sx_child_put(g, x, 0);
+    syno_step s = {.n = 2, .op = {a, b}};
+    sx_child_end(g, &s);
+}
+
 /* Adds the split children: every ordered pair of open dims.  The pairs
  * that pass the rules are found first and their dim-table slots
  * prefetched, so that interning them does not wait on memory. */
@@ -94,13 +106,7 @@ void sx_gen_split(sx_gen *g)
         }
     for (int k = 0; k < n; k++) {
         uint32_t l = pair[k][0], r = pair[k][1];
-        uint32_t x = sx_dim_intern(g->sp, SX_SPLIT, (int32_t)l, (int32_t)r, syno_size_one(), 0);
-        sx_child_begin(g, SYNO_STEP_SPLIT);
-        sx_child_take(g, l);
-        sx_child_take(g, r);
-        sx_child_put(g, x, 0);
-        syno_step s = {.n = 2, .op = {l, r}};
-        sx_child_end(g, &s);
+        join_child(g, SYNO_STEP_SPLIT, l, r, sx_dim_intern(g->sp, SX_SPLIT, (int32_t)l, (int32_t)r, syno_size_one(), 0));
     }
 }
 
@@ -416,12 +422,7 @@ void sx_gen_unfold(sx_gen *g)
             if (!unfold_ok(g, m, w)) continue;
             uint32_t x = sx_dim_intern(g->sp, SX_UNFOLD, (int32_t)m, (int32_t)w, syno_size_one(), 0);
             if (!sx_new_dim_ok(g, x)) continue;
-            sx_child_begin(g, SYNO_STEP_UNFOLD);
-            sx_child_take(g, m);
-            sx_child_take(g, w);
-            sx_child_put(g, x, 0);
-            syno_step s = {.n = 2, .op = {m, w}};
-            sx_child_end(g, &s);
+            join_child(g, SYNO_STEP_UNFOLD, m, w, x);
         }
 }
 

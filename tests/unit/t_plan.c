@@ -236,21 +236,40 @@ static void test_conv_shape(syno_ctx *ctx)
     }
 }
 
+/* What the random-operator tests generate with: the generator's
+ * variables and options (smaller operators under sanitizers), an arena and
+ * diagnostics. */
+typedef struct rand_env {
+    syno_vars vars;
+    syno_randop_opts o;
+    syno_arena *a;
+    syno_diags d;
+} rand_env;
+
+static void rand_env_init(rand_env *e)
+{
+    syno_randop_vars(&e->vars);
+    syno_randop_defaults(&e->o);
+    e->o.max_terms = sanitized ? 3e3 : 2e4;
+    e->a = syno_arena_new();
+    syno_diags_init(&e->d, NULL);
+}
+
+static void rand_env_fini(rand_env *e)
+{
+    syno_diags_fini(&e->d);
+    syno_arena_free(e->a);
+}
+
 static void test_random(syno_rng *r)
 {
-    syno_vars vars;
-    syno_randop_vars(&vars);
-    syno_randop_opts o;
-    syno_randop_defaults(&o);
-    o.max_terms = sanitized ? 3e3 : 2e4;
-    syno_arena *a = syno_arena_new();
-    syno_diags d;
-    syno_diags_init(&d, NULL);
+    rand_env e;
+    rand_env_init(&e);
     int nops = sanitized ? 60 : 250, built = 0;
     outcome oc = {0};
     for (int i = 0; i < nops; i++) {
         syno_binding b;
-        syno_op *op = syno_randop(a, &vars, &d, r, &o, &b, NULL);
+        syno_op *op = syno_randop(e.a, &e.vars, &e.d, r, &e.o, &b, NULL);
         if (!op) continue;
         built++;
         check_op(op, &b, r, &oc);
@@ -261,8 +280,7 @@ static void test_random(syno_rng *r)
     is_int(oc.cheaper_or_equal, oc.plans, "random-operator plans never cost more than direct evaluation");
     is_int(oc.deterministic, oc.plans, "random-operator plans are deterministic");
     printf("# worst relative error %g\n", oc.worst);
-    syno_diags_fini(&d);
-    syno_arena_free(a);
+    rand_env_fini(&e);
 }
 
 /* The branch and bound (syno_planner_min) is a proof, whatever lower
@@ -280,18 +298,12 @@ static void test_random(syno_rng *r)
 static void test_min_sound(syno_rng *r)
 {
     static const double at[] = {0.5, 1.001, 0.25, 1, 0.999, 4, 0.9, 1.5};
-    syno_vars vars;
-    syno_randop_vars(&vars);
-    syno_randop_opts o;
-    syno_randop_defaults(&o);
-    o.max_terms = sanitized ? 3e3 : 2e4;
-    syno_arena *a = syno_arena_new();
-    syno_diags d;
-    syno_diags_init(&d, NULL);
+    rand_env e;
+    rand_env_init(&e);
     int nops = sanitized ? 100 : 600, bad = 0, proofs = 0, exact = 0, undecided = 0, unlike = 0, planned = 0;
     for (int i = 0; i < nops; i++) {
         syno_binding b;
-        syno_op *op = syno_randop(a, &vars, &d, r, &o, &b, NULL);
+        syno_op *op = syno_randop(e.a, &e.vars, &e.d, r, &e.o, &b, NULL);
         syno_buf err = SYNO_BUF_INIT;
         syno_plan *p = op ? syno_plan_build(op, &b, SYNO_PLAN_FORWARD, &err) : NULL;
         syno_planner *P = p ? syno_planner_new(op, &b) : NULL;
@@ -318,8 +330,7 @@ static void test_min_sound(syno_rng *r)
     is_int(bad, 0, "the branch and bound agrees with the plans of %d random operators (%d proofs above a cap, %d least "
                    "FLOPs, %d undecided)", nops, proofs, exact, undecided);
     ok(proofs > nops && exact > nops, "both of its answers were exercised");
-    syno_diags_fini(&d);
-    syno_arena_free(a);
+    rand_env_fini(&e);
 }
 
 /* Seven weights in a chain: no single stage can hold them, so the search
