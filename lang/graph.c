@@ -293,29 +293,36 @@ static bool topo_order(syno_op *op)
     return false;
 }
 
+/* Node K's label (node_label) in LAB, for a message: made only when one
+ * is written, since finishing an operator checks every node. */
+static const char *node_text(const syno_op *op, int k, syno_buf *lab)
+{
+    syno_buf_clear(lab);
+    node_label(op, k, 0, lab);
+    return syno_buf_str(lab);
+}
+
 static void check_result(syno_op *op, int k, syno_size num, syno_size den, syno_size *res, const char *what)
 {
     syno_buf b1 = SYNO_BUF_INIT, b2 = SYNO_BUF_INIT, lab = SYNO_BUF_INIT, q = SYNO_BUF_INIT;
-    node_label(op, k, 0, &lab);
     syno_range r = op->nodes[k].range;
     if (!syno_size_is_valid(op->vars, den)) {
-        error(op, r, "%s: the %s %s is not a valid size", syno_buf_str(&lab), what, size_text(op, den, &b1));
+        error(op, r, "%s: the %s %s is not a valid size", node_text(op, k, &lab), what, size_text(op, den, &b1));
     } else if (!syno_size_div(res, num, den)) {
-        error(op, r, "%s: size exponents grow too large", syno_buf_str(&lab));
+        error(op, r, "%s: size exponents grow too large", node_text(op, k, &lab));
     } else {
-        syno_size_print(op->vars, *res, &q);
         switch (syno_size_classify(op->vars, *res)) {
         case SYNO_SIZE_ONE:
-            error(op, r, "%s: %s / %s = 1 would leave an axis of size 1", syno_buf_str(&lab),
+            error(op, r, "%s: %s / %s = 1 would leave an axis of size 1", node_text(op, k, &lab),
                   size_text(op, num, &b1), size_text(op, den, &b2));
             break;
         case SYNO_SIZE_NEG_PRIMARY:
             error(op, r, "%s: %s does not divide %s (the result %s has a primary variable in its denominator)",
-                  syno_buf_str(&lab), size_text(op, den, &b2), size_text(op, num, &b1), syno_buf_str(&q));
+                  node_text(op, k, &lab), size_text(op, den, &b2), size_text(op, num, &b1), size_text(op, *res, &q));
             break;
         case SYNO_SIZE_BAD_COEF:
             error(op, r, "%s: %s does not divide %s (the result %s is a fraction of coefficients)",
-                  syno_buf_str(&lab), size_text(op, den, &b2), size_text(op, num, &b1), syno_buf_str(&q));
+                  node_text(op, k, &lab), size_text(op, den, &b2), size_text(op, num, &b1), size_text(op, *res, &q));
             break;
         default:
             break;
@@ -341,8 +348,6 @@ static void derive_sizes(syno_op *op)
         if (n->broken || (nin >= 1 && (!x || !x->sized)) || (nin == 2 && (!y || !y->sized))) continue;
         syno_size r0 = syno_size_one(), r1 = syno_size_one();
         bool ok = true;
-        syno_buf_clear(&lab);
-        node_label(op, k, 0, &lab);
         switch (n->prim) {
         case SYNO_PRIM_SPLIT:
             check_result(op, k, x->size, n->param, &r0, "divisor");
@@ -353,7 +358,7 @@ static void derive_sizes(syno_op *op)
             break;
         case SYNO_PRIM_MERGE:
             ok = syno_size_mul(&r0, x->size, y->size);
-            if (!ok) error(op, n->range, "%s: size exponents grow too large", syno_buf_str(&lab));
+            if (!ok) error(op, n->range, "%s: size exponents grow too large", node_text(op, k, &lab));
             break;
         case SYNO_PRIM_SHIFT:
         case SYNO_PRIM_REVERSE:
@@ -366,22 +371,22 @@ static void derive_sizes(syno_op *op)
             int64_t kv;
             if (kind != SYNO_SIZE_COEF) {
                 error(op, n->range, "%s: the window %s must be a coefficient (a small constant declared with 'coef')",
-                      syno_buf_str(&lab), size_text(op, n->param, &b1));
+                      node_text(op, k, &lab), size_text(op, n->param, &b1));
             } else if (syno_size_eval(op->vars, n->param, &defaults, &kv, NULL) == SYNO_EVAL_OK && kv % 2 == 0) {
                 error(op, n->range, "%s: the window %s = %lld is even; unfold windows are centered and must be odd",
-                      syno_buf_str(&lab), size_text(op, n->param, &b1), (long long)kv);
+                      node_text(op, k, &lab), size_text(op, n->param, &b1), (long long)kv);
             }
             break;
         }
         case SYNO_PRIM_EXPAND:
             r0 = n->param;
             if (!syno_size_is_valid(op->vars, n->param))
-                error(op, n->range, "%s: %s is not a valid size", syno_buf_str(&lab), size_text(op, n->param, &b1));
+                error(op, n->range, "%s: %s is not a valid size", node_text(op, k, &lab), size_text(op, n->param, &b1));
             break;
         case SYNO_PRIM_SHARE:
             r0 = x->size;
             if (!syno_size_eq(x->size, y->size))
-                error(op, n->range, "%s: sizes differ: %s vs %s", syno_buf_str(&lab), size_text(op, x->size, &b1),
+                error(op, n->range, "%s: sizes differ: %s vs %s", node_text(op, k, &lab), size_text(op, x->size, &b1),
                       size_text(op, y->size, &b2));
             break;
         case SYNO_PRIM_SUM:

@@ -31,14 +31,18 @@ syno_size syno_size_var(int i)
     return s;
 }
 
+/* No early exit: the loop stays branch-free (the compiler vectorizes
+ * it), and sizes are combined in the synthesis' inner loops. */
 static bool combine(syno_size *out, syno_size a, syno_size b, int sign)
 {
     syno_size r;
+    int bad = 0;
     for (int i = 0; i < SYNO_MAX_VARS; i++) {
         int e = a.e[i] + sign * b.e[i];
-        if (e > SYNO_MAX_EXPONENT || e < -SYNO_MAX_EXPONENT) return false;
+        bad |= (e > SYNO_MAX_EXPONENT) | (e < -SYNO_MAX_EXPONENT);
         r.e[i] = (int8_t)e;
     }
+    if (bad) return false;
     *out = r;
     return true;
 }

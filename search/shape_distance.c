@@ -128,6 +128,7 @@ typedef struct solver {
     int wn[2], wraw[2];
     bool chain0[MAXB];
     int need, unfolds;
+    int inexact;  /* open blocks whose product is not exact */
     int joins;  /* dims that joined a non-empty block or window: a split each */
     int mopen;  /* merges of the blocks opened so far: d-1 for d axes */
     int best;
@@ -267,8 +268,7 @@ static void sd_dfs(solver *s, int i, int partial)
     int unfilled = s->empty - (s->n - i);
     /* an open block whose product is not exact costs a step more: a dim
      * joins it (a step that fixes no other block) or the leaf counts it */
-    int inexact = 0;
-    for (int b = 0; b < s->nblocks; b++) inexact += s->ncur[b] && !sz_one(&s->prod[b]);
+    int inexact = s->inexact;
     int lb = s->need + (unfilled > 0 ? unfilled + inexact : rest > inexact ? rest : inexact);
     if (partial + lb >= s->best) return;
     /* what only grows towards the leaf and must stay within the limits there */
@@ -308,7 +308,10 @@ static void sd_dfs(solver *s, int i, int partial)
             int b = o, join = s->ncur[b] > 0;
             /* a block at the chain bound must be one dim that is one axis */
             if ((s->chain0[b] || t->chain0) && (join || s->ndes_b[b] > 1)) continue;
+            bool was = join && !sz_one(&s->prod[b]);
             sz_add(&s->prod[b], &t->size);
+            bool now = !sz_one(&s->prod[b]);
+            s->inexact += now - was;
             s->empty -= !join;
             s->joins += join;
             s->mopen += join ? 0 : s->ndes_b[b] - 1;
@@ -326,6 +329,7 @@ static void sd_dfs(solver *s, int i, int partial)
             s->joins -= join;
             s->mopen -= join ? 0 : s->ndes_b[b] - 1;
             sz_sub(&s->prod[b], &t->size);
+            s->inexact -= now - was;
         }
     }
 }
@@ -481,7 +485,7 @@ static void solve_partition(solver *s)
     s->wprod[0] = s->wprod[1] = syno_size_one();
     s->wn[0] = s->wn[1] = s->wraw[0] = s->wraw[1] = 0;
     s->empty = s->nblocks;
-    s->joins = s->mopen = 0;
+    s->joins = s->mopen = s->inexact = 0;
     sd_dfs(s, 0, base);
 }
 
@@ -622,15 +626,23 @@ static int memo_lookup(syno_space *sp, uint64_t key, int cap)
     return a;
 }
 
+/* True when memo entry A says more than B: A is exact and B is not, or
+ * both are "at least" answers and A's cap is larger. */
+static bool memo_stronger(int32_t a, int32_t b)
+{
+    bool ea = (a & 0xffff) < (a >> 16), eb = (b & 0xffff) < (b >> 16);
+    return ea ? !eb : !eb && (a >> 16) > (b >> 16);
+}
+
 /* Records MEMO for KEY in this thread's memo and the workers' shared one
- * (where an exact answer is never replaced). */
+ * (where it replaces only a weaker answer). */
 static void memo_store(syno_space *sp, uint64_t key, int32_t memo)
 {
     sx_memo_put(&sx_loc(sp)->dist_memo, key, memo);
     if (!worker(sp)) return;
     int32_t old;
     pthread_mutex_lock(&sp->memo_lock);
-    if (!sx_memo_get(&sp->local.dist_memo, key, &old) || (old & 0xffff) >= (old >> 16))
+    if (!sx_memo_get(&sp->local.dist_memo, key, &old) || memo_stronger(memo, old))
         sx_memo_put(&sp->local.dist_memo, key, memo);
     pthread_mutex_unlock(&sp->memo_lock);
 }
