@@ -24,6 +24,7 @@
 #include "codegen/plan_int.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,7 +54,7 @@ typedef struct memo_ent {
 } memo_ent;
 
 typedef struct solve_ent {
-    bool used;
+    uint32_t gen;       /* the search's problem generation when filled (an older one: an empty slot) */
     uint64_t vs, open, rs;
     double points;
     int nfree;
@@ -66,6 +67,8 @@ struct pl_search {
     uint32_t gen;         /* memo slots of this generation are in use (pl_search_restart) */
     solve_ent *scache;
     size_t scache_cap, scache_n;
+    uint32_t sgen;        /* scache slots of this generation are in use (one per problem) */
+    pl_search *next;      /* in the thread's cache of searches to reuse */
     long moves, budget;
     bool greedy, aborted;
     int depth;            /* states being searched (1: the first one) */
@@ -169,15 +172,15 @@ static const solve_ent *solve_cached(pl_search *S, uint64_t vs, uint64_t open, u
         S->scache = syno_xcalloc(ncap, sizeof *S->scache);
         S->scache_cap = ncap;
         for (size_t i = 0; i < ocap; i++) {
-            if (!old[i].used) continue;
+            if (old[i].gen != S->sgen) continue;
             size_t j = syno_hash_mix(syno_hash_mix(old[i].vs ^ syno_hash_mix(old[i].open)) ^ old[i].rs) & (ncap - 1);
-            while (S->scache[j].used) j = (j + 1) & (ncap - 1);
+            while (S->scache[j].gen == S->sgen) j = (j + 1) & (ncap - 1);
             S->scache[j] = old[i];
         }
         free(old);
     }
     size_t j = syno_hash_mix(syno_hash_mix(vs ^ syno_hash_mix(open)) ^ rs) & (S->scache_cap - 1);
-    while (S->scache[j].used) {
+    while (S->scache[j].gen == S->sgen) {
         solve_ent *e = &S->scache[j];
         if (e->vs == vs && e->open == open && e->rs == rs) return e;
         j = (j + 1) & (S->scache_cap - 1);
@@ -186,7 +189,7 @@ static const solve_ent *solve_cached(pl_search *S, uint64_t vs, uint64_t open, u
     pl_open_list(S->pb, open, final, list, &n);
     pl_solve(S->pb, vs, list, n, rs, &S->sol, false);
     solve_ent *e = &S->scache[j];
-    e->used = true;
+    e->gen = S->sgen;
     e->vs = vs;
     e->open = open;
     e->rs = rs;
@@ -562,25 +565,76 @@ static double bb_state(pl_search *S, const pl_state *st, double cap, double *flo
 
 /* ---- the interface of plan_int.h ------------------------------------------------ */
 
+/* Searches are made for every final operator the synthesis measures, so
+ * each thread keeps a few freed ones and reuses their tables (emptied by a
+ * new generation, not by clearing them): CACHED searches at most, and only
+ * tables small enough that a small problem still finds its slots close. */
+#define CACHED 4
+#define CACHED_SLOTS 8192
+
+static pthread_key_t cache_key;
+static pthread_once_t cache_once = PTHREAD_ONCE_INIT;
+
+static void search_destroy(pl_search *S)
+{
+    pl_solution_fini(&S->sol);
+    free(S->memo);
+    free(S->scache);
+    free(S);
+}
+
+static void cache_free(void *head)
+{
+    for (pl_search *S = head, *next; S; S = next) {
+        next = S->next;
+        search_destroy(S);
+    }
+}
+
+static void cache_init(void)
+{
+    SYNO_ASSERT(pthread_key_create(&cache_key, cache_free) == 0);
+}
+
+/* The generation after GEN for the N slots of SIZE bytes of TABLE (0
+ * marks a slot of none): the slots are cleared only when it wraps. */
+static uint32_t next_gen(uint32_t gen, void *table, size_t n, size_t size)
+{
+    if (++gen) return gen;
+    if (n) memset(table, 0, n * size);
+    return 1;
+}
+
 /* A search over PB's stage sequences (PB borrowed). */
 pl_search *pl_search_new(const pl_problem *pb)
 {
-    pl_search *S = syno_xcalloc(1, sizeof *S);
+    pthread_once(&cache_once, cache_init);
+    pl_search *S = pthread_getspecific(cache_key);
+    if (S) {
+        pthread_setspecific(cache_key, S->next);
+        S->sgen = next_gen(S->sgen, S->scache, S->scache_cap, sizeof *S->scache);
+        S->scache_n = 0;
+        S->gen = next_gen(S->gen, S->memo, S->memo_cap, sizeof *S->memo);
+        S->memo_n = 0;
+        S->moves = 0;
+        S->greedy = S->aborted = S->stopped = false;
+        S->depth = 0;
+    } else {
+        S = syno_xcalloc(1, sizeof *S);
+        S->gen = S->sgen = 1;
+        pl_solution_init(&S->sol);
+    }
     S->pb = pb;
-    S->gen = 1;
+    S->next = NULL;
     S->budget = MOVE_BUDGET;
     S->stop_at = -INFINITY;
-    pl_solution_init(&S->sol);
     return S;
 }
 
 /* Forgets S's searches (see plan_int.h). */
 void pl_search_restart(pl_search *S)
 {
-    if (++S->gen == 0) { /* wrapped: clear the slots once */
-        if (S->memo_cap) memset(S->memo, 0, S->memo_cap * sizeof *S->memo);
-        S->gen = 1;
-    }
+    S->gen = next_gen(S->gen, S->memo, S->memo_cap, sizeof *S->memo);
     S->memo_n = 0;
     S->moves = 0;
     S->budget = MOVE_BUDGET;
@@ -591,10 +645,17 @@ void pl_search_restart(pl_search *S)
 /* Frees S. */
 void pl_search_free(pl_search *S)
 {
-    pl_solution_fini(&S->sol);
-    free(S->memo);
-    free(S->scache);
-    free(S);
+    if (!S) return;
+    pthread_once(&cache_once, cache_init);
+    pl_search *head = pthread_getspecific(cache_key);
+    int n = 0;
+    for (pl_search *c = head; c; c = c->next) n++;
+    if (n >= CACHED || S->memo_cap > CACHED_SLOTS || S->scache_cap > CACHED_SLOTS) {
+        search_destroy(S);
+        return;
+    }
+    S->next = head;
+    pthread_setspecific(cache_key, S);
 }
 
 /* Finds the best stage sequence from INIT (a state with sorted factors). */
