@@ -228,11 +228,14 @@ static uint32_t lookup(const syno_space *sp, const sx_dtab *t, uint64_t h, sx_ki
 }
 
 /* Starts loading the dim table's slot for (KIND, A, B, PARAM, WID) into
- * the cache, so that interning it a little later does not wait on memory. */
-void sx_dim_prefetch(const syno_space *sp, sx_kind kind, int32_t a, int32_t b, syno_size param, int wid)
+ * the cache, so that interning it a little later does not wait on memory.
+ * Returns the key's hash, for sx_dim_intern_hashed. */
+uint64_t sx_dim_prefetch(const syno_space *sp, sx_kind kind, int32_t a, int32_t b, syno_size param, int wid)
 {
+    uint64_t h = key_hash(kind, a, b, param, wid);
     const sx_dtab *t = __atomic_load_n(&sp->dtab, __ATOMIC_ACQUIRE);
-    if (t) __builtin_prefetch(&t->slot[(uint32_t)key_hash(kind, a, b, param, wid) & (t->cap - 1)]);
+    if (t) __builtin_prefetch(&t->slot[(uint32_t)h & (t->cap - 1)]);
+    return h;
 }
 
 /* Creates the dim (KIND, A, B, PARAM, WID) of key hash H (the lock held
@@ -246,7 +249,12 @@ static uint32_t intern(syno_space *sp, uint64_t h, sx_kind kind, int32_t a, int3
  * (flags) before using a new dim in a state. */
 uint32_t sx_dim_intern(syno_space *sp, sx_kind kind, int32_t a, int32_t b, syno_size param, int wid)
 {
-    uint64_t h = key_hash(kind, a, b, param, wid);
+    return sx_dim_intern_hashed(sp, key_hash(kind, a, b, param, wid), kind, a, b, param, wid);
+}
+
+/* sx_dim_intern, with H the key's hash that sx_dim_prefetch returned. */
+uint32_t sx_dim_intern_hashed(syno_space *sp, uint64_t h, sx_kind kind, int32_t a, int32_t b, syno_size param, int wid)
+{
     const sx_dtab *t = __atomic_load_n(&sp->dtab, __ATOMIC_ACQUIRE);
     uint32_t empty, id = t ? lookup(sp, t, h, kind, a, b, param, wid, &empty) : UINT32_MAX;
     if (id != UINT32_MAX) return id;

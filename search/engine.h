@@ -219,7 +219,8 @@ int sx_size_index(const syno_space *sp, syno_size q);
 typedef struct sx_dtab sx_dtab;
 void sx_dtab_free(syno_space *sp);
 uint32_t sx_dim_intern(syno_space *sp, sx_kind kind, int32_t a, int32_t b, syno_size param, int wid);
-void sx_dim_prefetch(const syno_space *sp, sx_kind kind, int32_t a, int32_t b, syno_size param, int wid);
+uint32_t sx_dim_intern_hashed(syno_space *sp, uint64_t h, sx_kind kind, int32_t a, int32_t b, syno_size param, int wid);
+uint64_t sx_dim_prefetch(const syno_space *sp, sx_kind kind, int32_t a, int32_t b, syno_size param, int wid);
 /* The share(O) dims of weight WID (left: the data side, right: the weight axis). */
 uint32_t sx_share(syno_space *sp, uint32_t o, int wid, bool right);
 static inline sx_dim *sx_dm(const syno_space *sp, uint32_t id)

@@ -55,13 +55,13 @@ static bool split_ok(sx_gen *g, uint32_t l, uint32_t r)
 /* sx_new_dim_ok of a dim of height HEIGHT and size A*B before it is
  * interned (most candidates are dropped, and a lookup in the dim table is
  * a cache miss): the same checks on what intern would compute.  SIZE
- * receives A*B when it is one. */
-static bool new_size_ok(sx_gen *g, int height, syno_size a, syno_size b, syno_size *size)
+ * receives A*B and *SIZED whether it is one (no exponent overflowed). */
+static bool new_size_ok(sx_gen *g, int height, syno_size a, syno_size b, syno_size *size, bool *sized)
 {
     syno_space *sp = g->sp;
     if (height > sp->spec->chain) { if (sx_drop(sp, SYNO_RULE_CHAIN)) return false; }
-    bool valid = syno_size_mul(size, a, b) && sx_size_legal(sp, *size);
-    if (!valid) { if (sx_drop(sp, SYNO_RULE_LAYER_SIZE)) return false; }
+    *sized = syno_size_mul(size, a, b);
+    if (!*sized || !sx_size_legal(sp, *size)) { if (sx_drop(sp, SYNO_RULE_LAYER_SIZE)) return false; }
     return true;
 }
 
@@ -70,7 +70,8 @@ static bool split_dim_ok(sx_gen *g, uint32_t l, uint32_t r)
 {
     const sx_dim *dl = D(g, l), *dr = D(g, r);
     syno_size size;
-    return new_size_ok(g, (dl->height > dr->height ? dl->height : dr->height) + 1, dl->size, dr->size, &size);
+    bool sized;
+    return new_size_ok(g, (dl->height > dr->height ? dl->height : dr->height) + 1, dl->size, dr->size, &size, &sized);
 }
 
 /* Builds and finishes the child of step KIND that joins open dims A and B
@@ -93,6 +94,7 @@ void sx_gen_split(sx_gen *g)
     const syno_pstate *p = g->parent;
     if (!sx_kind_wanted(g, SYNO_STEP_SPLIT) || p->nf < 2 || !sx_limit_ok(g, SYNO_STEP_SPLIT)) return;
     uint32_t pair[SX_MAX_STATE_DIMS * (SX_MAX_STATE_DIMS - 1)][2];
+    uint64_t hash[SX_MAX_STATE_DIMS * (SX_MAX_STATE_DIMS - 1)];
     int n = 0;
     for (int i = 0; i < p->nf; i++)
         for (int j = 0; j < p->nf; j++) {
@@ -100,13 +102,14 @@ void sx_gen_split(sx_gen *g)
             uint32_t l = p->d[i], r = p->d[j];
             if (!sx_wanted(g, SYNO_STEP_SPLIT, l, r, NULL)) continue;
             if (!split_ok(g, l, r) || !split_dim_ok(g, l, r)) continue;
-            sx_dim_prefetch(g->sp, SX_SPLIT, (int32_t)l, (int32_t)r, syno_size_one(), 0);
+            hash[n] = sx_dim_prefetch(g->sp, SX_SPLIT, (int32_t)l, (int32_t)r, syno_size_one(), 0);
             pair[n][0] = l, pair[n][1] = r;
             n++;
         }
     for (int k = 0; k < n; k++) {
         uint32_t l = pair[k][0], r = pair[k][1];
-        join_child(g, SYNO_STEP_SPLIT, l, r, sx_dim_intern(g->sp, SX_SPLIT, (int32_t)l, (int32_t)r, syno_size_one(), 0));
+        join_child(g, SYNO_STEP_SPLIT, l, r,
+                   sx_dim_intern_hashed(g->sp, hash[k], SX_SPLIT, (int32_t)l, (int32_t)r, syno_size_one(), 0));
     }
 }
 
@@ -342,6 +345,7 @@ void sx_gen_stride(sx_gen *g)
     const syno_pstate *p = g->parent;
     if (!sx_kind_wanted(g, SYNO_STEP_STRIDE) || !p->nf || !sx_limit_ok(g, SYNO_STEP_STRIDE)) return;
     int *ks = syno_xmalloc((size_t)(sp->nsizes ? sp->nsizes : 1) * sizeof *ks);
+    uint64_t *hs = syno_xmalloc((size_t)(sp->nsizes ? sp->nsizes : 1) * sizeof *hs); /* their dims' key hashes */
     /* no critical-state rule here: a stride can shorten the distance (a strided
      * reduction is an unfold window without being shared first) */
     for (int i = 0; i < p->nf; i++) {
@@ -354,7 +358,7 @@ void sx_gen_stride(sx_gen *g)
         if (!sx_above_latest(g, y)) continue;
         int n = stride_factors(g, d, ks);
         for (int j = 0; j < n; j++) /* the dim-table slots of the factors, loaded while the first are built */
-            sx_dim_prefetch(sp, SX_STRIDE, (int32_t)y, -1, sp->sizes[ks[j]].size, 0);
+            hs[j] = sx_dim_prefetch(sp, SX_STRIDE, (int32_t)y, -1, sp->sizes[ks[j]].size, 0);
         for (int j = 0; j < n; j++) {
             int k = ks[j];
             const sx_size_choice *c = &sp->sizes[k];
@@ -369,13 +373,13 @@ void sx_gen_stride(sx_gen *g)
                 if (sx_drop(sp, SYNO_RULE_ALLOWANCE)) continue;
             }
             syno_size size;
-            if (!new_size_ok(g, d->height + 1, d->size, c->size, &size)) continue;
+            bool sized;
+            if (!new_size_ok(g, d->height + 1, d->size, c->size, &size, &sized)) continue;
             /* the dim's largest value, as intern sets it (0 unless a valid size) */
-            bool sized = syno_size_mul(&size, d->size, c->size) && syno_size_is_valid(sp->vars, size);
-            if (sized && sx_size_get(sp, size)->hi > sp->spec->opt[SYNO_OPT_MAX_STRIDED]) {
+            if (sized && syno_size_is_valid(sp->vars, size) && sx_size_get(sp, size)->hi > sp->spec->opt[SYNO_OPT_MAX_STRIDED]) {
                 if (sx_drop(sp, SYNO_RULE_STRIDE_SIZE)) continue;
             }
-            uint32_t x = sx_dim_intern(sp, SX_STRIDE, (int32_t)y, -1, c->size, 0);
+            uint32_t x = sx_dim_intern_hashed(sp, hs[j], SX_STRIDE, (int32_t)y, -1, c->size, 0);
             sx_child_begin(g, SYNO_STEP_STRIDE);
             for (int v = 0; v < sp->nvars; v++) g->use[v] = use[v];
             sx_child_take(g, y);
@@ -385,6 +389,7 @@ void sx_gen_stride(sx_gen *g)
         }
     }
     free(ks);
+    free(hs);
 }
 
 /* ---- unfold --------------------------------------------------------------- */

@@ -50,7 +50,6 @@
  * assignments, so never below the bound, and not a bound itself. */
 #include "search/engine.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 enum {
@@ -756,7 +755,12 @@ static int distance(syno_space *sp, const syno_pstate *st, bool guide)
     int known = memo_lookup(sp, key, cap);
     if (known >= 0) return known;
     s.best = cap;
-    qsort(s.it, (size_t)s.n, sizeof *s.it, item_cmp);
+    for (int i = 1; i < s.n; i++) { /* a few items: insertion sort */
+        item t = s.it[i];
+        int j = i;
+        for (; j > 0 && item_cmp(&s.it[j - 1], &t) > 0; j--) s.it[j] = s.it[j - 1];
+        s.it[j] = t;
+    }
     order_facts(&s);
     /* at best every input axis opens a block of its own and every other dim
      * costs a step unless a contraction takes it (sd_dfs's bound at its root) */
