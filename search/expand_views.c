@@ -54,7 +54,8 @@ static bool split_ok(sx_gen *g, uint32_t l, uint32_t r)
 
 /* sx_new_dim_ok of a dim of height HEIGHT and size A*B before it is
  * interned (most candidates are dropped, and a lookup in the dim table is
- * a cache miss): the same checks on what intern would compute.  SIZE
+ * a cache miss): the same checks on what intern would compute (its
+ * SXF_VALID is this size being sized and legal under the layers).  SIZE
  * receives A*B and *SIZED whether it is one (no exponent overflowed). */
 static bool new_size_ok(sx_gen *g, int height, syno_size a, syno_size b, syno_size *size, bool *sized)
 {

@@ -591,14 +591,21 @@ static int item_cmp(const void *a, const void *b)
     return (int)x->chain0 - (int)y->chain0;
 }
 
+/* True when memo entry MEMO (the answer | its cap << 16) holds the exact
+ * distance (below its cap), not "at least the cap". */
+static bool memo_exact(int32_t memo)
+{
+    return (memo & 0xffff) < (memo >> 16);
+}
+
 /* What memo entry MEMO (the answer | its cap << 16) says of a distance
  * capped at CAP: the distance, SX_DIST_UNKNOWN, or -1 when it does not
  * know (at least a smaller cap). */
 static int memo_answer(int32_t memo, int cap)
 {
     int val = memo & 0xffff, mcap = memo >> 16;
-    if (val < mcap) return val < cap ? val : SX_DIST_UNKNOWN; /* exact */
-    if (cap <= mcap) return SX_DIST_UNKNOWN;                /* at least mcap >= cap */
+    if (memo_exact(memo)) return val < cap ? val : SX_DIST_UNKNOWN;
+    if (cap <= mcap) return SX_DIST_UNKNOWN; /* at least mcap >= cap */
     return -1;
 }
 
@@ -629,8 +636,7 @@ static int memo_lookup(syno_space *sp, uint64_t key, int cap)
  * both are "at least" answers and A's cap is larger. */
 static bool memo_stronger(int32_t a, int32_t b)
 {
-    bool ea = (a & 0xffff) < (a >> 16), eb = (b & 0xffff) < (b >> 16);
-    return ea ? !eb : !eb && (a >> 16) > (b >> 16);
+    return memo_exact(a) ? !memo_exact(b) : !memo_exact(b) && (a >> 16) > (b >> 16);
 }
 
 /* Records MEMO for KEY in this thread's memo and the workers' shared one
