@@ -228,9 +228,11 @@ typedef struct syno_planner syno_planner;
 syno_planner *syno_planner_new(const syno_op *op, const syno_binding *b);
 
 /* syno_plan_flops_upper of P's operator and binding, except that the
- * search stops as soon as it finds a plan of at most ENOUGH FLOPs
- * (-INFINITY: never; the bound is then looser, but still never below the
- * FLOPs of syno_plan_build's plan). */
+ * search stops as soon as it finds a plan of at most ENOUGH FLOPs and,
+ * with no BUDGET, skips the plans whose first stage alone costs more
+ * (-INFINITY: never; the bound is then looser, INFINITY when no plan
+ * within ENOUGH was found, but still never below the FLOPs of
+ * syno_plan_build's plan). */
 double syno_planner_upper(syno_planner *P, long budget, double enough);
 
 /* syno_plan_flops_min of P's operator and binding. */

@@ -414,7 +414,13 @@ static void try_move(pl_search *S, const pl_state *st, const pl_move *mv, pl_res
 {
     best_move *bm = ctx;
     if (S->stopped) return;
+    /* a search with no budget that only asks for a sequence within stop_at
+     * skips the first state's moves whose stage alone costs more
+     * (pl_search_bounded_flops) */
+    bool skip = S->depth == 1 && !S->budget && S->stop_at > -INFINITY;
+    if (skip && mv->nfs > 1 && ext_product(S->pb, r->open, 1) * (double)(mv->nfs - 1) > S->stop_at) return;
     move_cost(S, st, mv, r);
+    if (skip && r->c.flops > S->stop_at) return;
     pl_cost c = r->c;
     if (!r->final) {
         pl_cost sub = search_state(S, &r->next);
@@ -465,7 +471,8 @@ static pl_cost search_state(pl_search *S, const pl_state *st)
         if (isinf(bm.best.flops)) greedy_moves(S, st, &bm);
     }
     S->depth--;
-    SYNO_ASSERT(!isinf(bm.best.flops));
+    /* only the first state of a search with no budget and a stop_at skips moves, maybe all */
+    SYNO_ASSERT(!isinf(bm.best.flops) || (!S->depth && !S->budget && S->stop_at > -INFINITY));
     m = memo_find(S, st, false); /* the table may have moved */
     m->done = true;
     m->best = bm.best;
@@ -689,7 +696,17 @@ bool pl_search_next(pl_search *S, const pl_state *st, pl_move *mv, pl_result *r)
  * moves; so, by induction on the factors left, the full search's cost of
  * every state is never above this one's.  Stopped early at STOP_AT, the
  * search up to there is the same, and the first state's FLOPs are those of
- * one of its moves, each of which the full search takes or beats. */
+ * one of its moves, each of which the full search takes or beats.  With no
+ * budget, every state after the first takes greedy_moves' sequence, whose
+ * cost is never below the full search's (by the same induction: the full
+ * search takes that sequence or tries every move of the state), so any
+ * of the first state's moves may be left out without breaking the bound
+ * (the full search enters the first state before any budget is spent and
+ * tries them all): with STOP_AT, those whose stage alone costs more, which
+ * cannot find a sequence within it, are skipped, and when every move is,
+ * the answer is INFINITY (an upper bound too).  With a budget, skipping
+ * would let later states be searched fully where the full search is
+ * already greedy, so nothing is skipped. */
 double pl_search_bounded_flops(pl_search *S, const pl_state *init, long budget, double stop_at)
 {
     S->budget = budget;

@@ -101,13 +101,19 @@ static bool measure_plans(syno_space *sp, syno_final *f, double lo, double hi, s
 {
     /* a plan search cut short: an upper bound of the plans' FLOPs, tighter
      * than direct evaluation's; when it decides, the full search (up to
-     * 20000 moves a layer) is not needed */
-    double g = 0, gl[SYNO_SPEC_MAX_LAYERS];
-    for (int l = 0; l < sp->nlayers && g >= 0; l++) {
-        /* with no floor, a plan within what the layers before leave of the ceiling is enough */
-        double enough = lo <= 0 ? hi * (1 + 1e-9) - g : -INFINITY;
-        gl[l] = pl[l] ? syno_planner_upper(pl[l], UPPER_MOVES, enough) : -1;
-        g = gl[l] < 0 ? -1 : g + gl[l];
+     * 20000 moves a layer) is not needed.  First the cheapest one (greedy
+     * after the first stage), which decides most operators, then one of
+     * UPPER_MOVES moves. */
+    double g = -1, gl[SYNO_SPEC_MAX_LAYERS];
+    for (int k = 0; k < 2; k++) {
+        g = 0;
+        for (int l = 0; l < sp->nlayers && g >= 0 && isfinite(g); l++) {
+            /* with no floor, a plan within what the layers before leave of the ceiling is enough */
+            double enough = lo <= 0 ? hi * (1 + 1e-9) - g : -INFINITY;
+            gl[l] = pl[l] ? syno_planner_upper(pl[l], k ? UPPER_MOVES : 0, enough) : -1;
+            g = gl[l] < 0 ? -1 : g + gl[l];
+        }
+        if (g >= 0 && lo <= 0 && g <= hi * (1 + 1e-9)) break;
     }
     if (g >= 0 && g < f->flops) {
         memcpy(f->flops_layer, gl, (size_t)sp->nlayers * sizeof *gl);

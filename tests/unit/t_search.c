@@ -77,9 +77,13 @@ static void on_final(void *ctx, syno_final *f)
         }
         syno_planner *P = syno_planner_new(f->op, lb);
         if (P) {
-            /* stopped early, still an upper bound */
+            /* stopped early, still an upper bound; with no budget, the first
+             * stages that cost more than asked skipped, too (INFINITY when all are) */
             if (syno_planner_upper(P, 100, fl) < fl * (1 - 1e-9)) fs->upper_bad++;
             if (syno_planner_upper(P, 100, INFINITY) < fl * (1 - 1e-9)) fs->upper_bad++;
+            if (syno_planner_upper(P, 0, fl) < fl * (1 - 1e-9)) fs->upper_bad++;
+            if (syno_planner_upper(P, 0, fl / 2) < fl * (1 - 1e-9)) fs->upper_bad++;
+            if (syno_planner_upper(P, 0, fl * 1.5) < fl * (1 - 1e-9)) fs->upper_bad++;
             syno_planner_min(P, fl / 2, 20000);
             syno_plan *q = syno_planner_plan(P, &err);
             if (!p || !q || q->flops != p->flops || q->nstages != p->nstages || q->temp_bytes != p->temp_bytes) fs->planner_bad++;
