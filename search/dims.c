@@ -238,6 +238,20 @@ uint64_t sx_dim_prefetch(const syno_space *sp, sx_kind kind, int32_t a, int32_t 
     return h;
 }
 
+/* Once sx_dim_prefetch's slot for key hash H has loaded: starts loading
+ * the dim the slot names when its tag matches (interning it compares its
+ * key). */
+void sx_dim_prefetch_record(const syno_space *sp, uint64_t h)
+{
+    const sx_dtab *t = __atomic_load_n(&sp->dtab, __ATOMIC_ACQUIRE);
+    if (!t) return;
+    uint64_t e = __atomic_load_n(&t->slot[(uint32_t)h & (t->cap - 1)], __ATOMIC_ACQUIRE);
+    if (!e || TAG(e) != TAG(h)) return;
+    const sx_dim *d = sx_d(sp, (uint32_t)e - 1);
+    __builtin_prefetch(&d->param); /* key_eq's fields, maybe on two lines */
+    __builtin_prefetch(&d->kind);
+}
+
 /* Creates the dim (KIND, A, B, PARAM, WID) of key hash H (the lock held
  * when threaded). */
 static uint32_t intern(syno_space *sp, uint64_t h, sx_kind kind, int32_t a, int32_t b, syno_size param, int wid);

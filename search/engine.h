@@ -122,6 +122,11 @@ typedef struct sx_memo {
 } sx_memo;
 
 bool sx_memo_get(const sx_memo *m, uint64_t key, int32_t *val);
+/* Starts loading the slot where a lookup of KEY in M begins. */
+static inline void sx_memo_prefetch(const sx_memo *m, uint64_t key)
+{
+    if (m->cap) __builtin_prefetch(&m->slot[(size_t)(key | 1) & (m->cap - 1)]);
+}
 void sx_memo_put(sx_memo *m, uint64_t key, int32_t val);
 void sx_memo_fini(sx_memo *m);
 
@@ -221,6 +226,7 @@ void sx_dtab_free(syno_space *sp);
 uint32_t sx_dim_intern(syno_space *sp, sx_kind kind, int32_t a, int32_t b, syno_size param, int wid);
 uint32_t sx_dim_intern_hashed(syno_space *sp, uint64_t h, sx_kind kind, int32_t a, int32_t b, syno_size param, int wid);
 uint64_t sx_dim_prefetch(const syno_space *sp, sx_kind kind, int32_t a, int32_t b, syno_size param, int wid);
+void sx_dim_prefetch_record(const syno_space *sp, uint64_t h);
 /* The share(O) dims of weight WID (left: the data side, right: the weight axis). */
 uint32_t sx_share(syno_space *sp, uint32_t o, int wid, bool right);
 static inline sx_dim *sx_dm(const syno_space *sp, uint32_t id)
@@ -283,6 +289,12 @@ int sx_distance(syno_space *sp, const syno_pstate *st);
 /* shape_distance.c: the walks' guide, never below sx_distance and not a
  * lower bound (see there). */
 int sx_guide_distance(syno_space *sp, const syno_pstate *st);
+/* shape_distance.c: sx_distance (GUIDE: sx_guide_distance) in two halves,
+ * so that a caller can start loading the memo entries of several states
+ * before reading them: the first returns the answer when it needs no memo
+ * (else -1, with *KEY and *CAP for the second, and the entry loading). */
+int sx_distance_begin(syno_space *sp, const syno_pstate *st, bool guide, uint64_t *key, int *cap);
+int sx_distance_end(syno_space *sp, const syno_pstate *st, bool guide, uint64_t key, int cap);
 /* flops_bound.c: a lower bound of the FLOPs of every final operator below
  * ST, summed over the layers. */
 double sx_flops_bound(syno_space *sp, const syno_pstate *st);

@@ -87,9 +87,14 @@ static void join_child(sx_gen *g, syno_step_kind kind, uint32_t a, uint32_t b, u
     sx_child_end(g, &s);
 }
 
+/* How many candidates ahead of the one being built the split and stride
+ * loops start loading the dim that a prefetched table slot names. */
+#define RECORD_AHEAD 4
+
 /* Adds the split children: every ordered pair of open dims.  The pairs
  * that pass the rules are found first and their dim-table slots
- * prefetched, so that interning them does not wait on memory. */
+ * prefetched, then, a few candidates ahead, the dims the slots name, so
+ * that interning them does not wait on memory. */
 void sx_gen_split(sx_gen *g)
 {
     const syno_pstate *p = g->parent;
@@ -108,6 +113,7 @@ void sx_gen_split(sx_gen *g)
             n++;
         }
     for (int k = 0; k < n; k++) {
+        if (k + RECORD_AHEAD < n) sx_dim_prefetch_record(g->sp, hash[k + RECORD_AHEAD]);
         uint32_t l = pair[k][0], r = pair[k][1];
         join_child(g, SYNO_STEP_SPLIT, l, r,
                    sx_dim_intern_hashed(g->sp, hash[k], SX_SPLIT, (int32_t)l, (int32_t)r, syno_size_one(), 0));
@@ -361,6 +367,7 @@ void sx_gen_stride(sx_gen *g)
         for (int j = 0; j < n; j++) /* the dim-table slots of the factors, loaded while the first are built */
             hs[j] = sx_dim_prefetch(sp, SX_STRIDE, (int32_t)y, -1, sp->sizes[ks[j]].size, 0);
         for (int j = 0; j < n; j++) {
+            if (j + RECORD_AHEAD < n) sx_dim_prefetch_record(sp, hs[j + RECORD_AHEAD]);
             int k = ks[j];
             const sx_size_choice *c = &sp->sizes[k];
             if (g->only && !syno_size_eq(g->only->param, c->size)) continue;

@@ -106,15 +106,45 @@ static uint64_t step_key(const syno_space *sp, const syno_step *s)
     return syno_hash_mix(h ^ syno_size_hash(s->param));
 }
 
-/* Finishes the child: packs it, prunes it (shape distance, FLOPs bound,
- * pooling) and emits it with STEP.  Returns true when emitted. */
-bool sx_child_end(sx_gen *g, syno_step *step)
+/* Prunes pending child P (shape distance, pooling, FLOPs bound) and emits
+ * it. */
+static void finish(sx_gen *g, sx_pending *p)
+{
+    syno_space *sp = g->sp;
+    syno_pstate *c = (syno_pstate *)p->buf;
+    int remaining = sp->depth - c->depth;
+    int dist = p->dist >= 0 ? p->dist : sx_distance_end(sp, c, g->guided, p->key, p->cap);
+    c->dist = (uint8_t)(g->guided ? SX_DIST_LAZY : dist);
+    if (dist == SX_DIST_UNKNOWN || dist > remaining) { if (sx_drop(sp, SYNO_RULE_DISTANCE)) return; }
+    if (c->nweights == sp->max_weights && !sx_pooling_ok(sp, c, false)) { if (sx_drop(sp, SYNO_RULE_POOLING)) return; }
+    c->flops_lb = (float)sx_flops_bound(sp, c);
+    if (c->normal && c->flops_lb > sp->flops_hi) { if (sx_drop(sp, SYNO_RULE_FLOPS_BOUND)) return; }
+    syno_step *step = &p->step;
+    step->key = step_key(sp, step);
+    sx_loc(sp)->stats.generated++;
+    sx_loc(sp)->stats.by_step[step->kind]++;
+    g->emit(sp, g->ctx, c, step);
+}
+
+/* Finishes the pending children in the order they were made. */
+static void flush(sx_gen *g)
+{
+    for (int i = 0; i < g->npend; i++) finish(g, &g->pend[i]);
+    g->npend = 0;
+}
+
+/* Finishes the child: packs it, checks its allowances and starts its
+ * shape distance; it is then pruned (shape distance, FLOPs bound, pooling)
+ * and emitted with STEP once SX_PENDING children are pending, or when the
+ * generation ends (finish). */
+void sx_child_end(sx_gen *g, syno_step *step)
 {
     syno_space *sp = g->sp;
     const syno_pstate *p = g->parent;
     int n = g->nf + g->ne + g->nw;
-    if (n > SX_MAX_STATE_DIMS) { if (sx_drop(sp, SYNO_RULE_CHAIN)) return false; }
-    syno_pstate *c = (syno_pstate *)g->buf;
+    if (n > SX_MAX_STATE_DIMS) { if (sx_drop(sp, SYNO_RULE_CHAIN)) return; }
+    sx_pending *pd = &g->pend[g->npend];
+    syno_pstate *c = (syno_pstate *)pd->buf;
     memset(c, 0, sizeof *c);
     c->nf = (uint8_t)g->nf;
     c->ne = (uint8_t)g->ne;
@@ -130,22 +160,13 @@ bool sx_child_end(sx_gen *g, syno_step *step)
     memcpy(c->cnt, p->cnt, sizeof c->cnt);
     c->cnt[g->kind]++;
     memcpy(c->use, g->use, sizeof c->use);
-    int remaining = sp->depth - c->depth;
-    if (!allowance_feasible(sp, c)) { if (sx_drop(sp, SYNO_RULE_ALLOWANCE)) return false; }
+    if (!allowance_feasible(sp, c)) { if (sx_drop(sp, SYNO_RULE_ALLOWANCE)) return; }
+    pd->step = *step;
+    pd->step.kind = g->kind;
     /* the guide is never below the shape distance: what it admits, the
      * distance admits too */
-    int dist = g->guided ? sx_guide_distance(sp, c) : sx_distance(sp, c);
-    c->dist = (uint8_t)(g->guided ? SX_DIST_LAZY : dist);
-    if (dist == SX_DIST_UNKNOWN || dist > remaining) { if (sx_drop(sp, SYNO_RULE_DISTANCE)) return false; }
-    if (c->nweights == sp->max_weights && !sx_pooling_ok(sp, c, false)) { if (sx_drop(sp, SYNO_RULE_POOLING)) return false; }
-    c->flops_lb = (float)sx_flops_bound(sp, c);
-    if (c->normal && c->flops_lb > sp->flops_hi) { if (sx_drop(sp, SYNO_RULE_FLOPS_BOUND)) return false; }
-    step->kind = g->kind;
-    step->key = step_key(sp, step);
-    sx_loc(sp)->stats.generated++;
-    sx_loc(sp)->stats.by_step[g->kind]++;
-    g->emit(sp, g->ctx, c, step);
-    return true;
+    pd->dist = sx_distance_begin(sp, c, g->guided, &pd->key, &pd->cap);
+    if (++g->npend == SX_PENDING) flush(g);
 }
 
 /* Checks the chain length and layer validity of a new dim. */
@@ -204,6 +225,7 @@ static void run(syno_space *sp, const syno_pstate *st, sx_emit_fn emit, void *ct
     g.only = only;
     g.guided = guided;
     g.nf = g.ne = g.nw = 0;
+    g.npend = 0;
     int remaining = sp->depth - st->depth;
     g.critical = st->normal && sx_state_distance(sp, st) == remaining;
     if (!st->normal) sx_gen_reduce(&g);
@@ -215,6 +237,7 @@ static void run(syno_space *sp, const syno_pstate *st, sx_emit_fn emit, void *ct
     sx_gen_expand(&g);
     sx_gen_reverse(&g);
     sx_gen_contract(&g);
+    flush(&g);
 }
 
 /* Calls EMIT for every canonical child of ST (see the file comment). */

@@ -6,6 +6,18 @@
 
 #include "search/engine.h"
 
+/* Children are finished in batches of SX_PENDING: their shape distances'
+ * memo entries load together (sx_distance_begin), and they are emitted in
+ * the order they were made. */
+#define SX_PENDING 8
+
+typedef struct sx_pending {
+    syno_step step;
+    uint64_t key;       /* sx_distance_begin's */
+    int cap, dist;      /* dist: its answer, or -1 for sx_distance_end */
+    _Alignas(16) unsigned char buf[sizeof(syno_pstate) + 3 * SX_MAX_STATE_DIMS * sizeof(uint32_t)];
+} sx_pending;
+
 typedef struct sx_gen {
     syno_space *sp;
     const syno_pstate *parent;
@@ -20,13 +32,14 @@ typedef struct sx_gen {
     int nf, ne, nw;
     int8_t use[SYNO_MAX_VARS];
     uint64_t hash;
-    _Alignas(16) unsigned char buf[sizeof(syno_pstate) + 3 * SX_MAX_STATE_DIMS * sizeof(uint32_t)];
+    sx_pending pend[SX_PENDING]; /* children packed, not finished yet */
+    int npend;
 } sx_gen;
 
 void sx_child_begin(sx_gen *g, syno_step_kind kind);
 void sx_child_take(sx_gen *g, uint32_t id);
 void sx_child_put(sx_gen *g, uint32_t id, int role);
-bool sx_child_end(sx_gen *g, syno_step *step);
+void sx_child_end(sx_gen *g, syno_step *step);
 bool sx_new_dim_ok(sx_gen *g, uint32_t id);
 bool sx_limit_ok(sx_gen *g, syno_step_kind kind);
 bool sx_above_latest(sx_gen *g, uint32_t id);

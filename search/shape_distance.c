@@ -652,25 +652,27 @@ static void memo_store(syno_space *sp, uint64_t key, int32_t memo)
     pthread_mutex_unlock(&sp->memo_lock);
 }
 
-static int distance(syno_space *sp, const syno_pstate *st, bool guide)
+/* Fills S for ST's distance, its memo key in *KEY and its cap (anything at
+ * least this is "too far") in *CAP; returns the answer when it needs
+ * neither the memo nor a search (SX_DIST_UNKNOWN), else -1. */
+static int prepare(solver *s, syno_space *sp, const syno_pstate *st, bool guide, uint64_t *key_out, int *cap_out)
 {
-    solver s;
-    s.sp = sp;
-    s.guide = guide;
-    s.n = 0;
-    s.nblocks = 0;
-    s.fixed_cost = 0;
-    s.ndes = sp->ndes;
-    s.need_weight = st->nweights == 0;
-    s.weights_left = sp->max_weights - st->nweights;
-    s.wildcards = st->normal ? 0 : sp->max_red - st->nred;
-    s.split_left = limit_left(sp, st, SYNO_STEP_SPLIT);
-    s.merge_left = limit_left(sp, st, SYNO_STEP_MERGE);
-    s.unfold_left = limit_left(sp, st, SYNO_STEP_UNFOLD);
+    s->sp = sp;
+    s->guide = guide;
+    s->n = 0;
+    s->nblocks = 0;
+    s->fixed_cost = 0;
+    s->ndes = sp->ndes;
+    s->need_weight = st->nweights == 0;
+    s->weights_left = sp->max_weights - st->nweights;
+    s->wildcards = st->normal ? 0 : sp->max_red - st->nred;
+    s->split_left = limit_left(sp, st, SYNO_STEP_SPLIT);
+    s->merge_left = limit_left(sp, st, SYNO_STEP_MERGE);
+    s->unfold_left = limit_left(sp, st, SYNO_STEP_UNFOLD);
     bool tile = sp->spec->opt[SYNO_OPT_TILE] != 0;
     bool view_expand = limit_left(sp, st, SYNO_STEP_EXPAND) > 0 && sp->spec->opt[SYNO_OPT_EXPAND_REPEAT] > 1;
     int shift_left = limit_left(sp, st, SYNO_STEP_SHIFT), reverse_left = limit_left(sp, st, SYNO_STEP_REVERSE);
-    s.join_sep = (shift_left || reverse_left) && s.split_left && s.merge_left;
+    s->join_sep = (shift_left || reverse_left) && s->split_left && s->merge_left;
     /* Without a reverse, the dims joined are separated after a shift of the
      * split that joins them, and shift-near-split allows that only when its
      * right piece is at most shift_pattern in every layer.  Sizes only grow
@@ -679,7 +681,7 @@ static int distance(syno_space *sp, const syno_pstate *st, bool guide)
      * separates (a dim a merge may act on, now, after one step or after a
      * stride; an unfold's result too). */
     double pattern = sp->spec->opt[SYNO_OPT_SHIFT_PATTERN];
-    bool small = reverse_left || (s.wildcards && sp->nsizes && !(sp->sizes[sp->by_hi[0]].hi > pattern));
+    bool small = reverse_left || (s->wildcards && sp->nsizes && !(sp->sizes[sp->by_hi[0]].hi > pattern));
     int cap = sp->depth - st->depth + 1; /* anything at least this is "too far" */
     if (cap < 1) cap = 1;
     /* Whether an unfold window can ever exist (window[0]), and one that
@@ -691,7 +693,7 @@ static int distance(syno_space *sp, const syno_pstate *st, bool guide)
      * a piece cut by a merge of an open dim (now, after a shift or reverse,
      * or after a stride within max_strided_dim; no other step makes a dim
      * smaller). */
-    bool window[2] = {s.wildcards > 0, s.wildcards && s.weights_left};
+    bool window[2] = {s->wildcards > 0, s->wildcards && s->weights_left};
     uint8_t ms[SX_MAX_STATE_DIMS];
     double umax = sp->spec->opt[SYNO_OPT_MAX_UNFOLD];
     double smax = sp->spec->opt[SYNO_OPT_MAX_STRIDED]; /* a strided dim is never smaller */
@@ -701,14 +703,14 @@ static int distance(syno_space *sp, const syno_pstate *st, bool guide)
         const sx_dim *d = sx_d(sp, st->d[i]);
         bool above = !latest || (d->wmask & latest);
         /* a merge may cut a piece from it (now, after a shift or reverse, or after a stride) */
-        ms[i] = (uint8_t)merge_status(sp, st, d, &s, shift_left, reverse_left);
+        ms[i] = (uint8_t)merge_status(sp, st, d, s, shift_left, reverse_left);
         bool cut = ms[i] < 2 ||
-                   (stride_left && s.merge_left && above && d->kind != SX_UNFOLD && d->kind != SX_STRIDE &&
+                   (stride_left && s->merge_left && above && d->kind != SX_UNFOLD && d->kind != SX_STRIDE &&
                     d->kind != SX_SPLIT && !(d->hi > smax));
         bool coef = !d->pvars && !(d->hi > umax);
         small |= cut;
-        window[0] |= s.unfold_left && (cut || coef);
-        window[1] |= s.unfold_left && (cut || (coef && (s.weights_left || (d->wmask & latest))));
+        window[0] |= s->unfold_left && (cut || coef);
+        window[1] |= s->unfold_left && (cut || (coef && (s->weights_left || (d->wmask & latest))));
     }
     uint64_t key = 0;
     for (int i = 0; i < st->nf; i++) {
@@ -718,29 +720,29 @@ static int distance(syno_space *sp, const syno_pstate *st, bool guide)
         if ((d->flags & SXF_DISCARD) && !(d->flags & SXF_COEF) && !viewable) {
             /* strided elements with a primary variable: separated by a merge
              * and both pieces dropped (3 steps at least) */
-            if (!s.merge_left || guide) return SX_DIST_UNKNOWN;
-            s.fixed_cost += 3;
+            if (!s->merge_left || guide) return SX_DIST_UNKNOWN;
+            s->fixed_cost += 3;
             continue;
         }
-        item *t = &s.it[s.n++];
+        item *t = &s->it[s->n++];
         t->size = d->size;
         t->chain0 = d->height >= sp->spec->chain;
         t->discard = (d->flags & SXF_DISCARD) != 0;
         t->pvars = d->pvars;
         t->negvars = d->negvars;
         t->posvars = d->posvars;
-        bool unfold = (d->flags & SXF_ODD) && s.unfold_left;
+        bool unfold = (d->flags & SXF_ODD) && s->unfold_left;
         bool ws_ok = d->dist_flags & SXD_WS_OK;
-        t->mstat = (uint8_t)merge_status_windows(st, d, &s, ms[i], window);
+        t->mstat = (uint8_t)merge_status_windows(st, d, s, ms[i], window);
         small |= t->mstat < 2;
         if (d->kind == SX_REDUCE) {
-            bool r1 = unfold && s.weights_left, r2 = s.weights_left >= 2 && ws_ok;
+            bool r1 = unfold && s->weights_left, r2 = s->weights_left >= 2 && ws_ok;
             t->cls = r1 && r2 ? A_RAW12 : r1 ? A_RAW1 : r2 ? A_RAW2 : A_NO;
         } else if (d->dist_flags & SXD_MERGE_PIECE) {
             bool view = view_expand && (d->kind == SX_MERGE_R || (tile && d->kind == SX_MERGE_L));
-            t->cls = view ? A_EITHER : s.weights_left && (d->dist_flags & SXD_OUTER_OK) ? A_CONTRACT : A_NO;
+            t->cls = view ? A_EITHER : s->weights_left && (d->dist_flags & SXD_OUTER_OK) ? A_CONTRACT : A_NO;
         } else if (d->dist_flags & SXD_WS) {
-            t->cls = unfold ? (ws_ok ? A_EITHER : A_UNFOLD) : s.weights_left && ws_ok ? A_CONTRACT : A_NO;
+            t->cls = unfold ? (ws_ok ? A_EITHER : A_UNFOLD) : s->weights_left && ws_ok ? A_CONTRACT : A_NO;
         } else {
             t->cls = unfold ? A_UNFOLD : A_NO;
         }
@@ -751,37 +753,75 @@ static int distance(syno_space *sp, const syno_pstate *st, bool guide)
         key += syno_hash_mix(d->size_key ^ ((uint64_t)t->cls << 56) ^ ((uint64_t)t->chain0 << 60) ^ ((uint64_t)t->discard << 61) ^
                       ((uint64_t)t->mstat << 62));
     }
-    s.join_sep &= small && !guide;
-    key = syno_hash_mix(key ^ syno_hash_mix(0x9d2c5680ull + (uint64_t)s.fixed_cost + ((uint64_t)s.need_weight << 8) +
-                              ((uint64_t)s.split_left << 10) + ((uint64_t)s.merge_left << 17) +
-                              ((uint64_t)s.unfold_left << 24) + ((uint64_t)view_expand << 31) +
-                              ((uint64_t)s.weights_left << 32) + ((uint64_t)s.wildcards << 40) +
-                              ((uint64_t)s.join_sep << 48) + ((uint64_t)guide << 49)));
-    if (!supplied(&s)) return SX_DIST_UNKNOWN;
-    int known = memo_lookup(sp, key, cap);
-    if (known >= 0) return known;
-    s.best = cap;
-    for (int i = 1; i < s.n; i++) { /* a few items: insertion sort */
-        item t = s.it[i];
+    s->join_sep &= small && !guide;
+    key = syno_hash_mix(key ^ syno_hash_mix(0x9d2c5680ull + (uint64_t)s->fixed_cost + ((uint64_t)s->need_weight << 8) +
+                              ((uint64_t)s->split_left << 10) + ((uint64_t)s->merge_left << 17) +
+                              ((uint64_t)s->unfold_left << 24) + ((uint64_t)view_expand << 31) +
+                              ((uint64_t)s->weights_left << 32) + ((uint64_t)s->wildcards << 40) +
+                              ((uint64_t)s->join_sep << 48) + ((uint64_t)guide << 49)));
+    *key_out = key;
+    *cap_out = cap;
+    return supplied(s) ? -1 : SX_DIST_UNKNOWN;
+}
+
+/* The distance of S (filled by prepare) with memo key KEY and cap CAP,
+ * which the memo does not know: searched and memoised. */
+static int search(solver *s, uint64_t key, int cap)
+{
+    syno_space *sp = s->sp;
+    bool guide = s->guide;
+    s->best = cap;
+    for (int i = 1; i < s->n; i++) { /* a few items: insertion sort */
+        item t = s->it[i];
         int j = i;
-        for (; j > 0 && item_cmp(&s.it[j - 1], &t) > 0; j--) s.it[j] = s.it[j - 1];
-        s.it[j] = t;
+        for (; j > 0 && item_cmp(&s->it[j - 1], &t) > 0; j--) s->it[j] = s->it[j - 1];
+        s->it[j] = t;
     }
-    order_facts(&s);
+    order_facts(s);
     /* at best every input axis opens a block of its own and every other dim
      * costs a step unless a contraction takes it (sd_dfs's bound at its root) */
-    int spare = s.n - s.ndes - s.free_after[0];
-    int root = s.fixed_cost + s.need_weight + (spare > 0 ? spare : 0);
+    int spare = s->n - s->ndes - s->free_after[0];
+    int root = s->fixed_cost + s->need_weight + (spare > 0 ? spare : 0);
     if (root >= cap) {
         memo_store(sp, key, (int32_t)(cap | (cap << 16)));
         return SX_DIST_UNKNOWN;
     }
-    s.nodes = 0;
-    partitions(&s, 0);
+    s->nodes = 0;
+    partitions(s, 0);
     /* cut short: the root's bound (the guide's answer must be an assignment's cost: none) */
-    int lo = s.nodes > NODE_BUDGET ? (guide ? cap : root) : s.best;
+    int lo = s->nodes > NODE_BUDGET ? (guide ? cap : root) : s->best;
     memo_store(sp, key, (int32_t)(lo | (cap << 16)));
     return lo < cap ? lo : SX_DIST_UNKNOWN;
+}
+
+static int distance(syno_space *sp, const syno_pstate *st, bool guide)
+{
+    solver s;
+    uint64_t key;
+    int cap, a = prepare(&s, sp, st, guide, &key, &cap);
+    if (a < 0) a = memo_lookup(sp, key, cap);
+    return a >= 0 ? a : search(&s, key, cap);
+}
+
+/* The first half of sx_distance (GUIDE: of sx_guide_distance): the answer
+ * when it needs no memo, else -1 with the memo key in *KEY and the cap in
+ * *CAP, whose memo entry it starts loading. */
+int sx_distance_begin(syno_space *sp, const syno_pstate *st, bool guide, uint64_t *key, int *cap)
+{
+    solver s;
+    int a = prepare(&s, sp, st, guide, key, cap);
+    if (a < 0) sx_memo_prefetch(&sx_loc(sp)->dist_memo, *key);
+    return a;
+}
+
+/* The second half: the answer for ST, KEY and CAP from sx_distance_begin. */
+int sx_distance_end(syno_space *sp, const syno_pstate *st, bool guide, uint64_t key, int cap)
+{
+    int a = memo_lookup(sp, key, cap);
+    if (a >= 0) return a;
+    solver s;
+    prepare(&s, sp, st, guide, &key, &cap);
+    return search(&s, key, cap);
 }
 
 /* The shape distance of ST (see the file comment), or SX_DIST_UNKNOWN when
