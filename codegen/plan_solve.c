@@ -99,6 +99,7 @@ static uint64_t propagate_mask(const pl_problem *pb, uint64_t rels, uint64_t k, 
 typedef struct choose {
     const pl_problem *pb;
     uint64_t vs, rels;
+    uint64_t forced;    /* ranks of the variables no relation of the stage is over: summed in every choice */
     double best;
     int best_seq[PL_MAX_VARS], best_n;
     int seq[PL_MAX_VARS];
@@ -125,7 +126,17 @@ static void dfs(choose *c, uint64_t k, int n, int min_rank, double prod)
     }
     /* the unknown variables from rank min_rank on, by rank: a node looks
      * at those alone rather than at every variable */
-    uint64_t todo = min_rank < 64 ? rank_mask(c->pb, unknown) & ~0ull << min_rank : 0;
+    uint64_t um = rank_mask(c->pb, unknown);
+    uint64_t todo = min_rank < 64 ? um & ~0ull << min_rank : 0;
+    /* a forced variable is known only once chosen, and choices go up in
+     * rank: none may pass the first forced one still unknown (none left
+     * below min_rank, or nothing here completes) */
+    uint64_t forced = um & c->forced;
+    if (forced) {
+        int r0 = __builtin_ctzll(forced);
+        if (r0 < min_rank) return;
+        todo &= r0 < 63 ? (2ull << r0) - 1 : ~0ull;
+    }
     for (; todo; todo &= todo - 1) {
         int r = __builtin_ctzll(todo), v = c->pb->order[r];
         double ext = c->pb->order_ext[r];
@@ -437,6 +448,9 @@ void pl_solve(const pl_problem *pb, uint64_t vs, const int *open, int nopen, uin
     c.best = 1e300;
     c.best_n = -1;
     c.budget = 20000;
+    uint64_t related = 0;
+    for (uint64_t m = rels; m; m &= m - 1) related |= pb->rels[__builtin_ctzll(m)].vars;
+    c.forced = rank_mask(pb, vs & ~k & ~related);
     dfs(&c, k, 0, 0, 1.0);
     SYNO_ASSERT(c.best_n >= 0);
     s->points = prod * c.best;
