@@ -9,6 +9,7 @@
  * forward and for the gradient of every tensor, then a few hundred random
  * valid operators (lang/randop). */
 #include "codegen/plan.h"
+#include "codegen/plan_int.h"
 #include "interp/cli.h"
 #include "interp/eval.h"
 #include "lang/graph_print.h"
@@ -333,6 +334,87 @@ static void test_min_sound(syno_rng *r)
     rand_env_fini(&e);
 }
 
+/* What the relations RELS of PB derive from the known variables K (the
+ * rules of plan_int.h's relation kinds, written out again here). */
+static uint64_t closure(const pl_problem *pb, uint64_t rels, uint64_t k)
+{
+    for (bool more = true; more;) {
+        more = false;
+        for (int i = 0; i < pb->nrels; i++) {
+            if (!(rels >> i & 1)) continue;
+            const pl_rel *r = &pb->rels[i];
+            uint64_t b[3] = {0, 0, 0}, add = 0;
+            int nk = 0;
+            for (int j = 0; j < r->nv; j++) b[j] = 1ull << r->v[j], nk += (k & b[j]) != 0;
+            if (r->kind == PL_REL_RESHAPE) add = (k & b[0]) ? b[1] | b[2] : (k & b[1]) && (k & b[2]) ? b[0] : 0;
+            else if (r->kind == PL_REL_UNFOLD) add = nk == 2 ? r->vars : 0;
+            else add = nk >= 1 ? r->vars : 0;
+            if (add & ~k) k |= add, more = true;
+        }
+    }
+    return k;
+}
+
+/* pl_solve sums the variables of least product that, with the output
+ * ones, determine every variable of the stage: against every subset of
+ * the undetermined variables, on random stages (some relations, some
+ * variables, some outputs) of random operators' problems. */
+static void test_solve_least(syno_rng *r)
+{
+    rand_env e;
+    rand_env_init(&e);
+    int nops = sanitized ? 60 : 300, stages = 0, bad = 0, summing = 0;
+    pl_solution sol;
+    pl_solution_init(&sol);
+    for (int i = 0; i < nops; i++) {
+        syno_binding b;
+        syno_op *op = syno_randop(e.a, &e.vars, &e.d, r, &e.o, &b, NULL);
+        if (!op) continue;
+        int64_t *sizes = malloc((size_t)(op->ndims + 1) * sizeof *sizes);
+        pl_problem *pb = malloc(sizeof *pb);
+        syno_buf err = SYNO_BUF_INIT;
+        if (syno_op_eval_sizes(op, &b, sizes) && pl_problem_build(pb, op, sizes, SYNO_PLAN_FORWARD, &err)) {
+            uint64_t all = pb->nvars < 64 ? (1ull << pb->nvars) - 1 : ~0ull;
+            for (int t = 0; t < 20; t++) {
+                uint64_t rels = 0, vs = 0;
+                for (int k = 0; k < pb->nrels; k++)
+                    if (syno_rng_below(r, 2)) rels |= 1ull << k, vs |= pb->rels[k].vars;
+                vs |= syno_rng_next(r) & syno_rng_next(r) & all;
+                int open[PL_MAX_VARS], nopen = 0;
+                uint64_t om = 0;
+                for (uint64_t m = vs; m; m &= m - 1)
+                    if (!syno_rng_below(r, 3)) open[nopen++] = __builtin_ctzll(m), om |= m & -m;
+                uint64_t unknown = vs & ~closure(pb, rels, om);
+                int nu = __builtin_popcountll(unknown), u[PL_MAX_VARS], n = 0;
+                if (nu > 12) continue;
+                for (uint64_t m = unknown; m; m &= m - 1) u[n++] = __builtin_ctzll(m);
+                double least = INFINITY;
+                for (uint32_t sub = 0; sub < (1u << nu); sub++) {
+                    uint64_t k = om;
+                    double prod = 1;
+                    for (int j = 0; j < nu; j++)
+                        if (sub >> j & 1) k |= 1ull << u[j], prod *= (double)pb->vars[u[j]].ext;
+                    if (prod < least && (closure(pb, rels, k) & vs) == vs) least = prod;
+                }
+                pl_solve(pb, vs, open, nopen, rels, &sol, false);
+                double pts = 1;
+                for (int j = 0; j < nopen; j++) pts *= (double)pb->vars[open[j]].ext;
+                stages++;
+                summing += nu > 0;
+                if (fabs(sol.points - pts * least) > 1e-9 * pts * least || (sol.niters > nopen) != (nu > 0)) bad++;
+            }
+        }
+        syno_buf_fini(&err);
+        free(pb);
+        free(sizes);
+    }
+    pl_solution_fini(&sol);
+    is_int(bad, 0, "a stage's summed variables have the least product of those that determine the rest (%d stages of "
+                   "%d random operators, %d summing some)", stages, nops, summing);
+    ok(summing > stages / 4, "stages that sum variables were exercised");
+    rand_env_fini(&e);
+}
+
 /* Seven weights in a chain: no single stage can hold them, so the search
  * must stage them (and may hit its work bound and finish greedily); the
  * plan must still be exact, and far cheaper than the one loop nest. */
@@ -398,6 +480,7 @@ int main(void)
     test_library(ctx, &r);
     test_random(&r);
     test_min_sound(&r);
+    test_solve_least(&r);
     test_many_tensors(ctx, &r);
     test_self_shared(ctx, &r);
     syno_ctx_free(ctx);
