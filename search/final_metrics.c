@@ -95,34 +95,47 @@ void sx_final_exact_flops(syno_space *sp, syno_final *f)
     exact_flops(sp, f, NULL);
 }
 
+/* An upper bound of the plans' FLOPs summed over the layers (each layer's
+ * in GL): a plan search cut short after BUDGET moves per layer; with no
+ * floor (LO <= 0), each stops at a plan within what the layers before
+ * leave of HI, and INFINITY says none was found.  -1 when a layer has no
+ * planner. */
+static double upper(syno_space *sp, syno_planner **pl, double lo, double hi, long budget, double *gl)
+{
+    double g = 0;
+    for (int l = 0; l < sp->nlayers && g >= 0 && isfinite(g); l++) {
+        double enough = lo <= 0 ? hi * (1 + 1e-9) - g : -INFINITY;
+        gl[l] = pl[l] ? syno_planner_upper(pl[l], budget, enough) : -1;
+        g = gl[l] < 0 ? -1 : g + gl[l];
+    }
+    return g;
+}
+
 /* The window check of sx_final_measure once direct evaluation did not
- * decide it, with the planners PL. */
+ * decide it, with the planners PL.  Cheapest first: with no floor, a plan
+ * search with no budget (greedy after the first stage) that accepts most
+ * operators; a branch and bound that proves every plan above the window;
+ * a plan search cut short after UPPER_MOVES moves, an upper bound tighter
+ * than direct evaluation's; and only when none of them decides, the full
+ * search (up to 20000 moves a layer). */
 static bool measure_plans(syno_space *sp, syno_final *f, double lo, double hi, syno_planner **pl)
 {
-    /* a plan search cut short: an upper bound of the plans' FLOPs, tighter
-     * than direct evaluation's; when it decides, the full search (up to
-     * 20000 moves a layer) is not needed.  First the cheapest one (greedy
-     * after the first stage), which decides most operators, then one of
-     * UPPER_MOVES moves. */
-    double g = -1, gl[SYNO_SPEC_MAX_LAYERS];
-    for (int k = 0; k < 2; k++) {
-        g = 0;
-        for (int l = 0; l < sp->nlayers && g >= 0 && isfinite(g); l++) {
-            /* with no floor, a plan within what the layers before leave of the ceiling is enough */
-            double enough = lo <= 0 ? hi * (1 + 1e-9) - g : -INFINITY;
-            gl[l] = pl[l] ? syno_planner_upper(pl[l], k ? UPPER_MOVES : 0, enough) : -1;
-            g = gl[l] < 0 ? -1 : g + gl[l];
+    double gl[SYNO_SPEC_MAX_LAYERS], g;
+    if (lo <= 0 && (g = upper(sp, pl, lo, hi, 0, gl)) >= 0 && g <= hi * (1 + 1e-9)) {
+        if (g < f->flops) {
+            memcpy(f->flops_layer, gl, (size_t)sp->nlayers * sizeof *gl);
+            f->flops = g;
         }
-        if (g >= 0 && lo <= 0 && g <= hi * (1 + 1e-9)) break;
+        return true;
     }
+    if (isfinite(hi) && above(sp, pl, hi * (1 + 1e-9))) return false;
+    g = upper(sp, pl, lo, hi, UPPER_MOVES, gl);
     if (g >= 0 && g < f->flops) {
         memcpy(f->flops_layer, gl, (size_t)sp->nlayers * sizeof *gl);
         f->flops = g;
     }
     if (g >= 0 && g < lo * (1 - 1e-9)) return false;
     if (g >= 0 && lo <= 0 && g <= hi * (1 + 1e-9)) return true;
-    /* a branch and bound that proves every plan above the window */
-    if (isfinite(hi) && above(sp, pl, hi * (1 + 1e-9))) return false;
     exact_flops(sp, f, pl);
     return f->flops >= lo * (1 - 1e-9) && f->flops <= hi * (1 + 1e-9);
 }
