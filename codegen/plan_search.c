@@ -501,10 +501,14 @@ static void bb_move(pl_search *S, const pl_state *st, const pl_move *mv, pl_resu
     bb_frame *fr = ctx;
     if (S->aborted) return;
     double lim = fr->best < fr->cap ? fr->best : fr->cap;
-    /* a stage iterates at least over its output points and multiplies
-     * nfs - 1 times at each: a lower bound of its FLOPs before solving it */
-    if (mv->nfs > 1) {
-        double least = ext_product(S->pb, r->open, 1) * (double)(mv->nfs - 1);
+    /* a lower bound of the stage's FLOPs before solving it: it iterates at
+     * least over its output points and the variables no relation it
+     * absorbs is over (summed in every choice of pl_solve's), and multiplies
+     * nfs - 1 times at each, adding too when it sums (a little below the
+     * product pl_solve computes, whatever the order it multiplies in) */
+    uint64_t forced = r->vs & ~r->open & ~vars_of_rels(S->pb, mv->rs);
+    if (mv->nfs > 1 || forced) {
+        double least = ext_product(S->pb, r->open | forced, 1) * (double)(mv->nfs - 1 + (forced != 0)) * (1 - 1e-12);
         if (least > lim) {
             bb_floor(fr, least);
             return;
