@@ -559,22 +559,24 @@ static int merge_status_windows(const syno_pstate *st, const sx_dim *d, const so
     return 2;
 }
 
-/* False when the dims cannot supply the input axes' primary variables: a
- * block's product never has one in its denominator (sizes never divide by
- * a primary variable), only the dims placed in blocks bring positive
- * exponents, and a future reduction completes a block only with the
- * variables of the sizes the space reduces over.  So, for each primary
- * variable no such size has (every one when no reduction may be added),
- * the dims' positive exponents must reach the input axes' in sum.  Cheap,
- * and it answers most of the distances that exceed any cap before their
- * search. */
-static bool supplied(const solver *s)
+/* False when the dims of ST cannot supply the input axes' primary
+ * variables: a block's product never has one in its denominator (sizes
+ * never divide by a primary variable), only the dims placed in blocks
+ * (never strided elements) bring positive exponents, and a future
+ * reduction completes a block only with the variables of the sizes the
+ * space reduces over.  So, for each primary variable no such size has
+ * (every one when no reduction may be added), the dims' positive
+ * exponents must reach the input axes' in sum.  Cheap, and it answers
+ * most of the distances that exceed any cap before anything else. */
+static bool supplied(const syno_space *sp, const syno_pstate *st)
 {
-    const syno_space *sp = s->sp;
-    for (uint32_t m = sp->des_vars & ~(s->wildcards ? sp->size_vars : 0); m; m &= m - 1) {
+    bool wildcards = (st->normal ? 0 : sp->max_red - st->nred) != 0; /* as prepare counts them */
+    for (uint32_t m = sp->des_vars & ~(wildcards ? sp->size_vars : 0); m; m &= m - 1) {
         int v = __builtin_ctz(m), supply = 0;
-        for (int i = 0; i < s->n; i++)
-            if (!s->it[i].discard && s->it[i].size.e[v] > 0) supply += s->it[i].size.e[v];
+        for (int i = 0; i < st->nf; i++) {
+            const sx_dim *d = sx_d(sp, st->d[i]);
+            if (!(d->flags & SXF_DISCARD) && d->size.e[v] > 0) supply += d->size.e[v];
+        }
         if (supply < sp->des_demand[v]) return false;
     }
     return true;
@@ -657,6 +659,7 @@ static void memo_store(syno_space *sp, uint64_t key, int32_t memo)
  * neither the memo nor a search (SX_DIST_UNKNOWN), else -1. */
 static int prepare(solver *s, syno_space *sp, const syno_pstate *st, bool guide, uint64_t *key_out, int *cap_out)
 {
+    if (!supplied(sp, st)) return SX_DIST_UNKNOWN;
     s->sp = sp;
     s->guide = guide;
     s->n = 0;
@@ -761,7 +764,7 @@ static int prepare(solver *s, syno_space *sp, const syno_pstate *st, bool guide,
                               ((uint64_t)s->join_sep << 48) + ((uint64_t)guide << 49)));
     *key_out = key;
     *cap_out = cap;
-    return supplied(s) ? -1 : SX_DIST_UNKNOWN;
+    return -1;
 }
 
 /* The distance of S (filled by prepare) with memo key KEY and cap CAP,
