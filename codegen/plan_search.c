@@ -234,6 +234,19 @@ static double ext_product(const pl_problem *pb, uint64_t mask, double start)
     return start;
 }
 
+/* A lower bound of the FLOPs of move MV's stage (R filled by move_vars)
+ * before solving it: it iterates at least over its output points and the
+ * variables no relation it absorbs is over (summed in every choice of
+ * pl_solve's), and multiplies nfs - 1 times at each, adding too when it
+ * sums (a little below the product pl_solve computes, whatever the order
+ * it multiplies in). */
+static double stage_least(const pl_problem *pb, const pl_move *mv, const pl_result *r)
+{
+    uint64_t forced = r->vs & ~r->open & ~vars_of_rels(pb, mv->rs);
+    if (mv->nfs == 1 && !forced) return 0;
+    return ext_product(pb, r->open | forced, 1) * (double)(mv->nfs - 1 + (forced != 0)) * (1 - 1e-12);
+}
+
 /* The FLOPs of move MV from ST in R->c.flops (R filled by move_vars first),
  * counted as one move: all the branch and bound needs to prune it. */
 static void move_flops(pl_search *S, const pl_move *mv, pl_result *r)
@@ -501,18 +514,10 @@ static void bb_move(pl_search *S, const pl_state *st, const pl_move *mv, pl_resu
     bb_frame *fr = ctx;
     if (S->aborted) return;
     double lim = fr->best < fr->cap ? fr->best : fr->cap;
-    /* a lower bound of the stage's FLOPs before solving it: it iterates at
-     * least over its output points and the variables no relation it
-     * absorbs is over (summed in every choice of pl_solve's), and multiplies
-     * nfs - 1 times at each, adding too when it sums (a little below the
-     * product pl_solve computes, whatever the order it multiplies in) */
-    uint64_t forced = r->vs & ~r->open & ~vars_of_rels(S->pb, mv->rs);
-    if (mv->nfs > 1 || forced) {
-        double least = ext_product(S->pb, r->open | forced, 1) * (double)(mv->nfs - 1 + (forced != 0)) * (1 - 1e-12);
-        if (least > lim) {
-            bb_floor(fr, least);
-            return;
-        }
+    double least = stage_least(S->pb, mv, r);
+    if (least > lim) {
+        bb_floor(fr, least);
+        return;
     }
     if (S->moves >= S->budget) {
         S->aborted = true;
