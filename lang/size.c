@@ -73,25 +73,6 @@ bool syno_size_pow(syno_size *out, syno_size a, int p)
     return true;
 }
 
-/* Symbolic equality. */
-bool syno_size_eq(syno_size a, syno_size b)
-{
-    /* two 8-byte words (SYNO_MAX_VARS is 16): no call to memcmp, which the
-     * search's inner loops (the shape distance's size look-ups) paid for */
-    uint64_t x[2], y[2];
-    memcpy(x, a.e, sizeof x);
-    memcpy(y, b.e, sizeof y);
-    return ((x[0] ^ y[0]) | (x[1] ^ y[1])) == 0;
-}
-_Static_assert(SYNO_MAX_VARS == 16, "syno_size_eq compares two 8-byte words");
-
-/* True for the empty product. */
-bool syno_size_is_one(syno_size a)
-{
-    for (int i = 0; i < SYNO_MAX_VARS; i++)
-        if (a.e[i]) return false;
-    return true;
-}
 
 /* A total order on sizes (exponent vectors compared lexicographically). */
 int syno_size_cmp(syno_size a, syno_size b)

@@ -14,6 +14,8 @@
 #include "base/buf.h"
 #include "lang/source.h"
 
+#include <string.h>
+
 #define SYNO_MAX_VARS 16
 #define SYNO_MAX_EXPONENT 64
 /* The largest value a command line (--bind) or the REPL (:bind) gives a
@@ -68,8 +70,23 @@ syno_size syno_size_var(int i);
 bool syno_size_mul(syno_size *out, syno_size a, syno_size b);
 bool syno_size_div(syno_size *out, syno_size a, syno_size b);
 bool syno_size_pow(syno_size *out, syno_size a, int p);
-bool syno_size_eq(syno_size a, syno_size b);
-bool syno_size_is_one(syno_size a);
+/* Symbolic equality: two 8-byte words (SYNO_MAX_VARS is 16), inline and
+ * with no call to memcmp, which the search's inner loops (the shape
+ * distance's and the size table's look-ups) paid for. */
+static inline bool syno_size_eq(syno_size a, syno_size b)
+{
+    _Static_assert(SYNO_MAX_VARS == 16, "syno_size_eq compares two 8-byte words");
+    uint64_t x[2], y[2];
+    memcpy(x, a.e, sizeof x);
+    memcpy(y, b.e, sizeof y);
+    return ((x[0] ^ y[0]) | (x[1] ^ y[1])) == 0;
+}
+
+/* True for the empty product. */
+static inline bool syno_size_is_one(syno_size a)
+{
+    return syno_size_eq(a, (syno_size){{0}});
+}
 int syno_size_cmp(syno_size a, syno_size b);
 syno_size_kind syno_size_classify(const syno_vars *vars, syno_size a);
 bool syno_size_is_valid(const syno_vars *vars, syno_size a);
