@@ -244,7 +244,14 @@ void sx_dim_text(const syno_space *sp, uint32_t id, syno_buf *out);
 
 /* state.c */
 syno_pstate *sx_state_alloc(syno_arena *a, int n);
-uint64_t sx_member_hash(const syno_space *sp, uint32_t id, int role);
+/* The contribution of member ID in ROLE (0 frontier, 1 expanded, 2 weight)
+ * to a state's hash. */
+static inline uint64_t sx_member_hash(const syno_space *sp, uint32_t id, int role)
+{
+    static const uint64_t salt[3] = {0x243f6a8885a308d3ull, 0x13198a2e03707344ull, 0xa4093822299f31d0ull};
+    const sx_dim *d = sx_d(sp, id);
+    return syno_hash_mix((sp->exact_states ? d->hash : d->bhash) ^ salt[role]);
+}
 void sx_state_rehash(syno_space *sp, syno_pstate *st);
 
 /* The generator: every canonical child of a state.  EMIT gets a child
