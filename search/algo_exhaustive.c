@@ -30,6 +30,14 @@ static void emit_next(syno_space *sp, void *ctx, const syno_pstate *child, const
     else sx_loc(sp)->stats.merged++;
 }
 
+/* Loads what interning CHILD into the next layer reads (one thread only:
+ * with several, the set changes under the lock). */
+static void hint_next(void *ctx, const syno_pstate *child, int stage)
+{
+    layer_ctx *lc = ctx;
+    sx_set_prefetch(lc->next, child->hash, stage);
+}
+
 /* Slots of the current layer a thread takes at a time: states differ
  * widely in cost (a final's plan searches), so threads take work as they
  * go instead of fixed shares. */
@@ -87,7 +95,7 @@ static void *work(void *arg)
             if (lc.lock) pthread_mutex_unlock(lc.lock);
         }
         free(fs);
-        sx_generate(sp, st, emit_next, &lc);
+        sx_generate_hinted(sp, st, emit_next, lc.lock ? NULL : hint_next, &lc);
     }
     sx_tl = NULL;
     return NULL;
@@ -225,7 +233,7 @@ static bool advance(syno_algo *a)
     for (int i = 0; i < nf; i++) push_final(a, fs[i]);
     free(fs);
     layer_ctx lc = {&a->next, NULL};
-    sx_generate(a->sp, st, emit_next, &lc);
+    sx_generate_hinted(a->sp, st, emit_next, hint_next, &lc);
     return true;
 }
 

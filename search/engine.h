@@ -108,6 +108,10 @@ void sx_set_fini(sx_set *s);
 /* Returns the member equal to ST, or inserts a copy of ST and returns it
  * (*ADDED says which). */
 syno_pstate *sx_set_intern(sx_set *s, const syno_pstate *st, bool *added);
+/* Starts loading what interning a state of hash HASH into S reads first:
+ * its slot (STAGE 0), then, once that has loaded, the state the slot
+ * names (STAGE 1).  Only while no other thread changes S. */
+void sx_set_prefetch(const sx_set *s, uint64_t hash, int stage);
 
 /* Shape-distance memo entry count and other per-space caches live in the
  * space; see shape_distance.c and flops_bound.c. */
@@ -258,6 +262,11 @@ void sx_state_rehash(syno_space *sp, syno_pstate *st);
  * (built in scratch memory, copied by whoever keeps it) and its step. */
 typedef void (*sx_emit_fn)(syno_space *sp, void *ctx, const syno_pstate *child, const syno_step *step);
 void sx_generate(syno_space *sp, const syno_pstate *st, sx_emit_fn emit, void *ctx);
+/* sx_generate, telling HINT(CTX, CHILD, STAGE) of each child EMIT will get
+ * a little before: STAGE 0 once it is pruned, 1 just before the children
+ * pruned with it are emitted (for sx_set_prefetch). */
+typedef void (*sx_hint_fn)(void *ctx, const syno_pstate *child, int stage);
+void sx_generate_hinted(syno_space *sp, const syno_pstate *st, sx_emit_fn emit, sx_hint_fn hint, void *ctx);
 /* generate.c: as sx_generate, but only the children the walks' guide
  * admits (sx_guide_distance; a subset of sx_generate's), with their shape
  * distance left to sx_state_distance. */

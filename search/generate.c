@@ -106,30 +106,41 @@ static uint64_t step_key(const syno_space *sp, const syno_step *s)
     return syno_hash_mix(h ^ syno_size_hash(s->param));
 }
 
-/* Prunes pending child P (shape distance, pooling, FLOPs bound) and emits
- * it. */
-static void finish(sx_gen *g, sx_pending *p)
+/* Prunes pending child P (shape distance, pooling, FLOPs bound): sets
+ * P->kept when it stays. */
+static void prune(sx_gen *g, sx_pending *p)
 {
     syno_space *sp = g->sp;
     syno_pstate *c = (syno_pstate *)p->buf;
     int remaining = sp->depth - c->depth;
     int dist = p->dist >= 0 ? p->dist : sx_distance_end(sp, c, g->guided, p->key, p->cap);
+    p->kept = false;
     c->dist = (uint8_t)(g->guided ? SX_DIST_LAZY : dist);
     if (dist == SX_DIST_UNKNOWN || dist > remaining) { if (sx_drop(sp, SYNO_RULE_DISTANCE)) return; }
     if (c->nweights == sp->max_weights && !sx_pooling_ok(sp, c, false)) { if (sx_drop(sp, SYNO_RULE_POOLING)) return; }
     c->flops_lb = (float)sx_flops_bound(sp, c);
     if (c->normal && c->flops_lb > sp->flops_hi) { if (sx_drop(sp, SYNO_RULE_FLOPS_BOUND)) return; }
-    syno_step *step = &p->step;
-    step->key = step_key(sp, step);
-    sx_loc(sp)->stats.generated++;
-    sx_loc(sp)->stats.by_step[step->kind]++;
-    g->emit(sp, g->ctx, c, step);
+    p->kept = true;
+    if (g->hint) g->hint(g->ctx, c, 0);
 }
 
-/* Finishes the pending children in the order they were made. */
+/* Prunes the pending children, then emits those kept, in the order they
+ * were made. */
 static void flush(sx_gen *g)
 {
-    for (int i = 0; i < g->npend; i++) finish(g, &g->pend[i]);
+    syno_space *sp = g->sp;
+    for (int i = 0; i < g->npend; i++) prune(g, &g->pend[i]);
+    if (g->hint)
+        for (int i = 0; i < g->npend; i++)
+            if (g->pend[i].kept) g->hint(g->ctx, (const syno_pstate *)g->pend[i].buf, 1);
+    for (int i = 0; i < g->npend; i++) {
+        sx_pending *p = &g->pend[i];
+        if (!p->kept) continue;
+        p->step.key = step_key(sp, &p->step);
+        sx_loc(sp)->stats.generated++;
+        sx_loc(sp)->stats.by_step[p->step.kind]++;
+        g->emit(sp, g->ctx, (const syno_pstate *)p->buf, &p->step);
+    }
     g->npend = 0;
 }
 
@@ -214,13 +225,15 @@ bool sx_above_latest(sx_gen *g, uint32_t id)
 
 /* ---- the driver ------------------------------------------------------------- */
 
-static void run(syno_space *sp, const syno_pstate *st, sx_emit_fn emit, void *ctx, const syno_step *only, bool guided)
+static void run(syno_space *sp, const syno_pstate *st, sx_emit_fn emit, sx_hint_fn hint, void *ctx, const syno_step *only,
+                bool guided)
 {
     if (st->depth >= sp->depth) return;
     sx_gen g; /* the child arrays are filled by sx_child_begin */
     g.sp = sp;
     g.parent = st;
     g.emit = emit;
+    g.hint = hint;
     g.ctx = ctx;
     g.only = only;
     g.guided = guided;
@@ -243,14 +256,20 @@ static void run(syno_space *sp, const syno_pstate *st, sx_emit_fn emit, void *ct
 /* Calls EMIT for every canonical child of ST (see the file comment). */
 void sx_generate(syno_space *sp, const syno_pstate *st, sx_emit_fn emit, void *ctx)
 {
-    run(sp, st, emit, ctx, NULL, false);
+    run(sp, st, emit, NULL, ctx, NULL, false);
+}
+
+/* sx_generate with hints (see engine.h). */
+void sx_generate_hinted(syno_space *sp, const syno_pstate *st, sx_emit_fn emit, sx_hint_fn hint, void *ctx)
+{
+    run(sp, st, emit, hint, ctx, NULL, false);
 }
 
 /* Calls EMIT for every canonical child of ST that the guide admits (see
  * engine.h). */
 void sx_generate_guided(syno_space *sp, const syno_pstate *st, sx_emit_fn emit, void *ctx)
 {
-    run(sp, st, emit, ctx, NULL, true);
+    run(sp, st, emit, NULL, ctx, NULL, true);
 }
 
 /* ST's shape distance (see engine.h). */
@@ -269,7 +288,7 @@ static void drop(syno_space *sp, void *ctx, const syno_pstate *child, const syno
 void sx_generate_only(syno_space *sp, const syno_pstate *st, const syno_step *step)
 {
     syno_space_stats *stats = &sx_loc(sp)->stats, save = *stats;
-    run(sp, st, drop, NULL, step, false);
+    run(sp, st, drop, NULL, NULL, step, false);
     memcpy(save.rejected, stats->rejected, sizeof save.rejected);
     *stats = save;
 }

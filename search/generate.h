@@ -15,6 +15,7 @@ typedef struct sx_pending {
     syno_step step;
     uint64_t key;       /* sx_distance_begin's */
     int cap, dist;      /* dist: its answer, or -1 for sx_distance_end */
+    bool kept;          /* pruning kept it: emitted with the batch */
     _Alignas(16) unsigned char buf[sizeof(syno_pstate) + 3 * SX_MAX_STATE_DIMS * sizeof(uint32_t)];
 } sx_pending;
 
@@ -22,6 +23,7 @@ typedef struct sx_gen {
     syno_space *sp;
     const syno_pstate *parent;
     sx_emit_fn emit;
+    sx_hint_fn hint;     /* or NULL */
     void *ctx;
     bool critical;       /* remaining depth == shape distance */
     bool guided;         /* the guide decides which children are kept (sx_generate_guided) */

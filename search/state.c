@@ -141,6 +141,15 @@ syno_pstate *sx_set_intern(sx_set *s, const syno_pstate *st, bool *added)
     return c;
 }
 
+/* Starts loading the slot of HASH in S (STAGE 0), or the state in it (1). */
+void sx_set_prefetch(const sx_set *s, uint64_t hash, int stage)
+{
+    if (!s->cap) return;
+    syno_pstate *const *slot = &s->slot[(size_t)hash & (s->cap - 1)];
+    if (!stage) __builtin_prefetch(slot);
+    else if (*slot) __builtin_prefetch(*slot);
+}
+
 /* ---- memo tables (64-bit key -> int) ------------------------------------- */
 
 /* Looks KEY up in M. */
