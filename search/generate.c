@@ -6,7 +6,8 @@
  * expands, reverses and contractions.  Every candidate is checked against
  * the spec's bounds and the canonical-generation rules (rules.def) in
  * expand_*.c, then built here, then pruned by shape distance, FLOPs lower
- * bound and pooling.  Survivors go to the caller's emit function. */
+ * bound and pooling, a batch of SX_PENDING at a time (generate.h).
+ * Survivors go to the caller's emit function in the order they were made. */
 #include "search/engine.h"
 
 #include <math.h>
@@ -146,8 +147,8 @@ static void flush(sx_gen *g)
 
 /* Finishes the child: packs it, checks its allowances and starts its
  * shape distance; it is then pruned (shape distance, FLOPs bound, pooling)
- * and emitted with STEP once SX_PENDING children are pending, or when the
- * generation ends (finish). */
+ * and emitted with STEP by flush, once SX_PENDING children are pending or
+ * when the generation ends. */
 void sx_child_end(sx_gen *g, syno_step *step)
 {
     syno_space *sp = g->sp;
