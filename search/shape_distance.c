@@ -571,13 +571,17 @@ static int merge_status_windows(const syno_pstate *st, const sx_dim *d, const so
 static bool supplied(const syno_space *sp, const syno_pstate *st)
 {
     bool wildcards = (st->normal ? 0 : sp->max_red - st->nred) != 0; /* as prepare counts them */
-    for (uint32_t m = sp->des_vars & ~(wildcards ? sp->size_vars : 0); m; m &= m - 1) {
-        int v = __builtin_ctz(m), supply = 0;
-        for (int i = 0; i < st->nf; i++) {
-            const sx_dim *d = sx_d(sp, st->d[i]);
-            if (!(d->flags & SXF_DISCARD) && d->size.e[v] > 0) supply += d->size.e[v];
-        }
-        if (supply < sp->des_demand[v]) return false;
+    uint32_t vars = sp->des_vars & ~(wildcards ? sp->size_vars : 0);
+    if (!vars) return true;
+    int16_t supply[SYNO_MAX_VARS] = {0}; /* every variable at once: a few vector adds a dim */
+    for (int i = 0; i < st->nf; i++) {
+        const sx_dim *d = sx_d(sp, st->d[i]);
+        if (d->flags & SXF_DISCARD) continue;
+        for (int v = 0; v < SYNO_MAX_VARS; v++) supply[v] = (int16_t)(supply[v] + (d->size.e[v] > 0 ? d->size.e[v] : 0));
+    }
+    for (uint32_t m = vars; m; m &= m - 1) {
+        int v = __builtin_ctz(m);
+        if (supply[v] < sp->des_demand[v]) return false;
     }
     return true;
 }
@@ -654,6 +658,14 @@ static void memo_store(syno_space *sp, uint64_t key, int32_t memo)
     pthread_mutex_unlock(&sp->memo_lock);
 }
 
+/* The part of the memo key of item T, of size key SIZE_KEY (the key sums
+ * them: a multiset). */
+static inline uint64_t item_key(uint64_t size_key, const item *t)
+{
+    return syno_hash_mix(size_key ^ ((uint64_t)t->cls << 56) ^ ((uint64_t)t->chain0 << 60) ^ ((uint64_t)t->discard << 61) ^
+                         ((uint64_t)t->mstat << 62));
+}
+
 /* Fills S for ST's distance, its memo key in *KEY and its cap (anything at
  * least this is "too far") in *CAP; returns the answer when it needs
  * neither the memo nor a search (SX_DIST_UNKNOWN), else -1. */
@@ -697,28 +709,25 @@ static int prepare(solver *s, syno_space *sp, const syno_pstate *st, bool guide,
      * or after a stride within max_strided_dim; no other step makes a dim
      * smaller). */
     bool window[2] = {s->wildcards > 0, s->wildcards && s->weights_left};
-    uint8_t ms[SX_MAX_STATE_DIMS];
     double umax = sp->spec->opt[SYNO_OPT_MAX_UNFOLD];
     double smax = sp->spec->opt[SYNO_OPT_MAX_STRIDED]; /* a strided dim is never smaller */
     uint32_t latest = st->nweights ? 1u << (st->nweights - 1) : 0;
     bool stride_left = limit_left(sp, st, SYNO_STEP_STRIDE) > 0;
+    uint64_t key = 0;
+    /* the items no merge separates yet (item, dim): their merge status waits for the windows */
+    int late[SX_MAX_STATE_DIMS][2], nlate = 0;
     for (int i = 0; i < st->nf; i++) {
         const sx_dim *d = sx_d(sp, st->d[i]);
         bool above = !latest || (d->wmask & latest);
         /* a merge may cut a piece from it (now, after a shift or reverse, or after a stride) */
-        ms[i] = (uint8_t)merge_status(sp, st, d, s, shift_left, reverse_left);
-        bool cut = ms[i] < 2 ||
+        int ms = merge_status(sp, st, d, s, shift_left, reverse_left);
+        bool cut = ms < 2 ||
                    (stride_left && s->merge_left && above && d->kind != SX_UNFOLD && d->kind != SX_STRIDE &&
                     d->kind != SX_SPLIT && !(d->hi > smax));
         bool coef = !d->pvars && !(d->hi > umax);
-        small |= cut;
+        small |= cut || !(d->hi > pattern);
         window[0] |= s->unfold_left && (cut || coef);
         window[1] |= s->unfold_left && (cut || (coef && (s->weights_left || (d->wmask & latest))));
-    }
-    uint64_t key = 0;
-    for (int i = 0; i < st->nf; i++) {
-        const sx_dim *d = sx_d(sp, st->d[i]);
-        small |= !(d->hi > pattern);
         bool viewable = view_expand && (d->kind == SX_MERGE_R || (tile && d->kind == SX_MERGE_L));
         if ((d->flags & SXF_DISCARD) && !(d->flags & SXF_COEF) && !viewable) {
             /* strided elements with a primary variable: separated by a merge
@@ -736,14 +745,11 @@ static int prepare(solver *s, syno_space *sp, const syno_pstate *st, bool guide,
         t->posvars = d->posvars;
         bool unfold = (d->flags & SXF_ODD) && s->unfold_left;
         bool ws_ok = d->dist_flags & SXD_WS_OK;
-        t->mstat = (uint8_t)merge_status_windows(st, d, s, ms[i], window);
-        small |= t->mstat < 2;
         if (d->kind == SX_REDUCE) {
             bool r1 = unfold && s->weights_left, r2 = s->weights_left >= 2 && ws_ok;
             t->cls = r1 && r2 ? A_RAW12 : r1 ? A_RAW1 : r2 ? A_RAW2 : A_NO;
         } else if (d->dist_flags & SXD_MERGE_PIECE) {
-            bool view = view_expand && (d->kind == SX_MERGE_R || (tile && d->kind == SX_MERGE_L));
-            t->cls = view ? A_EITHER : s->weights_left && (d->dist_flags & SXD_OUTER_OK) ? A_CONTRACT : A_NO;
+            t->cls = viewable ? A_EITHER : s->weights_left && (d->dist_flags & SXD_OUTER_OK) ? A_CONTRACT : A_NO;
         } else if (d->dist_flags & SXD_WS) {
             t->cls = unfold ? (ws_ok ? A_EITHER : A_UNFOLD) : s->weights_left && ws_ok ? A_CONTRACT : A_NO;
         } else {
@@ -753,8 +759,20 @@ static int prepare(solver *s, syno_space *sp, const syno_pstate *st, bool guide,
             t->cls = viewable ? A_VIEW : unfold ? A_UNFOLD : A_NO;
         if (t->chain0) /* no new dim on top of it: only a view expand takes it away */
             t->cls = viewable ? A_VIEW : A_NO;
-        key += syno_hash_mix(d->size_key ^ ((uint64_t)t->cls << 56) ^ ((uint64_t)t->chain0 << 60) ^ ((uint64_t)t->discard << 61) ^
-                      ((uint64_t)t->mstat << 62));
+        t->mstat = (uint8_t)ms;
+        if (ms < 2) {
+            key += item_key(d->size_key, t);
+        } else {
+            late[nlate][0] = s->n - 1;
+            late[nlate++][1] = i;
+        }
+    }
+    for (int j = 0; j < nlate; j++) {
+        item *t = &s->it[late[j][0]];
+        const sx_dim *d = sx_d(sp, st->d[late[j][1]]);
+        t->mstat = (uint8_t)merge_status_windows(st, d, s, 2, window);
+        small |= t->mstat < 2;
+        key += item_key(d->size_key, t);
     }
     s->join_sep &= small && !guide;
     key = syno_hash_mix(key ^ syno_hash_mix(0x9d2c5680ull + (uint64_t)s->fixed_cost + ((uint64_t)s->need_weight << 8) +
