@@ -91,6 +91,14 @@ bool pl_problem_build(pl_problem *pb, const syno_op *op, const int64_t *sizes, i
  * relations are known). */
 void pl_problem_derivations(pl_problem *pb);
 
+/* The variables the relations RS (a mask over PB's relations) are over. */
+static inline uint64_t pl_rels_vars(const pl_problem *pb, uint64_t rs)
+{
+    uint64_t m = 0;
+    for (; rs; rs &= rs - 1) m |= pb->rels[__builtin_ctzll(rs)].vars;
+    return m;
+}
+
 /* The search (plan_search.c): states, moves and their costs. */
 typedef struct pl_cost {
     double flops, bytes;

@@ -139,13 +139,6 @@ static void state_sort(pl_state *s)
 /* ---- evaluating a move ------------------------------------------------------ */
 
 
-static uint64_t vars_of_rels(const pl_problem *pb, uint64_t rs)
-{
-    uint64_t m = 0;
-    for (; rs; rs &= rs - 1) m |= pb->rels[__builtin_ctzll(rs)].vars;
-    return m;
-}
-
 static int popcount64(uint64_t x)
 {
     return __builtin_popcountll(x);
@@ -209,12 +202,12 @@ static bool move_vars(const pl_problem *pb, const pl_state *st, const pl_move *m
         if (inside & (1ull << i)) fvars |= st->f[i];
         else other |= st->f[i];
     }
-    uint64_t rvars = vars_of_rels(pb, mv->rs);
+    uint64_t rvars = pl_rels_vars(pb, mv->rs);
     uint64_t left = st->rels & ~mv->rs;
     r->final = mv->nfs == st->nf && left == 0;
     uint64_t vs = fvars | rvars;
     if (r->final) vs |= pb->outmask;
-    uint64_t keep = pb->outmask | other | vars_of_rels(pb, left);
+    uint64_t keep = pb->outmask | other | pl_rels_vars(pb, left);
     uint64_t open = vs & keep, elim = vs & ~keep;
     if (!r->final) {
         if (mv->nfs == 1 && !elim) return false;
@@ -242,7 +235,7 @@ static double ext_product(const pl_problem *pb, uint64_t mask, double start)
  * it multiplies in). */
 static double stage_least(const pl_problem *pb, const pl_move *mv, const pl_result *r)
 {
-    uint64_t forced = r->vs & ~r->open & ~vars_of_rels(pb, mv->rs);
+    uint64_t forced = r->vs & ~r->open & ~pl_rels_vars(pb, mv->rs);
     if (mv->nfs == 1 && !forced) return 0;
     return ext_product(pb, r->open | forced, 1) * (double)(mv->nfs - 1 + (forced != 0)) * (1 - 1e-12);
 }
@@ -347,7 +340,7 @@ static void each_subset(pl_search *S, const pl_state *st, pl_move *mv, move_fn *
     }
     /* what the relations left after the move need kept: the candidates not
      * taken (rv[full ^ bits]) and every other relation left */
-    uint64_t keep0 = pb->outmask | other | vars_of_rels(pb, st->rels & ~cmask);
+    uint64_t keep0 = pb->outmask | other | pl_rels_vars(pb, st->rels & ~cmask);
     /* rv[bits], rs[bits]: the variables and the relations of the
      * candidates in bits */
     uint64_t rv[1u << CAND_MAX], rs[1u << CAND_MAX];

@@ -448,9 +448,7 @@ void pl_solve(const pl_problem *pb, uint64_t vs, const int *open, int nopen, uin
     c.best = 1e300;
     c.best_n = -1;
     c.budget = 20000;
-    uint64_t related = 0;
-    for (uint64_t m = rels; m; m &= m - 1) related |= pb->rels[__builtin_ctzll(m)].vars;
-    c.forced = rank_mask(pb, vs & ~k & ~related);
+    c.forced = rank_mask(pb, vs & ~k & ~pl_rels_vars(pb, rels));
     dfs(&c, k, 0, 0, 1.0);
     SYNO_ASSERT(c.best_n >= 0);
     s->points = prod * c.best;

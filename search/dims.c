@@ -42,6 +42,12 @@ struct sx_dtab {
 
 #define TAG(h) ((h) & ~0xffffffffull)
 
+/* The slot where a probe for key hash H begins in a table of CAP slots. */
+static uint32_t home(uint64_t h, uint32_t cap)
+{
+    return (uint32_t)h & (cap - 1);
+}
+
 static void rehash(syno_space *sp)
 {
     sx_dtab *old = sp->dtab;
@@ -53,7 +59,7 @@ static void rehash(syno_space *sp)
     for (uint32_t i = 0; i < sp->ndims; i++) {
         const sx_dim *d = sx_d(sp, i);
         uint64_t h = key_hash(d->kind, d->a, d->b, d->param, d->wid);
-        uint32_t j = (uint32_t)h & (ncap - 1);
+        uint32_t j = home(h, ncap);
         while (t->slot[j]) j = (j + 1) & (ncap - 1);
         t->slot[j] = TAG(h) | (i + 1);
     }
@@ -217,7 +223,7 @@ static uint32_t lookup(const syno_space *sp, const sx_dtab *t, uint64_t h, sx_ki
                        syno_size param, int wid, uint32_t *empty)
 {
     uint32_t mask = t->cap - 1;
-    for (uint32_t j = (uint32_t)h & mask;; j = (j + 1) & mask) {
+    for (uint32_t j = home(h, t->cap);; j = (j + 1) & mask) {
         uint64_t e = __atomic_load_n(&t->slot[j], __ATOMIC_ACQUIRE);
         if (!e) {
             *empty = j;
@@ -234,7 +240,7 @@ uint64_t sx_dim_prefetch(const syno_space *sp, sx_kind kind, int32_t a, int32_t 
 {
     uint64_t h = key_hash(kind, a, b, param, wid);
     const sx_dtab *t = __atomic_load_n(&sp->dtab, __ATOMIC_ACQUIRE);
-    if (t) __builtin_prefetch(&t->slot[(uint32_t)h & (t->cap - 1)]);
+    if (t) __builtin_prefetch(&t->slot[home(h, t->cap)]);
     return h;
 }
 
@@ -245,7 +251,7 @@ void sx_dim_prefetch_record(const syno_space *sp, uint64_t h)
 {
     const sx_dtab *t = __atomic_load_n(&sp->dtab, __ATOMIC_ACQUIRE);
     if (!t) return;
-    uint64_t e = __atomic_load_n(&t->slot[(uint32_t)h & (t->cap - 1)], __ATOMIC_ACQUIRE);
+    uint64_t e = __atomic_load_n(&t->slot[home(h, t->cap)], __ATOMIC_ACQUIRE);
     if (!e || TAG(e) != TAG(h)) return;
     const sx_dim *d = sx_d(sp, (uint32_t)e - 1);
     __builtin_prefetch(&d->param); /* key_eq's fields, maybe on two lines */

@@ -126,10 +126,16 @@ typedef struct sx_memo {
 } sx_memo;
 
 bool sx_memo_get(const sx_memo *m, uint64_t key, int32_t *val);
+/* The slot where a probe for KEY (stored as KEY | 1: 0 marks an empty
+ * slot) begins in a table of CAP slots. */
+static inline size_t sx_memo_home(uint64_t key, size_t cap)
+{
+    return (size_t)(key | 1) & (cap - 1);
+}
 /* Starts loading the slot where a lookup of KEY in M begins. */
 static inline void sx_memo_prefetch(const sx_memo *m, uint64_t key)
 {
-    if (m->cap) __builtin_prefetch(&m->slot[(size_t)(key | 1) & (m->cap - 1)]);
+    if (m->cap) __builtin_prefetch(&m->slot[sx_memo_home(key, m->cap)]);
 }
 void sx_memo_put(sx_memo *m, uint64_t key, int32_t val);
 void sx_memo_fini(sx_memo *m);

@@ -403,7 +403,7 @@ static void options(solver *s)
     }
 }
 
-static int item_cmp(const void *a, const void *b);
+static int item_cmp(const item *x, const item *y);
 
 /* Fills same[] and the free counts for the items' order. */
 static void order_facts(solver *s)
@@ -546,14 +546,13 @@ static int merge_status(const syno_space *sp, const syno_pstate *st, const sx_di
     return 2;
 }
 
-/* merge_status once the windows are known: a dim no merge separates may
- * still become the main dim of an unfold whose window carries the weight
- * unless D does (when such a window can exist: WINDOW[1], WINDOW[0] for any
- * window); the unfold is a join the bound counts anyway.  MS: D's
- * merge_status. */
-static int merge_status_windows(const syno_pstate *st, const sx_dim *d, const solver *s, int ms, const bool window[2])
+/* merge_status of D once the windows are known, where merge_status said
+ * 2: a dim no merge separates may still become the main dim of an unfold
+ * whose window carries the weight unless D does (when such a window can
+ * exist: WINDOW[1], WINDOW[0] for any window); the unfold is a join the
+ * bound counts anyway. */
+static int merge_status_windows(const syno_pstate *st, const sx_dim *d, const solver *s, const bool window[2])
 {
-    if (ms < 2) return ms;
     bool above = !st->nweights || (d->wmask & (1u << (st->nweights - 1)));
     if (s->unfold_left && window[!above] && d->kind != SX_SPLIT && d->kind != SX_SHIFT && !(d->flags & SXF_ENDS_RED)) return 0;
     return 2;
@@ -586,9 +585,8 @@ static bool supplied(const syno_space *sp, const syno_pstate *st)
     return true;
 }
 
-static int item_cmp(const void *a, const void *b)
+static int item_cmp(const item *x, const item *y)
 {
-    const item *x = a, *y = b;
     int c = syno_size_cmp(x->size, y->size);
     if (c) return c;
     if (x->discard != y->discard) return (int)x->discard - (int)y->discard;
@@ -770,7 +768,7 @@ static int prepare(solver *s, syno_space *sp, const syno_pstate *st, bool guide,
     for (int j = 0; j < nlate; j++) {
         item *t = &s->it[late[j][0]];
         const sx_dim *d = sx_d(sp, st->d[late[j][1]]);
-        t->mstat = (uint8_t)merge_status_windows(st, d, s, 2, window);
+        t->mstat = (uint8_t)merge_status_windows(st, d, s, window);
         small |= t->mstat < 2;
         key += item_key(d->size_key, t);
     }

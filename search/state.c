@@ -96,6 +96,13 @@ void sx_set_fini(sx_set *s)
     memset(s, 0, sizeof *s);
 }
 
+/* The slot where a probe for a state of hash HASH begins in a table of
+ * CAP slots. */
+static size_t set_home(uint64_t hash, size_t cap)
+{
+    return (size_t)hash & (cap - 1);
+}
+
 static void grow(sx_set *s)
 {
     size_t ncap = s->cap ? s->cap * 2 : 1024;
@@ -103,7 +110,7 @@ static void grow(sx_set *s)
     for (size_t i = 0; i < s->cap; i++) {
         syno_pstate *st = s->slot[i];
         if (!st) continue;
-        size_t j = (size_t)st->hash & (ncap - 1);
+        size_t j = set_home(st->hash, ncap);
         while (t[j]) j = (j + 1) & (ncap - 1);
         t[j] = st;
     }
@@ -117,7 +124,7 @@ static void grow(sx_set *s)
 syno_pstate *sx_set_intern(sx_set *s, const syno_pstate *st, bool *added)
 {
     if (2 * (s->n + 1) > s->cap) grow(s);
-    size_t j = (size_t)st->hash & (s->cap - 1);
+    size_t j = set_home(st->hash, s->cap);
     for (; s->slot[j]; j = (j + 1) & (s->cap - 1))
         if (state_eq(s->sp, s->slot[j], st)) {
             if (added) *added = false;
@@ -145,7 +152,7 @@ syno_pstate *sx_set_intern(sx_set *s, const syno_pstate *st, bool *added)
 void sx_set_prefetch(const sx_set *s, uint64_t hash, int stage)
 {
     if (!s->cap) return;
-    syno_pstate *const *slot = &s->slot[(size_t)hash & (s->cap - 1)];
+    syno_pstate *const *slot = &s->slot[set_home(hash, s->cap)];
     if (!stage) __builtin_prefetch(slot);
     else if (*slot) __builtin_prefetch(*slot);
 }
@@ -156,8 +163,9 @@ void sx_set_prefetch(const sx_set *s, uint64_t hash, int stage)
 bool sx_memo_get(const sx_memo *m, uint64_t key, int32_t *val)
 {
     if (!m->cap) return false;
+    size_t j = sx_memo_home(key, m->cap);
     key |= 1; /* 0 marks an empty slot */
-    for (size_t j = (size_t)key & (m->cap - 1); m->slot[j].key; j = (j + 1) & (m->cap - 1))
+    for (; m->slot[j].key; j = (j + 1) & (m->cap - 1))
         if (m->slot[j].key == key) {
             *val = m->slot[j].val;
             return true;
@@ -173,7 +181,7 @@ void sx_memo_put(sx_memo *m, uint64_t key, int32_t val)
         sx_memo_slot *t = syno_xcalloc(ncap, sizeof *t);
         for (size_t i = 0; i < m->cap; i++) {
             if (!m->slot[i].key) continue;
-            size_t j = (size_t)m->slot[i].key & (ncap - 1);
+            size_t j = sx_memo_home(m->slot[i].key, ncap);
             while (t[j].key) j = (j + 1) & (ncap - 1);
             t[j] = m->slot[i];
         }
@@ -181,8 +189,8 @@ void sx_memo_put(sx_memo *m, uint64_t key, int32_t val)
         m->slot = t;
         m->cap = ncap;
     }
+    size_t j = sx_memo_home(key, m->cap);
     key |= 1;
-    size_t j = (size_t)key & (m->cap - 1);
     for (; m->slot[j].key; j = (j + 1) & (m->cap - 1))
         if (m->slot[j].key == key) {
             m->slot[j].val = val;
